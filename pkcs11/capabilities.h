@@ -1,0 +1,75 @@
+// What a token can do, read once from C_GetMechanismList/C_GetMechanismInfo,
+// and the derivation tier that follows from it:
+//   native   - CKM_TLS12_* derive mechanisms: the key schedule never leaves the token
+//   composed - only HMAC: sslp11 builds the TLS PRF from C_Sign on the token's keys
+//   unusable - neither
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pkcs11/api.h"
+
+namespace sslp11::p11 {
+
+enum class Feature {
+  Tls12MasterDerive,    // CKM_TLS12_MASTER_KEY_DERIVE (RSA pre-master)
+  Tls12MasterDeriveDh,  // CKM_TLS12_MASTER_KEY_DERIVE_DH ((EC)DH pre-master)
+  Tls12KeyAndMacDerive,
+  TlsMac,               // CKM_TLS_MAC or CKM_TLS12_MAC (Finished)
+  TlsExtendedMaster,    // RFC 7627: standard (3.2) or NSS vendor mechanism
+  TlsPreMasterGen,      // CKM_TLS_PRE_MASTER_KEY_GEN / CKM_SSL3_PRE_MASTER_KEY_GEN
+  HmacSha1,
+  HmacSha256,
+  HmacSha384,
+  EcKeyPairGen,
+  Ecdh,
+  DhKeyPairGen,
+  DhDerive,
+  RsaPkcs,       // decrypt/unwrap and encrypt/wrap with PKCS#1 v1.5
+  RsaPss,
+  Ecdsa,
+  AesGcm,
+  AesCbc,
+  ChaCha20Poly1305,
+  Hkdf,
+  GenericSecretGen,
+};
+
+enum class Tier { native, composed, unusable };
+
+std::string_view feature_name(Feature f);
+std::string_view tier_name(Tier t);
+// "CKM_TLS12_KEY_AND_MAC_DERIVE" or "0x80000373" for mechanisms we do not name.
+std::string mechanism_name(CK_MECHANISM_TYPE m);
+
+class Capabilities {
+ public:
+  // Reads the mechanism list and each mechanism's info once. Throws p11::Error.
+  static Capabilities probe(const Api& api, CK_SLOT_ID slot);
+
+  bool has(Feature f) const;
+  bool has_mechanism(CK_MECHANISM_TYPE m) const { return info_.count(m) != 0; }
+  std::optional<CK_MECHANISM_INFO> info(CK_MECHANISM_TYPE m) const;
+  Tier tier() const;
+  // The extended-master-secret mechanism to use (standard first, then NSS's), or nullopt.
+  std::optional<CK_MECHANISM_TYPE> extended_master_mechanism(bool dh) const;
+  // The TLS Finished mechanism (CKM_TLS_MAC preferred over the deprecated alias), or nullopt.
+  std::optional<CK_MECHANISM_TYPE> tls_mac_mechanism() const;
+  // Smallest HMAC key (bytes) the token accepts for this HMAC mechanism (0 = no limit stated).
+  std::size_t min_hmac_key_bytes(CK_MECHANISM_TYPE hmac) const;
+
+  // Operator-facing evidence: one line per feature, with the mechanisms that
+  // decided it and their key-size range and flags.
+  std::vector<std::string> evidence() const;
+  const std::map<CK_MECHANISM_TYPE, CK_MECHANISM_INFO>& mechanisms() const noexcept { return info_; }
+
+ private:
+  bool has_with(CK_MECHANISM_TYPE m, CK_FLAGS needed) const;
+  std::map<CK_MECHANISM_TYPE, CK_MECHANISM_INFO> info_;
+};
+
+}  // namespace sslp11::p11

@@ -1,0 +1,141 @@
+// A bounded, thread-safe pool of R/W sessions on one token, logged in as user.
+//
+// PKCS#11 facts that shape it: session objects die with the session that
+// created them, so the pool never closes a healthy session while it lives;
+// login state is per token and application, so one C_Login covers every
+// session; a module may invalidate sessions behind our back (token reset,
+// C_CloseAllSessions, remote HSM restart), so a lost session is detected on
+// use, dropped, and the operation retried once on a fresh one.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "pkcs11/module.h"
+#include "pkcs11/secure_buffer.h"
+
+namespace sslp11::p11 {
+
+// One open session. Objects keep a reference to the record of the session that
+// created them: when the session is found dead, so are they.
+struct SessionRecord {
+  CK_SESSION_HANDLE handle = CK_INVALID_HANDLE;
+  std::atomic<bool> alive{true};
+  std::uint64_t generation = 0;
+};
+
+struct PoolOptions {
+  std::size_t max_sessions = 8;
+  std::chrono::milliseconds acquire_timeout{30000};
+};
+
+class SessionPool;
+
+// Exclusive use of one pooled session; returns it to the pool when destroyed.
+class Lease {
+ public:
+  Lease(Lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), record_(std::move(o.record_)) {}
+  Lease& operator=(Lease&&) = delete;
+  Lease(const Lease&) = delete;
+  ~Lease();
+
+  CK_SESSION_HANDLE handle() const noexcept { return record_->handle; }
+  const std::shared_ptr<SessionRecord>& record() const noexcept { return record_; }
+  const Api& api() const noexcept;
+  // The session is broken: close it instead of returning it.
+  void discard() noexcept;
+
+ private:
+  friend class SessionPool;
+  Lease(SessionPool* pool, std::shared_ptr<SessionRecord> record) : pool_(pool), record_(std::move(record)) {}
+  SessionPool* pool_;
+  std::shared_ptr<SessionRecord> record_;
+};
+
+class SessionPool : public std::enable_shared_from_this<SessionPool> {
+ public:
+  struct Private {};
+  // `pin` may be empty for tokens without CKF_LOGIN_REQUIRED. Nothing is opened
+  // until the first acquire().
+  static std::shared_ptr<SessionPool> create(std::shared_ptr<Module> module, CK_SLOT_ID slot, Pin pin,
+                                             PoolOptions options = {});
+  SessionPool(Private, std::shared_ptr<Module> module, CK_SLOT_ID slot, Pin pin, PoolOptions options);
+  SessionPool(const SessionPool&) = delete;
+  SessionPool& operator=(const SessionPool&) = delete;
+  ~SessionPool();
+
+  // Borrow a session, opening (and logging in) a new one while under the bound,
+  // otherwise waiting for a return. Throws p11::Error / LayerError.
+  Lease acquire();
+
+  // Run `op(Lease&)`. If the token says the session was lost, or the login was,
+  // recover (drop the session / log in again) and run `op` once more.
+  template <class Op>
+  decltype(auto) run(Op&& op) {
+    for (int attempt = 0;; ++attempt) {
+      Lease lease = acquire();
+      try {
+        return op(lease);
+      } catch (const Error& e) {
+        if (is_session_lost(e.rv())) {
+          lease.discard();
+          prune_dead_idle();
+          if (attempt == 0) continue;
+        } else if (is_login_lost(e.rv()) && attempt == 0) {
+          login(lease, /*after_loss=*/true);
+          continue;
+        }
+        throw;
+      }
+    }
+  }
+
+  // Replace the PIN after a rejection (the pool never retries a rejected PIN).
+  void set_pin(Pin pin);
+  // Close every session (idle now, and busy ones when they come back). Used
+  // after the token connection is known to be gone.
+  void reset();
+
+  const Module& module() const noexcept { return *module_; }
+  const std::shared_ptr<Module>& module_ptr() const noexcept { return module_; }
+  const Api& api() const noexcept { return module_->api(); }
+  CK_SLOT_ID slot() const noexcept { return slot_; }
+  bool login_required() const noexcept { return login_required_; }
+  std::size_t open_sessions() const;
+  std::size_t idle_sessions() const;
+  std::size_t max_sessions() const noexcept { return options_.max_sessions; }
+
+ private:
+  friend class Lease;
+  void give_back(std::shared_ptr<SessionRecord> record, bool broken) noexcept;
+  std::shared_ptr<SessionRecord> open_one();
+  void login(const Lease& lease, bool after_loss);
+  void prune_dead_idle();
+  void close_quietly(SessionRecord& record) noexcept;
+
+  std::shared_ptr<Module> module_;
+  CK_SLOT_ID slot_;
+  PoolOptions options_;
+  bool login_required_ = false;
+
+  mutable std::mutex mutex_;  // guards idle_, open_, generation_; never held across a token call
+  std::condition_variable returned_;
+  std::vector<std::shared_ptr<SessionRecord>> idle_;
+  std::size_t open_ = 0;
+  std::uint64_t generation_ = 0;  // bumped by reset(): sessions of older generations are closed on return
+
+  std::mutex login_mutex_;  // serialises C_Login only, so a wrong PIN is tried once, not once per thread
+  Pin pin_;
+  bool pin_rejected_ = false;
+  // False until a login succeeds, and again after a failed one: an idle
+  // session is then logged in before it is handed out.
+  std::atomic<bool> logged_in_{false};
+};
+
+}  // namespace sslp11::p11

@@ -1,0 +1,31 @@
+// Choosing the token to use: by PKCS#11 URI (RFC 7512), label, serial or slot
+// id. All given criteria must match.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "pkcs11/module.h"
+
+namespace sslp11::p11 {
+
+struct TokenSelector {
+  std::string uri;     // "pkcs11:token=...;serial=..." (parsed by p11-kit)
+  std::string label;
+  std::string serial;
+  std::optional<CK_SLOT_ID> slot;
+
+  bool empty() const noexcept { return uri.empty() && label.empty() && serial.empty() && !slot; }
+  std::string describe() const;  // "label 'x', serial 'y'" for error messages
+};
+
+// The URI with any pin-value replaced, for messages.
+std::string redact_uri(const std::string& uri);
+
+// The slot whose token matches. An empty selector picks the first slot with a
+// token. Throws LayerError(NTE_DEVICE_NOT_FOUND) naming what was looked for and
+// every token the module has when nothing matches, NTE_INVALID_PARAMETER for a
+// malformed URI.
+SlotDescription select_token(const Module& module, const TokenSelector& selector);
+
+}  // namespace sslp11::p11

@@ -1,0 +1,36 @@
+// Turning the opaque handles an Ssl* caller passes into typed core objects,
+// once, at the C boundary: right kind, right provider instance, still alive.
+#pragma once
+
+#include <memory>
+
+#include <sslp11/sslprovider.h>
+
+#include "abi/guard.h"
+#include "core/handle_table.h"
+#include "core/keys.h"
+
+namespace sslp11::abi {
+
+std::shared_ptr<core::Provider> provider_from(NCRYPT_PROV_HANDLE h);
+
+// The key must be of `kind` and belong to `provider` (when given).
+template <class T>
+std::shared_ptr<T> key_from(NCRYPT_KEY_HANDLE h, core::ObjectKind kind, const core::Provider* provider) {
+  auto object = core::HandleTable::instance().find(h);
+  if (!object || object->kind() != kind) {
+    fail(NTE_INVALID_HANDLE, std::string("the handle is not a live ") + core::kind_name(kind));
+  }
+  if (provider != nullptr && object->provider_id() != provider->provider_id()) {
+    fail(NTE_INVALID_HANDLE, std::string("the ") + core::kind_name(kind) + " belongs to another provider instance");
+  }
+  return std::static_pointer_cast<T>(object);
+}
+
+// Live secret: its token objects still exist (the session that made them was
+// not lost).
+void require_alive(const p11::Object& object, const char* what);
+
+NCRYPT_KEY_HANDLE publish(std::shared_ptr<core::HandleObject> object);
+
+}  // namespace sslp11::abi

@@ -1,0 +1,39 @@
+// BCRYPT_*PUBLIC_BLOB and DH-parameter layouts <-> byte spans. Parsing checks
+// every length against the buffer before reading (these bytes come from the
+// peer, through the caller).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/cipher_suites.h"
+
+namespace sslp11::abi {
+
+struct EcPublic {
+  const core::NamedCurve* curve;
+  std::span<const std::uint8_t> x, y;
+};
+struct DhPublic {
+  std::span<const std::uint8_t> prime, generator, y;
+};
+struct RsaPublic {
+  std::span<const std::uint8_t> exponent, modulus;
+};
+struct DhParameters {
+  std::span<const std::uint8_t> prime, generator;
+};
+
+// Each throws ApiError(NTE_BAD_DATA) on a malformed blob.
+EcPublic parse_ecc_public(std::span<const std::uint8_t> blob);
+DhPublic parse_dh_public(std::span<const std::uint8_t> blob);
+RsaPublic parse_rsa_public(std::span<const std::uint8_t> blob);
+DhParameters parse_dh_parameters(std::span<const std::uint8_t> blob);
+
+std::vector<std::uint8_t> ecc_public_blob(const core::NamedCurve& curve, std::span<const std::uint8_t> point);
+std::vector<std::uint8_t> dh_public_blob(std::span<const std::uint8_t> prime, std::span<const std::uint8_t> generator,
+                                         std::span<const std::uint8_t> y);
+std::vector<std::uint8_t> rsa_public_blob(std::span<const std::uint8_t> modulus, std::span<const std::uint8_t> exponent);
+
+}  // namespace sslp11::abi

@@ -1,0 +1,312 @@
+// Keys and key exchange: SslCreateEphemeralKey, SslImportKey, SslExportKey,
+// SslOpenPrivateKey, SslGeneratePreMasterKey, SslGenerateMasterKey,
+// SslImportMasterKey. Validate, translate, call the core.
+#include <cstring>
+
+#include "abi/buffer_desc.h"
+#include "abi/guard.h"
+#include "abi/handles.h"
+#include "abi/key_blobs.h"
+#include "abi/wide.h"
+#include "core/key_exchange.h"
+#include "core/private_keys.h"
+
+using namespace sslp11;
+using namespace sslp11::abi;
+
+namespace {
+
+const core::CipherSuite& offered_suite(const core::Provider& p, DWORD protocol, DWORD suite) {
+  if (!core::protocol_supported(protocol)) fail(NTE_NOT_SUPPORTED, "sslp11 runs the TLS 1.2 (0x0303) key schedule only");
+  const core::CipherSuite* s = p.token()->offered_suite(suite);
+  if (s == nullptr) fail(NTE_NOT_SUPPORTED, p.token()->why_not_offered(suite));
+  return *s;
+}
+
+core::Random random_from(std::span<const std::uint8_t> b) {
+  core::Random r;
+  std::memcpy(r.data(), b.data(), r.size());
+  return r;
+}
+
+// The master-key parameters of §3.6: randoms, or the RFC 7627 session hash.
+core::MasterInput master_input(const ParameterList& params, const core::CipherSuite& suite) {
+  core::MasterInput in;
+  if (auto hash = params.find(NCRYPTBUFFER_SSL_SESSION_HASH)) {
+    if (hash->size() != core::hash_bytes(suite.prf)) {
+      fail(NTE_INVALID_PARAMETER, "NCRYPTBUFFER_SSL_SESSION_HASH must be the PRF hash length (" +
+                                      std::to_string(core::hash_bytes(suite.prf)) + " bytes)");
+    }
+    in.session_hash = std::vector<std::uint8_t>(hash->begin(), hash->end());
+    return in;
+  }
+  in.client_random = random_from(params.require(NCRYPTBUFFER_SSL_CLIENT_RANDOM, 32, "NCRYPTBUFFER_SSL_CLIENT_RANDOM"));
+  in.server_random = random_from(params.require(NCRYPTBUFFER_SSL_SERVER_RANDOM, 32, "NCRYPTBUFFER_SSL_SERVER_RANDOM"));
+  return in;
+}
+
+std::uint16_t client_version(const ParameterList& params, DWORD protocol) {
+  const auto v = params.find_dword(NCRYPTBUFFER_SSL_HIGHEST_VERSION, "NCRYPTBUFFER_SSL_HIGHEST_VERSION");
+  const DWORD version = v.value_or(protocol);
+  if (version < SSL3_PROTOCOL_VERSION || version > 0xFFFF) fail(NTE_INVALID_PARAMETER, "implausible highest version");
+  return static_cast<std::uint16_t>(version);
+}
+
+// CNG's two-call convention for an output buffer.
+void write_output(std::span<const std::uint8_t> data, PBYTE out, DWORD cb_out, DWORD* pcb_result) {
+  *pcb_result = static_cast<DWORD>(data.size());
+  if (out == nullptr) return;
+  if (cb_out < data.size()) fail(NTE_BUFFER_TOO_SMALL, "the output buffer is too small");
+  std::memcpy(out, data.data(), data.size());
+}
+
+}  // namespace
+
+extern "C" {
+
+SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE* phEphemeralKey,
+                                             DWORD dwProtocol, DWORD dwCipherSuite, DWORD dwKeyType,
+                                             DWORD dwKeyBitLen, PBYTE pbParams, DWORD cbParams, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (phEphemeralKey == nullptr) fail(NTE_INVALID_PARAMETER, "phEphemeralKey is NULL");
+    *phEphemeralKey = 0;
+    if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslCreateEphemeralKey takes no flags");
+    if (pbParams == nullptr && cbParams != 0) fail(NTE_INVALID_PARAMETER, "cbParams without pbParams");
+    const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
+    std::shared_ptr<core::EphemeralKey> key;
+    if (suite.kx == core::KeyExchange::ecdhe) {
+      const core::NamedCurve* curve =
+          dwKeyType != 0 ? core::find_curve_by_group(dwKeyType) : core::find_curve_by_bits(dwKeyBitLen);
+      if (curve == nullptr) fail(NTE_INVALID_PARAMETER, "unknown curve (dwKeyType / dwKeyBitLen)");
+      if (dwKeyBitLen != 0 && dwKeyBitLen != curve->bits) fail(NTE_INVALID_PARAMETER, "dwKeyBitLen does not match the curve");
+      if (!core::curve_supported(*curve, provider->token()->capabilities())) {
+        fail(NTE_NOT_SUPPORTED, "the token cannot generate keys on that curve");
+      }
+      key = core::create_ec_ephemeral(*provider, *curve);
+    } else if (suite.kx == core::KeyExchange::dhe) {
+      if (pbParams == nullptr) fail(NTE_INVALID_PARAMETER, "DHE needs the group in pbParams (BCRYPT_DH_PARAMETERS)");
+      const auto group = parse_dh_parameters({pbParams, cbParams});
+      if (group.prime.size() < 256) fail(NTE_INVALID_PARAMETER, "sslp11 refuses DH groups smaller than 2048 bits");
+      key = core::create_dh_ephemeral(*provider, group.prime, group.generator);
+    } else {
+      fail(NTE_INVALID_PARAMETER, "RSA key exchange has no ephemeral key");
+    }
+    *phEphemeralKey = publish(std::move(key));
+  });
+}
+
+SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE* phKey, LPCWSTR pszBlobType,
+                                    PBYTE pbKeyBlob, DWORD cbKeyBlob, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (phKey == nullptr) fail(NTE_INVALID_PARAMETER, "phKey is NULL");
+    *phKey = 0;
+    if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslImportKey takes no flags");
+    if (pszBlobType == nullptr || pbKeyBlob == nullptr || cbKeyBlob == 0) {
+      fail(NTE_INVALID_PARAMETER, "NULL blob type or empty blob");
+    }
+    const auto type = wide_view(pszBlobType);
+    const std::span<const std::uint8_t> blob(pbKeyBlob, cbKeyBlob);
+    std::shared_ptr<core::PublicKey> key;
+    if (type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
+      const auto ec = parse_ecc_public(blob);
+      key = core::import_ec_public(*provider, *ec.curve, ec.x, ec.y);
+    } else if (type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
+      const auto dh = parse_dh_public(blob);
+      key = core::import_dh_public(*provider, dh.prime, dh.generator, dh.y);
+    } else if (type == std::u16string_view(BCRYPT_RSAPUBLIC_BLOB)) {
+      const auto rsa = parse_rsa_public(blob);
+      key = core::import_rsa_public(*provider, rsa.modulus, rsa.exponent);
+    } else if (type == std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
+      fail(NTE_NOT_SUPPORTED, "sslp11 keeps session and master keys on the token and never exports them, so there is "
+                              "no opaque blob to import");
+    } else {
+      fail(NTE_NOT_SUPPORTED, "unsupported blob type");
+    }
+    *phKey = publish(std::move(key));
+  });
+}
+
+SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey, LPCWSTR pszBlobType,
+                                    PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
+    if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslExportKey takes no flags");
+    if (pszBlobType == nullptr) fail(NTE_INVALID_PARAMETER, "pszBlobType is NULL");
+    auto object = core::HandleTable::instance().find(hKey);
+    if (!object || object->kind() == core::ObjectKind::provider || object->kind() == core::ObjectKind::hash ||
+        object->provider_id() != provider->provider_id()) {
+      fail(NTE_INVALID_HANDLE, "not a live key of this provider");
+    }
+    const auto type = wide_view(pszBlobType);
+    std::vector<std::uint8_t> blob;
+    switch (object->kind()) {
+      case core::ObjectKind::ephemeral_key: {
+        const auto& k = static_cast<const core::EphemeralKey&>(*object);
+        if (k.kind == core::ExchangeKind::ec && type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
+          blob = ecc_public_blob(*k.curve, k.public_value);
+        } else if (k.kind == core::ExchangeKind::dh && type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
+          blob = dh_public_blob(k.prime, k.generator, k.public_value);
+        } else {
+          fail(NTE_NOT_SUPPORTED, "an ephemeral key exports only its public half, as ECCPUBLICBLOB or DHPUBLICBLOB");
+        }
+        break;
+      }
+      case core::ObjectKind::public_key: {
+        const auto& k = static_cast<const core::PublicKey&>(*object);
+        if (k.kind == core::ExchangeKind::ec && type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
+          blob = ecc_public_blob(*k.curve, k.public_value);
+        } else if (k.kind == core::ExchangeKind::dh && type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
+          blob = dh_public_blob(k.prime, k.generator, k.public_value);
+        } else if (k.kind == core::ExchangeKind::rsa && type == std::u16string_view(BCRYPT_RSAPUBLIC_BLOB)) {
+          blob = rsa_public_blob(k.modulus, k.exponent);
+        } else {
+          fail(NTE_NOT_SUPPORTED, "that blob type does not fit this public key");
+        }
+        break;
+      }
+      default:
+        // Master, session and pre-master keys are sensitive, non-extractable
+        // token objects: there is nothing sslp11 may put in an opaque blob.
+        fail(NTE_NOT_SUPPORTED, "secret keys never leave the token; sslp11 does not export them");
+    }
+    write_output(blob, pbOutput, cbOutput, pcbResult);
+  });
+}
+
+SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE* phPrivateKey,
+                                         PCCERT_CONTEXT pCertContext, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (phPrivateKey == nullptr || pCertContext == nullptr) fail(NTE_INVALID_PARAMETER, "NULL argument");
+    *phPrivateKey = 0;
+    if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslOpenPrivateKey takes no flags");
+    if (pCertContext->pbCertEncoded == nullptr || pCertContext->cbCertEncoded == 0) {
+      fail(NTE_INVALID_PARAMETER, "the certificate context has no encoded certificate");
+    }
+    auto key = core::open_private_key_for_certificate(
+        *provider, {pCertContext->pbCertEncoded, pCertContext->cbCertEncoded});
+    *phPrivateKey = publish(std::move(key));
+  });
+}
+
+SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPublicKey,
+                                               NCRYPT_KEY_HANDLE* phPreMasterKey, DWORD dwProtocol,
+                                               DWORD dwCipherSuite, PNCryptBufferDesc pParameterList, PBYTE pbOutput,
+                                               DWORD cbOutput, DWORD* pcbResult, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (phPreMasterKey == nullptr || pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "NULL out pointer");
+    *phPreMasterKey = 0;
+    if (dwFlags != 0 && dwFlags != NCRYPT_SSL_CLIENT_FLAG) fail(NTE_BAD_FLAGS, "only NCRYPT_SSL_CLIENT_FLAG is allowed");
+    const ParameterList params(pParameterList);
+    const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
+    if (suite.kx != core::KeyExchange::rsa) fail(NTE_NOT_SUPPORTED, "a pre-master key is made only for RSA key exchange");
+    auto server = key_from<core::PublicKey>(hPublicKey, core::ObjectKind::public_key, provider.get());
+    if (server->kind != core::ExchangeKind::rsa) fail(NTE_INVALID_HANDLE, "hPublicKey is not an RSA public key");
+    require_alive(server->rsa_object, "server public key");
+    if (pbOutput == nullptr) {
+      *pcbResult = static_cast<DWORD>(server->modulus.size());
+      return;
+    }
+    if (cbOutput < server->modulus.size()) {
+      *pcbResult = static_cast<DWORD>(server->modulus.size());
+      fail(NTE_BUFFER_TOO_SMALL, "the output buffer is smaller than the RSA modulus");
+    }
+    auto made = core::generate_rsa_premaster(*provider, *server, dwProtocol, suite, client_version(params, dwProtocol));
+    write_output(made.encrypted, pbOutput, cbOutput, pcbResult);
+    *phPreMasterKey = publish(std::move(made.premaster));
+  });
+}
+
+SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey,
+                                            NCRYPT_KEY_HANDLE hPublicKey, NCRYPT_KEY_HANDLE* phMasterKey,
+                                            DWORD dwProtocol, DWORD dwCipherSuite, PNCryptBufferDesc pParameterList,
+                                            PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (phMasterKey == nullptr || pParameterList == nullptr) fail(NTE_INVALID_PARAMETER, "NULL phMasterKey or parameter list");
+    *phMasterKey = 0;
+    if ((dwFlags & ~DWORD{NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG}) != 0 ||
+        (dwFlags & (NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG)) == 0) {
+      fail(NTE_BAD_FLAGS, "dwFlags must be NCRYPT_SSL_CLIENT_FLAG or NCRYPT_SSL_SERVER_FLAG");
+    }
+    const core::Role role = (dwFlags & NCRYPT_SSL_CLIENT_FLAG) ? core::Role::client : core::Role::server;
+    const ParameterList params(pParameterList);
+    const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
+    core::MasterRequest request{dwProtocol, &suite, role, master_input(params, suite)};
+
+    if (suite.kx != core::KeyExchange::rsa) {
+      auto own = key_from<core::EphemeralKey>(hPrivateKey, core::ObjectKind::ephemeral_key, provider.get());
+      auto peer = key_from<core::PublicKey>(hPublicKey, core::ObjectKind::public_key, provider.get());
+      const bool ec = suite.kx == core::KeyExchange::ecdhe;
+      if ((own->kind == core::ExchangeKind::ec) != ec || (peer->kind == core::ExchangeKind::ec) != ec) {
+        fail(NTE_INVALID_HANDLE, "the keys do not fit the suite's key exchange");
+      }
+      require_alive(own->private_key, "ephemeral private key");
+      if (pcbResult != nullptr) *pcbResult = 0;
+      *phMasterKey = publish(core::generate_master_dh(*provider, *own, *peer, std::move(request)));
+      return;
+    }
+
+    if (role == core::Role::server) {
+      fail(NTE_NOT_SUPPORTED, "an RSA-key-exchange server uses SslImportMasterKey");
+    }
+    auto server = key_from<core::PublicKey>(hPublicKey, core::ObjectKind::public_key, provider.get());
+    if (server->kind != core::ExchangeKind::rsa) fail(NTE_INVALID_HANDLE, "hPublicKey is not an RSA public key");
+    if (hPrivateKey != 0) {
+      // EMS flow: the pre-master was made (and sent) by SslGeneratePreMasterKey.
+      auto pms = key_from<core::PreMasterKey>(hPrivateKey, core::ObjectKind::pre_master_key, provider.get());
+      require_alive(pms->secret, "pre-master key");
+      if (pcbResult != nullptr) *pcbResult = 0;
+      *phMasterKey = publish(core::master_from_premaster(*provider, *pms, std::move(request)));
+      return;
+    }
+    require_alive(server->rsa_object, "server public key");
+    if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "RSA key exchange returns the encrypted pre-master: pcbResult is NULL");
+    if (pbOutput == nullptr) {
+      // Size query: no key is made.
+      *pcbResult = static_cast<DWORD>(server->modulus.size());
+      return;
+    }
+    if (cbOutput < server->modulus.size()) {
+      *pcbResult = static_cast<DWORD>(server->modulus.size());
+      fail(NTE_BUFFER_TOO_SMALL, "the output buffer is smaller than the RSA modulus");
+    }
+    auto made = core::generate_rsa_premaster(*provider, *server, dwProtocol, suite, client_version(params, dwProtocol));
+    auto master = core::master_from_premaster(*provider, *made.premaster, std::move(request));
+    write_output(made.encrypted, pbOutput, cbOutput, pcbResult);
+    *phMasterKey = publish(std::move(master));
+  });
+}
+
+SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey,
+                                          NCRYPT_KEY_HANDLE* phMasterKey, DWORD dwProtocol, DWORD dwCipherSuite,
+                                          PNCryptBufferDesc pParameterList, PBYTE pbEncryptedKey,
+                                          DWORD cbEncryptedKey, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (phMasterKey == nullptr) fail(NTE_INVALID_PARAMETER, "phMasterKey is NULL");
+    *phMasterKey = 0;
+    if (dwFlags != 0 && dwFlags != NCRYPT_SSL_SERVER_FLAG) fail(NTE_BAD_FLAGS, "only NCRYPT_SSL_SERVER_FLAG is allowed");
+    if (pParameterList == nullptr) fail(NTE_INVALID_PARAMETER, "the parameter list is NULL");
+    if (pbEncryptedKey == nullptr || cbEncryptedKey == 0) fail(NTE_INVALID_PARAMETER, "no encrypted pre-master");
+    const ParameterList params(pParameterList);
+    const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
+    if (suite.kx != core::KeyExchange::rsa) fail(NTE_NOT_SUPPORTED, "SslImportMasterKey is for RSA key exchange");
+    auto key = key_from<core::PrivateKey>(hPrivateKey, core::ObjectKind::private_key, provider.get());
+    std::span<const std::uint8_t> encrypted(pbEncryptedKey, cbEncryptedKey);
+    // Accept the ClientKeyExchange body with its 2-byte length too.
+    if (encrypted.size() > 2 && static_cast<std::size_t>(encrypted[0] << 8 | encrypted[1]) == encrypted.size() - 2 &&
+        (encrypted.size() - 2) * 8 == key->bits) {
+      encrypted = encrypted.subspan(2);
+    }
+    core::MasterRequest request{dwProtocol, &suite, core::Role::server, master_input(params, suite)};
+    *phMasterKey = publish(
+        core::import_rsa_master(*provider, *key, encrypted, client_version(params, dwProtocol), std::move(request)));
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,61 @@
+#include "abi/provider_open.h"
+
+#include <map>
+#include <mutex>
+
+#include "abi/guard.h"
+#include "config/config.h"
+
+namespace sslp11::abi {
+
+namespace {
+
+std::mutex g_mutex;
+std::map<std::string, std::weak_ptr<core::TokenContext>>& contexts() {
+  static std::map<std::string, std::weak_ptr<core::TokenContext>> m;
+  return m;
+}
+
+core::TokenSettings settings_from(const config::TokenConfig& t) {
+  core::TokenSettings s;
+  s.name = t.name;
+  s.module = t.module;
+  s.init_args = t.init_args;
+  s.selector = t.selector;
+  s.pin = config::resolve_pin(t.pin, /*interactive=*/false);
+  s.pool_size = t.pool_size;
+  s.policy = t.derivation == config::Derivation::native_only ? core::DerivationPolicy::native_only
+                                                              : core::DerivationPolicy::allow_composed;
+  for (const auto& name : t.cipher_suites) {
+    if (core::find_cipher_suite(name) == nullptr) {
+      fail(NTE_PROVIDER_DLL_FAIL, "configuration names cipher suite '" + name + "', which sslp11 does not know");
+    }
+  }
+  s.cipher_suites = t.cipher_suites;
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<core::TokenContext> open_configured_token() {
+  config::Config cfg;
+  try {
+    cfg = config::load_config(config::find_config_file({}));
+  } catch (const config::ConfigError& e) {
+    fail(NTE_PROVIDER_DLL_FAIL, std::string("sslp11 is not configured: ") + e.what());
+  }
+  const config::TokenConfig& token = cfg.default_token_config();
+  const std::string key = cfg.path + "#" + token.name;
+  std::lock_guard lock(g_mutex);
+  if (auto existing = contexts()[key].lock()) return existing;
+  std::shared_ptr<core::TokenContext> ctx;
+  try {
+    ctx = core::TokenContext::open(settings_from(token));
+  } catch (const config::ConfigError& e) {
+    fail(NTE_PROVIDER_DLL_FAIL, e.what());
+  }
+  contexts()[key] = ctx;
+  return ctx;
+}
+
+}  // namespace sslp11::abi

@@ -1,0 +1,200 @@
+#include "core/cipher_suites.h"
+
+#include <algorithm>
+#include <array>
+
+#include <sslp11/sslprovider.h>
+
+namespace sslp11::core {
+
+namespace {
+
+using K = KeyExchange;
+using A = Authentication;
+using C = BulkCipher;
+using H = HashAlg;
+
+// {id, name, kx, auth, cipher, key, fixed_iv, record_iv, block, tag, mac, prf}
+constexpr std::array<CipherSuite, 27> kSuites{{
+    {TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", K::ecdhe, A::ecdsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", K::ecdhe, A::ecdsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", K::ecdhe, A::ecdsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", K::ecdhe, A::ecdsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha384, H::sha384},
+    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", K::ecdhe, A::ecdsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", K::ecdhe, A::ecdsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", K::ecdhe, A::ecdsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
+    {TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", K::ecdhe, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", K::ecdhe, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", K::ecdhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", K::ecdhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha384, H::sha384},
+    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", K::ecdhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", K::ecdhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", K::ecdhe, A::rsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
+    {TLS_RSA_WITH_AES_128_GCM_SHA256, "TLS_RSA_WITH_AES_128_GCM_SHA256", K::rsa, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {TLS_RSA_WITH_AES_256_GCM_SHA384, "TLS_RSA_WITH_AES_256_GCM_SHA384", K::rsa, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {TLS_RSA_WITH_AES_128_CBC_SHA256, "TLS_RSA_WITH_AES_128_CBC_SHA256", K::rsa, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {TLS_RSA_WITH_AES_256_CBC_SHA256, "TLS_RSA_WITH_AES_256_CBC_SHA256", K::rsa, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha256, H::sha256},
+    {TLS_RSA_WITH_AES_128_CBC_SHA, "TLS_RSA_WITH_AES_128_CBC_SHA", K::rsa, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_RSA_WITH_AES_256_CBC_SHA, "TLS_RSA_WITH_AES_256_CBC_SHA", K::rsa, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", K::dhe, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", K::dhe, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", K::dhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", K::dhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha256, H::sha256},
+    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", K::dhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", K::dhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", K::dhe, A::rsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
+}};
+
+// DER-encoded OIDs for CKA_EC_PARAMS.
+constexpr std::array<std::uint8_t, 10> kP256Oid{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+constexpr std::array<std::uint8_t, 7> kP384Oid{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+constexpr std::array<std::uint8_t, 7> kP521Oid{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+
+const std::array<NamedCurve, 3> kCurves{{
+    {TLS_ECC_P256_CURVE_KEY_TYPE, u"nistP256", "1.2.840.10045.3.1.7", kP256Oid, 256, 32, BCRYPT_ECDH_PUBLIC_P256_MAGIC, BCRYPT_ECDSA_PUBLIC_P256_MAGIC},
+    {TLS_ECC_P384_CURVE_KEY_TYPE, u"nistP384", "1.3.132.0.34", kP384Oid, 384, 48, BCRYPT_ECDH_PUBLIC_P384_MAGIC, BCRYPT_ECDSA_PUBLIC_P384_MAGIC},
+    {TLS_ECC_P521_CURVE_KEY_TYPE, u"nistP521", "1.3.132.0.35", kP521Oid, 521, 66, BCRYPT_ECDH_PUBLIC_P521_MAGIC, BCRYPT_ECDSA_PUBLIC_P521_MAGIC},
+}};
+
+}  // namespace
+
+std::uint32_t CipherSuite::mac_bytes() const noexcept { return hash_bytes(mac); }
+
+std::span<const CipherSuite> all_cipher_suites() { return kSuites; }
+
+const CipherSuite* find_cipher_suite(std::uint32_t id) {
+  for (const auto& s : kSuites)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+const CipherSuite* find_cipher_suite(std::string_view name) {
+  for (const auto& s : kSuites)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::uint32_t hash_bytes(HashAlg h) {
+  switch (h) {
+    case HashAlg::sha1: return 20;
+    case HashAlg::sha256: return 32;
+    case HashAlg::sha384: return 48;
+    case HashAlg::none: break;
+  }
+  return 0;
+}
+
+std::u16string_view hash_cng_name(HashAlg h) {
+  switch (h) {
+    case HashAlg::sha1: return u"SHA1";
+    case HashAlg::sha256: return u"SHA256";
+    case HashAlg::sha384: return u"SHA384";
+    case HashAlg::none: break;
+  }
+  return u"";
+}
+
+CK_MECHANISM_TYPE hash_mechanism(HashAlg h) {
+  switch (h) {
+    case HashAlg::sha1: return CKM_SHA_1;
+    case HashAlg::sha256: return CKM_SHA256;
+    case HashAlg::sha384: return CKM_SHA384;
+    case HashAlg::none: break;
+  }
+  return CK_UNAVAILABLE_INFORMATION;
+}
+
+CK_MECHANISM_TYPE hmac_mechanism(HashAlg h) {
+  switch (h) {
+    case HashAlg::sha1: return CKM_SHA_1_HMAC;
+    case HashAlg::sha256: return CKM_SHA256_HMAC;
+    case HashAlg::sha384: return CKM_SHA384_HMAC;
+    case HashAlg::none: break;
+  }
+  return CK_UNAVAILABLE_INFORMATION;
+}
+
+CK_MECHANISM_TYPE cipher_mechanism(BulkCipher c) {
+  switch (c) {
+    case BulkCipher::aes_gcm: return CKM_AES_GCM;
+    case BulkCipher::aes_cbc: return CKM_AES_CBC;
+    case BulkCipher::chacha20_poly1305: return CKM_CHACHA20_POLY1305;
+  }
+  return CK_UNAVAILABLE_INFORMATION;
+}
+
+CK_KEY_TYPE cipher_key_type(BulkCipher c) {
+  return c == BulkCipher::chacha20_poly1305 ? CKK_CHACHA20 : CKK_AES;
+}
+
+bool protocol_supported(std::uint32_t protocol) { return protocol == TLS1_2_PROTOCOL_VERSION; }
+
+std::optional<std::string> suite_unavailable_reason(const CipherSuite& s, const p11::Capabilities& caps,
+                                                    DerivationPolicy policy) {
+  using p11::Feature;
+  auto need = [&caps](Feature f) -> std::optional<std::string> {
+    if (caps.has(f)) return std::nullopt;
+    return "token lacks " + std::string(p11::feature_name(f));
+  };
+  std::vector<Feature> needed;
+  switch (s.kx) {
+    case KeyExchange::ecdhe: needed = {Feature::EcKeyPairGen, Feature::Ecdh}; break;
+    case KeyExchange::dhe: needed = {Feature::DhKeyPairGen, Feature::DhDerive}; break;
+    case KeyExchange::rsa: needed = {Feature::RsaPkcs}; break;
+  }
+  needed.push_back(s.auth == Authentication::rsa ? Feature::RsaPkcs : Feature::Ecdsa);
+  switch (s.cipher) {
+    case BulkCipher::aes_gcm: needed.push_back(Feature::AesGcm); break;
+    case BulkCipher::aes_cbc: needed.push_back(Feature::AesCbc); break;
+    case BulkCipher::chacha20_poly1305: needed.push_back(Feature::ChaCha20Poly1305); break;
+  }
+  switch (s.mac) {
+    case HashAlg::sha1: needed.push_back(Feature::HmacSha1); break;
+    case HashAlg::sha256: needed.push_back(Feature::HmacSha256); break;
+    case HashAlg::sha384: needed.push_back(Feature::HmacSha384); break;
+    case HashAlg::none: break;
+  }
+  const p11::Tier tier = caps.tier();
+  if (tier == p11::Tier::unusable) return "token has neither TLS 1.2 derive mechanisms nor HMAC-SHA256";
+  if (tier == p11::Tier::native) {
+    needed.push_back(s.kx == KeyExchange::rsa ? Feature::Tls12MasterDerive : Feature::Tls12MasterDeriveDh);
+    needed.push_back(Feature::Tls12KeyAndMacDerive);
+  } else {
+    if (policy == DerivationPolicy::native_only) {
+      return "token lacks CKM_TLS12_KEY_AND_MAC_DERIVE and the policy is derivation = native-only";
+    }
+    needed.push_back(s.prf == HashAlg::sha384 ? Feature::HmacSha384 : Feature::HmacSha256);
+  }
+  for (Feature f : needed)
+    if (auto why = need(f)) return why;
+  return std::nullopt;
+}
+
+std::span<const NamedCurve> all_curves() { return kCurves; }
+
+const NamedCurve* find_curve_by_group(std::uint32_t group) {
+  for (const auto& c : kCurves)
+    if (c.group == group) return &c;
+  return nullptr;
+}
+
+const NamedCurve* find_curve_by_bits(std::uint32_t bits) {
+  for (const auto& c : kCurves)
+    if (c.bits == bits) return &c;
+  return nullptr;
+}
+
+const NamedCurve* find_curve_by_magic(std::uint32_t magic) {
+  for (const auto& c : kCurves)
+    if (c.ecdh_magic == magic || c.ecdsa_magic == magic) return &c;
+  return nullptr;
+}
+
+bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps) {
+  const auto gen = caps.info(CKM_EC_KEY_PAIR_GEN);
+  if (!gen || !caps.has(p11::Feature::Ecdh)) return false;
+  // Modules report EC key sizes in bits.
+  return gen->ulMinKeySize <= c.bits && c.bits <= gen->ulMaxKeySize;
+}
+
+}  // namespace sslp11::core

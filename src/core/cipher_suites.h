@@ -1,0 +1,76 @@
+// The one place that knows each TLS cipher suite: its lengths, hashes and the
+// token features it needs. Data, not switch statements.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "pkcs11/capabilities.h"
+
+namespace sslp11::core {
+
+enum class KeyExchange { rsa, ecdhe, dhe };
+enum class Authentication { rsa, ecdsa };
+enum class BulkCipher { aes_gcm, aes_cbc, chacha20_poly1305 };
+enum class HashAlg { none, sha1, sha256, sha384 };
+
+enum class DerivationPolicy { allow_composed, native_only };
+
+struct CipherSuite {
+  std::uint32_t id;  // IANA code point = dwCipherSuite
+  std::string_view name;
+  KeyExchange kx;
+  Authentication auth;
+  BulkCipher cipher;
+  std::uint32_t key_bytes;        // write key
+  std::uint32_t fixed_iv_bytes;   // implicit IV from the key block (GCM salt, ChaCha nonce); 0 for CBC in TLS >= 1.1
+  std::uint32_t record_iv_bytes;  // explicit per-record IV / nonce
+  std::uint32_t block_bytes;      // cipher block (16 for CBC, 1 for AEAD)
+  std::uint32_t tag_bytes;        // AEAD tag
+  HashAlg mac;                    // record MAC (none for AEAD)
+  HashAlg prf;                    // TLS 1.2 PRF hash
+
+  bool aead() const noexcept { return cipher != BulkCipher::aes_cbc; }
+  std::uint32_t mac_bytes() const noexcept;
+};
+
+std::span<const CipherSuite> all_cipher_suites();
+const CipherSuite* find_cipher_suite(std::uint32_t id);
+const CipherSuite* find_cipher_suite(std::string_view name);
+
+std::uint32_t hash_bytes(HashAlg h);
+std::u16string_view hash_cng_name(HashAlg h);   // u"SHA256"
+CK_MECHANISM_TYPE hash_mechanism(HashAlg h);      // CKM_SHA256
+CK_MECHANISM_TYPE hmac_mechanism(HashAlg h);      // CKM_SHA256_HMAC
+CK_MECHANISM_TYPE cipher_mechanism(BulkCipher c); // CKM_AES_GCM
+CK_KEY_TYPE cipher_key_type(BulkCipher c);        // CKK_AES
+
+// Protocols this implementation runs the key schedule for.
+bool protocol_supported(std::uint32_t protocol);
+
+// Why a suite cannot be offered on a token, or nullopt when it can. The reason
+// names the missing feature (operators see it in `doctor` and in errors).
+std::optional<std::string> suite_unavailable_reason(const CipherSuite& s, const p11::Capabilities& caps,
+                                                    DerivationPolicy policy);
+
+// Named curves (IANA group id = dwKeyType).
+struct NamedCurve {
+  std::uint32_t group;  // 23, 24, 25
+  std::u16string_view cng_name;
+  std::string_view oid;
+  std::span<const std::uint8_t> der_oid;  // CKA_EC_PARAMS
+  std::uint32_t bits;
+  std::uint32_t coordinate_bytes;
+  std::uint32_t ecdh_magic;   // BCRYPT_ECDH_PUBLIC_Pxxx_MAGIC
+  std::uint32_t ecdsa_magic;  // BCRYPT_ECDSA_PUBLIC_Pxxx_MAGIC
+};
+std::span<const NamedCurve> all_curves();
+const NamedCurve* find_curve_by_group(std::uint32_t group);
+const NamedCurve* find_curve_by_bits(std::uint32_t bits);
+const NamedCurve* find_curve_by_magic(std::uint32_t magic);
+bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps);
+
+}  // namespace sslp11::core

@@ -1,0 +1,329 @@
+#include "core/key_exchange.h"
+
+#include <algorithm>
+
+#include <sslp11/winerror.h>
+
+#include "core/templates.h"
+#include "pkcs11/attributes.h"
+
+namespace sslp11::core {
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+const std::shared_ptr<p11::SessionPool>& pool_of(const Provider& p) { return p.token()->pool(); }
+
+std::shared_ptr<MasterKey> new_master(const Provider& provider, const MasterRequest& r, MasterResult result) {
+  auto master = std::make_shared<MasterKey>(provider.provider_id(), provider.token());
+  master->protocol = r.protocol;
+  master->suite = r.suite;
+  master->role = r.role;
+  master->path = provider.token()->path();
+  master->extended = r.input.session_hash.has_value();
+  master->secret = std::move(result.secret);
+  return master;
+}
+
+// Left-pad a big-endian integer to `size` bytes.
+Bytes left_pad(std::span<const std::uint8_t> v, std::size_t size) {
+  Bytes out(size > v.size() ? size - v.size() : 0, 0);
+  out.insert(out.end(), v.begin(), v.end());
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, std::size_t coordinate_bytes) {
+  const std::size_t raw_len = 1 + 2 * coordinate_bytes;
+  if (attr.size() == raw_len && attr[0] == 0x04) return Bytes(attr.begin(), attr.end());
+  // DER OCTET STRING: 04 len [len...] point
+  if (attr.size() > 2 && attr[0] == 0x04) {
+    std::size_t header = 2;
+    std::size_t len = attr[1];
+    if (len & 0x80) {
+      const std::size_t n = len & 0x7f;
+      if (n == 0 || n > 2 || attr.size() < 2 + n) throw p11::LayerError(NTE_BAD_DATA, "malformed CKA_EC_POINT");
+      len = 0;
+      for (std::size_t i = 0; i < n; ++i) len = (len << 8) | attr[2 + i];
+      header = 2 + n;
+    }
+    if (len == raw_len && attr.size() == header + len && attr[header] == 0x04) {
+      return Bytes(attr.begin() + static_cast<std::ptrdiff_t>(header), attr.end());
+    }
+  }
+  throw p11::LayerError(NTE_BAD_DATA, "the token returned an EC point sslp11 cannot decode");
+}
+
+std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, const NamedCurve& curve) {
+  auto key = std::make_shared<EphemeralKey>(provider.provider_id(), provider.token());
+  key->kind = ExchangeKind::ec;
+  key->curve = &curve;
+  auto pub_t = templates::ec_public(curve.der_oid);
+  auto priv_t = templates::exchange_private();
+  const auto& pool = pool_of(provider);
+  pool->run([&](p11::Lease& lease) {
+    CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
+    lease.api().C_GenerateKeyPair(lease.handle(), mech, pub_t.span(), priv_t.span(), pub, priv);
+    key->public_key = p11::Object(pool, lease, pub);
+    key->private_key = p11::Object(pool, lease, priv);
+    auto point = p11::read_bytes(lease.api(), lease.handle(), pub, CKA_EC_POINT);
+    if (!point) throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the EC public point");
+    key->public_value = decode_ec_point(*point, curve.coordinate_bytes);
+    // The public half lives on in host memory; its token object is no longer needed.
+    key->public_key.reset(lease);
+    return 0;
+  });
+  return key;
+}
+
+std::shared_ptr<EphemeralKey> create_dh_ephemeral(const Provider& provider, std::span<const std::uint8_t> prime,
+                                                  std::span<const std::uint8_t> generator) {
+  auto key = std::make_shared<EphemeralKey>(provider.provider_id(), provider.token());
+  key->kind = ExchangeKind::dh;
+  key->prime.assign(prime.begin(), prime.end());
+  key->generator.assign(generator.begin(), generator.end());
+  auto pub_t = templates::dh_public(prime, generator);
+  auto priv_t = templates::exchange_private();
+  const auto& pool = pool_of(provider);
+  pool->run([&](p11::Lease& lease) {
+    CK_MECHANISM mech{CKM_DH_PKCS_KEY_PAIR_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
+    lease.api().C_GenerateKeyPair(lease.handle(), mech, pub_t.span(), priv_t.span(), pub, priv);
+    key->public_key = p11::Object(pool, lease, pub);
+    key->private_key = p11::Object(pool, lease, priv);
+    auto y = p11::read_bytes(lease.api(), lease.handle(), pub, CKA_VALUE);
+    if (!y) throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the DH public value");
+    key->public_value = left_pad(*y, prime.size());
+    key->public_key.reset(lease);
+    return 0;
+  });
+  return key;
+}
+
+std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const NamedCurve& curve,
+                                            std::span<const std::uint8_t> x, std::span<const std::uint8_t> y) {
+  auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
+  key->kind = ExchangeKind::ec;
+  key->curve = &curve;
+  key->public_value.push_back(0x04);
+  key->public_value.insert(key->public_value.end(), x.begin(), x.end());
+  key->public_value.insert(key->public_value.end(), y.begin(), y.end());
+  return key;
+}
+
+std::shared_ptr<PublicKey> import_dh_public(const Provider& provider, std::span<const std::uint8_t> prime,
+                                            std::span<const std::uint8_t> generator, std::span<const std::uint8_t> y) {
+  auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
+  key->kind = ExchangeKind::dh;
+  key->prime.assign(prime.begin(), prime.end());
+  key->generator.assign(generator.begin(), generator.end());
+  key->public_value.assign(y.begin(), y.end());
+  return key;
+}
+
+std::shared_ptr<PublicKey> import_rsa_public(const Provider& provider, std::span<const std::uint8_t> modulus,
+                                             std::span<const std::uint8_t> exponent) {
+  auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
+  key->kind = ExchangeKind::rsa;
+  key->modulus.assign(modulus.begin(), modulus.end());
+  key->exponent.assign(exponent.begin(), exponent.end());
+  auto t = templates::rsa_public(modulus, exponent);
+  const auto& pool = pool_of(provider);
+  pool->run([&](p11::Lease& lease) {
+    key->rsa_object = p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
+    return 0;
+  });
+  return key;
+}
+
+std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const EphemeralKey& own,
+                                              const PublicKey& peer, MasterRequest request) {
+  const auto& token = provider.token();
+  const auto& pool = pool_of(provider);
+  std::size_t z_len = 0;
+  Bytes peer_value = peer.public_value;
+  if (own.kind == ExchangeKind::ec) {
+    if (peer.kind != ExchangeKind::ec || peer.curve != own.curve) {
+      throw p11::LayerError(NTE_INVALID_PARAMETER, "the peer's public key is not on the ephemeral key's curve");
+    }
+    z_len = own.curve->coordinate_bytes;
+  } else {
+    if (peer.kind != ExchangeKind::dh || peer.prime != own.prime) {
+      throw p11::LayerError(NTE_INVALID_PARAMETER, "the peer's DH public key is not in the ephemeral key's group");
+    }
+    z_len = own.prime.size();
+  }
+  // DH: no fixed length, because TLS strips leading zero bytes from Z (RFC
+  // 5246 §8.1.2) and the token knows its length; EC: Z is the x coordinate.
+  auto pms_t = templates::premaster(own.kind == ExchangeKind::ec ? z_len : 0);
+  p11::Object pms = pool->run([&](p11::Lease& lease) {
+    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+    if (own.kind == ExchangeKind::ec) {
+      CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, peer_value.size(), peer_value.data()};
+      CK_MECHANISM mech{CKM_ECDH1_DERIVE, &params, sizeof params};
+      lease.api().C_DeriveKey(lease.handle(), mech, own.private_key.handle(), pms_t.span(), &h);
+    } else {
+      CK_MECHANISM mech{CKM_DH_PKCS_DERIVE, peer_value.data(), peer_value.size()};
+      lease.api().C_DeriveKey(lease.handle(), mech, own.private_key.handle(), pms_t.span(), &h);
+    }
+    return p11::Object(pool, lease, h);
+  });
+  request.input.rsa_premaster = false;
+  request.input.premaster_bytes = z_len;
+  auto result = token->schedule().derive_master(pool, pms, *request.suite, request.input);
+  return new_master(provider, request, std::move(result));
+}
+
+RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& server_key, std::uint32_t protocol,
+                                    const CipherSuite& suite, std::uint16_t client_version) {
+  if (server_key.kind != ExchangeKind::rsa || server_key.rsa_object.empty()) {
+    throw p11::LayerError(NTE_INVALID_HANDLE, "RSA key exchange needs the server's RSA public key");
+  }
+  const auto& token = provider.token();
+  const auto& pool = pool_of(provider);
+  RsaPremaster out;
+  out.premaster = std::make_shared<PreMasterKey>(provider.provider_id(), token);
+  out.premaster->protocol = protocol;
+  out.premaster->suite = &suite;
+  const bool on_token_gen = token->path() == p11::Tier::native && token->capabilities().has(p11::Feature::TlsPreMasterGen);
+  pool->run([&](p11::Lease& lease) {
+    CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
+    if (on_token_gen) {
+      // Generated in the token and wrapped to the server key there: the
+      // pre-master is sensitive but must be wrap-extractable for that.
+      CK_VERSION version{static_cast<CK_BYTE>(client_version >> 8), static_cast<CK_BYTE>(client_version & 0xff)};
+      const CK_MECHANISM_TYPE gen = token->capabilities().has_mechanism(CKM_TLS_PRE_MASTER_KEY_GEN)
+                                        ? CKM_TLS_PRE_MASTER_KEY_GEN
+                                        : CKM_SSL3_PRE_MASTER_KEY_GEN;
+      CK_MECHANISM mech{gen, &version, sizeof version};
+      p11::AttributeTemplate t;
+      t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
+          .add_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
+          .add_bool(CKA_TOKEN, false)
+          .add_bool(CKA_SENSITIVE, true)
+          .add_bool(CKA_EXTRACTABLE, true)
+          .add_bool(CKA_DERIVE, true);
+      out.premaster->secret = p11::Object(pool, lease, lease.api().C_GenerateKey(lease.handle(), mech, t.span()));
+      out.encrypted = lease.api().C_WrapKey(lease.handle(), rsa, server_key.rsa_object.handle(),
+                                            out.premaster->secret.handle());
+    } else {
+      // Composed path: random bytes from the token, encrypted by the token; the
+      // 48 bytes pass through a wiped host buffer into a token object.
+      p11::SecureBytes pms(48);
+      lease.api().C_GenerateRandom(lease.handle(), pms.span());
+      pms.data()[0] = static_cast<std::uint8_t>(client_version >> 8);
+      pms.data()[1] = static_cast<std::uint8_t>(client_version & 0xff);
+      Bytes encrypted(server_key.modulus.size() + 16);
+      lease.api().C_EncryptInit(lease.handle(), rsa, server_key.rsa_object.handle());
+      encrypted.resize(lease.api().C_Encrypt(lease.handle(), pms.span(), encrypted));
+      auto t = templates::premaster(0);
+      t.add_bytes(CKA_VALUE, pms.span());
+      pms.clear();
+      out.premaster->secret = p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
+      out.encrypted = std::move(encrypted);
+    }
+    return 0;
+  });
+  return out;
+}
+
+std::shared_ptr<MasterKey> master_from_premaster(const Provider& provider, const PreMasterKey& pms,
+                                                 MasterRequest request) {
+  request.input.rsa_premaster = true;
+  request.input.premaster_bytes = 48;
+  auto result = provider.token()->schedule().derive_master(pool_of(provider), pms.secret, *request.suite, request.input);
+  return new_master(provider, request, std::move(result));
+}
+
+std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const PrivateKey& server_key,
+                                             std::span<const std::uint8_t> encrypted, std::uint16_t client_version,
+                                             MasterRequest request) {
+  if (server_key.key_type != CKK_RSA) {
+    throw p11::LayerError(NTE_INVALID_HANDLE, "RSA key exchange needs an RSA private key");
+  }
+  const auto& token = provider.token();
+  const auto& pool = pool_of(provider);
+  request.input.rsa_premaster = true;
+  request.input.premaster_bytes = 48;
+  const std::uint8_t want_major = static_cast<std::uint8_t>(client_version >> 8);
+  const std::uint8_t want_minor = static_cast<std::uint8_t>(client_version & 0xff);
+  Bytes ciphertext(encrypted.begin(), encrypted.end());
+
+  if (token->path() == p11::Tier::native) {
+    // Both candidates are always made and both masters always derived, so the
+    // work does not depend on whether the ciphertext was good.
+    p11::Object fake = pool->run([&](p11::Lease& lease) {
+      p11::SecureBytes random(48);
+      lease.api().C_GenerateRandom(lease.handle(), random.span());
+      random.data()[0] = want_major;
+      random.data()[1] = want_minor;
+      auto t = templates::premaster(0);
+      t.add_bytes(CKA_VALUE, random.span());
+      return p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
+    });
+    p11::Object real;
+    try {
+      real = pool->run([&](p11::Lease& lease) {
+        CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
+        auto t = templates::premaster(48);
+        return p11::Object(pool, lease,
+                           lease.api().C_UnwrapKey(lease.handle(), rsa, server_key.handle, ciphertext, t.span()));
+      });
+    } catch (const p11::Error& e) {
+      if (p11::is_session_lost(e.rv())) throw;
+    }
+    auto from_fake = token->schedule().derive_master(pool, fake, *request.suite, request.input);
+    if (real.empty()) return new_master(provider, request, std::move(from_fake));
+    MasterResult from_real;
+    try {
+      from_real = token->schedule().derive_master(pool, real, *request.suite, request.input);
+    } catch (const p11::Error& e) {
+      if (p11::is_session_lost(e.rv())) throw;
+      return new_master(provider, request, std::move(from_fake));
+    }
+    bool version_ok = true;
+    if (from_real.premaster_version) {
+      const CK_VERSION v = *from_real.premaster_version;
+      const bool hidden = v.major == 0xff && v.minor == 0xff;  // token will not reveal it
+      version_ok = hidden || (v.major == want_major && v.minor == want_minor);
+    }
+    return new_master(provider, request, std::move(version_ok ? from_real : from_fake));
+  }
+
+  // Composed path: the token decrypts into a wiped host buffer; the choice
+  // between it and a random pre-master is made without branching on secrets.
+  p11::Object pms = pool->run([&](p11::Lease& lease) {
+    p11::SecureBytes random(48);
+    lease.api().C_GenerateRandom(lease.handle(), random.span());
+    p11::SecureBytes plain(std::max<std::size_t>(ciphertext.size(), 48));
+    std::size_t plain_len = 0;
+    try {
+      CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
+      lease.api().C_DecryptInit(lease.handle(), rsa, server_key.handle);
+      plain_len = lease.api().C_Decrypt(lease.handle(), ciphertext, plain.span());
+    } catch (const p11::Error& e) {
+      if (p11::is_session_lost(e.rv())) throw;
+      plain_len = 0;
+    }
+    // good = (len == 48) & (version matches), as a 0x00/0xff mask.
+    std::uint8_t good = static_cast<std::uint8_t>(plain_len ^ 48) == 0 && (plain_len >> 8) == 0 ? 0xff : 0x00;
+    good &= static_cast<std::uint8_t>(-static_cast<int>((plain.data()[0] ^ want_major) == 0));
+    good &= static_cast<std::uint8_t>(-static_cast<int>((plain.data()[1] ^ want_minor) == 0));
+    p11::SecureBytes chosen(48);
+    for (std::size_t i = 0; i < 48; ++i) {
+      chosen.data()[i] = static_cast<std::uint8_t>((plain.data()[i] & good) | (random.data()[i] & ~good));
+    }
+    chosen.data()[0] = want_major;
+    chosen.data()[1] = want_minor;
+    auto t = templates::premaster(0);
+    t.add_bytes(CKA_VALUE, chosen.span());
+    return p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
+  });
+  auto result = token->schedule().derive_master(pool, pms, *request.suite, request.input);
+  return new_master(provider, request, std::move(result));
+}
+
+}  // namespace sslp11::core

@@ -1,0 +1,117 @@
+// The typed objects behind NCRYPT_KEY_HANDLEs. Every secret is a token object
+// owned through p11::Object; host memory holds only public values, and the
+// implicit IVs that TLS sends no differently from a sequence number.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/cipher_suites.h"
+#include "core/handle_table.h"
+#include "core/token_context.h"
+#include "pkcs11/object.h"
+#include "pkcs11/secure_buffer.h"
+
+namespace sslp11::core {
+
+enum class Role { client, server };
+
+// One SslOpenProvider: the token it uses and its reference count.
+class Provider : public HandleObject {
+ public:
+  Provider(std::uint64_t id, std::shared_ptr<TokenContext> token)
+      : HandleObject(ObjectKind::provider, id), token_(std::move(token)) {}
+  const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
+  std::atomic<int>& references() noexcept { return refs_; }
+
+ private:
+  std::shared_ptr<TokenContext> token_;
+  std::atomic<int> refs_{1};
+};
+
+// Base of every key: knows its token and must be alive on it to be used.
+class Key : public HandleObject {
+ public:
+  Key(ObjectKind kind, std::uint64_t provider_id, std::shared_ptr<TokenContext> token)
+      : HandleObject(kind, provider_id), token_(std::move(token)) {}
+  const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
+
+ private:
+  std::shared_ptr<TokenContext> token_;
+};
+
+// A long-term private key on the token (not ours to destroy).
+class PrivateKey : public Key {
+ public:
+  PrivateKey(std::uint64_t pid, std::shared_ptr<TokenContext> t, CK_OBJECT_HANDLE handle, CK_KEY_TYPE type,
+             std::uint32_t bits)
+      : Key(ObjectKind::private_key, pid, std::move(t)), handle(handle), key_type(type), bits(bits) {}
+  CK_OBJECT_HANDLE handle;
+  CK_KEY_TYPE key_type;  // CKK_RSA or CKK_EC
+  std::uint32_t bits;
+};
+
+enum class ExchangeKind { ec, dh, rsa };
+
+// Our (EC)DH key pair for one handshake.
+class EphemeralKey : public Key {
+ public:
+  EphemeralKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::ephemeral_key, pid, std::move(t)) {}
+  ExchangeKind kind = ExchangeKind::ec;
+  const NamedCurve* curve = nullptr;       // EC
+  std::vector<std::uint8_t> prime, generator;  // DH group, big-endian
+  std::vector<std::uint8_t> public_value;  // EC: 04||X||Y; DH: Y left-padded to the prime length
+  p11::Object private_key;
+  p11::Object public_key;
+};
+
+// The peer's public key. Public values live in host memory; an RSA key is also
+// created as a token object because the token encrypts the pre-master with it.
+class PublicKey : public Key {
+ public:
+  PublicKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::public_key, pid, std::move(t)) {}
+  ExchangeKind kind = ExchangeKind::ec;
+  const NamedCurve* curve = nullptr;
+  std::vector<std::uint8_t> public_value;      // EC point 04||X||Y, or DH Y
+  std::vector<std::uint8_t> prime, generator;  // DH
+  std::vector<std::uint8_t> modulus, exponent; // RSA
+  p11::Object rsa_object;
+};
+
+// An RSA pre-master secret made by SslGeneratePreMasterKey (client, EMS flow).
+class PreMasterKey : public Key {
+ public:
+  PreMasterKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::pre_master_key, pid, std::move(t)) {}
+  std::uint32_t protocol = 0;
+  const CipherSuite* suite = nullptr;
+  p11::Object secret;
+};
+
+class MasterKey : public Key {
+ public:
+  MasterKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::master_key, pid, std::move(t)) {}
+  std::uint32_t protocol = 0;
+  const CipherSuite* suite = nullptr;
+  Role role = Role::client;
+  p11::Tier path = p11::Tier::native;  // which derivation made it (reported by SslGetKeyProperty)
+  bool extended = false;               // RFC 7627
+  p11::Object secret;                  // 48-byte CKK_GENERIC_SECRET, sensitive, not extractable
+};
+
+// One direction's record protection key.
+class SessionKey : public Key {
+ public:
+  SessionKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::session_key, pid, std::move(t)) {}
+  std::uint32_t protocol = 0;
+  const CipherSuite* suite = nullptr;
+  bool write = false;
+  p11::Tier path = p11::Tier::native;
+  p11::Object cipher_key;
+  p11::Object mac_key;            // CBC suites only
+  p11::SecureBytes fixed_iv;  // GCM salt / ChaCha nonce (from the key block; wiped on free)
+};
+
+}  // namespace sslp11::core

@@ -1,0 +1,71 @@
+#include "core/token_context.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <sslp11/winerror.h>
+
+#include "core/key_schedule.h"
+
+namespace sslp11::core {
+
+std::shared_ptr<TokenContext> TokenContext::open(TokenSettings settings) {
+  return std::make_shared<TokenContext>(Private{}, std::move(settings));
+}
+
+TokenContext::TokenContext(Private, TokenSettings settings)
+    : name_(settings.name), policy_(settings.policy) {
+  module_ = p11::Module::load(settings.module, settings.init_args);
+  slot_ = p11::select_token(*module_, settings.selector);
+  caps_ = p11::Capabilities::probe(module_->api(), slot_.id);
+  const p11::Tier tier = caps_.tier();
+  if (tier == p11::Tier::unusable) {
+    throw p11::LayerError(NTE_NOT_SUPPORTED, "token '" + slot_.label +
+                                                 "' can run neither the native (CKM_TLS12_*) nor the composed "
+                                                 "(HMAC-SHA256) TLS key schedule");
+  }
+  if (tier == p11::Tier::composed && policy_ == DerivationPolicy::native_only) {
+    throw p11::LayerError(NTE_NOT_SUPPORTED, "token '" + slot_.label +
+                                                 "' lacks CKM_TLS12_MASTER_KEY_DERIVE_DH/CKM_TLS12_KEY_AND_MAC_DERIVE "
+                                                 "and the configuration says derivation = native-only");
+  }
+  path_ = tier;
+  schedule_ = make_key_schedule(path_, caps_);
+  p11::PoolOptions options;
+  options.max_sessions = settings.pool_size;
+  pool_ = p11::SessionPool::create(module_, slot_.id, std::move(settings.pin), options);
+  // Log in now, so a wrong PIN is reported by the open, not by the first handshake.
+  { auto warm = pool_->acquire(); }
+
+  for (const CipherSuite& s : all_cipher_suites()) {
+    if (suite_unavailable_reason(s, caps_, policy_)) continue;
+    if (!settings.cipher_suites.empty() &&
+        std::find(settings.cipher_suites.begin(), settings.cipher_suites.end(), s.name) ==
+            settings.cipher_suites.end()) {
+      continue;
+    }
+    suites_.push_back(&s);
+  }
+}
+
+TokenContext::~TokenContext() = default;
+
+const CipherSuite* TokenContext::offered_suite(std::uint32_t id) const {
+  for (const CipherSuite* s : suites_)
+    if (s->id == id) return s;
+  return nullptr;
+}
+
+std::string TokenContext::why_not_offered(std::uint32_t id) const {
+  const CipherSuite* s = find_cipher_suite(id);
+  if (s == nullptr) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%04X", static_cast<unsigned>(id));
+    return std::string("cipher suite ") + hex + " is not known to sslp11";
+  }
+  if (auto why = suite_unavailable_reason(*s, caps_, policy_)) return std::string(s->name) + ": " + *why;
+  if (offered_suite(id) == nullptr) return std::string(s->name) + " is not enabled in the configuration";
+  return {};
+}
+
+}  // namespace sslp11::core

@@ -1,0 +1,67 @@
+// Everything sslp11 knows about one configured token: the module, the slot, a
+// session pool, the capabilities probed once at open, the derivation path and
+// the suites that can honestly be offered. Shared by provider instances that
+// name the same token, and by every key made on it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cipher_suites.h"
+#include "pkcs11/capabilities.h"
+#include "pkcs11/session_pool.h"
+#include "pkcs11/token.h"
+
+namespace sslp11::core {
+
+class KeySchedule;
+
+struct TokenSettings {
+  std::string name;  // [token.NAME] in the config
+  std::string module;
+  std::string init_args;
+  p11::TokenSelector selector;
+  p11::Pin pin;
+  std::size_t pool_size = 8;
+  DerivationPolicy policy = DerivationPolicy::allow_composed;
+  std::vector<std::string> cipher_suites;  // empty = every suite the token can do
+};
+
+class TokenContext {
+ public:
+  struct Private {};
+  // Loads the module, selects the token, probes it and builds the pool.
+  // Throws p11::Error / p11::LayerError with an operator-readable message.
+  static std::shared_ptr<TokenContext> open(TokenSettings settings);
+  TokenContext(Private, TokenSettings settings);
+  ~TokenContext();
+
+  const std::string& name() const noexcept { return name_; }
+  const p11::SlotDescription& slot() const noexcept { return slot_; }
+  const std::shared_ptr<p11::SessionPool>& pool() const noexcept { return pool_; }
+  const p11::Capabilities& capabilities() const noexcept { return caps_; }
+  // The path this token derives keys on (native or composed); never unusable
+  // for an open context.
+  p11::Tier path() const noexcept { return path_; }
+  DerivationPolicy policy() const noexcept { return policy_; }
+  const KeySchedule& schedule() const noexcept { return *schedule_; }
+  // Suites offered: supported by the token, allowed by policy and config.
+  const std::vector<const CipherSuite*>& suites() const noexcept { return suites_; }
+  const CipherSuite* offered_suite(std::uint32_t id) const;
+  // The reason a suite id is not offered ("unknown suite", "token lacks ...").
+  std::string why_not_offered(std::uint32_t id) const;
+
+ private:
+  std::string name_;
+  std::shared_ptr<p11::Module> module_;
+  p11::SlotDescription slot_;
+  std::shared_ptr<p11::SessionPool> pool_;
+  p11::Capabilities caps_;
+  p11::Tier path_;
+  DerivationPolicy policy_;
+  std::unique_ptr<KeySchedule> schedule_;
+  std::vector<const CipherSuite*> suites_;
+};
+
+}  // namespace sslp11::core
