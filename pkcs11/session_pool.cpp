@@ -1,10 +1,56 @@
 #include "pkcs11/session_pool.h"
 
 #include <algorithm>
+#include <map>
 
 #include <sslp11/winerror.h>
 
 namespace sslp11::p11 {
+
+namespace {
+
+// Login state belongs to the token, not to a pool: once one pool logged in,
+// C_Login from another answers CKR_USER_ALREADY_LOGGED_IN without looking at
+// its PIN. To still catch a wrong PIN there, remember which PIN logged each
+// (module, slot) in and compare against it.
+struct LoginRecord {
+  std::weak_ptr<const void> owner;
+  Pin pin;
+};
+std::mutex g_login_mutex;
+std::map<std::pair<const Module*, CK_SLOT_ID>, LoginRecord>& login_records() {
+  static std::map<std::pair<const Module*, CK_SLOT_ID>, LoginRecord> m;
+  return m;
+}
+
+bool same_pin(const Pin& a, const Pin& b) {
+  const auto x = a.bytes();
+  const auto y = b.bytes();
+  if (x.size() != y.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) diff |= static_cast<unsigned char>(x[i] ^ y[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+void SessionPool::record_login() {
+  std::lock_guard lock(g_login_mutex);
+  auto& r = login_records()[{module_.get(), slot_}];
+  if (r.owner.expired()) r = LoginRecord{weak_from_this(), pin_.clone()};
+}
+
+void SessionPool::check_existing_login() {
+  std::lock_guard lock(g_login_mutex);
+  const auto it = login_records().find({module_.get(), slot_});
+  if (it == login_records().end() || it->second.owner.expired()) return;
+  if (!same_pin(it->second.pin, pin_)) {
+    pin_rejected_ = true;
+    throw LayerError(NTE_INCORRECT_PASSWORD,
+                     "the token is already logged in by another sslp11 provider with a different user PIN; this "
+                     "PIN was not accepted");
+  }
+}
 
 Lease::~Lease() {
   if (pool_ != nullptr) pool_->give_back(std::move(record_), false);
@@ -96,6 +142,7 @@ void SessionPool::login(const Lease& lease, bool after_loss) {
     // Login state is per token: another session may already have done it.
     const CK_SESSION_INFO si = api().C_GetSessionInfo(lease.handle());
     if (si.state == CKS_RW_USER_FUNCTIONS || si.state == CKS_RO_USER_FUNCTIONS) {
+      check_existing_login();
       logged_in_ = true;
       return;
     }
@@ -106,9 +153,11 @@ void SessionPool::login(const Lease& lease, bool after_loss) {
   }
   try {
     api().C_Login(lease.handle(), CKU_USER, pin_.bytes());
+    record_login();
     logged_in_ = true;
   } catch (const Error& e) {
     if (e.rv() == CKR_USER_ALREADY_LOGGED_IN) {
+      check_existing_login();
       logged_in_ = true;
       return;
     }

@@ -116,6 +116,9 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   void give_back(std::shared_ptr<SessionRecord> record, bool broken) noexcept;
   std::shared_ptr<SessionRecord> open_one();
   void login(const Lease& lease, bool after_loss);
+  // See LoginRecord in the .cpp: catching a wrong PIN on an already logged-in token.
+  void record_login();
+  void check_existing_login();
   void prune_dead_idle();
   void close_quietly(SessionRecord& record) noexcept;
 

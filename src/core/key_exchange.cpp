@@ -1,8 +1,8 @@
 #include "core/key_exchange.h"
 
-#include <algorithm>
-
 #include <sslp11/winerror.h>
+
+#include <algorithm>
 
 #include "core/templates.h"
 #include "pkcs11/attributes.h"
@@ -31,6 +31,26 @@ Bytes left_pad(std::span<const std::uint8_t> v, std::size_t size) {
   Bytes out(size > v.size() ? size - v.size() : 0, 0);
   out.insert(out.end(), v.begin(), v.end());
   return out;
+}
+
+// Z = (EC)DH(own private key, peer public value) as a token object.
+CK_OBJECT_HANDLE derive_shared_secret(const p11::Lease& lease, const EphemeralKey& own, Bytes& peer_value,
+                                      p11::AttributeTemplate& tmpl) {
+  CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+  CK_ECDH1_DERIVE_PARAMS ecdh{CKD_NULL, 0, nullptr, peer_value.size(), peer_value.data()};
+  CK_MECHANISM mech = own.kind == ExchangeKind::ec
+                          ? CK_MECHANISM{CKM_ECDH1_DERIVE, &ecdh, sizeof ecdh}
+                          : CK_MECHANISM{CKM_DH_PKCS_DERIVE, peer_value.data(), peer_value.size()};
+  try {
+    lease.api().C_DeriveKey(lease.handle(), mech, own.private_key.handle(), tmpl.span(), &h);
+  } catch (const p11::Error& e) {
+    // Tokens reject a point off the curve (or a DH value out of range) with
+    // different codes; callers get one answer: the peer's key is bad data.
+    if (p11::is_session_lost(e.rv()) || e.rv() == CKR_HOST_MEMORY || e.rv() == CKR_DEVICE_MEMORY) throw;
+    throw p11::LayerError(NTE_BAD_DATA,
+                          "the token refused the peer's public key (" + std::string(p11::rv_name(e.rv())) + ")");
+  }
+  return h;
 }
 
 }  // namespace
@@ -160,16 +180,7 @@ std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const Ep
   // 5246 §8.1.2) and the token knows its length; EC: Z is the x coordinate.
   auto pms_t = templates::premaster(own.kind == ExchangeKind::ec ? z_len : 0);
   p11::Object pms = pool->run([&](p11::Lease& lease) {
-    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-    if (own.kind == ExchangeKind::ec) {
-      CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, peer_value.size(), peer_value.data()};
-      CK_MECHANISM mech{CKM_ECDH1_DERIVE, &params, sizeof params};
-      lease.api().C_DeriveKey(lease.handle(), mech, own.private_key.handle(), pms_t.span(), &h);
-    } else {
-      CK_MECHANISM mech{CKM_DH_PKCS_DERIVE, peer_value.data(), peer_value.size()};
-      lease.api().C_DeriveKey(lease.handle(), mech, own.private_key.handle(), pms_t.span(), &h);
-    }
-    return p11::Object(pool, lease, h);
+    return p11::Object(pool, lease, derive_shared_secret(lease, own, peer_value, pms_t));
   });
   request.input.rsa_premaster = false;
   request.input.premaster_bytes = z_len;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -111,6 +112,9 @@ class SessionKey : public Key {
   p11::Tier path = p11::Tier::native;
   p11::Object cipher_key;
   p11::Object mac_key;            // CBC suites only
+  // One record at a time per key: PKCS#11 operations are per session, and the
+  // caller's sequence numbers assume an order.
+  std::mutex use;
   p11::SecureBytes fixed_iv;  // GCM salt / ChaCha nonce (from the key block; wiped on free)
 };
 

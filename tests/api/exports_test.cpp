@@ -1,0 +1,98 @@
+// The shared library as a consumer gets it (src/CMakeLists.txt, src/abi/exports.map):
+// libsslp11.so loads on its own with dlopen, resolves the Ssl* API, exports
+// nothing else, and works standalone. Deliberately not linked to the provider
+// objects, so nothing here can be satisfied by the static copy.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <sslp11/sslprovider.h>
+
+#include <cstdio>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace {
+
+class SharedLibrary : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    handle_ = dlopen(SSLP11_SHARED_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(handle_, nullptr) << "dlopen(" << SSLP11_SHARED_LIBRARY << "): " << dlerror();
+  }
+  void TearDown() override {
+    if (handle_ != nullptr) dlclose(handle_);
+  }
+
+  template <class F>
+  F* symbol(const char* name) {
+    return reinterpret_cast<F*>(dlsym(handle_, name));
+  }
+
+  void* handle_ = nullptr;
+};
+
+// The defined dynamic symbols of the library, from `nm -D --defined-only`.
+std::set<std::string> defined_dynamic_symbols() {
+  const std::string command = std::string(SSLP11_NM) + " -D --defined-only '" + SSLP11_SHARED_LIBRARY + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    ADD_FAILURE() << "popen(" << command << ") failed";
+    return {};
+  }
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = pclose(pipe);
+  EXPECT_EQ(status, 0) << command << ":\n" << output;
+  std::set<std::string> names;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    // "<address> <type> <name>[@version]"
+    std::istringstream fields(line);
+    std::string address, type, name;
+    if (!(fields >> address >> type >> name)) continue;
+    names.insert(name.substr(0, name.find('@')));
+  }
+  return names;
+}
+
+TEST_F(SharedLibrary, ResolvesTheSslApi) {
+  for (const char* name :
+       {"SslOpenProvider", "SslFreeObject", "SslFreeBuffer", "SslEnumCipherSuites", "SslCreateEphemeralKey",
+        "SslGenerateMasterKey", "SslGenerateSessionKeys", "SslGetKeyProperty"}) {
+    EXPECT_NE(dlsym(handle_, name), nullptr) << name << ": " << dlerror();
+  }
+}
+
+TEST_F(SharedLibrary, HidesItsInternals) {
+  // C++ internals of the ABI and core layers (hidden by the version script).
+  for (const char* name : {"_ZN6sslp113abi18last_error_messageEv", "_ZN6sslp114core11HandleTable8instanceEv"}) {
+    EXPECT_EQ(dlsym(handle_, name), nullptr) << name << " is visible";
+  }
+}
+
+TEST(SharedLibraryFile, ExportsOnlySslSymbols) {
+  const auto names = defined_dynamic_symbols();
+  ASSERT_FALSE(names.empty());
+  EXPECT_EQ(names.count("SslOpenProvider"), 1u);
+  for (const std::string& name : names) {
+    EXPECT_EQ(name.rfind("Ssl", 0), 0u) << name << " is exported";
+  }
+}
+
+TEST_F(SharedLibrary, WorksStandalone) {
+  auto* open = symbol<decltype(SslOpenProvider)>("SslOpenProvider");
+  ASSERT_NE(open, nullptr);
+  NCRYPT_PROV_HANDLE p = 0;
+  EXPECT_EQ(open(&p, u"No Such SSL Provider", 0), STATUS_NOT_FOUND);
+  EXPECT_EQ(p, 0u);
+  EXPECT_EQ(open(nullptr, nullptr, 0), NTE_INVALID_PARAMETER);
+  auto* change_notify = symbol<decltype(SslChangeNotify)>("SslChangeNotify");
+  ASSERT_NE(change_notify, nullptr);
+  EXPECT_EQ(change_notify(nullptr, 0), NTE_NOT_SUPPORTED);
+  auto* free_buffer = symbol<decltype(SslFreeBuffer)>("SslFreeBuffer");
+  ASSERT_NE(free_buffer, nullptr);
+  EXPECT_EQ(free_buffer(nullptr), NTE_INVALID_PARAMETER);
+}
+
+}  // namespace
