@@ -53,6 +53,30 @@ CK_OBJECT_HANDLE derive_shared_secret(const p11::Lease& lease, const EphemeralKe
   return h;
 }
 
+// TLS strips leading zero bytes from a DH Z (RFC 5246 §8.1.2), and the HMAC
+// key of the composed PRF must be exactly that; SoftHSMv2 instead returns Z
+// padded to the prime length and needs that length in the template. On the
+// composed path (where the PRF output crosses host memory anyway) Z is derived
+// readable, stripped in a wiped buffer and re-created as a sensitive object.
+p11::Object dh_premaster_stripped(const std::shared_ptr<p11::SessionPool>& pool, const EphemeralKey& own,
+                                  Bytes& peer_value, std::size_t& z_len) {
+  return pool->run([&](p11::Lease& lease) {
+    auto readable = templates::readable_secret(own.prime.size());
+    p11::Object padded(pool, lease, derive_shared_secret(lease, own, peer_value, readable));
+    auto value = p11::read_bytes(lease.api(), lease.handle(), padded.handle(), CKA_VALUE);
+    padded.reset(lease);
+    if (!value) throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the DH shared secret");
+    p11::SecureBytes z(*value);
+    p11::wipe(value->data(), value->size());
+    std::size_t skip = 0;
+    while (skip + 1 < z.size() && z.data()[skip] == 0) ++skip;
+    z_len = z.size() - skip;
+    auto t = templates::premaster(0);
+    t.add_bytes(CKA_VALUE, z.span().subspan(skip));
+    return p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
+  });
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, std::size_t coordinate_bytes) {
@@ -176,12 +200,17 @@ std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const Ep
     }
     z_len = own.prime.size();
   }
-  // DH: no fixed length, because TLS strips leading zero bytes from Z (RFC
-  // 5246 §8.1.2) and the token knows its length; EC: Z is the x coordinate.
-  auto pms_t = templates::premaster(own.kind == ExchangeKind::ec ? z_len : 0);
-  p11::Object pms = pool->run([&](p11::Lease& lease) {
-    return p11::Object(pool, lease, derive_shared_secret(lease, own, peer_value, pms_t));
-  });
+  p11::Object pms;
+  if (own.kind == ExchangeKind::dh && token->path() == p11::Tier::composed) {
+    pms = dh_premaster_stripped(pool, own, peer_value, z_len);
+  } else {
+    // EC: Z is the x coordinate, fixed length. DH on the native path: no
+    // length in the template, the token sizes Z (NSS strips its leading zeros).
+    auto pms_t = templates::premaster(own.kind == ExchangeKind::ec ? z_len : 0);
+    pms = pool->run([&](p11::Lease& lease) {
+      return p11::Object(pool, lease, derive_shared_secret(lease, own, peer_value, pms_t));
+    });
+  }
   request.input.rsa_premaster = false;
   request.input.premaster_bytes = z_len;
   auto result = token->schedule().derive_master(pool, pms, *request.suite, request.input);
@@ -264,9 +293,12 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
   Bytes ciphertext(encrypted.begin(), encrypted.end());
 
   if (token->path() == p11::Tier::native) {
-    // Both candidates are always made and both masters always derived, so the
-    // work does not depend on whether the ciphertext was good.
-    p11::Object fake = pool->run([&](p11::Lease& lease) {
+    // Every path makes the same token calls: one random pre-master, one
+    // unwrap attempt, two master derivations (from the unwrapped pre-master,
+    // or the random one again when the unwrap failed, and from the random
+    // one), and the choice between the masters is made in host code. The
+    // objects not chosen are destroyed with the master key, not now.
+    p11::Object random_pms = pool->run([&](p11::Lease& lease) {
       p11::SecureBytes random(48);
       lease.api().C_GenerateRandom(lease.handle(), random.span());
       random.data()[0] = want_major;
@@ -275,9 +307,9 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
       t.add_bytes(CKA_VALUE, random.span());
       return p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
     });
-    p11::Object real;
+    p11::Object unwrapped;
     try {
-      real = pool->run([&](p11::Lease& lease) {
+      unwrapped = pool->run([&](p11::Lease& lease) {
         CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
         auto t = templates::premaster(48);
         return p11::Object(pool, lease,
@@ -286,22 +318,27 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
     } catch (const p11::Error& e) {
       if (p11::is_session_lost(e.rv())) throw;
     }
-    auto from_fake = token->schedule().derive_master(pool, fake, *request.suite, request.input);
-    if (real.empty()) return new_master(provider, request, std::move(from_fake));
-    MasterResult from_real;
+    const p11::Object& candidate = unwrapped.empty() ? random_pms : unwrapped;
+    MasterResult from_candidate;
+    bool candidate_ok = true;
     try {
-      from_real = token->schedule().derive_master(pool, real, *request.suite, request.input);
+      from_candidate = token->schedule().derive_master(pool, candidate, *request.suite, request.input);
     } catch (const p11::Error& e) {
       if (p11::is_session_lost(e.rv())) throw;
-      return new_master(provider, request, std::move(from_fake));
+      candidate_ok = false;
     }
-    bool version_ok = true;
-    if (from_real.premaster_version) {
-      const CK_VERSION v = *from_real.premaster_version;
-      const bool hidden = v.major == 0xff && v.minor == 0xff;  // token will not reveal it
-      version_ok = hidden || (v.major == want_major && v.minor == want_minor);
+    MasterResult from_random = token->schedule().derive_master(pool, random_pms, *request.suite, request.input);
+    if (from_candidate.premaster_version) {
+      const CK_VERSION v = *from_candidate.premaster_version;
+      const bool hidden = v.major == 0xff && v.minor == 0xff;  // the token will not reveal it
+      candidate_ok &= hidden || (v.major == want_major && v.minor == want_minor);
     }
-    return new_master(provider, request, std::move(version_ok ? from_real : from_fake));
+    candidate_ok &= !unwrapped.empty();
+    auto master = new_master(provider, request, std::move(candidate_ok ? from_candidate : from_random));
+    master->leftovers.push_back(std::move(candidate_ok ? from_random.secret : from_candidate.secret));
+    master->leftovers.push_back(std::move(random_pms));
+    master->leftovers.push_back(std::move(unwrapped));
+    return master;
   }
 
   // Composed path: the token decrypts into a wiped host buffer; the choice
@@ -309,7 +346,9 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
   p11::Object pms = pool->run([&](p11::Lease& lease) {
     p11::SecureBytes random(48);
     lease.api().C_GenerateRandom(lease.handle(), random.span());
-    p11::SecureBytes plain(std::max<std::size_t>(ciphertext.size(), 48));
+    // At least the modulus: a shorter buffer makes the token answer
+    // CKR_BUFFER_TOO_SMALL and leave the decrypt active on a pooled session.
+    p11::SecureBytes plain(std::max<std::size_t>({ciphertext.size(), std::size_t{server_key.bits / 8}, 48}));
     std::size_t plain_len = 0;
     try {
       CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};

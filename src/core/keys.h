@@ -100,6 +100,10 @@ class MasterKey : public Key {
   p11::Tier path = p11::Tier::native;  // which derivation made it (reported by SslGetKeyProperty)
   bool extended = false;               // RFC 7627
   p11::Object secret;                  // 48-byte CKK_GENERIC_SECRET, sensitive, not extractable
+  // Objects made on the way to this master whose destruction is deferred to
+  // its own, so that SslImportMasterKey makes the same token calls whether the
+  // client's ciphertext was good or not (Bleichenbacher).
+  std::vector<p11::Object> leftovers;
 };
 
 // One direction's record protection key.

@@ -21,6 +21,18 @@ p11::AttributeTemplate premaster(std::size_t value_len) {
   return t;
 }
 
+p11::AttributeTemplate readable_secret(std::size_t value_len) {
+  p11::AttributeTemplate t;
+  t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
+      .add_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
+      .add_bool(CKA_TOKEN, false)
+      .add_bool(CKA_SENSITIVE, false)
+      .add_bool(CKA_EXTRACTABLE, true)
+      .add_bool(CKA_DERIVE, true)
+      .add_ulong(CKA_VALUE_LEN, value_len);
+  return t;
+}
+
 p11::AttributeTemplate master(std::span<const std::uint8_t> value) {
   auto t = secret_key(CKK_GENERIC_SECRET);
   t.add_bool(CKA_DERIVE, true).add_bool(CKA_SIGN, true).add_bool(CKA_VERIFY, true);

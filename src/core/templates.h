@@ -14,6 +14,10 @@ namespace sslp11::core::templates {
 // schedule HMACs with it, so it may sign; the native one derives from it.
 p11::AttributeTemplate premaster(std::size_t value_len);
 
+// A short-lived secret the host must read (the composed path's DH Z before
+// its leading zeros are stripped): not sensitive, extractable, derive-only.
+p11::AttributeTemplate readable_secret(std::size_t value_len);
+
 // The 48-byte master secret (derive for key expansion, sign for Finished and
 // the composed PRF). With `value`, for C_CreateObject.
 p11::AttributeTemplate master(std::span<const std::uint8_t> value = {});

@@ -1,0 +1,93 @@
+#include "core/support/suite_facts.h"
+
+#include <array>
+
+namespace sslp11::coretest {
+
+namespace {
+
+using E = Exchange;
+using C = Cipher;
+using H = Hash;
+
+// {id, name, exchange, cipher, key, fixed IV, MAC, PRF}
+// clang-format off
+constexpr std::array<SuiteFacts, 27> kSuites{{
+    {0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", E::ecdhe, C::aes_gcm, 16, 4, H::none, H::sha256},
+    {0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", E::ecdhe, C::aes_gcm, 32, 4, H::none, H::sha384},
+    {0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", E::ecdhe, C::aes_cbc, 16, 0, H::sha256, H::sha256},
+    {0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", E::ecdhe, C::aes_cbc, 32, 0, H::sha384, H::sha384},
+    {0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", E::ecdhe, C::aes_cbc, 16, 0, H::sha1, H::sha256},
+    {0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", E::ecdhe, C::aes_cbc, 32, 0, H::sha1, H::sha256},
+    {0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", E::ecdhe, C::chacha20_poly1305, 32, 12, H::none, H::sha256},
+    {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", E::ecdhe, C::aes_gcm, 16, 4, H::none, H::sha256},
+    {0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", E::ecdhe, C::aes_gcm, 32, 4, H::none, H::sha384},
+    {0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", E::ecdhe, C::aes_cbc, 16, 0, H::sha256, H::sha256},
+    {0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", E::ecdhe, C::aes_cbc, 32, 0, H::sha384, H::sha384},
+    {0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", E::ecdhe, C::aes_cbc, 16, 0, H::sha1, H::sha256},
+    {0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", E::ecdhe, C::aes_cbc, 32, 0, H::sha1, H::sha256},
+    {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", E::ecdhe, C::chacha20_poly1305, 32, 12, H::none, H::sha256},
+    {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", E::rsa, C::aes_gcm, 16, 4, H::none, H::sha256},
+    {0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", E::rsa, C::aes_gcm, 32, 4, H::none, H::sha384},
+    {0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", E::rsa, C::aes_cbc, 16, 0, H::sha256, H::sha256},
+    {0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", E::rsa, C::aes_cbc, 32, 0, H::sha256, H::sha256},
+    {0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", E::rsa, C::aes_cbc, 16, 0, H::sha1, H::sha256},
+    {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", E::rsa, C::aes_cbc, 32, 0, H::sha1, H::sha256},
+    {0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", E::dhe, C::aes_gcm, 16, 4, H::none, H::sha256},
+    {0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", E::dhe, C::aes_gcm, 32, 4, H::none, H::sha384},
+    {0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", E::dhe, C::aes_cbc, 16, 0, H::sha256, H::sha256},
+    {0x006B, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", E::dhe, C::aes_cbc, 32, 0, H::sha256, H::sha256},
+    {0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", E::dhe, C::aes_cbc, 16, 0, H::sha1, H::sha256},
+    {0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", E::dhe, C::aes_cbc, 32, 0, H::sha1, H::sha256},
+    {0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", E::dhe, C::chacha20_poly1305, 32, 12, H::none, H::sha256},
+}};
+// clang-format on
+
+// Magics: bcrypt.h ("ECK1", "ECK3", "ECK5" read little-endian).
+constexpr CurveFacts kP256{23, 256, 32, "P-256", 0x314B4345};
+constexpr CurveFacts kP384{24, 384, 48, "P-384", 0x334B4345};
+constexpr CurveFacts kP521{25, 521, 66, "P-521", 0x354B4345};
+
+}  // namespace
+
+std::span<const SuiteFacts> all_suite_facts() { return kSuites; }
+
+const SuiteFacts* find_suite_facts(std::uint32_t id) {
+  for (const auto& s : kSuites)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::size_t hash_bytes(Hash h) {
+  switch (h) {
+    case Hash::sha1:
+      return 20;
+    case Hash::sha256:
+      return 32;
+    case Hash::sha384:
+      return 48;
+    case Hash::none:
+      break;
+  }
+  return 0;
+}
+
+const char* openssl_digest_name(Hash h) {
+  switch (h) {
+    case Hash::sha1:
+      return "SHA1";
+    case Hash::sha256:
+      return "SHA256";
+    case Hash::sha384:
+      return "SHA384";
+    case Hash::none:
+      break;
+  }
+  return "";
+}
+
+const CurveFacts& p256() { return kP256; }
+const CurveFacts& p384() { return kP384; }
+const CurveFacts& p521() { return kP521; }
+
+}  // namespace sslp11::coretest
