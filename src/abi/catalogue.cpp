@@ -63,13 +63,6 @@ bool usable_with(const core::CipherSuite& s, CK_KEY_TYPE key_type) {
   return s.auth == core::Authentication::rsa;
 }
 
-const core::CipherSuite& offered(const core::Provider& p, DWORD protocol, DWORD suite) {
-  if (!core::protocol_supported(protocol)) fail(NTE_NOT_SUPPORTED, "sslp11 runs TLS 1.2 (0x0303) only");
-  const core::CipherSuite* s = p.token()->offered_suite(suite);
-  if (s == nullptr) fail(NTE_NOT_SUPPORTED, p.token()->why_not_offered(suite));
-  return *s;
-}
-
 // Shared by both enumeration entry points: returns the next suite or nullptr.
 const core::CipherSuite* enumerate(const core::Provider& provider, NCRYPT_KEY_HANDLE hPrivateKey, PVOID* ppEnumState) {
   if (ppEnumState == nullptr) fail(NTE_INVALID_PARAMETER, "ppEnumState is NULL");
@@ -157,7 +150,7 @@ SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider,
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslLookupCipherSuiteInfo takes no flags");
     if (pCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "pCipherSuite is NULL");
-    fill(offered(*provider, dwProtocol, dwCipherSuite), dwProtocol, *pCipherSuite);
+    fill(offered_suite(*provider, dwProtocol, dwCipherSuite), dwProtocol, *pCipherSuite);
   });
 }
 

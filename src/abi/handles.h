@@ -33,4 +33,15 @@ void require_alive(const p11::Object& object, const char* what);
 
 NCRYPT_KEY_HANDLE publish(std::shared_ptr<core::HandleObject> object);
 
+// A suite this provider's token offers for the protocol, else NTE_NOT_SUPPORTED
+// with the reason (sslp11 runs TLS 1.2 only).
+const core::CipherSuite& offered_suite(const core::Provider& provider, DWORD protocol, DWORD suite);
+
+// A master key of this provider whose secret still exists on the token.
+std::shared_ptr<core::MasterKey> live_master_from(NCRYPT_KEY_HANDLE h, const core::Provider& provider);
+
+// CNG's two-call convention: *pcb_result always gets the size; a NULL output
+// is a size query (false: nothing to produce), a short one NTE_BUFFER_TOO_SMALL.
+bool output_wanted(std::size_t size, PBYTE out, DWORD cb_out, DWORD* pcb_result);
+
 }  // namespace sslp11::abi

@@ -16,13 +16,6 @@ using namespace sslp11::abi;
 
 namespace {
 
-const core::CipherSuite& offered_suite(const core::Provider& p, DWORD protocol, DWORD suite) {
-  if (!core::protocol_supported(protocol)) fail(NTE_NOT_SUPPORTED, "sslp11 runs the TLS 1.2 (0x0303) key schedule only");
-  const core::CipherSuite* s = p.token()->offered_suite(suite);
-  if (s == nullptr) fail(NTE_NOT_SUPPORTED, p.token()->why_not_offered(suite));
-  return *s;
-}
-
 core::Random random_from(std::span<const std::uint8_t> b) {
   core::Random r;
   std::memcpy(r.data(), b.data(), r.size());
@@ -52,12 +45,8 @@ std::uint16_t client_version(const ParameterList& params, DWORD protocol) {
   return static_cast<std::uint16_t>(version);
 }
 
-// CNG's two-call convention for an output buffer.
 void write_output(std::span<const std::uint8_t> data, PBYTE out, DWORD cb_out, DWORD* pcb_result) {
-  *pcb_result = static_cast<DWORD>(data.size());
-  if (out == nullptr) return;
-  if (cb_out < data.size()) fail(NTE_BUFFER_TOO_SMALL, "the output buffer is too small");
-  std::memcpy(out, data.data(), data.size());
+  if (output_wanted(data.size(), out, cb_out, pcb_result)) std::memcpy(out, data.data(), data.size());
 }
 
 }  // namespace

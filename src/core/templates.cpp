@@ -85,6 +85,18 @@ p11::AttributeTemplate exchange_private() {
   return t;
 }
 
+p11::AttributeTemplate ec_verify_public(std::span<const std::uint8_t> der_oid,
+                                        std::span<const std::uint8_t> ec_point_der) {
+  p11::AttributeTemplate t;
+  t.add_ulong(CKA_CLASS, CKO_PUBLIC_KEY)
+      .add_ulong(CKA_KEY_TYPE, CKK_EC)
+      .add_bool(CKA_TOKEN, false)
+      .add_bool(CKA_VERIFY, true)
+      .add_bytes(CKA_EC_PARAMS, der_oid)
+      .add_bytes(CKA_EC_POINT, ec_point_der);
+  return t;
+}
+
 p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::span<const std::uint8_t> exponent) {
   p11::AttributeTemplate t;
   t.add_ulong(CKA_CLASS, CKO_PUBLIC_KEY)
@@ -92,6 +104,7 @@ p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::sp
       .add_bool(CKA_TOKEN, false)
       .add_bool(CKA_ENCRYPT, true)
       .add_bool(CKA_WRAP, true)
+      .add_bool(CKA_VERIFY, true)
       .add_bytes(CKA_MODULUS, modulus)
       .add_bytes(CKA_PUBLIC_EXPONENT, exponent);
   return t;

@@ -36,7 +36,12 @@ p11::AttributeTemplate ec_public(std::span<const std::uint8_t> der_oid);
 p11::AttributeTemplate dh_public(std::span<const std::uint8_t> prime, std::span<const std::uint8_t> generator);
 p11::AttributeTemplate exchange_private();
 
-// A peer's RSA public key, used only to encrypt a pre-master.
+// A peer's EC public key as a session object, used only to verify
+// (CKA_EC_POINT = the DER OCTET STRING of the point).
+p11::AttributeTemplate ec_verify_public(std::span<const std::uint8_t> der_oid,
+                                        std::span<const std::uint8_t> ec_point_der);
+
+// A peer's RSA public key: encrypts a pre-master, verifies signatures.
 p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::span<const std::uint8_t> exponent);
 
 }  // namespace sslp11::core::templates

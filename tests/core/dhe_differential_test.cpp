@@ -30,10 +30,6 @@ using test::TokenSpec;
 
 constexpr int kCasesPerSuite = 100;
 constexpr int kFailuresShownPerSuite = 3;
-// If one token's DHE matrix runs longer than this, the remaining suites get
-// fewer cases (and the log and the test output say so).
-constexpr auto kMatrixBudget = std::chrono::seconds(60);
-constexpr int kReducedCases = 20;
 
 // RFC 7919 Appendix A.1, ffdhe2048, g = 2.
 const Bytes& ffdhe2048_p() {
@@ -155,20 +151,12 @@ TEST_P(DheDifferential, HardCodedGroupIsRfc7919Ffdhe2048) {
 TEST_P(DheDifferential, AllOfferedSuitesBothEmsModesBothRoles) {
   const auto suites = offered_dhe_suites();
   ASSERT_FALSE(suites.empty()) << "no DHE suite offered on " << spec().name;
-  const auto matrix_start = std::chrono::steady_clock::now();
-  bool reduced = false;
+  // Always the full count: a wall-clock budget would make the assertion
+  // depend on machine load (it did, under ASan on two busy cores).
   for (const SuiteFacts* suite : suites) {
     for (bool ems : {false, true}) {
       SCOPED_TRACE(std::string(suite->name) + (ems ? " with EMS" : " without EMS"));
-      if (!reduced && std::chrono::steady_clock::now() - matrix_start > kMatrixBudget) {
-        reduced = true;
-        std::cout << "[dhe] token=" << spec().name << ": the DHE matrix exceeded "
-                  << std::chrono::duration_cast<std::chrono::seconds>(kMatrixBudget).count()
-                  << " s; remaining (suite, EMS) cells run " << kReducedCases << " cases instead of " << kCasesPerSuite
-                  << " (reported gap)" << std::endl;
-        RecordProperty("reduced_cases", "true");
-      }
-      const int cases = reduced ? kReducedCases : kCasesPerSuite;
+      const int cases = kCasesPerSuite;
       int passed = 0, shown = 0, leading_zero_cases = 0;
       const auto start = std::chrono::steady_clock::now();
       for (int i = 0; i < cases; ++i) {
@@ -190,8 +178,6 @@ TEST_P(DheDifferential, AllOfferedSuitesBothEmsModesBothRoles) {
       EXPECT_EQ(passed, cases);
     }
   }
-  EXPECT_FALSE(reduced) << "the DHE matrix on " << spec().name << " ran over budget and used " << kReducedCases
-                        << " cases for some cells (see the log)";
 }
 
 // A Z whose first byte is zero (probability 1/256 per handshake) is the case

@@ -1,0 +1,1 @@
+// Record protection lands with the records work.
