@@ -1,1 +1,86 @@
-// Record protection lands with the records work.
+// Record protection: SslEncryptPacket, SslDecryptPacket (reference §2.F, §6).
+// Validate, translate, call the core (core/records.h).
+#include <span>
+
+#include "abi/guard.h"
+#include "abi/handles.h"
+#include "core/records.h"
+
+using namespace sslp11;
+using namespace sslp11::abi;
+
+namespace {
+
+// The session key of this provider for the direction the call needs. A key
+// of the other direction is the wrong handle, as Windows treats it.
+std::shared_ptr<core::SessionKey> record_key(NCRYPT_KEY_HANDLE h, const core::Provider& provider, bool write) {
+  auto key = key_from<core::SessionKey>(h, core::ObjectKind::session_key, &provider);
+  if (key->write != write) {
+    fail(NTE_INVALID_HANDLE, write ? "hKey is a read key; SslEncryptPacket takes the write key"
+                                   : "hKey is a write key; SslDecryptPacket takes the read key");
+  }
+  require_alive(key->cipher_key, "record key");
+  if (!key->suite->aead()) require_alive(key->mac_key, "record MAC key");
+  return key;
+}
+
+std::span<const std::uint8_t> input(PBYTE p, DWORD n) {
+  if (p == nullptr && n != 0) fail(NTE_INVALID_PARAMETER, "pbInput is NULL");
+  return {p, p == nullptr ? 0 : n};
+}
+
+// pbOutput NULL is a size query: NTE_BUFFER_TOO_SMALL with the size.
+std::span<std::uint8_t> output(PBYTE p, DWORD n, std::size_t needed, DWORD* pcb_result) {
+  if (p == nullptr || n < needed) {
+    *pcb_result = static_cast<DWORD>(needed);
+    fail(NTE_BUFFER_TOO_SMALL, "pbOutput needs " + std::to_string(needed) + " bytes");
+  }
+  return {p, needed};
+}
+
+}  // namespace
+
+extern "C" {
+
+SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey, PBYTE pbInput,
+                                        DWORD cbInput, PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult,
+                                        ULONGLONG SequenceNumber, DWORD dwContentType, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
+    *pcbResult = 0;
+    if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEncryptPacket takes no flags");
+    const auto plaintext = input(pbInput, cbInput);
+    if (plaintext.size() > core::kMaxPlaintext) fail(NTE_INVALID_PARAMETER, "a TLS fragment is at most 16384 bytes");
+    if (!core::is_content_type(dwContentType)) fail(NTE_INVALID_PARAMETER, "dwContentType must be 20..23");
+    auto key = record_key(hKey, *provider, /*write=*/true);
+    const auto record = output(pbOutput, cbOutput, core::sealed_size(*key->suite, plaintext.size()), pcbResult);
+    if (!core::seal_layout_allowed(*key->suite, plaintext, record)) {
+      fail(NTE_BUFFERS_OVERLAP, "pbInput overlaps pbOutput other than at pbOutput + 5 or + 5 + explicit IV");
+    }
+    *pcbResult = static_cast<DWORD>(
+        core::seal_record(*key, SequenceNumber, static_cast<std::uint8_t>(dwContentType), plaintext, record));
+  });
+}
+
+SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey, PBYTE pbInput,
+                                        DWORD cbInput, PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult,
+                                        ULONGLONG SequenceNumber, DWORD dwFlags) {
+  return guarded([&] {
+    auto provider = provider_from(hSslProvider);
+    if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
+    *pcbResult = 0;
+    if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslDecryptPacket takes no flags");
+    const auto record = input(pbInput, cbInput);
+    auto key = record_key(hKey, *provider, /*write=*/false);
+    // For CBC the capacity is an upper bound: the real length is known only
+    // once the MAC has verified.
+    const auto plaintext = output(pbOutput, cbOutput, core::open_capacity(*key, record), pcbResult);
+    if (!core::open_layout_allowed(*key->suite, record, plaintext)) {
+      fail(NTE_BUFFERS_OVERLAP, "pbOutput overlaps pbInput other than at pbInput + 5 or + 5 + explicit IV");
+    }
+    *pcbResult = static_cast<DWORD>(core::open_record(*key, SequenceNumber, record, plaintext));
+  });
+}
+
+}  // extern "C"
