@@ -1,64 +1,94 @@
-// sslp11-admin: token and slot setup for operators. One subcommand per file.
-#include <boost/program_options.hpp>
-
+// sslp11-admin: token and key setup for operators, and the health check of a
+// configured provider. One subcommand per file; this file dispatches and
+// turns failures into one stderr line and an exit code (errors.h).
+#include <array>
 #include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/token_options.h"
-#include "pkcs11/error.h"
+#include "cli/errors.h"
+
+namespace sslp11::cli {
+
+std::span<const Command> all_commands() {
+  static constexpr std::array<Command, 12> kCommands{{
+      {"slots", "list slots and tokens with their flags", cmd_slots},
+      {"mechanisms", "list a token's mechanisms, the TLS capability each gives, and the derivation tier",
+       cmd_mechanisms},
+      {"init-token", "initialise a token (label, SO PIN); SoftHSM: the free slot", cmd_init_token},
+      {"init-pin", "set the user PIN (the security officer logs in)", cmd_init_pin},
+      {"change-pin", "change the user PIN (or, with --so, the SO PIN)", cmd_change_pin},
+      {"keygen", "generate a non-extractable RSA or EC key pair on the token", cmd_keygen},
+      {"import", "import a private key and/or certificate (PEM or DER), linked by CKA_ID", cmd_import},
+      {"objects", "list the objects on the token", cmd_objects},
+      {"delete", "delete objects by label, id or URI", cmd_delete},
+      {"export", "write a certificate or public key as PEM (never a private key)", cmd_export},
+      {"doctor", "check the configured token end to end and self-test its key schedule", cmd_doctor},
+      {"bench", "measure session-key derivation (and record protection) on the configured token", cmd_bench},
+  }};
+  return kCommands;
+}
 
 namespace {
 
-using Command = int (*)(const std::vector<std::string>&);
-
-const std::map<std::string, std::pair<Command, const char*>>& commands() {
-  static const std::map<std::string, std::pair<Command, const char*>> c = {
-      {"slots", {sslp11::cli::cmd_slots, "list slots and tokens with their flags"}},
-      {"mechanisms", {sslp11::cli::cmd_mechanisms, "list a token's mechanisms, TLS capabilities and derivation tier"}},
-  };
-  return c;
+void usage(std::ostream& out) {
+  out << "usage: sslp11-admin SUBCOMMAND [options]\n"
+         "       sslp11-admin help SUBCOMMAND\n\nsubcommands:\n";
+  for (const Command& c : all_commands()) {
+    std::string name(c.name);
+    name.resize(12, ' ');
+    out << "  " << name << c.summary << "\n";
+  }
+  out << "\nWhich token: --module PATH with --token URI|LABEL, --serial or --slot; otherwise the config file\n"
+         "(--config, $SSLP11_CONF, $XDG_CONFIG_HOME/sslp11/sslp11.conf, /etc/sslp11/sslp11.conf) and its\n"
+         "default token, where --token NAME picks [token.NAME] (or a token of that module by URI/label).\n"
+         "PINs: --pin-source / --so-pin-source env:NAME, file:PATH (mode 0600) or prompt; never on the\n"
+         "command line itself.\n"
+         "\nExit codes: 0 success, 1 the operation failed, 2 usage or configuration error.\n";
 }
 
-void usage(std::ostream& out) {
-  out << "usage: sslp11-admin SUBCOMMAND [options]\n       sslp11-admin help SUBCOMMAND\n\nsubcommands:\n";
-  for (const auto& [name, entry] : commands()) out << "  " << name << "  " << entry.second << "\n";
+const Command* find(std::string_view name) {
+  for (const Command& c : all_commands())
+    if (c.name == name) return &c;
+  return nullptr;
 }
 
 }  // namespace
 
+}  // namespace sslp11::cli
+
 int main(int argc, char** argv) {
-  using namespace sslp11;
+  using namespace sslp11::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    usage(args.empty() ? std::cerr : std::cout);
-    return args.empty() ? cli::kExitUsage : cli::kExitOk;
+  if (args.empty()) {
+    usage(std::cerr);
+    return kExitUsage;
+  }
+  if (args[0] == "--help" || args[0] == "-h") {
+    usage(std::cout);
+    return kExitOk;
   }
   std::string name = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (name == "help") {
     if (rest.empty()) {
       usage(std::cout);
-      return cli::kExitOk;
+      return kExitOk;
     }
     name = rest[0];
     rest = {"--help"};
   }
-  const auto it = commands().find(name);
-  if (it == commands().end()) {
-    std::cerr << "sslp11-admin: unknown subcommand '" << name << "'\n";
-    usage(std::cerr);
-    return cli::kExitUsage;
+  const Command* command = find(name);
+  if (command == nullptr) {
+    std::cerr << "sslp11-admin: unknown subcommand '" << name << "' (sslp11-admin --help lists them)\n";
+    return kExitUsage;
   }
   try {
-    return it->second.first(rest);
-  } catch (const boost::program_options::error& e) {
-    std::cerr << "sslp11-admin " << name << ": " << e.what() << "\n";
-    return cli::kExitUsage;
+    return command->run(rest);
   } catch (const std::exception& e) {
-    std::cerr << "sslp11-admin " << name << ": " << e.what() << "\n";
-    return cli::kExitFailed;
+    std::cout.flush();
+    std::cerr << "sslp11-admin " << name << ": " << one_line(e.what()) << "\n";
+    return exit_code_for(e);
   }
 }

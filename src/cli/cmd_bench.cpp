@@ -1,0 +1,284 @@
+// sslp11-admin bench: how fast the configured token runs the per-connection
+// work, measured through the provider API exactly as an application calls it.
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "cli/json.h"
+#include "cli/provider_handle.h"
+#include "core/cipher_suites.h"
+#include "pkcs11/api.h"
+
+// The record functions may not be part of this build yet (or be stubs that
+// fail): bench asks at run time instead of requiring them at link time.
+#pragma weak SslEncryptPacket
+#pragma weak SslDecryptPacket
+
+namespace po = boost::program_options;
+
+namespace sslp11::cli {
+
+namespace {
+
+constexpr CommandInfo kInfo{
+    "bench", "[--seconds S] [--suite NAME] [options]",
+    "Measure SslGenerateSessionKeys (+ SslFreeObject) and record protection on the configured token.",
+    "Runs through the provider API (SslOpenProvider with the config), on an ECDHE master key made\n"
+    "for the purpose, for a bounded time per measurement (--seconds, default 2, at most 30). Record\n"
+    "protection (SslEncryptPacket/SslDecryptPacket of 1 KiB application-data records) is measured when\n"
+    "the provider implements it, else reported as not available. The provider opens the config's\n"
+    "default token, so bench takes no --module and no --token other than that section.\n\n"
+    "example: sslp11-admin bench --seconds 5 --suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
+
+constexpr DWORD kTls12 = TLS1_2_PROTOCOL_VERSION;
+constexpr std::size_t kRecordBytes = 1024;
+
+using Clock = std::chrono::steady_clock;
+
+struct Measurement {
+  std::uint64_t operations = 0;
+  double seconds = 0;
+  double per_second() const { return seconds > 0 ? static_cast<double>(operations) / seconds : 0; }
+};
+
+void check(SECURITY_STATUS status, const char* call) {
+  if (status != ERROR_SUCCESS) throw OperationError(std::string(call) + " failed: " + status_text(status));
+}
+
+// Runs `op` (which returns false to stop early) until `seconds` have passed.
+template <class Op>
+Measurement measure(double seconds, Op&& op) {
+  Measurement m;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  while (Clock::now() < end) {
+    if (!op(m.operations)) break;
+    ++m.operations;
+  }
+  m.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return m;
+}
+
+std::vector<DWORD> offered_suites(NCRYPT_PROV_HANDLE p) {
+  std::vector<DWORD> out;
+  PVOID state = nullptr;
+  for (int guard = 0; guard < 4096; ++guard) {
+    NCRYPT_SSL_CIPHER_SUITE* s = nullptr;
+    if (SslEnumCipherSuites(p, 0, &s, &state, 0) != ERROR_SUCCESS || s == nullptr) break;
+    if (s->dwProtocol == kTls12) out.push_back(s->dwCipherSuite);
+    SslFreeBuffer(s);
+  }
+  if (state != nullptr) SslFreeBuffer(state);
+  return out;
+}
+
+DWORD choose_suite(NCRYPT_PROV_HANDLE p, const std::string& name) {
+  const auto offered = offered_suites(p);
+  if (!name.empty()) {
+    const core::CipherSuite* s = core::find_cipher_suite(name);
+    if (s == nullptr) throw UsageError("--suite: sslp11 knows no cipher suite '" + name + "'");
+    if (s->kx != core::KeyExchange::ecdhe) throw UsageError("--suite: bench measures ECDHE suites only");
+    if (std::find(offered.begin(), offered.end(), s->id) == offered.end()) {
+      throw OperationError("--suite " + name + " is not offered on this token (sslp11-admin doctor says why)");
+    }
+    return s->id;
+  }
+  for (DWORD id : offered) {
+    const core::CipherSuite* s = core::find_cipher_suite(id);
+    if (s != nullptr && s->kx == core::KeyExchange::ecdhe) return id;
+  }
+  throw OperationError("the token offers no ECDHE cipher suite to measure");
+}
+
+// Both ends of one ECDHE handshake on the same provider: client and server masters.
+struct Masters {
+  KeyHandle client_ephemeral, server_ephemeral, client_view_of_server, server_view_of_client;
+  KeyHandle client, server;
+};
+
+void import_public(NCRYPT_PROV_HANDLE p, const KeyHandle& from, KeyHandle& to) {
+  std::array<BYTE, 512> blob{};
+  DWORD n = 0;
+  check(SslExportKey(p, from.get(), BCRYPT_ECCPUBLIC_BLOB, blob.data(), static_cast<DWORD>(blob.size()), &n, 0),
+        "SslExportKey");
+  check(SslImportKey(p, to.out(), BCRYPT_ECCPUBLIC_BLOB, blob.data(), n, 0), "SslImportKey");
+}
+
+struct Randoms {
+  std::array<BYTE, 32> client{}, server{};
+  std::array<NCryptBuffer, 2> buffers{};
+  NCryptBufferDesc desc{};
+  Randoms() {
+    for (std::size_t i = 0; i < 32; ++i) {
+      client[i] = static_cast<BYTE>(i);
+      server[i] = static_cast<BYTE>(0x80 + i);
+    }
+    buffers[0] = NCryptBuffer{32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, client.data()};
+    buffers[1] = NCryptBuffer{32, NCRYPTBUFFER_SSL_SERVER_RANDOM, server.data()};
+    desc = NCryptBufferDesc{NCRYPTBUFFER_VERSION, 2, buffers.data()};
+  }
+  Randoms(const Randoms&) = delete;
+  Randoms& operator=(const Randoms&) = delete;
+};
+
+void make_masters(NCRYPT_PROV_HANDLE p, DWORD suite, Randoms& r, Masters& m) {
+  const DWORD group = TLS_ECC_P256_CURVE_KEY_TYPE;
+  check(SslCreateEphemeralKey(p, m.client_ephemeral.out(), kTls12, suite, group, 0, nullptr, 0, 0),
+        "SslCreateEphemeralKey");
+  check(SslCreateEphemeralKey(p, m.server_ephemeral.out(), kTls12, suite, group, 0, nullptr, 0, 0),
+        "SslCreateEphemeralKey");
+  import_public(p, m.server_ephemeral, m.client_view_of_server);
+  import_public(p, m.client_ephemeral, m.server_view_of_client);
+  check(SslGenerateMasterKey(p, m.client_ephemeral.get(), m.client_view_of_server.get(), m.client.out(), kTls12, suite,
+                             &r.desc, nullptr, 0, nullptr, NCRYPT_SSL_CLIENT_FLAG),
+        "SslGenerateMasterKey");
+  check(SslGenerateMasterKey(p, m.server_ephemeral.get(), m.server_view_of_client.get(), m.server.out(), kTls12, suite,
+                             &r.desc, nullptr, 0, nullptr, NCRYPT_SSL_SERVER_FLAG),
+        "SslGenerateMasterKey");
+}
+
+struct RecordResult {
+  bool available = false;
+  std::string why_not;
+  Measurement encrypt, round_trip;
+};
+
+RecordResult bench_records(NCRYPT_PROV_HANDLE p, const Masters& m, Randoms& r, double seconds) {
+  RecordResult out;
+  if (SslEncryptPacket == nullptr) {
+    out.why_not = "SslEncryptPacket is not part of this build";
+    return out;
+  }
+  KeyHandle client_read, client_write, server_read, server_write;
+  check(SslGenerateSessionKeys(p, m.client.get(), client_read.out(), client_write.out(), &r.desc, 0),
+        "SslGenerateSessionKeys");
+  check(SslGenerateSessionKeys(p, m.server.get(), server_read.out(), server_write.out(), &r.desc, 0),
+        "SslGenerateSessionKeys");
+  std::vector<BYTE> plain(kRecordBytes, 0x5a), record(kRecordBytes + 512), back(kRecordBytes + 512);
+  DWORD n = 0;
+  const SECURITY_STATUS first = SslEncryptPacket(p, client_write.get(), plain.data(), static_cast<DWORD>(plain.size()),
+                                                 record.data(), static_cast<DWORD>(record.size()), &n, 0,
+                                                 CT_APPLICATIONDATA, 0);
+  if (first != ERROR_SUCCESS) {
+    out.why_not = "SslEncryptPacket returned " + status_text(first);
+    return out;
+  }
+  out.available = true;
+  // Sequence numbers restart for the measurement on fresh keys.
+  KeyHandle bench_read, bench_write;
+  check(SslGenerateSessionKeys(p, m.client.get(), bench_read.out(), bench_write.out(), &r.desc, 0),
+        "SslGenerateSessionKeys");
+  out.encrypt = measure(seconds, [&](std::uint64_t seq) {
+    DWORD len = 0;
+    return SslEncryptPacket(p, bench_write.get(), plain.data(), static_cast<DWORD>(plain.size()), record.data(),
+                            static_cast<DWORD>(record.size()), &len, seq, CT_APPLICATIONDATA, 0) == ERROR_SUCCESS;
+  });
+  if (SslDecryptPacket == nullptr) return out;
+  // Client encrypts record i, server decrypts it: the keys of both ends must agree.
+  out.round_trip = measure(seconds, [&](std::uint64_t seq) {
+    DWORD len = 0, plain_len = 0;
+    if (SslEncryptPacket(p, client_write.get(), plain.data(), static_cast<DWORD>(plain.size()), record.data(),
+                         static_cast<DWORD>(record.size()), &len, seq + 1, CT_APPLICATIONDATA, 0) != ERROR_SUCCESS) {
+      return false;
+    }
+    const SECURITY_STATUS s = SslDecryptPacket(p, server_read.get(), record.data(), len, back.data(),
+                                               static_cast<DWORD>(back.size()), &plain_len, seq + 1, 0);
+    if (s != ERROR_SUCCESS) throw OperationError("SslDecryptPacket failed: " + status_text(s));
+    if (plain_len != plain.size() || std::memcmp(back.data(), plain.data(), plain.size()) != 0) {
+      throw OperationError("SslDecryptPacket returned other bytes than SslEncryptPacket was given");
+    }
+    return true;
+  });
+  return out;
+}
+
+}  // namespace
+
+int cmd_bench(const CommandArgs& args) {
+  GlobalOptions global;
+  double seconds = 2;
+  std::string suite_name;
+  po::options_description own("bench options");
+  own.add_options()
+      ("seconds", po::value(&seconds)->value_name("S"), "time per measurement (0.1 to 30, default 2)")
+      ("suite", po::value(&suite_name)->value_name("NAME"), "ECDHE cipher suite (default: the first offered)");
+  if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
+  if (!(seconds >= 0.1 && seconds <= 30)) throw UsageError("--seconds must be from 0.1 to 30");
+  const Target target = resolve_target(global);
+  if (const auto why = provider_mismatch(target)) throw UsageError("bench measures the provider, but " + *why);
+  if (!global.pin_source.empty()) {
+    throw UsageError(
+        "bench measures the provider, which reads the PIN as its config says; --pin-source does not apply");
+  }
+
+  const ProviderHandle provider(target.config_path);
+  const DWORD suite = choose_suite(provider.get(), suite_name);
+  const core::CipherSuite* info = core::find_cipher_suite(suite);
+  Randoms randoms;
+  Masters masters;
+  make_masters(provider.get(), suite, randoms, masters);
+
+  const std::uint64_t calls_before = p11::calls_on_this_thread();
+  const Measurement keys = measure(seconds, [&](std::uint64_t) {
+    KeyHandle read, write;
+    check(SslGenerateSessionKeys(provider.get(), masters.client.get(), read.out(), write.out(), &randoms.desc, 0),
+          "SslGenerateSessionKeys");
+    return true;
+  });
+  const double calls_per_op =
+      keys.operations ? static_cast<double>(p11::calls_on_this_thread() - calls_before) / keys.operations : 0;
+  const RecordResult records = bench_records(provider.get(), masters, randoms, seconds);
+  const std::string derivation = provider.string_property(SSLP11_DERIVATION_PATH_PROPERTY);
+
+  if (global.json) {
+    JsonWriter j(std::cout);
+    j.begin_object()
+        .field("token", provider.string_property(SSLP11_TOKEN_LABEL_PROPERTY))
+        .field("derivation", derivation)
+        .field("suite", info ? info->name : "")
+        .key("session_keys")
+        .begin_object()
+        .field("operations", keys.operations)
+        .field("seconds", keys.seconds)
+        .field("per_second", keys.per_second())
+        .field("pkcs11_calls_per_operation", calls_per_op)
+        .end_object()
+        .key("records")
+        .begin_object()
+        .field("available", records.available);
+    if (records.available) {
+      j.field("record_bytes", static_cast<std::uint64_t>(kRecordBytes))
+          .field("encrypt_per_second", records.encrypt.per_second())
+          .field("round_trip_per_second", records.round_trip.per_second());
+    } else {
+      j.field("reason", records.why_not);
+    }
+    j.end_object().end_object();
+    return kExitOk;
+  }
+  std::cout << "token '" << provider.string_property(SSLP11_TOKEN_LABEL_PROPERTY) << "', derivation " << derivation
+            << ", suite " << (info ? info->name : "?") << "\n";
+  char line[160];
+  std::snprintf(line, sizeof line, "session keys: %.1f ops/s (%llu in %.2f s, %.1f PKCS#11 calls each)\n",
+                keys.per_second(), static_cast<unsigned long long>(keys.operations), keys.seconds, calls_per_op);
+  std::cout << line;
+  if (!records.available) {
+    std::cout << "records: not available (" << records.why_not << ")\n";
+  } else {
+    std::snprintf(line, sizeof line, "records: encrypt %.1f records/s (%.2f MB/s, %zu-byte records)\n",
+                  records.encrypt.per_second(), records.encrypt.per_second() * kRecordBytes / 1e6, kRecordBytes);
+    std::cout << line;
+    if (records.round_trip.operations != 0) {
+      std::snprintf(line, sizeof line, "records: encrypt+decrypt %.1f round trips/s\n",
+                    records.round_trip.per_second());
+      std::cout << line;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace sslp11::cli

@@ -1,0 +1,37 @@
+// How sslp11-admin fails. Every failure ends the process with one line on
+// stderr, "sslp11-admin SUBCOMMAND: CAUSE", and one of three exit codes:
+//   0  success
+//   1  the operation failed (token, PIN, object, self-test...)
+//   2  usage or configuration error (bad option, config file, PIN source,
+//      a module that cannot be loaded)
+// PINs never appear in any message.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace sslp11::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// Exit 2: the command line or the configuration is wrong.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Exit 1: the token or the operation refused.
+class OperationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The exit code for an exception escaping a subcommand.
+int exit_code_for(const std::exception& e) noexcept;
+
+// `message` on one line: newlines and tabs become "; " and blanks.
+std::string one_line(std::string message);
+
+}  // namespace sslp11::cli

@@ -1,0 +1,194 @@
+// `sslp11-admin slots`, `mechanisms` and the option/selection rules every
+// subcommand shares, run as a child process against SoftHSMv2 and NSS softoken.
+#include <gtest/gtest.h>
+
+#include "cli/support/admin_runner.h"
+
+namespace sslp11::test {
+namespace {
+
+using boost::property_tree::ptree;
+
+TEST(Usage, NoArgumentsAndUnknownSubcommandsAreUsageErrors) {
+  const auto none = run_admin({});
+  EXPECT_EQ(none.exit_code, 2) << describe(none);
+  EXPECT_NE(none.err.find("usage: sslp11-admin"), std::string::npos);
+  const auto unknown = run_admin({"frobnicate"});
+  EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+  EXPECT_EQ(line_count(unknown.err), 1u) << describe(unknown);
+}
+
+TEST(Usage, HelpForEverySubcommand) {
+  for (const char* name : {"slots", "mechanisms", "init-token", "init-pin", "change-pin", "keygen", "import", "objects",
+                           "delete", "export", "doctor", "bench"}) {
+    const auto r = run_admin({"help", name});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_NE(r.out.find(std::string("usage: sslp11-admin ") + name), std::string::npos) << describe(r);
+    for (const char* global : {"--config", "--module", "--token", "--slot", "--pin-source", "--so-pin-source", "--json",
+                               "--verbose"}) {
+      EXPECT_NE(r.out.find(global), std::string::npos) << name << " lacks " << global;
+    }
+  }
+  const auto list = run_admin({"--help"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.out.find("doctor"), std::string::npos);
+}
+
+TEST(Usage, BadOptionsAreOneLineUsageErrors) {
+  const AdminToken token("cli-usage");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"slots", "--bogus"},
+           {"slots", "--slot", "many"},
+           {"objects", "--module", "relative/path.so"},
+           {"objects", "--module", token.spec.module_path, "--config", "/etc/x.conf"},
+           {"objects", "--pin-source", "value:1234", "--module", token.spec.module_path},
+           {"objects", "--pin-source", "1234", "--module", token.spec.module_path},
+           {"keygen", "dsa:1024", "--label", "x", "--module", token.spec.module_path},
+           {"keygen", "rsa:2048", "--module", token.spec.module_path},
+       }) {
+    const auto r = run_admin(args, token.env());
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(line_count(r.err), 1u) << describe(r);
+    EXPECT_EQ(r.err.find("1234"), std::string::npos) << "a PIN-like value was echoed: " << describe(r);
+  }
+}
+
+TEST(Slots, SoftHsmListsTheTokenAndTheFreeSlot) {
+  const AdminToken token("cli-slots");
+  const auto r = run_admin({"slots", "--module", token.spec.module_path});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.out.find("token label:  cli-slots"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(not initialised)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("login-required"), std::string::npos) << r.out;
+
+  const auto j = run_admin({"slots", "--module", token.spec.module_path, "--json"});
+  ASSERT_EQ(j.exit_code, 0) << describe(j);
+  const ptree tree = parse_json(j);
+  bool found = false, free_slot = false;
+  for (const auto& slot : array(tree, "slots")) {
+    if (!slot.get<bool>("token_present", false)) continue;
+    if (slot.get<std::string>("token.label", "") == "cli-slots") {
+      found = true;
+      EXPECT_EQ(slot.get<std::string>("token.serial"), token.spec.serial);
+      EXPECT_TRUE(slot.get<bool>("token.initialized"));
+      std::vector<std::string> flags;
+      for (const auto& f : array(slot, "token.flags")) flags.push_back(f.data());
+      EXPECT_NE(std::find(flags.begin(), flags.end(), "user-pin-set"), flags.end());
+    }
+    if (!slot.get<bool>("token.initialized", true)) free_slot = true;
+  }
+  EXPECT_TRUE(found) << j.out;
+  EXPECT_TRUE(free_slot) << "SoftHSM's free slot is missing: " << j.out;
+}
+
+TEST(Slots, NssSoftokenWithInitArgs) {
+  const AdminToken nss(TestTokens::nss());
+  const auto r = run_admin({"slots", "--module", nss.spec.module_path, "--init-args", nss.spec.init_args, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const ptree tree = parse_json(r);
+  std::vector<std::string> labels;
+  for (const auto& slot : array(tree, "slots")) labels.push_back(slot.get<std::string>("token.label", ""));
+  EXPECT_NE(std::find(labels.begin(), labels.end(), "NSS Generic Crypto Services"), labels.end()) << r.out;
+}
+
+TEST(Slots, ModuleFromTheConfig) {
+  const AdminToken token("cli-slots-conf");
+  const std::string conf = token.write_config("web");
+  const auto r = run_admin({"slots", "--config", conf}, token.env());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.out.find("cli-slots-conf"), std::string::npos);
+  // SSLP11_CONF is the same as --config.
+  const auto env = run_admin({"slots"}, token.env() + std::vector<std::string>{"SSLP11_CONF=" + conf});
+  EXPECT_EQ(env.exit_code, 0) << describe(env);
+  EXPECT_EQ(env.out, r.out);
+}
+
+TEST(Mechanisms, SoftHsmIsComposedWithEvidence) {
+  const AdminToken token("cli-mech");
+  const auto r = run_admin(Args{"mechanisms"} + token.select());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.out.find("derivation tier: composed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CKM_SHA256_HMAC"), std::string::npos);
+  EXPECT_NE(r.out.find("TLS: composed TLS 1.2 PRF"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[no]  TLS 1.2 key and MAC derive"), std::string::npos) << r.out;
+
+  const auto j = run_admin(Args{"mechanisms", "--json"} + token.select());
+  ASSERT_EQ(j.exit_code, 0) << describe(j);
+  const ptree tree = parse_json(j);
+  EXPECT_EQ(tree.get<std::string>("tier"), "composed");
+  EXPECT_EQ(tree.get<std::string>("label"), "cli-mech");
+  bool hmac = false;
+  for (const auto& m : array(tree, "mechanisms")) {
+    if (m.get<std::string>("name") != "CKM_SHA256_HMAC") continue;
+    hmac = true;
+    EXPECT_EQ(m.get<std::string>("capability"), "HMAC-SHA256");
+    EXPECT_TRUE(m.get<bool>("capability_available"));
+  }
+  EXPECT_TRUE(hmac);
+  EXPECT_FALSE(array(tree, "evidence").empty());
+  bool native_listed = false;
+  for (const auto& c : array(tree, "capabilities")) {
+    if (c.get<std::string>("name") == "TLS 1.2 key and MAC derive") {
+      native_listed = true;
+      EXPECT_FALSE(c.get<bool>("available"));
+    }
+  }
+  EXPECT_TRUE(native_listed);
+}
+
+TEST(Mechanisms, NssIsNativeThroughAConfig) {
+  const AdminToken nss(TestTokens::nss());
+  const std::string conf = nss.write_config("nss");
+  const auto j = run_admin({"mechanisms", "--config", conf, "--json"});
+  ASSERT_EQ(j.exit_code, 0) << describe(j);
+  const ptree tree = parse_json(j);
+  EXPECT_EQ(tree.get<std::string>("tier"), "native");
+  bool derive = false;
+  for (const auto& m : array(tree, "mechanisms")) {
+    if (m.get<std::string>("name") == "CKM_TLS12_KEY_AND_MAC_DERIVE") {
+      derive = true;
+      EXPECT_TRUE(m.get<bool>("capability_available"));
+    }
+  }
+  EXPECT_TRUE(derive) << j.out;
+}
+
+TEST(Selection, TokenNamesAConfigSectionOrALabel) {
+  const AdminToken a("cli-sel-a");
+  const AdminToken b("cli-sel-b");
+  // Two sections; [token.first] is the default (the first one needs default-token).
+  std::string text = "[provider]\ndefault-token = first\n";
+  for (const auto& [name, t] : {std::pair<std::string, const AdminToken*>{"first", &a}, {"second", &b}}) {
+    text += "[token." + name + "]\nmodule = " + t->spec.module_path + "\nlabel = " + t->spec.label +
+            "\npin = env:" + t->user_pin_var + "\n";
+  }
+  const std::string conf = write_test_file("two.conf", text);
+  const auto env = a.env() + b.env();
+  const auto by_default = run_admin({"mechanisms", "--json", "--config", conf}, env);
+  ASSERT_EQ(by_default.exit_code, 0) << describe(by_default);
+  EXPECT_EQ(parse_json(by_default).get<std::string>("label"), "cli-sel-a");
+  const auto by_section = run_admin({"mechanisms", "--json", "--config", conf, "--token", "second"}, env);
+  ASSERT_EQ(by_section.exit_code, 0) << describe(by_section);
+  EXPECT_EQ(parse_json(by_section).get<std::string>("label"), "cli-sel-b");
+  const auto by_label = run_admin({"mechanisms", "--json", "--config", conf, "--token", "cli-sel-b"}, env);
+  ASSERT_EQ(by_label.exit_code, 0) << describe(by_label);
+  EXPECT_EQ(parse_json(by_label).get<std::string>("label"), "cli-sel-b");
+  const auto by_uri = run_admin({"mechanisms", "--json", "--config", conf, "--token", "pkcs11:token=cli-sel-b"}, env);
+  ASSERT_EQ(by_uri.exit_code, 0) << describe(by_uri);
+  EXPECT_EQ(parse_json(by_uri).get<std::string>("label"), "cli-sel-b");
+  const auto by_serial = run_admin({"mechanisms", "--json", "--config", conf, "--serial", b.spec.serial}, env);
+  ASSERT_EQ(by_serial.exit_code, 0) << describe(by_serial);
+  EXPECT_EQ(parse_json(by_serial).get<std::string>("label"), "cli-sel-b");
+}
+
+TEST(Selection, NoMatchingTokenIsAnOperationError) {
+  const AdminToken token("cli-nomatch");
+  const auto r = run_admin({"mechanisms", "--module", token.spec.module_path, "--token", "no-such-token"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_EQ(line_count(r.err), 1u) << describe(r);
+  EXPECT_NE(r.err.find("no token matches label 'no-such-token'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cli-nomatch"), std::string::npos) << "the message lists the tokens there are: " << r.err;
+}
+
+}  // namespace
+}  // namespace sslp11::test
