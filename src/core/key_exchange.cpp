@@ -249,6 +249,11 @@ RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& s
       out.premaster->secret = p11::Object(pool, lease, lease.api().C_GenerateKey(lease.handle(), mech, t.span()));
       out.encrypted = lease.api().C_WrapKey(lease.handle(), rsa, server_key.rsa_object.handle(),
                                             out.premaster->secret.handle());
+      // Wrapped once to the server; from now on it may never leave again
+      // (PKCS#11 always allows CKA_EXTRACTABLE TRUE -> FALSE).
+      p11::AttributeTemplate lock;
+      lock.add_bool(CKA_EXTRACTABLE, false);
+      lease.api().C_SetAttributeValue(lease.handle(), out.premaster->secret.handle(), lock.span());
     } else {
       // Composed path: random bytes from the token, encrypted by the token; the
       // 48 bytes pass through a wiped host buffer into a token object.

@@ -1,0 +1,78 @@
+#include "tls/account.h"
+
+#include <ostream>
+
+#include "tls/suites.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+std::string describe(const TokenObjectFacts& f) {
+  std::string s = f.kind + ", " + (f.token_object ? "token object (persistent)" : "token object (session object)");
+  s += f.sensitive == 1 ? ", sensitive" : f.sensitive == 0 ? ", NOT sensitive" : ", sensitivity unknown";
+  s += f.extractable == 0 ? ", not extractable" : f.extractable == 1 ? ", EXTRACTABLE" : ", extractability unknown";
+  return s;
+}
+
+}  // namespace
+
+void note_key_objects(ConnectionReport& report, const std::string& what, NCRYPT_KEY_HANDLE key) {
+  try {
+    report.keys.push_back({what, describe_key_objects(key)});
+  } catch (const std::exception& e) {
+    report.keys.push_back({what, {{"?", std::string("could not read the token objects: ") + e.what(), false, -1, -1}}});
+  }
+}
+
+void print_account(std::ostream& out, const Provider& provider, const std::vector<ConnectionReport>& connections) {
+  std::string path = "?", label = "?";
+  try {
+    path = provider.derivation_path();
+    label = provider.token_label();
+  } catch (const std::exception&) {
+  }
+  out << "== account\n";
+  out << "   token            '" << label << "', derivation path " << path
+      << (path == "native" ? " (TLS key schedule by the token's CKM_TLS12_* mechanisms)"
+                           : " (TLS PRF composed from the token's HMAC)")
+      << "\n";
+  for (std::size_t i = 0; i < connections.size(); ++i) {
+    const ConnectionReport& c = connections[i];
+    if (connections.size() > 1) out << "   -- connection " << (i + 1) << (c.resumed ? " (resumed session)" : "") << "\n";
+    if (!c.ok) {
+      out << "   result           FAILED: " << c.failure << "\n";
+      if (c.suite == 0) continue;
+    }
+    out << "   protocol         TLS 1.2\n";
+    out << "   cipher suite     " << suite_display_name(c.suite) << "\n";
+    out << "   handshake        " << (c.resumed ? "abbreviated (session resumed by id, master key reused)" : "full") << "\n";
+    if (!c.key_exchange.empty()) out << "   key exchange     " << c.key_exchange << "\n";
+    if (!c.authentication.empty()) out << "   authentication   " << c.authentication << "\n";
+    out << "   extended master secret  " << (c.ems ? "on (RFC 7627 session hash)" : "off") << "\n";
+    out << "   keys on the token (attributes as the token reports them):\n";
+    for (const KeyObjects& k : c.keys) {
+      for (const TokenObjectFacts& f : k.objects) {
+        out << "     " << k.what << (f.role.empty() ? "" : " (" + f.role + ")") << ": " << describe(f) << "\n";
+        if (k.what == "pre-master key" && f.extractable == 1) {
+          out << "       (the token generated it and wrapped it to the server's RSA key itself: C_WrapKey needs\n"
+                 "        CKA_EXTRACTABLE; CKA_SENSITIVE still keeps its value from being read)\n";
+        }
+      }
+      if (k.objects.empty()) out << "     " << k.what << ": no token object found\n";
+    }
+    bool all_held = !c.keys.empty();
+    for (const KeyObjects& k : c.keys)
+      for (const TokenObjectFacts& f : k.objects)
+        if (f.sensitive != 1 || (f.extractable != 0 && k.what != "pre-master key")) all_held = false;
+    out << "   => " << (all_held ? "every secret of this connection lived on the token: token objects, sensitive, not extractable"
+                                 : "NOT every secret of this connection was a sensitive, non-extractable token object (see above)")
+        << "\n";
+    out << "   data             sent " << c.traffic.app_bytes_sent << " bytes, received " << c.traffic.app_bytes_received
+        << " bytes of application data (" << c.traffic.records_sent << " records out, " << c.traffic.records_received
+        << " in; " << c.traffic.protected_records_sent << " and " << c.traffic.protected_records_received
+        << " of them protected by SslEncryptPacket / SslDecryptPacket)\n";
+  }
+}
+
+}  // namespace sslp11::tls

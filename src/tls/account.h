@@ -1,0 +1,42 @@
+// What a connection did, and the short account printed at the end: suite,
+// protocol, EMS, derivation path, which keys lived on the token (read back
+// from the token, not assumed) and how much data moved.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "tls/connection.h"
+#include "tls/provider.h"
+#include "tls/provider_internals.h"
+
+namespace sslp11::tls {
+
+struct KeyObjects {
+  std::string what;  // "ephemeral key", "master key", "read key", "write key"
+  std::vector<TokenObjectFacts> objects;
+};
+
+struct ConnectionReport {
+  bool ok = false;
+  std::string failure;  // why it failed, when !ok
+  std::string peer;
+  std::uint32_t suite = 0;
+  bool ems = false;
+  bool resumed = false;
+  std::string key_exchange;  // "ECDHE P-256", "DHE ffdhe2048", "RSA (RSA-2048 certificate)"
+  std::string authentication;  // "server signature rsa_pkcs1_sha256 (verified)"
+  std::string peer_certificate;
+  std::vector<KeyObjects> keys;
+  TrafficStats traffic;
+  Bytes received;  // application data received (the first 64 KiB)
+};
+
+// Reads the token objects behind `key` into the report.
+void note_key_objects(ConnectionReport& report, const std::string& what, NCRYPT_KEY_HANDLE key);
+
+void print_account(std::ostream& out, const Provider& provider, const std::vector<ConnectionReport>& connections);
+
+}  // namespace sslp11::tls

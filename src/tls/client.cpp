@@ -1,0 +1,506 @@
+#include "tls/client.h"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <ostream>
+
+#include "tls/alerts.h"
+#include "tls/connection.h"
+#include "tls/key_exchange.h"
+#include "tls/messages.h"
+#include "tls/peer_verify.h"
+#include "tls/record_io.h"
+#include "tls/suites.h"
+#include "tls/transcript.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+namespace ht = handshake_type;
+
+Random fresh_random() {
+  Random r;
+  if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  return r;
+}
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+template <class T, class V>
+bool contains(const std::vector<T>& v, V x) {
+  return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
+}
+
+std::string join_groups(const std::vector<std::uint16_t>& groups) {
+  std::string s;
+  for (std::uint16_t g : groups) s += (s.empty() ? "" : ", ") + group_name(g);
+  return s;
+}
+
+KeyExchangeKind kind_of(SuiteKx kx) {
+  return kx == SuiteKx::ecdhe ? KeyExchangeKind::ecdhe : kx == SuiteKx::dhe ? KeyExchangeKind::dhe : KeyExchangeKind::rsa;
+}
+
+// The peer's verify_data against ours, in constant time.
+void check_finished(ByteView received, ByteView expected) {
+  if (received.size() != expected.size() || CRYPTO_memcmp(received.data(), expected.data(), expected.size()) != 0) {
+    throw TlsFailure(AlertDescription::decrypt_error, "the server Finished does not match SslComputeFinishedHash");
+  }
+}
+
+// One handshake from ClientHello to the server's Finished (reference §7.2,
+// §7.3; abbreviated when the server resumes the offered session). Every
+// method is one step; each throws TlsFailure / PeerAlert / TransportError /
+// ProviderError / DecodeError, which Client::connect turns into alerts.
+class ClientHandshake {
+ public:
+  ClientHandshake(const Provider& provider, const ClientOptions& options, const std::vector<std::uint32_t>& suites,
+                  const std::vector<std::uint16_t>& groups, bool offers_dhe, const std::string& host,
+                  ClientSession* resume, Connection& conn, ConnectionReport& report, std::ostream& log)
+      : provider_(provider), options_(options), suites_(suites), groups_(groups), offers_dhe_(offers_dhe), host_(host),
+        resume_(resume != nullptr && resume->master && !resume->session_id.empty() ? resume : nullptr),
+        conn_(conn), report_(report), log_(log), transcript_(provider) {}
+
+  void run() {
+    send_client_hello();
+    receive_server_hello();
+    if (resumed_) {
+      resume_session();
+    } else {
+      receive_certificate();
+      if (kx_ != SuiteKx::rsa) receive_server_key_exchange();
+      if (kx_ == SuiteKx::rsa) import_server_rsa_key();
+      receive_server_hello_done();
+      send_client_key_exchange();
+      derive_master_key();
+      derive_session_keys(master_.get());
+      send_finished(master_.get());
+      receive_finished(master_.get());
+    }
+    log_ << "== handshake complete: " << suite_display_name(suite_) << (resumed_ ? " (resumed)" : "") << "\n";
+  }
+
+  // What a later connection needs to resume this session.
+  void save(ClientSession& session) {
+    if (resumed_ || sh_.session_id.empty()) return;
+    session.session_id = sh_.session_id;
+    session.master = std::move(master_);
+    session.suite = suite_;
+    session.ems = sh_.extended_master_secret;
+  }
+
+ private:
+  void send_client_hello() {
+    ch_.random = fresh_random();
+    if (resume_ != nullptr) ch_.session_id = resume_->session_id;
+    for (std::uint32_t id : suites_) ch_.cipher_suites.push_back(static_cast<std::uint16_t>(id));
+    name_ = options_.server_name.value_or(host_);
+    if (options_.server_name || !is_ip_literal(host_)) ch_.server_name = name_;  // no IP literals in SNI (RFC 6066)
+    std::vector<std::uint16_t> groups = groups_;
+    if (offers_dhe_) groups.insert(groups.end(), {named_group::ffdhe2048, named_group::ffdhe3072});
+    ch_.has_supported_groups = !groups.empty();
+    ch_.supported_groups = groups;
+    ch_.has_ec_point_formats = !groups_.empty();
+    ch_.ec_point_formats = {0};  // uncompressed
+    ch_.has_signature_algorithms = true;
+    ch_.signature_algorithms = offered_signature_schemes();
+    ch_.extended_master_secret = options_.ems;
+    ch_.renegotiation_info = true;
+    const Bytes hello = make_handshake(ht::client_hello, build_client_hello(ch_));
+    conn_.records().set_plaintext_version(0x0301);  // the record version interoperable clients use for ClientHello
+    conn_.send_handshake(hello);
+    conn_.records().set_plaintext_version(kTls12);
+    transcript_.add(hello);  // buffered until the suite, and so the hash, is known
+    log_ << ">> ClientHello: TLS 1.2, " << suites_.size() << " suite(s) starting with " << suite_display_name(suites_[0])
+         << (groups.empty() ? "" : ", groups " + join_groups(groups))
+         << (ch_.server_name ? ", SNI " + *ch_.server_name : "") << ", EMS " << (options_.ems ? "offered" : "not offered")
+         << (resume_ != nullptr ? ", resuming session " + hex(ch_.session_id).substr(0, 16) + "..." : "") << "\n";
+  }
+
+  void receive_server_hello() {
+    const HandshakeMessage m = expect(ht::server_hello);
+    sh_ = parse_server_hello(m.body());
+    if (sh_.version != kTls12) {
+      throw TlsFailure(AlertDescription::protocol_version, "the server chose version 0x" +
+                                                               hex(Bytes{static_cast<std::uint8_t>(sh_.version >> 8),
+                                                                         static_cast<std::uint8_t>(sh_.version)}) +
+                                                               "; sslp11-tls speaks TLS 1.2 only");
+    }
+    if (!contains(ch_.cipher_suites, sh_.cipher_suite)) {
+      throw TlsFailure(AlertDescription::illegal_parameter,
+                       "the server chose " + suite_display_name(sh_.cipher_suite) + ", which we did not offer");
+    }
+    if (sh_.compression_method != 0) throw TlsFailure(AlertDescription::illegal_parameter, "the server chose compression");
+    for (std::uint16_t type : sh_.extensions_seen) {
+      const bool offered = (type == extension::server_name && ch_.server_name) ||
+                           (type == extension::ec_point_formats && ch_.has_ec_point_formats) ||
+                           (type == extension::extended_master_secret && ch_.extended_master_secret) ||
+                           type == extension::renegotiation_info;
+      if (!offered) {
+        throw TlsFailure(AlertDescription::unsupported_extension,
+                         "the ServerHello carries extension " + std::to_string(type) + ", which we did not offer");
+      }
+    }
+    suite_ = sh_.cipher_suite;
+    kx_ = suite_kx(suite_);
+    report_.suite = suite_;
+    report_.ems = sh_.extended_master_secret;
+    transcript_.start(suite_);
+    transcript_.add(m.bytes);
+    log_ << "<< ServerHello: " << suite_display_name(suite_) << ", EMS " << (sh_.extended_master_secret ? "on" : "off")
+         << ", session id " << (sh_.session_id.empty() ? "none" : hex(sh_.session_id).substr(0, 16) + "...") << "\n";
+    if (!sh_.renegotiation_info) log_ << "-- the server does not support secure renegotiation (RFC 5746); continuing\n";
+    resumed_ = resume_ != nullptr && sh_.session_id == ch_.session_id;
+    if (resume_ != nullptr && !resumed_) log_ << "-- the server did not resume the session: full handshake\n";
+  }
+
+  // RFC 5246 §7.3: new randoms, the kept master key, the server finishes first.
+  void resume_session() {
+    if (suite_ != resume_->suite) {
+      throw TlsFailure(AlertDescription::illegal_parameter, "the resumed session had another cipher suite");
+    }
+    if (sh_.extended_master_secret != resume_->ems) {
+      throw TlsFailure(AlertDescription::handshake_failure,  // RFC 7627 §5.3
+                       "the server resumed a session with a different extended master secret state");
+    }
+    report_.resumed = true;
+    note_key_objects(report_, "master key (kept from the first connection)", resume_->master.get());
+    derive_session_keys(resume_->master.get());
+    receive_finished(resume_->master.get());
+    send_finished(resume_->master.get());
+  }
+
+  void receive_certificate() {
+    const HandshakeMessage m = expect(ht::certificate);
+    const std::vector<Bytes> chain = parse_certificate(m.body());
+    cert_ = PeerCertificate::verify(chain, options_.cafile, name_);
+    transcript_.add(m.bytes);
+    const bool ecdsa_suite = suite_uses_ecdsa(suite_);
+    if ((ecdsa_suite && !cert_->is_ec()) || (!ecdsa_suite && !cert_->is_rsa())) {
+      throw TlsFailure(AlertDescription::unsupported_certificate,
+                       "a " + cert_->key_description() + " certificate does not fit " + suite_display_name(suite_));
+    }
+    report_.peer_certificate = cert_->subject() + " (" + cert_->key_description() + ")";
+    log_ << "<< Certificate: " << report_.peer_certificate << ", chain of " << chain.size() << " verified against "
+         << options_.cafile << " for '" << name_ << "'\n";
+  }
+
+  void receive_server_key_exchange() {
+    const HandshakeMessage m = expect(ht::server_key_exchange);
+    ske_ = parse_server_key_exchange(m.body(), kind_of(kx_));
+    if (!contains(ch_.signature_algorithms, ske_.signature_scheme)) {
+      throw TlsFailure(AlertDescription::illegal_parameter,
+                       "the server signed with " + signature_scheme_name(ske_.signature_scheme) + ", not offered");
+    }
+    ByteWriter signed_data;
+    signed_data.bytes(ch_.random).bytes(sh_.random).bytes(ske_.params);
+    cert_->verify_signature(ske_.signature_scheme, signed_data.data(), ske_.signature);
+    transcript_.add(m.bytes);
+    if (kx_ == SuiteKx::ecdhe) {
+      if (!contains(groups_, ske_.ecdhe.group)) {
+        throw TlsFailure(AlertDescription::illegal_parameter,
+                         "the server chose " + group_name(ske_.ecdhe.group) + ", which we did not offer");
+      }
+      server_key_ = import_peer_key(provider_, BCRYPT_ECCPUBLIC_BLOB, ecc_public_blob(ske_.ecdhe.group, ske_.ecdhe.point),
+                                    "the server's ECDH point");
+      report_.key_exchange = "ECDHE " + group_name(ske_.ecdhe.group);
+    } else {
+      std::size_t bits = ske_.dhe.p.size() * 8;
+      for (std::size_t i = 0; i < ske_.dhe.p.size() && ske_.dhe.p[i] == 0; ++i) bits -= 8;
+      if (bits < 2048) {
+        throw TlsFailure(AlertDescription::insufficient_security,
+                         "the server's DH group has " + std::to_string(bits) + " bits; sslp11 requires 2048 or more");
+      }
+      server_key_ = import_peer_key(provider_, BCRYPT_DH_PUBLIC_BLOB, dh_public_blob(ske_.dhe.p, ske_.dhe.g, ske_.dhe.ys),
+                                    "the server's DH value");
+      report_.key_exchange =
+          "DHE " + std::to_string(bits) + "-bit group" + (ske_.dhe.p == ffdhe2048_prime() ? " (ffdhe2048)" : "");
+    }
+    report_.authentication = "server signature " + signature_scheme_name(ske_.signature_scheme) +
+                             " (verified with OpenSSL against the certificate)";
+    log_ << "<< ServerKeyExchange: " << report_.key_exchange << ", " << signature_scheme_name(ske_.signature_scheme)
+         << " signature verified; imported with SslImportKey\n";
+  }
+
+  void import_server_rsa_key() {
+    server_key_ = import_peer_key(provider_, BCRYPT_RSAPUBLIC_BLOB, cert_->rsa_public_blob(), "the server's RSA key");
+    report_.key_exchange = "RSA (" + cert_->key_description() + " certificate key, imported with SslImportKey)";
+    report_.authentication = "implicit (only the certificate's key can decrypt the pre-master)";
+  }
+
+  // Optionally a CertificateRequest first. sslp11-tls has no client
+  // certificate: it declines politely with an empty Certificate (RFC 5246
+  // §7.4.6) and leaves it to the server whether to go on.
+  void receive_server_hello_done() {
+    HandshakeMessage m = conn_.receive_handshake();
+    if (m.type == ht::certificate_request) {
+      const CertificateRequest req = parse_certificate_request(m.body());
+      transcript_.add(m.bytes);
+      certificate_requested_ = true;
+      log_ << "<< CertificateRequest (" << req.authorities
+           << " CA names): sslp11-tls has no client certificate and will answer with an empty Certificate\n";
+      m = conn_.receive_handshake();
+    }
+    if (m.type != ht::server_hello_done) {
+      throw TlsFailure(AlertDescription::unexpected_message,
+                       "expected ServerHelloDone, received " + handshake_type_name(m.type));
+    }
+    parse_server_hello_done(m.body());
+    transcript_.add(m.bytes);
+    log_ << "<< ServerHelloDone\n";
+  }
+
+  void send_client_key_exchange() {
+    if (certificate_requested_) {
+      const Bytes empty = make_handshake(ht::certificate, build_certificate({}));
+      conn_.send_handshake(empty);
+      transcript_.add(empty);
+      log_ << ">> Certificate (empty: no client certificate)\n";
+    }
+    Bytes value;
+    if (kx_ == SuiteKx::ecdhe) {
+      eph_ = create_ecdhe(provider_, suite_, ske_.ecdhe.group);
+      note_key_objects(report_, "ephemeral key", eph_.key.get());
+      value = eph_.public_value;
+      log_ << "== ephemeral " << group_name(ske_.ecdhe.group) << " key pair made on the token (SslCreateEphemeralKey)\n";
+    } else if (kx_ == SuiteKx::dhe) {
+      eph_ = create_dhe(provider_, suite_, ske_.dhe.p, ske_.dhe.g);
+      note_key_objects(report_, "ephemeral key", eph_.key.get());
+      value = eph_.public_value;
+      log_ << "== ephemeral DH key pair made on the token (SslCreateEphemeralKey)\n";
+    } else {
+      value = encrypted_premaster();
+    }
+    const Bytes cke = make_handshake(ht::client_key_exchange, build_client_key_exchange(kind_of(kx_), value));
+    conn_.send_handshake(cke);
+    transcript_.add(cke);
+    log_ << ">> ClientKeyExchange (" << value.size() << " bytes)\n";
+  }
+
+  // RSA key exchange (§7.3): with EMS the pre-master comes first and the
+  // master key after the session hash; without, both in one call.
+  Bytes encrypted_premaster() {
+    Bytes out;
+    DWORD size = 0;
+    if (sh_.extended_master_secret) {
+      ParameterList version;
+      version.add_dword(NCRYPTBUFFER_SSL_HIGHEST_VERSION, kTls12);
+      check(SslGeneratePreMasterKey(provider_.get(), server_key_.get(), premaster_.out(), TLS1_2_PROTOCOL_VERSION,
+                                    suite_, version.get(), nullptr, 0, &size, NCRYPT_SSL_CLIENT_FLAG),
+            "SslGeneratePreMasterKey (size)");
+      out.resize(size);
+      check(SslGeneratePreMasterKey(provider_.get(), server_key_.get(), premaster_.out(), TLS1_2_PROTOCOL_VERSION,
+                                    suite_, version.get(), out.data(), size, &size, NCRYPT_SSL_CLIENT_FLAG),
+            "SslGeneratePreMasterKey");
+      note_key_objects(report_, "pre-master key", premaster_.get());
+      log_ << "== pre-master made on the token and encrypted to the server key (SslGeneratePreMasterKey)\n";
+    } else {
+      ParameterList params = master_parameters(ch_.random, sh_.random, false, {}, kTls12);
+      check(SslGenerateMasterKey(provider_.get(), 0, server_key_.get(), master_.out(), TLS1_2_PROTOCOL_VERSION, suite_,
+                                 params.get(), nullptr, 0, &size, NCRYPT_SSL_CLIENT_FLAG),
+            "SslGenerateMasterKey (size)");
+      out.resize(size);
+      check(SslGenerateMasterKey(provider_.get(), 0, server_key_.get(), master_.out(), TLS1_2_PROTOCOL_VERSION, suite_,
+                                 params.get(), out.data(), size, &size, NCRYPT_SSL_CLIENT_FLAG),
+            "SslGenerateMasterKey");
+      log_ << "== pre-master and master key made on the token, pre-master encrypted to the server key "
+              "(SslGenerateMasterKey)\n";
+    }
+    out.resize(size);
+    return out;
+  }
+
+  void derive_master_key() {
+    if (!master_) {  // not already made with the RSA pre-master
+      const bool ems = sh_.extended_master_secret;
+      Bytes session_hash;
+      if (ems) {
+        session_hash = transcript_.session_hash();
+        log_ << "== session hash through ClientKeyExchange (SslComputeSessionHash): " << hex(session_hash).substr(0, 16)
+             << "...\n";
+      }
+      ParameterList params = master_parameters(ch_.random, sh_.random, ems, session_hash,
+                                               ems ? std::optional<std::uint16_t>(kTls12) : std::nullopt);
+      const NCRYPT_KEY_HANDLE own = kx_ == SuiteKx::rsa ? premaster_.get() : eph_.key.get();
+      check(SslGenerateMasterKey(provider_.get(), own, server_key_.get(), master_.out(), TLS1_2_PROTOCOL_VERSION, suite_,
+                                 params.get(), nullptr, 0, nullptr, NCRYPT_SSL_CLIENT_FLAG),
+            "SslGenerateMasterKey");
+      log_ << "== master key derived on the token (SslGenerateMasterKey" << (ems ? ", EMS" : "") << ")\n";
+    }
+    note_key_objects(report_, "master key", master_.get());
+  }
+
+  void derive_session_keys(NCRYPT_KEY_HANDLE master) {
+    SslObject read, write;
+    ParameterList params = randoms(ch_.random, sh_.random);
+    check(SslGenerateSessionKeys(provider_.get(), master, read.out(), write.out(), params.get(), 0),
+          "SslGenerateSessionKeys");
+    note_key_objects(report_, "read key", read.get());
+    note_key_objects(report_, "write key", write.get());
+    conn_.records().set_pending_keys(std::move(read), std::move(write), suite_);
+    log_ << "== session keys derived on the token (SslGenerateSessionKeys" << (resumed_ ? " with the kept master key" : "")
+         << ")\n";
+  }
+
+  void send_finished(NCRYPT_KEY_HANDLE master) {
+    conn_.send_change_cipher_spec();
+    const Bytes mine = make_handshake(ht::finished, transcript_.finished(master, NCRYPT_SSL_CLIENT_FLAG));
+    transcript_.add(mine);
+    conn_.send_handshake(mine);
+    log_ << ">> ChangeCipherSpec, Finished (SslComputeFinishedHash, SslEncryptPacket)\n";
+  }
+
+  void receive_finished(NCRYPT_KEY_HANDLE master) {
+    conn_.receive_change_cipher_spec();
+    const HandshakeMessage fin = expect(ht::finished);
+    // The expected value covers the transcript up to, not including, this message.
+    check_finished(parse_finished(fin.body()), transcript_.finished(master, NCRYPT_SSL_SERVER_FLAG));
+    transcript_.add(fin.bytes);
+    log_ << "<< ChangeCipherSpec, Finished (SslDecryptPacket; verified with SslComputeFinishedHash"
+         << (resumed_ ? "; the server finishes first when resuming" : "") << ")\n";
+  }
+
+  HandshakeMessage expect(std::uint8_t type) {
+    HandshakeMessage m = conn_.receive_handshake();
+    if (m.type != type) {
+      throw TlsFailure(AlertDescription::unexpected_message,
+                       "expected " + handshake_type_name(type) + ", received " + handshake_type_name(m.type));
+    }
+    return m;
+  }
+
+  const Provider& provider_;
+  const ClientOptions& options_;
+  const std::vector<std::uint32_t>& suites_;
+  const std::vector<std::uint16_t>& groups_;
+  bool offers_dhe_;
+  const std::string& host_;
+  ClientSession* resume_;
+  Connection& conn_;
+  ConnectionReport& report_;
+  std::ostream& log_;
+  Transcript transcript_;
+
+  std::string name_;
+  ClientHello ch_;
+  ServerHello sh_;
+  std::uint32_t suite_ = 0;
+  SuiteKx kx_ = SuiteKx::rsa;
+  bool resumed_ = false;
+  bool certificate_requested_ = false;
+  std::optional<PeerCertificate> cert_;
+  ServerKeyExchange ske_;
+  SslObject server_key_;
+  Ephemeral eph_;
+  SslObject premaster_;
+  SslObject master_;
+};
+
+}  // namespace
+
+Client::Client(const Provider& provider, ClientOptions options, std::ostream& log)
+    : provider_(provider), options_(std::move(options)), log_(log) {
+  host_ = split_host_port(options_.connect).first;
+}
+
+void Client::prepare() {
+  std::string missing;
+  bool any_ecdhe = false;
+  for (std::uint32_t id : options_.suites) {
+    std::string why;
+    if (provider_.lookup(id, &why) && suite_kx(id) == SuiteKx::ecdhe) {
+      // Offer only curves that work for every ECDHE suite offered.
+      std::string left_out;
+      std::vector<std::uint16_t> usable = usable_groups(provider_, id, &left_out);
+      if (!left_out.empty()) log_ << "-- " << left_out << "\n";
+      if (any_ecdhe) std::erase_if(usable, [&](std::uint16_t g) { return !contains(groups_, g); });
+      if (usable.empty()) {
+        why = "no curve of the token suits it together with the other suites";
+      } else {
+        groups_ = usable;
+        any_ecdhe = true;
+      }
+    }
+    if (!why.empty()) {
+      log_ << "-- cannot offer " << suite_display_name(id) << ": " << why << "\n";
+      missing += (missing.empty() ? "" : "; ") + suite_display_name(id) + ": " + why;
+      continue;
+    }
+    if (suite_kx(id) == SuiteKx::dhe) offers_dhe_ = true;
+    suites_.push_back(id);
+  }
+  if (suites_.empty()) {
+    throw std::runtime_error("none of the requested cipher suites can run on token '" + provider_.token_label() +
+                             "': " + missing);
+  }
+}
+
+ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
+  ConnectionReport report;
+  report.peer = options_.connect;
+  log_ << "-- connecting to " << options_.connect << "\n";
+  std::optional<Socket> socket;
+  try {
+    socket.emplace(Socket::connect(options_.connect, options_.timeout));
+  } catch (const std::exception& e) {
+    report.failure = e.what();
+    log_ << "!! " << report.failure << "\n";
+    return report;
+  }
+  Connection conn(*socket, provider_, Connection::Role::client, log_);
+  const auto fail = [&](const std::string& why, std::optional<AlertDescription> alert) {
+    if (alert) conn.send_fatal(*alert);
+    report.ok = false;
+    report.failure = why;
+    report.traffic = conn.stats();
+    log_ << "!! " << why << "\n";
+    return report;
+  };
+  try {
+    ClientHandshake handshake(provider_, options_, suites_, groups_, offers_dhe_, host_, resume, conn, report, log_);
+    handshake.run();
+    exchange_data(conn, report);
+    conn.close();
+    report.ok = true;
+    report.traffic = conn.stats();
+    if (save != nullptr) handshake.save(*save);
+    return report;
+  } catch (const TlsFailure& e) {
+    return fail(e.what(), e.alert());
+  } catch (const DecodeError& e) {
+    return fail(std::string("malformed message from the server: ") + e.what(), AlertDescription::decode_error);
+  } catch (const PeerAlert& e) {
+    return fail(e.what(), std::nullopt);
+  } catch (const TransportError& e) {
+    return fail(e.what(), std::nullopt);
+  } catch (const ProviderError& e) {
+    return fail(e.what(), AlertDescription::internal_error);
+  }
+}
+
+void Client::exchange_data(Connection& conn, ConnectionReport& report) {
+  if (!options_.send) return;
+  const std::string text = *options_.send + "\n";
+  const ByteView data(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  conn.send_application_data(data);
+  log_ << ">> application data: " << data.size() << " bytes: \"" << printable(data) << "\"\n";
+  auto wait = options_.reply_wait;
+  while (auto reply = conn.receive_application_data(wait)) {
+    log_ << "<< application data: " << reply->size() << " bytes: \"" << printable(*reply) << "\"\n";
+    if (report.received.size() < 65536) report.received.insert(report.received.end(), reply->begin(), reply->end());
+    if (!report.received.empty() && report.received.back() == '\n') break;  // a whole reply line
+    wait = options_.reply_idle;
+  }
+  if (report.received.empty() && !conn.peer_closed()) {
+    log_ << "-- no reply within " << options_.reply_wait.count() << " ms\n";
+  }
+}
+
+}  // namespace sslp11::tls

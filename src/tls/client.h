@@ -1,0 +1,64 @@
+// The TLS 1.2 client state machine (reference §7.2 ECDHE/DHE, §7.3 RSA key
+// exchange), plus the abbreviated handshake of a session resumed by id.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tls/account.h"
+#include "tls/provider.h"
+
+namespace sslp11::tls {
+
+struct ClientOptions {
+  std::string connect;                     // HOST:PORT
+  std::string cafile;                      // trust anchors for the server certificate
+  std::optional<std::string> server_name;  // SNI and the name checked; default: the host unless an IP literal
+  std::vector<std::uint32_t> suites;
+  bool ems = true;
+  std::optional<std::string> send;         // sent after the handshake (a newline is added)
+  std::chrono::milliseconds timeout{10000};      // every socket operation
+  std::chrono::milliseconds reply_wait{3000};    // for the first reply byte
+  std::chrono::milliseconds reply_idle{300};     // quiet time that ends a reply
+};
+
+// What a client remembers of a session for resumption: the id and the
+// master key handle (the key itself stays on the token).
+struct ClientSession {
+  Bytes session_id;
+  SslObject master;
+  std::uint32_t suite = 0;
+  bool ems = false;
+};
+
+class Client {
+ public:
+  Client(const Provider& provider, ClientOptions options, std::ostream& log);
+
+  // The suites and groups the token can honestly offer. Throws
+  // std::runtime_error naming what the token lacks when nothing is left.
+  void prepare();
+
+  // One connection: full handshake, or abbreviated when `resume` holds a
+  // session the server still knows. The session is saved into `save` (when
+  // given and the server issued an id).
+  ConnectionReport connect(ClientSession* resume, ClientSession* save);
+
+ private:
+  // --send: the line out, then the reply until a newline, close_notify or quiet.
+  void exchange_data(Connection& conn, ConnectionReport& report);
+
+  const Provider& provider_;
+  ClientOptions options_;
+  std::ostream& log_;
+  std::vector<std::uint32_t> suites_;  // offered, in order
+  std::vector<std::uint16_t> groups_;  // supported_groups for ECDHE
+  bool offers_dhe_ = false;
+  std::string host_;
+};
+
+}  // namespace sslp11::tls

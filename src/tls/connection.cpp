@@ -1,0 +1,219 @@
+#include "tls/connection.h"
+
+#include <ostream>
+
+#include "tls/messages.h"
+#include "tls/provider_internals.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+// Largest handshake message accepted (a Certificate chain is the biggest).
+constexpr std::size_t kMaxHandshakeMessage = 65536;
+
+}  // namespace
+
+void RecordLayer::set_pending_keys(SslObject read, SslObject write, std::uint32_t suite) {
+  pending_read_ = std::move(read);
+  pending_write_ = std::move(write);
+  suite_ = suite;
+  lengths_ = provider_.lengths(suite);
+}
+
+void RecordLayer::activate_write() {
+  if (!pending_write_) throw TlsFailure(AlertDescription::internal_error, "no write key to switch to");
+  write_key_ = std::move(pending_write_);
+  write_seq_ = 0;
+}
+
+void RecordLayer::activate_read() {
+  if (!pending_read_) {
+    throw TlsFailure(AlertDescription::unexpected_message, "ChangeCipherSpec arrived before the keys were agreed");
+  }
+  read_key_ = std::move(pending_read_);
+  read_seq_ = 0;
+}
+
+void RecordLayer::send(ContentType type, ByteView data) {
+  std::size_t at = 0;
+  do {
+    const ByteView fragment = data.subspan(at, std::min(kMaxPlaintext, data.size() - at));
+    at += fragment.size();
+    Bytes record;
+    if (write_key_) {
+      Bytes plaintext(fragment.begin(), fragment.end());
+      record.resize(kRecordHeaderBytes + lengths_.dwHeaderLen + plaintext.size() + lengths_.dwFixedTrailerLen +
+                    lengths_.dwMaxVariableTrailerLen);
+      DWORD written = 0;
+      check(SslEncryptPacket(provider_.get(), write_key_.get(), plaintext.data(), static_cast<DWORD>(plaintext.size()),
+                             record.data(), static_cast<DWORD>(record.size()), &written, write_seq_,
+                             static_cast<DWORD>(type), 0),
+            "SslEncryptPacket");
+      record.resize(written);
+      ++write_seq_;
+      ++stats_.protected_records_sent;
+    } else {
+      record = make_record(type, plaintext_version_, fragment);
+    }
+    transport_.write_all(record);
+    ++stats_.records_sent;
+    if (type == ContentType::application_data) stats_.app_bytes_sent += fragment.size();
+  } while (at < data.size());
+}
+
+Plaintext RecordLayer::receive() {
+  Record r = read_record(transport_);
+  ++stats_.records_received;
+  if (!read_key_) {
+    if (r.body().size() > kMaxPlaintext) {
+      throw TlsFailure(AlertDescription::record_overflow, "a plaintext record longer than 2^14 bytes");
+    }
+    return {r.type, Bytes(r.body().begin(), r.body().end())};
+  }
+  Bytes plaintext(r.bytes.size());
+  DWORD length = 0;
+  const SECURITY_STATUS s = SslDecryptPacket(provider_.get(), read_key_.get(), r.bytes.data(),
+                                             static_cast<DWORD>(r.bytes.size()), plaintext.data(),
+                                             static_cast<DWORD>(plaintext.size()), &length, read_seq_, 0);
+  if (s != ERROR_SUCCESS) {
+    const ProviderError e(s, "SslDecryptPacket", last_provider_error());
+    throw TlsFailure(AlertDescription::bad_record_mac,
+                     "an incoming " + content_type_name(r.type) + " record (read sequence " + std::to_string(read_seq_) +
+                         ") did not decrypt: " + e.what());
+  }
+  ++read_seq_;
+  ++stats_.protected_records_received;
+  if (length > kMaxPlaintext) {
+    throw TlsFailure(AlertDescription::record_overflow, "a decrypted record longer than 2^14 bytes");
+  }
+  plaintext.resize(length);
+  return {r.type, std::move(plaintext)};
+}
+
+Connection::Connection(Transport& transport, const Provider& provider, Role role, std::ostream& log)
+    : records_(transport, provider), role_(role), log_(log), assembler_(kMaxHandshakeMessage) {}
+
+void Connection::send_handshake(ByteView message) { records_.send(ContentType::handshake, message); }
+
+HandshakeMessage Connection::receive_handshake() {
+  for (;;) {
+    if (auto m = assembler_.next()) return std::move(*m);
+    Plaintext p = records_.receive();
+    switch (static_cast<ContentType>(p.type)) {
+      case ContentType::handshake:
+        assembler_.add(p.data);
+        break;
+      case ContentType::alert:
+        on_alert(p.data, /*handshake_phase=*/true);
+        break;
+      case ContentType::change_cipher_spec:
+        throw TlsFailure(AlertDescription::unexpected_message,
+                         "ChangeCipherSpec arrived where a handshake message was expected");
+      case ContentType::application_data:
+        throw TlsFailure(AlertDescription::unexpected_message, "application data arrived during the handshake");
+    }
+  }
+}
+
+void Connection::send_change_cipher_spec() {
+  const Bytes ccs{1};
+  records_.send(ContentType::change_cipher_spec, ccs);
+  records_.activate_write();
+}
+
+void Connection::receive_change_cipher_spec() {
+  if (!assembler_.empty()) {
+    throw TlsFailure(AlertDescription::unexpected_message, "ChangeCipherSpec arrived inside a handshake message");
+  }
+  for (;;) {
+    Plaintext p = records_.receive();
+    switch (static_cast<ContentType>(p.type)) {
+      case ContentType::change_cipher_spec:
+        if (p.data.size() != 1 || p.data[0] != 1) {
+          throw TlsFailure(AlertDescription::decode_error, "a ChangeCipherSpec record must hold the single byte 1");
+        }
+        records_.activate_read();
+        return;
+      case ContentType::alert:
+        on_alert(p.data, /*handshake_phase=*/true);
+        break;
+      case ContentType::handshake: {
+        // Report which message came instead; the bytes are not processed.
+        const std::string what = p.data.empty() ? "an empty handshake record" : handshake_type_name(p.data[0]);
+        throw TlsFailure(AlertDescription::unexpected_message, what + " arrived where ChangeCipherSpec was expected");
+      }
+      case ContentType::application_data:
+        throw TlsFailure(AlertDescription::unexpected_message, "application data arrived before ChangeCipherSpec");
+    }
+  }
+}
+
+void Connection::send_alert(Alert alert) noexcept {
+  try {
+    records_.send(ContentType::alert, encode_alert(alert));
+    log_ << "-- sent " << (alert.level == AlertLevel::fatal ? "fatal" : "warning") << " alert "
+         << alert_name(static_cast<std::uint8_t>(alert.description)) << "\n";
+  } catch (const std::exception& e) {
+    log_ << "-- could not send alert " << alert_name(static_cast<std::uint8_t>(alert.description)) << ": " << e.what()
+         << "\n";
+  }
+}
+
+void Connection::on_alert(ByteView body, bool handshake_phase) {
+  const Alert a = parse_alert(body);
+  const auto d = static_cast<std::uint8_t>(a.description);
+  if (a.description == AlertDescription::close_notify) {
+    if (handshake_phase) throw PeerAlert(d, "the peer closed the connection (close_notify) during the handshake");
+    peer_closed_ = true;
+    return;
+  }
+  if (a.level == AlertLevel::fatal) throw PeerAlert(d, "the peer sent fatal alert " + alert_name(d));
+  log_ << "-- peer sent warning alert " << alert_name(d) << " (ignored)\n";
+}
+
+void Connection::send_application_data(ByteView data) { records_.send(ContentType::application_data, data); }
+
+std::optional<Bytes> Connection::receive_application_data(std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (!peer_closed_) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !records_.transport().wait_readable(left)) return std::nullopt;
+    Plaintext p = records_.receive();
+    switch (static_cast<ContentType>(p.type)) {
+      case ContentType::application_data:
+        records_.stats().app_bytes_received += p.data.size();
+        return std::move(p.data);
+      case ContentType::alert:
+        on_alert(p.data, /*handshake_phase=*/false);
+        break;
+      case ContentType::handshake: {
+        assembler_.add(p.data);
+        while (auto m = assembler_.next()) {
+          const bool renegotiation = (role_ == Role::client && m->type == handshake_type::hello_request) ||
+                                     (role_ == Role::server && m->type == handshake_type::client_hello);
+          if (!renegotiation) {
+            throw TlsFailure(AlertDescription::unexpected_message,
+                             handshake_type_name(m->type) + " arrived after the handshake");
+          }
+          log_ << "-- peer asked to renegotiate; sslp11-tls does not renegotiate\n";
+          send_alert({AlertLevel::warning, AlertDescription::no_renegotiation});
+        }
+        break;
+      }
+      case ContentType::change_cipher_spec:
+        throw TlsFailure(AlertDescription::unexpected_message, "ChangeCipherSpec arrived after the handshake");
+    }
+  }
+  close();
+  return std::nullopt;
+}
+
+void Connection::close() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  send_alert({AlertLevel::warning, AlertDescription::close_notify});
+}
+
+}  // namespace sslp11::tls

@@ -1,0 +1,111 @@
+// One TLS 1.2 connection below the state machines: the record layer with its
+// two sequence numbers and the session keys that protect it (reference §6:
+// SslEncryptPacket writes the whole record, SslDecryptPacket takes one), the
+// reassembly of handshake messages, alerts, and the application-data phase.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+
+#include "tls/alerts.h"
+#include "tls/provider.h"
+#include "tls/record_io.h"
+
+namespace sslp11::tls {
+
+struct TrafficStats {
+  std::uint64_t app_bytes_sent = 0;
+  std::uint64_t app_bytes_received = 0;
+  std::uint64_t records_sent = 0;
+  std::uint64_t records_received = 0;
+  std::uint64_t protected_records_sent = 0;
+  std::uint64_t protected_records_received = 0;
+};
+
+struct Plaintext {
+  std::uint8_t type;
+  Bytes data;
+};
+
+class RecordLayer {
+ public:
+  RecordLayer(Transport& transport, const Provider& provider) : transport_(transport), provider_(provider) {}
+
+  // The version in the header of records we send in the clear (0x0301 for a
+  // first ClientHello, as interoperable clients do; 0x0303 afterwards).
+  void set_plaintext_version(std::uint16_t v) noexcept { plaintext_version_ = v; }
+
+  // The keys of SslGenerateSessionKeys, active from the next ChangeCipherSpec
+  // in each direction.
+  void set_pending_keys(SslObject read, SslObject write, std::uint32_t suite);
+  void activate_write();  // after we sent ChangeCipherSpec: write sequence 0
+  void activate_read();   // after we received ChangeCipherSpec: read sequence 0
+  bool write_protected() const noexcept { return static_cast<bool>(write_key_); }
+  bool read_protected() const noexcept { return static_cast<bool>(read_key_); }
+
+  // Fragments into records of at most 2^14 bytes; SslEncryptPacket each one
+  // once the write key is active.
+  void send(ContentType type, ByteView data);
+  // One record, SslDecryptPacket'd once the read key is active. A record that
+  // does not decrypt is TlsFailure(bad_record_mac); nothing of it is returned.
+  Plaintext receive();
+
+  const TrafficStats& stats() const noexcept { return stats_; }
+  TrafficStats& stats() noexcept { return stats_; }
+  Transport& transport() noexcept { return transport_; }
+
+ private:
+  Transport& transport_;
+  const Provider& provider_;
+  std::uint16_t plaintext_version_ = 0x0303;
+  std::uint32_t suite_ = 0;
+  NCRYPT_SSL_CIPHER_LENGTHS lengths_{};
+  SslObject pending_read_, pending_write_;
+  SslObject read_key_, write_key_;
+  std::uint64_t read_seq_ = 0, write_seq_ = 0;
+  TrafficStats stats_;
+};
+
+class Connection {
+ public:
+  enum class Role { client, server };
+  Connection(Transport& transport, const Provider& provider, Role role, std::ostream& log);
+
+  RecordLayer& records() noexcept { return records_; }
+  const TrafficStats& stats() const noexcept { return records_.stats(); }
+
+  // Handshake phase.
+  void send_handshake(ByteView message);  // a whole message, 4-byte header included
+  HandshakeMessage receive_handshake();
+  void send_change_cipher_spec();
+  void receive_change_cipher_spec();
+
+  // Best effort: a transport that already failed is not an error here.
+  void send_alert(Alert alert) noexcept;
+  void send_fatal(AlertDescription d) noexcept { send_alert({AlertLevel::fatal, d}); }
+
+  // Application-data phase.
+  void send_application_data(ByteView data);
+  // Data that arrived within `wait`; nullopt when none did. After the peer's
+  // close_notify, peer_closed() is true (and we answer with ours).
+  std::optional<Bytes> receive_application_data(std::chrono::milliseconds wait);
+  bool peer_closed() const noexcept { return peer_closed_; }
+  // Our close_notify (once).
+  void close() noexcept;
+
+ private:
+  // An alert record: fatal ones and a close_notify during the handshake throw
+  // PeerAlert; warnings are logged and skipped.
+  void on_alert(ByteView body, bool handshake_phase);
+
+  RecordLayer records_;
+  Role role_;
+  std::ostream& log_;
+  HandshakeAssembler assembler_;
+  bool peer_closed_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace sslp11::tls

@@ -1,0 +1,45 @@
+// The (EC)DH and RSA steps both roles share, each through the Ssl* API:
+// ephemeral keys on the token (SslCreateEphemeralKey / SslExportKey), the
+// peer's public value (SslImportKey), and the CNG blob layouts (§3.7) that
+// carry TLS public values in and out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tls/bytes.h"
+#include "tls/messages.h"
+#include "tls/provider.h"
+
+namespace sslp11::tls {
+
+// ECDHE: coordinate bytes of a named group (32, 48, 66); 0 when unknown.
+std::size_t coordinate_bytes(std::uint16_t group);
+
+// BCRYPT_ECCPUBLIC_BLOB (ECDH magic) from an uncompressed point 04||X||Y.
+// Throws TlsFailure(illegal_parameter) for a point of the wrong form or size.
+Bytes ecc_public_blob(std::uint16_t group, ByteView point);
+Bytes dh_parameters_blob(ByteView p, ByteView g);
+// BCRYPT_DH_PUBLIC_BLOB: p, g and y, each left-padded to the length of p.
+Bytes dh_public_blob(ByteView p, ByteView g, ByteView y);
+
+// Our ephemeral key for one handshake, on the token.
+struct Ephemeral {
+  SslObject key;
+  Bytes public_value;  // ECDHE: 04||X||Y; DHE: Y, as long as p
+};
+Ephemeral create_ecdhe(const Provider& provider, std::uint32_t suite, std::uint16_t group);
+Ephemeral create_dhe(const Provider& provider, std::uint32_t suite, ByteView p, ByteView g);
+
+// The peer's public key; a value the provider refuses is the peer's fault:
+// TlsFailure(illegal_parameter).
+SslObject import_peer_key(const Provider& provider, LPCWSTR blob_type, Bytes blob, const std::string& what);
+
+// {CLIENT_RANDOM, SERVER_RANDOM}, plus HIGHEST_VERSION for RSA key exchange;
+// with EMS {SESSION_HASH, HIGHEST_VERSION} (reference §3.6).
+ParameterList master_parameters(const Random& client_random, const Random& server_random, bool ems,
+                                ByteView session_hash, std::optional<std::uint16_t> highest_version);
+ParameterList randoms(const Random& client_random, const Random& server_random);
+
+}  // namespace sslp11::tls

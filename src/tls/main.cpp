@@ -1,0 +1,227 @@
+// sslp11-tls: a small TLS 1.2 client and server whose every cryptographic
+// step goes through sslp11's Ssl* API (the provider config comes from
+// $SSLP11_CONF). Handshake parsing and framing live here, not in the library.
+//
+//   sslp11-tls client --connect 127.0.0.1:PORT --cafile ca.pem --suite NAME[,NAME...]
+//                     [--servername NAME] [--no-ems] [--resume] [--send TEXT]
+//   sslp11-tls server --listen 127.0.0.1:PORT --cert cert.pem --suite NAME[,NAME...]
+//                     [--once] [--no-ems] [--import-key key.pem]
+//   sslp11-tls suites
+//
+// Exit status: 0 success, 1 a connection failed, 2 usage, 3 set-up (config,
+// token, certificate or suites) failed.
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tls/client.h"
+#include "tls/provider.h"
+#include "tls/server.h"
+#include "tls/suites.h"
+
+namespace po = boost::program_options;
+using namespace sslp11::tls;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitConnection = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitSetup = 3;
+
+void usage(std::ostream& out) {
+  out << "usage: sslp11-tls client --connect HOST:PORT --cafile CA.pem --suite NAME[,NAME...] [options]\n"
+         "       sslp11-tls server --listen HOST:PORT --cert CERT.pem --suite NAME[,NAME...] [options]\n"
+         "       sslp11-tls suites\n"
+         "       sslp11-tls help client|server\n"
+         "The provider configuration is read from the file named by $SSLP11_CONF.\n";
+}
+
+po::variables_map parse(const po::options_description& desc, const std::vector<std::string>& args) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+void print_provider(const Provider& provider) {
+  const char* conf = std::getenv("SSLP11_CONF");
+  std::cout << "-- provider: config " << (conf != nullptr ? conf : "(SSLP11_CONF not set: default search)") << ", token '"
+            << provider.token_label() << "', derivation path " << provider.derivation_path() << "\n";
+}
+
+int run_client(const std::vector<std::string>& args) {
+  po::options_description desc("sslp11-tls client options");
+  std::string connect, cafile, suites;
+  long timeout_ms = 10000;
+  desc.add_options()("help,h", "this text")("connect", po::value(&connect)->required(), "server HOST:PORT")(
+      "cafile", po::value(&cafile)->required(), "PEM file of trusted CA certificates")(
+      "suite", po::value(&suites)->required(), "cipher suite(s) to offer, IANA or OpenSSL names, comma-separated")(
+      "servername", po::value<std::string>(), "SNI and the name checked in the certificate (default: the host)")(
+      "no-ems", "do not offer the extended master secret (RFC 7627)")(
+      "resume", "after the first connection, reconnect and resume the session by its id")(
+      "send", po::value<std::string>(), "text to send after the handshake (a newline is added); the reply is printed")(
+      "timeout", po::value(&timeout_ms), "socket timeout in milliseconds (default 10000)");
+  if (std::find(args.begin(), args.end(), "--help") != args.end() || std::find(args.begin(), args.end(), "-h") != args.end()) {
+    std::cout << desc;
+    return kExitOk;
+  }
+  const po::variables_map vm = parse(desc, args);
+  ClientOptions options;
+  options.connect = connect;
+  options.cafile = cafile;
+  options.suites = parse_suite_list(suites);
+  options.ems = vm.count("no-ems") == 0;
+  if (vm.count("servername")) options.server_name = vm["servername"].as<std::string>();
+  if (vm.count("send")) options.send = vm["send"].as<std::string>();
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  const bool resume = vm.count("resume") > 0;
+
+  std::unique_ptr<Provider> provider;
+  try {
+    provider = std::make_unique<Provider>();
+    print_provider(*provider);
+  } catch (const std::exception& e) {
+    std::cerr << "sslp11-tls client: cannot open the provider: " << e.what() << "\n";
+    return kExitSetup;
+  }
+  Client client(*provider, options, std::cout);
+  try {
+    client.prepare();
+  } catch (const std::exception& e) {
+    std::cout << "!! " << e.what() << "\n";
+    std::cerr << "sslp11-tls client: " << e.what() << "\n";
+    return kExitSetup;
+  }
+  std::vector<ConnectionReport> reports;
+  int status = kExitOk;
+  {
+    ClientSession session;  // released before the provider
+    reports.push_back(client.connect(nullptr, resume ? &session : nullptr));
+    if (resume && reports.back().ok) {
+      if (!session.master) {
+        reports.back().ok = false;
+        reports.back().failure = "the server issued no session id: nothing to resume";
+      } else {
+        std::cout << "-- connection closed; reconnecting to resume session " << hex(session.session_id).substr(0, 16)
+                  << "... with the master key kept on the token\n";
+        reports.push_back(client.connect(&session, nullptr));
+        if (reports.back().ok && !reports.back().resumed) {
+          reports.back().ok = false;
+          reports.back().failure = "the server did not resume the session (it answered with a full handshake)";
+        }
+      }
+    }
+  }
+  for (const auto& r : reports)
+    if (!r.ok) status = kExitConnection;
+  print_account(std::cout, *provider, reports);
+  if (status != kExitOk) std::cerr << "sslp11-tls client: " << reports.back().failure << "\n";
+  return status;
+}
+
+int run_server(const std::vector<std::string>& args) {
+  po::options_description desc("sslp11-tls server options");
+  std::string listen, cert, suites;
+  long timeout_ms = 10000, idle_ms = 10000, accept_ms = 60000;
+  desc.add_options()("help,h", "this text")("listen", po::value(&listen)->required(), "HOST:PORT to listen on (port 0: any)")(
+      "cert", po::value(&cert)->required(), "PEM certificate (then its chain); its private key must be on the token")(
+      "suite", po::value(&suites)->required(), "cipher suite(s) to serve in preference order, comma-separated")(
+      "once", "serve one connection, then exit with its status")("no-ems", "never agree to the extended master secret")(
+      "import-key", po::value<std::string>(),
+      "test aid: put this PEM private key and --cert on the token as session objects first (for tokens such as the "
+      "NSS softoken without a database, which keep no token objects)")(
+      "timeout", po::value(&timeout_ms), "socket timeout in milliseconds (default 10000)")(
+      "idle", po::value(&idle_ms), "close a connection after this many quiet milliseconds (default 10000)")(
+      "accept-wait", po::value(&accept_ms), "with --once: wait this long for the client (default 60000)");
+  if (std::find(args.begin(), args.end(), "--help") != args.end() || std::find(args.begin(), args.end(), "-h") != args.end()) {
+    std::cout << desc;
+    return kExitOk;
+  }
+  const po::variables_map vm = parse(desc, args);
+  ServerOptions options;
+  options.listen = listen;
+  options.cert_file = cert;
+  options.suites = parse_suite_list(suites);
+  options.once = vm.count("once") > 0;
+  options.ems = vm.count("no-ems") == 0;
+  if (vm.count("import-key")) options.import_key = vm["import-key"].as<std::string>();
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  options.idle = std::chrono::milliseconds(idle_ms);
+  options.accept_wait = std::chrono::milliseconds(accept_ms);
+
+  std::unique_ptr<Provider> provider;
+  try {
+    provider = std::make_unique<Provider>();
+    print_provider(*provider);
+  } catch (const std::exception& e) {
+    std::cerr << "sslp11-tls server: cannot open the provider: " << e.what() << "\n";
+    return kExitSetup;
+  }
+  int status = kExitOk;
+  {
+    Server server(*provider, options, std::cout);  // released before the provider
+    try {
+      server.prepare();
+    } catch (const std::exception& e) {
+      std::cout << "!! " << e.what() << "\n";
+      std::cerr << "sslp11-tls server: " << e.what() << "\n";
+      return kExitSetup;
+    }
+    try {
+      status = server.run();
+    } catch (const std::exception& e) {
+      std::cerr << "sslp11-tls server: " << e.what() << "\n";
+      return kExitSetup;
+    }
+  }
+  return status;
+}
+
+int run_suites() {
+  Provider provider;
+  print_provider(provider);
+  for (const SuiteInfo& s : provider.suites()) {
+    const SuiteName* n = find_suite_name(s.id);
+    std::cout << "  " << s.name << (n != nullptr ? std::string("  (") + n->openssl + ")" : "") << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    usage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "help" && !rest.empty()) {
+    command = rest[0];
+    rest = {"--help"};
+  }
+  try {
+    if (command == "client") return run_client(rest);
+    if (command == "server") return run_server(rest);
+    if (command == "suites") return run_suites();
+  } catch (const po::error& e) {
+    std::cerr << "sslp11-tls " << command << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "sslp11-tls " << command << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "sslp11-tls " << command << ": " << e.what() << "\n";
+    return kExitSetup;
+  }
+  std::cerr << "sslp11-tls: unknown command '" << command << "'\n";
+  usage(std::cerr);
+  return kExitUsage;
+}

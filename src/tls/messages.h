@@ -1,0 +1,155 @@
+// TLS 1.2 handshake message bodies (RFC 5246 §7.4, RFC 4492, RFC 7627,
+// RFC 5746, RFC 6066, RFC 7919): builders produce the body, parsers take the
+// body (the 4-byte handshake header is record_io's business) and throw
+// DecodeError for anything malformed, truncated or trailing, and TlsFailure
+// for well-formed but illegal content (duplicate extensions, a non-empty
+// renegotiation_info).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tls/bytes.h"
+
+namespace sslp11::tls {
+
+namespace handshake_type {
+constexpr std::uint8_t hello_request = 0;
+constexpr std::uint8_t client_hello = 1;
+constexpr std::uint8_t server_hello = 2;
+constexpr std::uint8_t new_session_ticket = 4;
+constexpr std::uint8_t certificate = 11;
+constexpr std::uint8_t server_key_exchange = 12;
+constexpr std::uint8_t certificate_request = 13;
+constexpr std::uint8_t server_hello_done = 14;
+constexpr std::uint8_t certificate_verify = 15;
+constexpr std::uint8_t client_key_exchange = 16;
+constexpr std::uint8_t finished = 20;
+}  // namespace handshake_type
+std::string handshake_type_name(std::uint8_t type);
+
+namespace extension {
+constexpr std::uint16_t server_name = 0;
+constexpr std::uint16_t supported_groups = 10;
+constexpr std::uint16_t ec_point_formats = 11;
+constexpr std::uint16_t signature_algorithms = 13;
+constexpr std::uint16_t extended_master_secret = 23;
+constexpr std::uint16_t session_ticket = 35;
+constexpr std::uint16_t renegotiation_info = 0xFF01;
+}  // namespace extension
+
+namespace named_group {
+constexpr std::uint16_t secp256r1 = 23;
+constexpr std::uint16_t secp384r1 = 24;
+constexpr std::uint16_t secp521r1 = 25;
+constexpr std::uint16_t ffdhe2048 = 256;
+constexpr std::uint16_t ffdhe3072 = 257;
+constexpr std::uint16_t ffdhe4096 = 258;
+}  // namespace named_group
+std::string group_name(std::uint16_t group);
+
+namespace signature_scheme {
+constexpr std::uint16_t rsa_pkcs1_sha1 = 0x0201;
+constexpr std::uint16_t ecdsa_sha1 = 0x0203;
+constexpr std::uint16_t rsa_pkcs1_sha256 = 0x0401;
+constexpr std::uint16_t ecdsa_secp256r1_sha256 = 0x0403;
+constexpr std::uint16_t rsa_pkcs1_sha384 = 0x0501;
+constexpr std::uint16_t ecdsa_secp384r1_sha384 = 0x0503;
+constexpr std::uint16_t rsa_pkcs1_sha512 = 0x0601;
+constexpr std::uint16_t ecdsa_secp521r1_sha512 = 0x0603;
+constexpr std::uint16_t rsa_pss_rsae_sha256 = 0x0804;
+constexpr std::uint16_t rsa_pss_rsae_sha384 = 0x0805;
+constexpr std::uint16_t rsa_pss_rsae_sha512 = 0x0806;
+}  // namespace signature_scheme
+std::string signature_scheme_name(std::uint16_t scheme);
+
+constexpr std::uint16_t kTls12 = 0x0303;
+constexpr std::uint16_t kRenegotiationScsv = 0x00FF;
+constexpr std::size_t kVerifyDataBytes = 12;
+
+using Random = std::array<std::uint8_t, 32>;
+
+struct ClientHello {
+  std::uint16_t version = kTls12;
+  Random random{};
+  Bytes session_id;  // 0..32 bytes
+  std::vector<std::uint16_t> cipher_suites;
+  Bytes compression_methods{0};
+  // Extensions. A `has_*` false means the extension was absent.
+  std::optional<std::string> server_name;  // host_name entry of server_name
+  bool has_supported_groups = false;
+  std::vector<std::uint16_t> supported_groups;
+  bool has_ec_point_formats = false;
+  Bytes ec_point_formats;
+  bool has_signature_algorithms = false;
+  std::vector<std::uint16_t> signature_algorithms;
+  bool extended_master_secret = false;
+  bool renegotiation_info = false;  // the (empty) extension, or the SCSV in cipher_suites
+  std::vector<std::uint16_t> extensions_seen;
+};
+Bytes build_client_hello(const ClientHello& hello);
+ClientHello parse_client_hello(ByteView body);
+
+struct ServerHello {
+  std::uint16_t version = kTls12;
+  Random random{};
+  Bytes session_id;
+  std::uint16_t cipher_suite = 0;
+  std::uint8_t compression_method = 0;
+  bool extended_master_secret = false;
+  bool renegotiation_info = false;
+  bool has_ec_point_formats = false;
+  Bytes ec_point_formats;
+  bool server_name_ack = false;
+  std::vector<std::uint16_t> extensions_seen;
+};
+Bytes build_server_hello(const ServerHello& hello);
+ServerHello parse_server_hello(ByteView body);
+
+// Certificate: DER certificates, leaf first. At most `max_certificates`.
+Bytes build_certificate(const std::vector<Bytes>& chain);
+std::vector<Bytes> parse_certificate(ByteView body, std::size_t max_certificates = 16);
+
+enum class KeyExchangeKind { rsa, ecdhe, dhe };
+
+struct EcdheParams {
+  std::uint16_t group = 0;
+  Bytes point;  // 04 || X || Y
+};
+struct DheParams {
+  Bytes p, g, ys;
+};
+struct ServerKeyExchange {
+  KeyExchangeKind kind = KeyExchangeKind::ecdhe;
+  EcdheParams ecdhe;
+  DheParams dhe;
+  Bytes params;  // the exact ServerECDHParams / ServerDHParams bytes that were signed
+  std::uint16_t signature_scheme = 0;
+  Bytes signature;
+};
+Bytes build_ecdhe_params(const EcdheParams& p);
+Bytes build_dhe_params(const DheParams& p);
+Bytes build_server_key_exchange(ByteView params, std::uint16_t signature_scheme, ByteView signature);
+ServerKeyExchange parse_server_key_exchange(ByteView body, KeyExchangeKind kind);
+
+struct CertificateRequest {
+  Bytes certificate_types;
+  std::vector<std::uint16_t> signature_algorithms;
+  std::size_t authorities = 0;
+};
+CertificateRequest parse_certificate_request(ByteView body);
+
+void parse_server_hello_done(ByteView body);
+
+// ClientKeyExchange: the ECDH point (8-bit length), the DH Yc or the RSA
+// encrypted pre-master (16-bit length).
+Bytes build_client_key_exchange(KeyExchangeKind kind, ByteView value);
+Bytes parse_client_key_exchange(ByteView body, KeyExchangeKind kind);
+
+// Finished: exactly 12 bytes of verify_data.
+Bytes parse_finished(ByteView body);
+
+}  // namespace sslp11::tls

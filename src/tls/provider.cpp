@@ -1,0 +1,182 @@
+#include "tls/provider.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "tls/provider_internals.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+// Frees an SslFreeBuffer allocation when it goes out of scope.
+struct ProviderBuffer {
+  void* p = nullptr;
+  ~ProviderBuffer() {
+    if (p != nullptr) SslFreeBuffer(p);
+  }
+};
+
+std::string read_wide_property(NCRYPT_PROV_HANDLE h, LPCWSTR name, const char* what) {
+  PBYTE out = nullptr;
+  DWORD size = 0;
+  check(SslGetProviderProperty(h, name, &out, &size, nullptr, 0), what);
+  ProviderBuffer guard{out};
+  return narrow(reinterpret_cast<const WCHAR*>(out), size / sizeof(WCHAR));
+}
+
+SuiteInfo info_from(const NCRYPT_SSL_CIPHER_SUITE& s) {
+  SuiteInfo i;
+  i.id = s.dwCipherSuite;
+  i.name = narrow(s.szCipherSuite, NCRYPT_SSL_MAX_NAME_SIZE);
+  i.exchange = narrow(s.szExchange, NCRYPT_SSL_MAX_NAME_SIZE);
+  i.certificate = narrow(s.szCertificate, NCRYPT_SSL_MAX_NAME_SIZE);
+  i.cipher = narrow(s.szCipher, NCRYPT_SSL_MAX_NAME_SIZE);
+  i.hash = narrow(s.szHash, NCRYPT_SSL_MAX_NAME_SIZE);
+  i.cipher_bits = s.dwCipherLen;
+  return i;
+}
+
+}  // namespace
+
+ProviderError::ProviderError(SECURITY_STATUS status, const std::string& call, const std::string& why)
+    : std::runtime_error(call + ": " + status_name(status) + (why.empty() ? "" : ": " + why)),
+      status_(status),
+      call_(call),
+      why_(why) {}
+
+std::string status_name(SECURITY_STATUS status) {
+  struct Name {
+    SECURITY_STATUS status;
+    const char* name;
+  };
+  static constexpr Name kNames[] = {
+      {NTE_BAD_DATA, "NTE_BAD_DATA"},
+      {NTE_BAD_SIGNATURE, "NTE_BAD_SIGNATURE"},
+      {NTE_BAD_FLAGS, "NTE_BAD_FLAGS"},
+      {NTE_BAD_KEY_STATE, "NTE_BAD_KEY_STATE"},
+      {NTE_NO_MEMORY, "NTE_NO_MEMORY"},
+      {NTE_PERM, "NTE_PERM"},
+      {NTE_NOT_FOUND, "NTE_NOT_FOUND"},
+      {NTE_PROVIDER_DLL_FAIL, "NTE_PROVIDER_DLL_FAIL"},
+      {NTE_PROV_DLL_NOT_FOUND, "NTE_PROV_DLL_NOT_FOUND"},
+      {NTE_FAIL, "NTE_FAIL"},
+      {NTE_INVALID_HANDLE, "NTE_INVALID_HANDLE"},
+      {NTE_INVALID_PARAMETER, "NTE_INVALID_PARAMETER"},
+      {NTE_BUFFER_TOO_SMALL, "NTE_BUFFER_TOO_SMALL"},
+      {NTE_NOT_SUPPORTED, "NTE_NOT_SUPPORTED"},
+      {NTE_NO_MORE_ITEMS, "NTE_NO_MORE_ITEMS"},
+      {NTE_BUFFERS_OVERLAP, "NTE_BUFFERS_OVERLAP"},
+      {NTE_DECRYPTION_FAILURE, "NTE_DECRYPTION_FAILURE"},
+      {NTE_INTERNAL_ERROR, "NTE_INTERNAL_ERROR"},
+      {NTE_DEVICE_NOT_READY, "NTE_DEVICE_NOT_READY"},
+      {NTE_INCORRECT_PASSWORD, "NTE_INCORRECT_PASSWORD"},
+      {NTE_ENCRYPTION_FAILURE, "NTE_ENCRYPTION_FAILURE"},
+  };
+  char code[16];
+  std::snprintf(code, sizeof code, "0x%08X", static_cast<unsigned>(status));
+  for (const auto& n : kNames)
+    if (n.status == status) return std::string(code) + " " + n.name;
+  return code;
+}
+
+void check(SECURITY_STATUS status, const char* call) {
+  if (status != ERROR_SUCCESS) throw ProviderError(status, call, last_provider_error());
+}
+
+void SslObject::reset() noexcept {
+  if (h_ != 0) SslFreeObject(h_, 0);
+  h_ = 0;
+}
+
+ParameterList& ParameterList::add(ULONG type, ByteView value) {
+  values_.emplace_back(value.begin(), value.end());
+  buffers_.push_back({static_cast<ULONG>(value.size()), type, nullptr});
+  return *this;
+}
+
+ParameterList& ParameterList::add_dword(ULONG type, DWORD value) {
+  Bytes b(sizeof value);
+  std::memcpy(b.data(), &value, sizeof value);
+  return add(type, b);
+}
+
+NCryptBufferDesc* ParameterList::get() {
+  // The vectors are complete now: point each buffer at its (stable) value.
+  for (std::size_t i = 0; i < buffers_.size(); ++i) buffers_[i].pvBuffer = values_[i].data();
+  desc_ = {NCRYPTBUFFER_VERSION, static_cast<ULONG>(buffers_.size()), buffers_.data()};
+  return &desc_;
+}
+
+Provider::Provider() { check(SslOpenProvider(&handle_, nullptr, 0), "SslOpenProvider"); }
+
+Provider::~Provider() {
+  if (handle_ != 0) SslFreeObject(handle_, 0);
+}
+
+std::string Provider::derivation_path() const {
+  return read_wide_property(handle_, SSLP11_DERIVATION_PATH_PROPERTY, "SslGetProviderProperty(SSLP11_DERIVATION_PATH)");
+}
+
+std::string Provider::token_label() const {
+  return read_wide_property(handle_, SSLP11_TOKEN_LABEL_PROPERTY, "SslGetProviderProperty(SSLP11_TOKEN_LABEL)");
+}
+
+std::vector<SuiteInfo> Provider::suites(NCRYPT_KEY_HANDLE private_key) const {
+  std::vector<SuiteInfo> out;
+  PVOID state = nullptr;
+  for (;;) {
+    NCRYPT_SSL_CIPHER_SUITE* suite = nullptr;
+    const SECURITY_STATUS s = SslEnumCipherSuites(handle_, private_key, &suite, &state, 0);
+    if (s == NTE_NO_MORE_ITEMS) break;
+    if (s != ERROR_SUCCESS) {
+      if (state != nullptr) SslFreeBuffer(state);
+      check(s, "SslEnumCipherSuites");
+    }
+    ProviderBuffer guard{suite};
+    if (suite->dwProtocol == TLS1_2_PROTOCOL_VERSION) out.push_back(info_from(*suite));
+  }
+  if (state != nullptr) SslFreeBuffer(state);
+  return out;
+}
+
+std::vector<CurveInfo> Provider::curves() const {
+  DWORD count = 0;
+  NCRYPT_SSL_ECC_CURVE* curves = nullptr;
+  check(SslEnumEccCurves(handle_, &count, &curves, 0), "SslEnumEccCurves");
+  ProviderBuffer guard{curves};
+  std::vector<CurveInfo> out;
+  for (DWORD i = 0; i < count; ++i) {
+    out.push_back({curves[i].dwCurveType, curves[i].dwPublicKeyLength,
+                   narrow(curves[i].szCurveName, MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH)});
+  }
+  return out;
+}
+
+std::optional<SuiteInfo> Provider::lookup(std::uint32_t suite, std::string* why_not) const {
+  NCRYPT_SSL_CIPHER_SUITE info{};
+  const SECURITY_STATUS s = SslLookupCipherSuiteInfo(handle_, TLS1_2_PROTOCOL_VERSION, suite, 0, &info, 0);
+  if (s == ERROR_SUCCESS) return info_from(info);
+  if (why_not != nullptr) {
+    // sslp11 starts its reason with the suite's name; callers print the name themselves.
+    std::string why = last_provider_error();
+    const std::size_t colon = why.find(": ");
+    if (colon != std::string::npos && why.compare(0, 4, "TLS_") == 0 && why.find(' ') > colon) why.erase(0, colon + 2);
+    *why_not = why;
+  }
+  return std::nullopt;
+}
+
+NCRYPT_SSL_CIPHER_LENGTHS Provider::lengths(std::uint32_t suite) const {
+  NCRYPT_SSL_CIPHER_LENGTHS l{};
+  check(SslLookupCipherLengths(handle_, TLS1_2_PROTOCOL_VERSION, suite, 0, &l, sizeof l, 0), "SslLookupCipherLengths");
+  return l;
+}
+
+std::string narrow(const WCHAR* s, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < max && s[i] != 0; ++i) out.push_back(s[i] < 0x80 ? static_cast<char>(s[i]) : '?');
+  return out;
+}
+
+}  // namespace sslp11::tls

@@ -1,0 +1,162 @@
+#include "tls/suites.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <stdexcept>
+
+#include "tls/messages.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+constexpr std::array<SuiteName, 27> kNames{{
+    {TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "ECDHE-ECDSA-AES256-SHA384"},
+    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
+    {TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+    {TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
+    {TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
+    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"},
+    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", "ECDHE-RSA-AES256-SHA384"},
+    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
+    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
+    {TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
+    {TLS_RSA_WITH_AES_128_GCM_SHA256, "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
+    {TLS_RSA_WITH_AES_256_GCM_SHA384, "TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
+    {TLS_RSA_WITH_AES_128_CBC_SHA256, "TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"},
+    {TLS_RSA_WITH_AES_256_CBC_SHA256, "TLS_RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256"},
+    {TLS_RSA_WITH_AES_128_CBC_SHA, "TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
+    {TLS_RSA_WITH_AES_256_CBC_SHA, "TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
+    {TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256"},
+    {TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE-RSA-AES256-GCM-SHA384"},
+    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", "DHE-RSA-AES128-SHA256"},
+    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", "DHE-RSA-AES256-SHA256"},
+    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA"},
+    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA"},
+    {TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305"},
+}};
+
+bool same_ignoring_case(const std::string& a, const char* b) {
+  const std::string_view bv(b);
+  if (a.size() != bv.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(bv[i]))) return false;
+  }
+  return true;
+}
+
+Bytes from_hex(std::string_view h) {
+  Bytes out;
+  auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<std::uint8_t>(nibble(h[i]) << 4 | nibble(h[i + 1])));
+  return out;
+}
+
+}  // namespace
+
+const SuiteName* find_suite_name(const std::string& name) {
+  for (const auto& n : kNames)
+    if (same_ignoring_case(name, n.iana) || same_ignoring_case(name, n.openssl)) return &n;
+  return nullptr;
+}
+
+const SuiteName* find_suite_name(std::uint32_t id) {
+  for (const auto& n : kNames)
+    if (n.id == id) return &n;
+  return nullptr;
+}
+
+std::string suite_display_name(std::uint32_t id) {
+  if (const SuiteName* n = find_suite_name(id)) return n->iana;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "suite 0x%04X", id);
+  return buf;
+}
+
+std::vector<std::uint32_t> parse_suite_list(const std::string& list) {
+  std::vector<std::uint32_t> out;
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', at), list.size());
+    const std::string name = list.substr(at, comma - at);
+    at = comma + 1;
+    if (name.empty()) continue;
+    const SuiteName* n = find_suite_name(name);
+    if (n == nullptr) {
+      throw std::invalid_argument("unknown cipher suite '" + name +
+                                  "' (use an IANA name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or an OpenSSL "
+                                  "name such as ECDHE-RSA-AES128-GCM-SHA256)");
+    }
+    if (std::find(out.begin(), out.end(), n->id) == out.end()) out.push_back(n->id);
+  }
+  if (out.empty()) throw std::invalid_argument("no cipher suite given");
+  return out;
+}
+
+SuiteKx suite_kx(std::uint32_t id) {
+  const std::string name = suite_display_name(id);
+  if (name.rfind("TLS_ECDHE_", 0) == 0) return SuiteKx::ecdhe;
+  if (name.rfind("TLS_DHE_", 0) == 0) return SuiteKx::dhe;
+  return SuiteKx::rsa;
+}
+
+bool suite_uses_ecdsa(std::uint32_t id) { return suite_display_name(id).rfind("TLS_ECDHE_ECDSA_", 0) == 0; }
+
+std::string prf_hash(const Provider& provider, std::uint32_t suite) {
+  WCHAR name[NCRYPT_SSL_MAX_NAME_SIZE] = {};
+  check(SslGetCipherSuitePRFHashAlgorithm(provider.get(), TLS1_2_PROTOCOL_VERSION, suite, 0, name, 0),
+        "SslGetCipherSuitePRFHashAlgorithm");
+  return narrow(name, NCRYPT_SSL_MAX_NAME_SIZE);
+}
+
+std::uint32_t group_bits(std::uint16_t group) {
+  switch (group) {
+    case named_group::secp256r1: return 256;
+    case named_group::secp384r1: return 384;
+    case named_group::secp521r1: return 521;
+    case named_group::ffdhe2048: return 2048;
+    case named_group::ffdhe3072: return 3072;
+    case named_group::ffdhe4096: return 4096;
+    default: return 0;
+  }
+}
+
+std::vector<std::uint16_t> usable_groups(const Provider& provider, std::uint32_t suite, std::string* why) {
+  std::vector<std::uint16_t> out;
+  if (suite_kx(suite) != SuiteKx::ecdhe) return out;
+  const bool composed = provider.derivation_path() == "composed";
+  const bool sha384 = prf_hash(provider, suite) == "SHA384";
+  for (const CurveInfo& c : provider.curves()) {
+    const std::uint32_t secret_bytes = (c.bits + 7) / 8;  // the ECDH pre-master is the x coordinate
+    if (composed && sha384 && secret_bytes < 48) {
+      if (why != nullptr) {
+        *why = "not offering " + group_name(static_cast<std::uint16_t>(c.group)) + " for " + suite_display_name(suite) +
+               ": on the composed derivation path the token's HMAC-SHA384 needs a pre-master of at least 48 "
+               "bytes, and a " + group_name(static_cast<std::uint16_t>(c.group)) + " secret has " +
+               std::to_string(secret_bytes);
+      }
+      continue;
+    }
+    out.push_back(static_cast<std::uint16_t>(c.group));
+  }
+  return out;
+}
+
+const Bytes& ffdhe2048_prime() {
+  // RFC 7919 Appendix A.1, as `openssl genpkey -genparam -pkeyopt group:ffdhe2048` prints it.
+  static const Bytes p = from_hex(
+      "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8"
+      "F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935984F0C70E0E68B77E2A689DAF3EFE8721D"
+      "F158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB190B07"
+      "A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F619172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1"
+      "837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF");
+  return p;
+}
+
+}  // namespace sslp11::tls

@@ -1,0 +1,50 @@
+#include "tls/transcript.h"
+
+#include "tls/messages.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+void hash_message(NCRYPT_PROV_HANDLE p, NCRYPT_HASH_HANDLE h, ByteView message) {
+  Bytes copy(message.begin(), message.end());  // pbInput is not const in the C API
+  check(SslHashHandshake(p, h, copy.data(), static_cast<DWORD>(copy.size()), 0), "SslHashHandshake");
+}
+
+}  // namespace
+
+void Transcript::start(std::uint32_t suite) {
+  check(SslCreateHandshakeHash(provider_.get(), hash_.out(), TLS1_2_PROTOCOL_VERSION, suite, 0),
+        "SslCreateHandshakeHash");
+  for (const Bytes& m : pending_) hash_message(provider_.get(), hash_.get(), m);
+  pending_.clear();
+}
+
+void Transcript::add(ByteView handshake_message) {
+  if (!hash_) {
+    pending_.emplace_back(handshake_message.begin(), handshake_message.end());
+    return;
+  }
+  hash_message(provider_.get(), hash_.get(), handshake_message);
+}
+
+Bytes Transcript::session_hash() {
+  DWORD size = 0;
+  check(SslComputeSessionHash(provider_.get(), hash_.get(), TLS1_2_PROTOCOL_VERSION, nullptr, 0, &size, 0),
+        "SslComputeSessionHash (size)");
+  Bytes out(size);
+  check(SslComputeSessionHash(provider_.get(), hash_.get(), TLS1_2_PROTOCOL_VERSION, out.data(), size, &size, 0),
+        "SslComputeSessionHash");
+  out.resize(size);
+  return out;
+}
+
+Bytes Transcript::finished(NCRYPT_KEY_HANDLE master, DWORD side_flag) {
+  Bytes out(kVerifyDataBytes);
+  check(SslComputeFinishedHash(provider_.get(), master, hash_.get(), out.data(), static_cast<DWORD>(out.size()),
+                               side_flag),
+        "SslComputeFinishedHash");
+  return out;
+}
+
+}  // namespace sslp11::tls

@@ -1,0 +1,190 @@
+// Peer certificate and ServerKeyExchange signature checks
+// (src/tls/peer_verify.cpp), the suite name table (suites.cpp) and the CNG
+// blob layouts (key_exchange.cpp), against the test PKI and OpenSSL. No token.
+#include <gtest/gtest.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include <sslp11/sslprovider.h>
+
+#include "tls/alerts.h"
+#include "tls/key_exchange.h"
+#include "tls/messages.h"
+#include "tls/peer_verify.h"
+#include "tls/suites.h"
+#include "tls/support/pki.h"
+#include "tls/token_import.h"
+
+namespace sslp11::tls {
+namespace {
+
+using tlstest::test_pki;
+
+AlertDescription alert_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const TlsFailure& e) {
+    return e.alert();
+  }
+  ADD_FAILURE() << "no TlsFailure";
+  return AlertDescription::close_notify;
+}
+
+// OpenSSL signs as a TLS server would (the oracle).
+Bytes openssl_sign(EVP_PKEY* key, const char* md, bool pss, ByteView data) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  EXPECT_EQ(EVP_DigestSignInit_ex(ctx, &pctx, md, nullptr, nullptr, key, nullptr), 1);
+  if (pss) {
+    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+  }
+  std::size_t len = 0;
+  EVP_DigestSign(ctx, nullptr, &len, data.data(), data.size());
+  Bytes sig(len);
+  EXPECT_EQ(EVP_DigestSign(ctx, sig.data(), &len, data.data(), data.size()), 1);
+  sig.resize(len);
+  EVP_MD_CTX_free(ctx);
+  return sig;
+}
+
+TEST(PeerCertificateTest, VerifiesAgainstTheCaAndTheName) {
+  const auto& pki = test_pki();
+  const auto chain = read_certificates_pem(pki.rsa_cert);
+  const PeerCertificate c = PeerCertificate::verify(chain, pki.ca, "localhost");
+  EXPECT_TRUE(c.is_rsa());
+  EXPECT_EQ(c.key_description(), "RSA-2048");
+  EXPECT_NO_THROW(PeerCertificate::verify(chain, pki.ca, "127.0.0.1"));
+  const PeerCertificate e = PeerCertificate::verify(read_certificates_pem(pki.ec_cert), pki.ca, "localhost");
+  EXPECT_TRUE(e.is_ec());
+  EXPECT_EQ(e.key_description(), "EC prime256v1");
+}
+
+TEST(PeerCertificateTest, FailuresMapToAlerts) {
+  const auto& pki = test_pki();
+  const auto chain = read_certificates_pem(pki.rsa_cert);
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify(chain, pki.other_ca, "localhost"); }), AlertDescription::unknown_ca);
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify(chain, pki.ca, "example.org"); }), AlertDescription::bad_certificate);
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify(chain, pki.ca, "10.0.0.1"); }), AlertDescription::bad_certificate);
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify({Bytes{0x30, 0x03, 1, 2, 3}}, pki.ca, "localhost"); }),
+            AlertDescription::bad_certificate);
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify({}, pki.ca, "localhost"); }), AlertDescription::bad_certificate);
+  // The CA certificate itself is not a server certificate chain we trust for a name.
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify(read_certificates_pem(pki.other_ca), pki.ca, "localhost"); }),
+            AlertDescription::unknown_ca);
+}
+
+TEST(PeerCertificateTest, ServerKeyExchangeSignatures) {
+  const auto& pki = test_pki();
+  const PeerCertificate rsa = PeerCertificate::verify(read_certificates_pem(pki.rsa_cert), pki.ca, "localhost");
+  const PeerCertificate ec = PeerCertificate::verify(read_certificates_pem(pki.ec_cert), pki.ca, "localhost");
+  PkeyPtr rsa_key = read_private_key_pem(pki.rsa_key);
+  PkeyPtr ec_key = read_private_key_pem(pki.ec_key);
+  const Bytes data(64 + 69, 0x5A);
+  namespace ss = signature_scheme;
+
+  EXPECT_NO_THROW(rsa.verify_signature(ss::rsa_pkcs1_sha256, data, openssl_sign(rsa_key.get(), "SHA256", false, data)));
+  EXPECT_NO_THROW(rsa.verify_signature(ss::rsa_pss_rsae_sha384, data, openssl_sign(rsa_key.get(), "SHA384", true, data)));
+  EXPECT_NO_THROW(ec.verify_signature(ss::ecdsa_secp256r1_sha256, data, openssl_sign(ec_key.get(), "SHA256", false, data)));
+
+  Bytes bad = openssl_sign(rsa_key.get(), "SHA256", false, data);
+  bad[10] ^= 1;
+  EXPECT_EQ(alert_of([&] { rsa.verify_signature(ss::rsa_pkcs1_sha256, data, bad); }), AlertDescription::decrypt_error);
+  Bytes other = data;
+  other[0] ^= 1;
+  EXPECT_EQ(alert_of([&] { ec.verify_signature(ss::ecdsa_secp256r1_sha256, other,
+                                               openssl_sign(ec_key.get(), "SHA256", false, data)); }),
+            AlertDescription::decrypt_error);
+  // A scheme that does not fit the key, and one we never offer.
+  EXPECT_EQ(alert_of([&] { ec.verify_signature(ss::rsa_pkcs1_sha256, data, bad); }), AlertDescription::illegal_parameter);
+  EXPECT_EQ(alert_of([&] { rsa.verify_signature(0x0808, data, bad); }), AlertDescription::illegal_parameter);
+}
+
+TEST(PeerCertificateTest, RsaPublicBlobLayout) {
+  const auto& pki = test_pki();
+  const PeerCertificate rsa = PeerCertificate::verify(read_certificates_pem(pki.rsa_cert), pki.ca, "localhost");
+  const Bytes blob = rsa.rsa_public_blob();
+  BCRYPT_RSAKEY_BLOB h;
+  ASSERT_GE(blob.size(), sizeof h);
+  std::memcpy(&h, blob.data(), sizeof h);
+  EXPECT_EQ(h.Magic, static_cast<ULONG>(BCRYPT_RSAPUBLIC_MAGIC));
+  EXPECT_EQ(h.BitLength, 2048u);
+  EXPECT_EQ(h.cbModulus, 256u);
+  EXPECT_EQ(blob.size(), sizeof h + h.cbPublicExp + h.cbModulus);
+  EXPECT_EQ(Bytes(blob.begin() + sizeof h, blob.begin() + sizeof h + h.cbPublicExp), (Bytes{1, 0, 1}));
+}
+
+TEST(SuiteNamesTest, BothNamingsAndErrors) {
+  EXPECT_EQ(find_suite_name("ECDHE-RSA-AES128-GCM-SHA256")->id, 0xC02Fu);
+  EXPECT_EQ(find_suite_name("tls_ecdhe_rsa_with_aes_128_gcm_sha256")->id, 0xC02Fu);
+  EXPECT_EQ(find_suite_name("AES128-GCM-SHA256")->id, 0x009Cu);
+  EXPECT_EQ(find_suite_name("nonsense"), nullptr);
+  EXPECT_EQ(parse_suite_list("AES128-GCM-SHA256,TLS_RSA_WITH_AES_128_GCM_SHA256,DHE-RSA-AES128-GCM-SHA256"),
+            (std::vector<std::uint32_t>{0x009C, 0x009E}));
+  EXPECT_THROW(parse_suite_list("AES128-GCM-SHA256,RC4-MD5"), std::invalid_argument);
+  EXPECT_THROW(parse_suite_list(","), std::invalid_argument);
+  EXPECT_EQ(suite_kx(0xC02B), SuiteKx::ecdhe);
+  EXPECT_EQ(suite_kx(0x009E), SuiteKx::dhe);
+  EXPECT_EQ(suite_kx(0x009C), SuiteKx::rsa);
+  EXPECT_TRUE(suite_uses_ecdsa(0xC02B));
+  EXPECT_FALSE(suite_uses_ecdsa(0xC02F));
+}
+
+TEST(SuiteNamesTest, Ffdhe2048MatchesOpenSsl) {
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+  EVP_PKEY* params = nullptr;
+  ASSERT_EQ(EVP_PKEY_paramgen_init(ctx), 1);
+  ASSERT_EQ(EVP_PKEY_CTX_set_group_name(ctx, "ffdhe2048"), 1);
+  ASSERT_EQ(EVP_PKEY_paramgen(ctx, &params), 1);
+  BIGNUM* p = nullptr;
+  ASSERT_EQ(EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, &p), 1);
+  Bytes expected(static_cast<std::size_t>(BN_num_bytes(p)));
+  BN_bn2bin(p, expected.data());
+  EXPECT_EQ(ffdhe2048_prime(), expected);
+  BN_free(p);
+  EVP_PKEY_free(params);
+  EVP_PKEY_CTX_free(ctx);
+}
+
+TEST(KeyBlobsTest, EccPublicBlob) {
+  Bytes point{0x04};
+  point.insert(point.end(), 64, 0x11);
+  const Bytes blob = ecc_public_blob(named_group::secp256r1, point);
+  BCRYPT_ECCKEY_BLOB h;
+  std::memcpy(&h, blob.data(), sizeof h);
+  EXPECT_EQ(h.dwMagic, static_cast<ULONG>(BCRYPT_ECDH_PUBLIC_P256_MAGIC));
+  EXPECT_EQ(h.cbKey, 32u);
+  EXPECT_EQ(blob.size(), sizeof h + 64);
+  EXPECT_EQ(alert_of([&] { ecc_public_blob(named_group::secp384r1, point); }), AlertDescription::illegal_parameter);
+  point[0] = 0x02;  // compressed form
+  EXPECT_EQ(alert_of([&] { ecc_public_blob(named_group::secp256r1, point); }), AlertDescription::illegal_parameter);
+}
+
+TEST(KeyBlobsTest, DhBlobsPadToThePrime) {
+  const Bytes p(256, 0xFF);
+  const Bytes blob = dh_public_blob(p, Bytes{2}, Bytes{0, 0, 5});
+  BCRYPT_DH_KEY_BLOB h;
+  std::memcpy(&h, blob.data(), sizeof h);
+  EXPECT_EQ(h.dwMagic, static_cast<ULONG>(BCRYPT_DH_PUBLIC_MAGIC));
+  EXPECT_EQ(h.cbKey, 256u);
+  ASSERT_EQ(blob.size(), sizeof h + 3 * 256);
+  EXPECT_EQ(blob[sizeof h + 2 * 256 - 1], 2);  // g, right-aligned
+  EXPECT_EQ(blob.back(), 5);                  // y, right-aligned
+  EXPECT_EQ(alert_of([&] { dh_public_blob(p, Bytes{2}, Bytes(257, 1)); }), AlertDescription::illegal_parameter);
+  const Bytes params = dh_parameters_blob(p, Bytes{2});
+  BCRYPT_DH_PARAMETER_HEADER ph;
+  std::memcpy(&ph, params.data(), sizeof ph);
+  EXPECT_EQ(ph.cbLength, params.size());
+  EXPECT_EQ(ph.dwMagic, static_cast<ULONG>(BCRYPT_DH_PARAMETERS_MAGIC));
+  EXPECT_EQ(ph.cbKeyLength, 256u);
+}
+
+}  // namespace
+}  // namespace sslp11::tls

@@ -1,0 +1,196 @@
+#include "tls/support/tls_runs.h"
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+#include "core/handle_table.h"
+#include "core/keys.h"
+#include "support/provider_env.h"
+#include "tls/suites.h"
+#include "tls/support/pki.h"
+#include "tls/token_import.h"
+
+namespace sslp11::tlstest {
+
+namespace {
+
+constexpr auto kStartWait = 10s;
+constexpr auto kRunWait = 20s;
+
+const tls::SuiteName& suite_named(const std::string& name) {
+  const tls::SuiteName* n = tls::find_suite_name(name);
+  if (n == nullptr) throw std::invalid_argument("unknown suite " + name);
+  return *n;
+}
+
+std::string first_suite(const std::string& list) { return list.substr(0, list.find(',')); }
+
+}  // namespace
+
+// The server's key and certificate as private token objects on SoftHSM, made
+// by this (test) process with C_CreateObject before the server starts, and
+// destroyed afterwards. (The NSS softoken keeps no token objects: there the
+// server imports them itself, see --import-key.)
+class ServerUnderTest::TokenKey {
+ public:
+  TokenKey(const TokenSpec& spec, const std::string& key_pem, const std::string& cert_pem)
+      : provider_(std::make_unique<test::ProviderHandle>(spec, "", "tls-setup")) {
+    if (provider_->get() == 0) throw std::runtime_error("cannot open the provider to put the server key on the token");
+    tls::PkeyPtr key = tls::read_private_key_pem(key_pem);
+    const std::vector<tls::Bytes> certs = tls::read_certificates_pem(cert_pem);
+    made_ = pool()->run([&](p11::Lease& l) {
+      return tls::import_key_and_certificate(l.api(), l.handle(), key.get(), certs[0], /*token_objects=*/true,
+                                             "sslp11-tls test server key");
+    });
+  }
+  ~TokenKey() {
+    try {
+      pool()->run([&](p11::Lease& l) {
+        for (CK_OBJECT_HANDLE h : made_.objects) l.api().C_DestroyObject(l.handle(), h);
+        return 0;
+      });
+    } catch (...) {
+    }
+  }
+
+ private:
+  std::shared_ptr<p11::SessionPool> pool() const {
+    auto object = core::HandleTable::instance().find(provider_->get());
+    return std::static_pointer_cast<core::Provider>(object)->token()->pool();
+  }
+  std::unique_ptr<test::ProviderHandle> provider_;
+  tls::ImportedKey made_;
+};
+
+ServerUnderTest::ServerUnderTest(const TokenSpec& token, const std::string& suites, std::vector<std::string> args,
+                                 bool once)
+    : port_(free_port()) {
+  const TestPki& pki = test_pki();
+  const bool ecdsa = tls::suite_uses_ecdsa(suite_named(first_suite(suites)).id);
+  const std::string cert = ecdsa ? pki.ec_cert : pki.rsa_cert;
+  const std::string key = ecdsa ? pki.ec_key : pki.rsa_key;
+  std::vector<std::string> server{tls_binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_), "--cert",
+                                  cert, "--suite", suites, "--idle", "5000", "--accept-wait", "15000"};
+  if (once) server.push_back("--once");
+  if (token.name == "softhsm") {
+    key_ = std::make_unique<TokenKey>(token, key, cert);
+  } else {
+    server.insert(server.end(), {"--import-key", key});
+  }
+  server.insert(server.end(), args.begin(), args.end());
+  process_ = std::make_unique<ChildProcess>(server, std::vector<std::string>{"SSLP11_CONF=" + test::write_provider_config(token)});
+  if (!process_->wait_for("-- listening on", kStartWait)) {
+    process_->wait_exit(2s);
+    throw std::runtime_error("sslp11-tls server did not start listening:\n" + process_->describe());
+  }
+}
+
+ServerUnderTest::~ServerUnderTest() {
+  process_.reset();  // reaped before its key leaves the token
+  key_.reset();
+}
+
+std::string RunResult::describe() const {
+  std::string s;
+  if (!setup_error.empty()) s += "set-up: " + setup_error + "\n";
+  s += "sslp11-tls exit: " + (ours ? std::to_string(*ours) : std::string("timed out")) + "\n--- sslp11-tls stdout:\n" +
+       ours_out + "--- sslp11-tls stderr:\n" + ours_err + "\n--- openssl exit: " +
+       (peer ? std::to_string(*peer) : std::string("killed/timed out")) + "\n--- openssl stdout:\n" + peer_out +
+       "--- openssl stderr:\n" + peer_err;
+  return s;
+}
+
+std::string reversed(std::string text) {
+  std::reverse(text.begin(), text.end());
+  return text;
+}
+
+RunResult run_client(const TokenSpec& token, const ClientRun& spec) {
+  const TestPki& pki = test_pki();
+  const tls::SuiteName& suite = suite_named(spec.suite);
+  const bool ecdsa = tls::suite_uses_ecdsa(suite.id);
+  const std::string port = std::to_string(free_port());
+  std::vector<std::string> s_server{"openssl", "s_server", "-tls1_2", "-accept", "127.0.0.1:" + port,
+                                    "-cert", ecdsa ? pki.ec_cert : pki.rsa_cert, "-key", ecdsa ? pki.ec_key : pki.rsa_key,
+                                    "-rev", "-cipher", suite.openssl, "-dhparam", pki.dh_params};
+  s_server.insert(s_server.end(), spec.peer_args.begin(), spec.peer_args.end());
+  std::vector<std::string> peer_env;
+  if (!spec.peer_ems) peer_env.push_back("OPENSSL_CONF=" + pki.no_ems_conf);
+  RunResult run;
+  ChildProcess peer(s_server, peer_env);
+  if (!peer.wait_for("ACCEPT", kStartWait)) {
+    run.setup_error = "openssl s_server did not start: " + peer.describe();
+    return run;
+  }
+  std::optional<TamperProxy> proxy;
+  std::string connect_port = port;
+  if (spec.tampering) {
+    proxy.emplace(static_cast<std::uint16_t>(std::stoi(port)), spec.tampering->direction, spec.tampering->tamper);
+    connect_port = std::to_string(proxy->port());
+  }
+  std::vector<std::string> client{tls_binary(), "client", "--connect", "127.0.0.1:" + connect_port,
+                                  "--cafile", spec.cafile.value_or(pki.ca), "--servername", spec.server_name,
+                                  "--suite", spec.suite, "--send", spec.text};
+  client.insert(client.end(), spec.args.begin(), spec.args.end());
+  ChildProcess ours(client, {"SSLP11_CONF=" + test::write_provider_config(token)});
+  run.ours = ours.wait_exit(kRunWait);
+  run.peer = peer.wait_exit(300ms);  // s_server keeps serving: collect its output, then it is killed
+  run.ours_out = ours.out();
+  run.ours_err = ours.err();
+  run.peer_out = peer.out();
+  run.peer_err = peer.err();
+  run.tampered = proxy && proxy->tampered();
+  return run;
+}
+
+RunResult run_server(const TokenSpec& token, const ServerRun& spec) {
+  const TestPki& pki = test_pki();
+  RunResult run;
+  std::unique_ptr<ServerUnderTest> server;
+  try {
+    server = std::make_unique<ServerUnderTest>(token, spec.suites, spec.args, /*once=*/true);
+  } catch (const std::exception& e) {
+    run.setup_error = e.what();
+    return run;
+  }
+  ChildProcess& ours = server->process();
+  std::optional<TamperProxy> proxy;
+  std::string connect_port = std::to_string(server->port());
+  if (spec.tampering) {
+    proxy.emplace(server->port(), spec.tampering->direction, spec.tampering->tamper);
+    connect_port = std::to_string(proxy->port());
+  }
+  std::vector<std::string> s_client{"openssl", "s_client", "-tls1_2", "-connect", "127.0.0.1:" + connect_port,
+                                    "-CAfile", pki.ca, "-verify_return_error", "-servername", "localhost",
+                                    "-cipher", spec.peer_cipher, "-quiet", "-no_ign_eof"};
+  s_client.insert(s_client.end(), spec.peer_args.begin(), spec.peer_args.end());
+  std::vector<std::string> peer_env;
+  if (!spec.peer_ems) peer_env.push_back("OPENSSL_CONF=" + pki.no_ems_conf);
+  ChildProcess peer(s_client, peer_env, /*pipe_stdin=*/true);
+  try {
+    peer.write_stdin(spec.text + "\n");
+  } catch (const std::exception&) {
+    // s_client already gave up (a failed handshake): its output says why.
+  }
+  if (spec.expect_echo) {
+    peer.wait_for(spec.text, kRunWait);
+    peer.close_stdin();
+    run.peer = peer.wait_exit(10s);
+    run.ours = ours.wait_exit(10s);
+  } else {
+    // A failure is expected: keep s_client reading until our server has
+    // ended the connection, so it sees the alert instead of leaving first.
+    run.ours = ours.wait_exit(kRunWait);
+    peer.close_stdin();
+    run.peer = peer.wait_exit(10s);
+  }
+  run.ours_out = ours.out();
+  run.ours_err = ours.err();
+  run.peer_out = peer.out();
+  run.peer_err = peer.err();
+  run.tampered = proxy && proxy->tampered();
+  return run;
+}
+
+}  // namespace sslp11::tlstest

@@ -1,0 +1,82 @@
+// Running sslp11-tls against OpenSSL's command-line peer, bounded in time,
+// with both processes always reaped:
+//   run_client: openssl s_server -tls1_2 -rev  <-  sslp11-tls client --send TEXT
+//   run_server: sslp11-tls server --once       <-  openssl s_client -tls1_2 (TEXT on stdin)
+// Optionally through a TamperProxy. The oracle is the OpenSSL peer: what it
+// echoes (reversed by s_server -rev) or prints (s_client's stdout).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/test_tokens.h"
+#include "tls/support/process.h"
+#include "tls/support/tamper_proxy.h"
+
+namespace sslp11::tlstest {
+
+using test::TokenSpec;
+
+struct Tampering {
+  TamperProxy::Direction direction;
+  TamperProxy::Tamper tamper;
+};
+
+struct RunResult {
+  std::optional<int> ours;  // exit status of sslp11-tls (nullopt: timed out, killed)
+  std::optional<int> peer;  // exit status of the openssl peer
+  std::string ours_out, ours_err, peer_out, peer_err;
+  bool tampered = false;
+  std::string setup_error;  // the run could not start (peer never listened, ...)
+  std::string describe() const;
+};
+
+struct ClientRun {
+  std::string suite;                       // OpenSSL name; also the s_server -cipher
+  std::string server_name = "localhost";   // --servername
+  std::string text = "hello from sslp11-tls";
+  bool peer_ems = true;                    // false: OPENSSL_CONF turns EMS off in s_server
+  std::vector<std::string> args;           // extra sslp11-tls client arguments
+  std::vector<std::string> peer_args;      // extra s_server arguments
+  std::optional<std::string> cafile;       // default: the test CA
+  std::optional<Tampering> tampering;
+};
+RunResult run_client(const TokenSpec& token, const ClientRun& spec);
+
+struct ServerRun {
+  std::string suites;                      // sslp11-tls --suite
+  std::string peer_cipher;                 // s_client -cipher
+  std::string text = "hello from openssl s_client";
+  bool peer_ems = true;
+  bool expect_echo = true;                 // wait for the echo before closing s_client's stdin
+  std::vector<std::string> args;           // extra sslp11-tls server arguments
+  std::vector<std::string> peer_args;      // extra s_client arguments
+  std::optional<Tampering> tampering;
+};
+RunResult run_server(const TokenSpec& token, const ServerRun& spec);
+
+// sslp11-tls server listening on a free port, its key and certificate on the
+// token: SoftHSM gets private token objects made by this process with
+// C_CreateObject (destroyed with this object); the NSS softoken, which keeps
+// no token objects, gets them from the server itself (--import-key).
+class ServerUnderTest {
+ public:
+  // Throws std::runtime_error when the server does not start listening.
+  ServerUnderTest(const TokenSpec& token, const std::string& suites, std::vector<std::string> args, bool once);
+  ~ServerUnderTest();
+  std::uint16_t port() const noexcept { return port_; }
+  ChildProcess& process() noexcept { return *process_; }
+
+ private:
+  class TokenKey;
+  std::unique_ptr<TokenKey> key_;
+  std::uint16_t port_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// The reverse of `text` (what s_server -rev sends back).
+std::string reversed(std::string text);
+
+}  // namespace sslp11::tlstest
