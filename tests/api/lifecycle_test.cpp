@@ -80,12 +80,6 @@ TEST_P(LifecycleTest, NativeOnlyDerivationOpensOnlyOnATokenWithTheTls12Mechanism
 // is instantiated for those tokens only.
 class LoginTokenLifecycleTest : public LifecycleTest {};
 
-std::vector<TokenSpec> login_tokens() {
-  std::vector<TokenSpec> out;
-  for (const auto& t : TestTokens::all())
-    if (t.login_required) out.push_back(t);
-  return out;
-}
 
 TEST_P(LoginTokenLifecycleTest, WrongPinIsIncorrectPasswordAndTheMessageHoldsNoPin) {
   // A config file of its own: a provider open on the same file would share
@@ -364,7 +358,7 @@ TEST_P(LifecycleTest, KeyPropertyErrors) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokens, LifecycleTest, ::testing::ValuesIn(TestTokens::all()), TokenName{});
-INSTANTIATE_TEST_SUITE_P(Tokens, LoginTokenLifecycleTest, ::testing::ValuesIn(login_tokens()), TokenName{});
+INSTANTIATE_TEST_SUITE_P(Tokens, LoginTokenLifecycleTest, ::testing::ValuesIn(TestTokens::where(TestTokens::needs_login)), TokenName{});
 
 }  // namespace
 }  // namespace sslp11::test

@@ -359,13 +359,7 @@ TEST_P(PrfVectorsOnToken, KeyScheduleReproducesTheCavpVectors) {
 
 INSTANTIATE_TEST_SUITE_P(Tokens, PrfVectorsOnToken, ::testing::ValuesIn(TestTokens::all()), TokenName{});
 
-std::vector<TokenSpec> native_tokens() {
-  std::vector<TokenSpec> out;
-  for (const auto& t : TestTokens::all())
-    if (t.expected_tier == "native") out.push_back(t);
-  return out;
-}
-INSTANTIATE_TEST_SUITE_P(Tokens, NativePrfVectorsOnToken, ::testing::ValuesIn(native_tokens()), TokenName{});
+INSTANTIATE_TEST_SUITE_P(Tokens, NativePrfVectorsOnToken, ::testing::ValuesIn(TestTokens::where(TestTokens::is_native)), TokenName{});
 
 }  // namespace
 }  // namespace sslp11::coretest

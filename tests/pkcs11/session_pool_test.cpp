@@ -228,12 +228,6 @@ TEST_P(SessionPoolTest, RecoversFromSessionsClosedBehindItsBack) {
 class LoginTokenPoolTest : public SessionPoolTest {};
 class NoLoginTokenPoolTest : public SessionPoolTest {};
 
-std::vector<TokenSpec> tokens_where(bool login_required) {
-  std::vector<TokenSpec> out;
-  for (const auto& t : TestTokens::all())
-    if (t.login_required == login_required) out.push_back(t);
-  return out;
-}
 
 TEST_P(LoginTokenPoolTest, RecoversFromALoginLostBehindItsBack) {
   auto pool = make_pool();
@@ -289,8 +283,8 @@ TEST_P(NoLoginTokenPoolTest, PinIsNeverUsedWhenTheTokenNeedsNoLogin) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokens, SessionPoolTest, ::testing::ValuesIn(TestTokens::all()), TokenName());
-INSTANTIATE_TEST_SUITE_P(Tokens, LoginTokenPoolTest, ::testing::ValuesIn(tokens_where(true)), TokenName());
-INSTANTIATE_TEST_SUITE_P(Tokens, NoLoginTokenPoolTest, ::testing::ValuesIn(tokens_where(false)), TokenName());
+INSTANTIATE_TEST_SUITE_P(Tokens, LoginTokenPoolTest, ::testing::ValuesIn(TestTokens::where(TestTokens::needs_login)), TokenName());
+INSTANTIATE_TEST_SUITE_P(Tokens, NoLoginTokenPoolTest, ::testing::ValuesIn(TestTokens::where(TestTokens::needs_no_login)), TokenName());
 
 // ---------------------------------------------------------------------------
 // PINs. A rejected PIN is reported once and never tried again (a token may
@@ -450,7 +444,7 @@ TEST_P(SessionPoolPinTest, AcquireAfterSetPinGivesALoggedInSession) {
 }
 
 // PINs only matter on tokens that require a login.
-INSTANTIATE_TEST_SUITE_P(Tokens, SessionPoolPinTest, ::testing::ValuesIn(tokens_where(true)), TokenName());
+INSTANTIATE_TEST_SUITE_P(Tokens, SessionPoolPinTest, ::testing::ValuesIn(TestTokens::where(TestTokens::needs_login)), TokenName());
 
 }  // namespace
 }  // namespace sslp11::p11

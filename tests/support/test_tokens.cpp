@@ -568,6 +568,13 @@ TokenSpec TestTokens::create_softhsm_token(const std::string& label) {
   return init_softhsm_token_locked(st, label);
 }
 
+std::vector<TokenSpec> TestTokens::where(bool (*applies)(const TokenSpec&)) {
+  std::vector<TokenSpec> out;
+  for (const auto& t : all())
+    if (applies(t)) out.push_back(t);
+  return out;
+}
+
 const std::string& TestTokens::temp_dir() {
   State& st = state();
   std::lock_guard lock(st.mu);

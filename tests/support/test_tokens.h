@@ -56,6 +56,12 @@ class TestTokens {
   static const TokenSpec& nss();
   // {softhsm(), nss()}
   static std::vector<TokenSpec> all();
+  // The tokens a test applies to (e.g. only those that need a login), so a
+  // not-applicable combination is never instantiated rather than skipped.
+  static std::vector<TokenSpec> where(bool (*applies)(const TokenSpec&));
+  static bool needs_login(const TokenSpec& t) { return t.login_required; }
+  static bool needs_no_login(const TokenSpec& t) { return !t.login_required; }
+  static bool is_native(const TokenSpec& t) { return t.expected_tier == "native"; }
   // Initialises one more SoftHSM token (fresh random PINs) in the same
   // per-process token directory and returns its spec.  The label must be
   // 1..32 bytes.  The spec's name is "softhsm" as well.
