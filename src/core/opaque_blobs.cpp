@@ -1,0 +1,1 @@
+// Opaque key blobs (placeholder; filled in by the opaque-blob work).
