@@ -16,6 +16,12 @@ namespace sslp11::p11 {
 // counting costs nothing under contention.
 std::uint64_t calls_on_this_thread() noexcept;
 
+// From now on every call blocks SIGPIPE in the calling thread for its
+// duration (and swallows one it raised): a module that talks over a socket
+// (p11-kit-client) must not kill the process when its server goes away.
+// Set by Module::load for such modules; one relaxed load per call otherwise.
+void block_sigpipe_during_calls() noexcept;
+
 class Api {
  public:
   explicit Api(CK_FUNCTION_LIST* functions) : f_(functions) {}

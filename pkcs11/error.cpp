@@ -35,6 +35,19 @@ bool is_session_lost(CK_RV rv) noexcept {
   }
 }
 
+bool is_connection_lost(CK_RV rv) noexcept {
+  switch (rv) {
+    case CKR_DEVICE_ERROR:  // p11-kit-client's answer to everything once its server is gone
+    case CKR_DEVICE_REMOVED:
+    case CKR_TOKEN_NOT_PRESENT:
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+    case CKR_SLOT_ID_INVALID:  // after re-initialising, until the server is back
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool is_login_lost(CK_RV rv) noexcept { return rv == CKR_USER_NOT_LOGGED_IN; }
 
 }  // namespace sslp11::p11

@@ -56,6 +56,10 @@ class LayerError : public std::runtime_error {
 // True for codes that mean "this session (or the whole token connection) is
 // gone": the pool throws the session away and may retry on a fresh one.
 bool is_session_lost(CK_RV rv) noexcept;
+// True for codes that may mean the module lost the token altogether (removed,
+// remote server gone, module uninitialised under us): the pool checks whether
+// the token still answers and, if not, re-initialises the module.
+bool is_connection_lost(CK_RV rv) noexcept;
 // True for codes after which the login state must be re-established.
 bool is_login_lost(CK_RV rv) noexcept;
 

@@ -1,6 +1,7 @@
 #include "pkcs11/module.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +9,8 @@
 #include <mutex>
 
 #include <sslp11/winerror.h>
+
+#include "log/logger.h"
 
 namespace sslp11::p11 {
 
@@ -20,6 +23,12 @@ std::map<std::string, std::weak_ptr<Module>>& registry() {
   static std::map<std::string, std::weak_ptr<Module>> r;
   return r;
 }
+
+// Counts fork()s in this process image's ancestry: a module initialised at
+// another count belongs to a parent process.
+std::atomic<unsigned> g_fork_generation{0};
+void count_fork_in_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+std::once_flag g_atfork_once;
 
 std::string canonical(const std::string& path) {
   std::error_code ec;
@@ -37,17 +46,28 @@ std::string trim_padded(const unsigned char* field, std::size_t size) {
 }
 
 std::shared_ptr<Module> Module::load(const std::string& path, const std::string& init_args) {
+  std::call_once(g_atfork_once, [] { pthread_atfork(nullptr, nullptr, count_fork_in_child); });
   const std::string key = canonical(path);
   std::lock_guard lock(g_registry_mutex);
+  bool parent_initialised = false;
   if (auto existing = registry()[key].lock()) {
-    if (existing->init_args_ != init_args) {
-      throw LayerError(NTE_INVALID_PARAMETER,
-                       "PKCS#11 module " + path +
-                           " is already initialised in this process with a different init string; "
-                           "one process can initialise a module only once");
+    if (existing->forked()) {
+      // fork() after the parent loaded it: this process holds a copy of the
+      // parent's module state (sessions, sockets) that must not be used here.
+      // Leave that instance to the parent's handles (they fail cleanly) and
+      // initialise the module afresh for this process.
+      parent_initialised = existing->we_initialised_;
+    } else {
+      if (existing->init_args_ != init_args) {
+        throw LayerError(NTE_INVALID_PARAMETER,
+                         "PKCS#11 module " + path +
+                             " is already initialised in this process with a different init string; "
+                             "one process can initialise a module only once");
+      }
+      return existing;
     }
-    return existing;
   }
+  if (module_uses_socket(key)) block_sigpipe_during_calls();
 
   void* dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (dl == nullptr) {
@@ -63,28 +83,76 @@ std::shared_ptr<Module> Module::load(const std::string& path, const std::string&
   }
 
   auto module = std::make_shared<Module>(Private{}, key, init_args, dl, fl);
-  CK_C_INITIALIZE_ARGS args{};
-  args.flags = CKF_OS_LOCKING_OK;
-  args.pReserved = init_args.empty() ? nullptr : const_cast<char*>(module->init_args_.c_str());
+  module->uses_socket_ = module_uses_socket(key);
   try {
-    module->api_.C_Initialize(&args);
-    module->we_initialised_ = true;
+    module->initialise();
   } catch (const Error& e) {
-    // Someone else in this process initialised it: usable, but not ours to finalise.
     if (e.rv() != CKR_CRYPTOKI_ALREADY_INITIALIZED) throw;
+    if (parent_initialised) {
+      // A fork-unaware module still holds the parent's state: reset this
+      // process's copy (the parent's own state lives in its own memory).
+      try {
+        module->api_.C_Finalize();
+      } catch (const Error&) {
+      }
+      module->initialise();
+    }
+    // Otherwise someone else in this process initialised it: usable, but not ours to finalise.
   }
   registry()[key] = module;
   return module;
 }
 
+void Module::initialise() {
+  CK_C_INITIALIZE_ARGS args{};
+  args.flags = CKF_OS_LOCKING_OK;
+  args.pReserved = init_args_.empty() ? nullptr : const_cast<char*>(init_args_.c_str());
+  api_.C_Initialize(&args);
+  we_initialised_ = true;
+}
+
+bool Module::reinitialise(std::uint64_t seen_epoch, std::chrono::milliseconds wait) {
+  if (!we_initialised_ || forked()) return false;
+  std::unique_lock exclusive(calls_, std::defer_lock);
+  if (!exclusive.try_lock_for(wait)) return epoch() != seen_epoch;
+  if (epoch() != seen_epoch) return true;
+  try {
+    api_.C_Finalize();
+  } catch (const Error&) {
+    // A module that lost its connection may say so here too; initialising again is what matters.
+  }
+  // Before C_Initialize: even if that fails, every older handle is dead.
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+  log::info("module", path_, ": token connection lost, re-initialising the module (epoch ", epoch(), ")");
+  try {
+    initialise();
+  } catch (const Error& e) {
+    // Uninitialised now: calls answer CKR_CRYPTOKI_NOT_INITIALIZED, which
+    // brings the next caller back here.
+    if (e.rv() != CKR_CRYPTOKI_ALREADY_INITIALIZED) return true;
+  }
+  return true;
+}
+
+bool module_uses_socket(const std::string& path) {
+  const std::string name = std::filesystem::path(path).filename().string();
+  return name.rfind("p11-kit-client", 0) == 0 || name.rfind("p11-kit-proxy", 0) == 0;
+}
+
 Module::Module(Private, std::string path, std::string init_args, void* dl, CK_FUNCTION_LIST* fl)
-    : path_(std::move(path)), init_args_(std::move(init_args)), dl_(dl), api_(fl), pid_(getpid()) {}
+    : path_(std::move(path)),
+      init_args_(std::move(init_args)),
+      dl_(dl),
+      api_(fl),
+      fork_generation_(g_fork_generation.load(std::memory_order_relaxed)) {}
 
 Module::~Module() {
   // Under the registry lock, so a concurrent load() of the same path cannot
   // C_Initialize while this C_Finalize runs (it waits, then initialises anew).
   std::lock_guard lock(g_registry_mutex);
   // After fork() the child must not finalise the parent's module state.
+  // (A re-initialised module that failed its C_Initialize answers
+  // CKR_CRYPTOKI_NOT_INITIALIZED here; harmless.)
   if (we_initialised_ && !forked()) {
     try {
       api_.C_Finalize();
@@ -96,7 +164,9 @@ Module::~Module() {
   // and thread-locals that crash if their code is unmapped first.
 }
 
-bool Module::forked() const noexcept { return getpid() != pid_; }
+bool Module::forked() const noexcept {
+  return g_fork_generation.load(std::memory_order_relaxed) != fork_generation_;
+}
 
 std::vector<SlotDescription> Module::slots() const {
   std::vector<SlotDescription> out;

@@ -5,7 +5,11 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -44,17 +48,46 @@ class Module {
   CK_INFO info() const { return api_.C_GetInfo(); }
   std::vector<SlotDescription> slots() const;
   // The module was initialised in another process image: after fork() its
-  // state belongs to the parent and must not be used.
+  // state belongs to the parent and must not be used. One atomic load (a
+  // pthread_atfork child handler counts forks), so hot paths can ask.
   bool forked() const noexcept;
 
+  // Bumped by every re-initialisation: session and object handles from an
+  // older epoch may name something else now (a remote module that reconnects
+  // numbers its sessions and objects afresh), so they must never be used.
+  std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
+  // Held shared by everyone calling into the module through a session lease,
+  // exclusively by reinitialise(): C_Finalize must not run under a call in flight.
+  std::shared_timed_mutex& call_lock() const noexcept { return calls_; }
+  // C_Finalize + C_Initialize, e.g. after p11-kit-client lost its server (it
+  // connects only in C_Initialize). Does nothing if the epoch already moved
+  // past `seen_epoch` (another thread did it). False when it could not: not
+  // ours to re-initialise, forked, or calls stayed in flight for `wait` (a
+  // thread that holds a lease itself can never get the lock; it gives up
+  // instead of deadlocking).
+  bool reinitialise(std::uint64_t seen_epoch, std::chrono::milliseconds wait);
+  // Talks to its token over a socket (module_uses_socket): there CKR_DEVICE_ERROR
+  // means the connection is gone; a local module (NSS) also uses it for bad data.
+  bool uses_socket() const noexcept { return uses_socket_; }
+
  private:
+  void initialise();  // C_Initialize with our arguments; sets we_initialised_
+
   std::string path_;
   std::string init_args_;
   void* dl_;
   Api api_;
-  pid_t pid_;
-  bool we_initialised_ = false;
+  unsigned fork_generation_;
+  std::atomic<bool> we_initialised_{false};  // read by reinitialise() outside the call lock
+  bool uses_socket_ = false;
+  std::atomic<std::uint64_t> epoch_{0};
+  mutable std::shared_timed_mutex calls_;
 };
+
+// True for modules that talk to their token over a socket (p11-kit-client):
+// a peer that went away raises SIGPIPE in the calling thread, which sslp11
+// must not let kill the process.
+bool module_uses_socket(const std::string& path);
 
 // PKCS#11 fixed-width, blank-padded fields -> trimmed std::string.
 std::string trim_padded(const unsigned char* field, std::size_t size);

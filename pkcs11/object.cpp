@@ -1,6 +1,17 @@
 #include "pkcs11/object.h"
 
+#include <sslp11/winerror.h>
+
 namespace sslp11::p11 {
+
+CK_OBJECT_HANDLE Object::handle() const {
+  if (!empty() && !alive()) {
+    throw LayerError(NTE_BAD_KEY_STATE,
+                     "a key's token object was lost with the session that made it (token removed or reconnected, "
+                     "sessions closed, or the provider was opened before fork()); start a new handshake");
+  }
+  return handle_;
+}
 
 Object::Object(Object&& o) noexcept
     : pool_(std::move(o.pool_)), creator_(std::move(o.creator_)), handle_(std::exchange(o.handle_, CK_INVALID_HANDLE)) {}
@@ -19,7 +30,8 @@ void Object::reset() noexcept {
   if (alive()) {
     try {
       pool_->run([this](Lease& lease) {
-        lease.api().C_DestroyObject(lease.handle(), handle_);
+        // Checked again under the lease: the module may have been re-initialised since.
+        if (alive()) lease.api().C_DestroyObject(lease.handle(), handle_);
         return 0;
       });
     } catch (...) {

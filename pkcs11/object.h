@@ -23,10 +23,16 @@ class Object {
   Object& operator=(const Object&) = delete;
   ~Object() { reset(); }
 
-  CK_OBJECT_HANDLE handle() const noexcept { return handle_; }
+  // The handle, for a token call made under a lease (which keeps the module
+  // epoch from moving until the call is done). Throws LayerError
+  // (NTE_BAD_KEY_STATE) when the object is no longer alive: after the module
+  // was re-initialised its number may name a different, newer object, so a
+  // stale handle must never reach the token. An empty object gives CK_INVALID_HANDLE.
+  CK_OBJECT_HANDLE handle() const;
   bool empty() const noexcept { return handle_ == CK_INVALID_HANDLE; }
-  // False once the creating session is known to be lost.
-  bool alive() const noexcept { return !empty() && creator_ && creator_->alive.load(std::memory_order_relaxed); }
+  // False once the creating session is known to be lost, or belongs to an
+  // older module epoch or to the parent process. No token call.
+  bool alive() const noexcept { return !empty() && creator_ && pool_->is_current(*creator_); }
   const std::shared_ptr<SessionPool>& pool() const noexcept { return pool_; }
 
   // Destroy now, borrowing a session from the pool. Never throws.

@@ -5,6 +5,8 @@
 
 #include <sslp11/winerror.h>
 
+#include "log/logger.h"
+
 namespace sslp11::p11 {
 
 namespace {
@@ -32,17 +34,25 @@ bool same_pin(const Pin& a, const Pin& b) {
   return diff == 0;
 }
 
+// Long enough for in-flight calls to fail against a dead connection, short
+// enough that a caller never waits long for a recovery it cannot have.
+constexpr std::chrono::milliseconds kReinitialiseWait{2000};
+
+// Leases this thread holds (their call lock shared). A thread that holds one
+// can never get the lock exclusively, so it does not wait for it.
+thread_local int t_leases_held = 0;
+
 }  // namespace
 
 void SessionPool::record_login() {
   std::lock_guard lock(g_login_mutex);
-  auto& r = login_records()[{module_.get(), slot_}];
+  auto& r = login_records()[{module_.get(), slot()}];
   if (r.owner.expired()) r = LoginRecord{weak_from_this(), pin_.clone()};
 }
 
 void SessionPool::check_existing_login() {
   std::lock_guard lock(g_login_mutex);
-  const auto it = login_records().find({module_.get(), slot_});
+  const auto it = login_records().find({module_.get(), slot()});
   if (it == login_records().end() || it->second.owner.expired()) return;
   if (!same_pin(it->second.pin, pin_)) {
     pin_rejected_ = true;
@@ -52,8 +62,17 @@ void SessionPool::check_existing_login() {
   }
 }
 
+Lease::Lease(SessionPool* pool, std::shared_ptr<SessionRecord> record,
+             std::shared_lock<std::shared_timed_mutex> calls)
+    : pool_(pool), record_(std::move(record)), calls_(std::move(calls)) {
+  if (calls_.owns_lock()) ++t_leases_held;
+}
+
 Lease::~Lease() {
+  // give_back may close the session: still under the call lock, which the
+  // member's destructor releases afterwards.
   if (pool_ != nullptr) pool_->give_back(std::move(record_), false);
+  if (calls_.owns_lock()) --t_leases_held;
 }
 
 const Api& Lease::api() const noexcept { return pool_->api(); }
@@ -61,6 +80,11 @@ const Api& Lease::api() const noexcept { return pool_->api(); }
 void Lease::discard() noexcept {
   if (pool_ == nullptr) return;
   std::exchange(pool_, nullptr)->give_back(std::move(record_), true);
+  // Recovery (which may re-initialise the module) follows: do not hold it up.
+  if (calls_.owns_lock()) {
+    calls_.unlock();
+    --t_leases_held;
+  }
 }
 
 std::shared_ptr<SessionPool> SessionPool::create(std::shared_ptr<Module> module, CK_SLOT_ID slot, Pin pin,
@@ -71,7 +95,11 @@ std::shared_ptr<SessionPool> SessionPool::create(std::shared_ptr<Module> module,
 SessionPool::SessionPool(Private, std::shared_ptr<Module> module, CK_SLOT_ID slot, Pin pin, PoolOptions options)
     : module_(std::move(module)), slot_(slot), options_(options), pin_(std::move(pin)) {
   if (options_.max_sessions == 0) options_.max_sessions = 1;
-  const CK_TOKEN_INFO ti = module_->api().C_GetTokenInfo(slot_);
+  std::shared_lock calls(module_->call_lock());
+  module_epoch_seen_ = module_->epoch();
+  const CK_TOKEN_INFO ti = module_->api().C_GetTokenInfo(slot);
+  token_label_ = trim_padded(ti.label, sizeof ti.label);
+  token_serial_ = trim_padded(ti.serialNumber, sizeof ti.serialNumber);
   login_required_ = (ti.flags & CKF_LOGIN_REQUIRED) != 0;
   if (login_required_ && (ti.flags & CKF_USER_PIN_INITIALIZED) == 0) {
     throw LayerError(NTE_DEVICE_NOT_READY, "token '" + trim_padded(ti.label, sizeof ti.label) +
@@ -82,21 +110,118 @@ SessionPool::SessionPool(Private, std::shared_ptr<Module> module, CK_SLOT_ID slo
 SessionPool::~SessionPool() {
   // Leases hold a raw pointer back to the pool, and objects hold the pool, so
   // by now every session is idle.
-  for (auto& r : idle_) close_quietly(*r);
+  if (module_->forked()) return;  // the parent's sessions, not ours to close
+  std::shared_lock calls(module_->call_lock());
+  for (auto& r : idle_) {
+    if (is_current(*r)) close_quietly(*r);
+  }
 }
 
 Lease SessionPool::acquire() {
+  if (module_->forked()) {
+    throw LayerError(NTE_INVALID_HANDLE,
+                     "this provider was opened in the parent process before fork(); PKCS#11 modules are not "
+                     "fork-safe, so the child must open a provider of its own");
+  }
+  for (int attempt = 0;; ++attempt) {
+    const std::uint64_t seen = module_->epoch();
+    try {
+      return acquire_once();
+    } catch (const Error& e) {
+      if (!connection_lost(e.rv())) throw;
+      if (attempt > 0 || !reconnect(seen)) throw_unreachable(e);
+    }
+  }
+}
+
+bool SessionPool::recover(const Error& e, Lease& lease, int attempt) {
+  const CK_RV rv = e.rv();
+  if (is_login_lost(rv)) {
+    if (attempt != 0) return false;
+    log::info("pool", "token '", token_label_, "': login lost (", rv_name(rv), "), logging in again");
+    login(lease, /*after_loss=*/true);
+    return true;
+  }
+  if (!is_session_lost(rv) && !connection_lost(rv)) return false;
+  log::info("pool", "token '", token_label_, "': session ", log::hex(lease.handle()), " lost (", rv_name(rv), ")",
+            connection_lost(rv) ? ", reconnecting" : "");
+  const std::uint64_t seen = lease.record()->module_epoch;
+  lease.discard();
+  if (connection_lost(rv) && !reconnect(seen)) throw_unreachable(e);
+  prune_dead_idle();
+  return attempt == 0;
+}
+
+void SessionPool::throw_unreachable(const Error& e) const {
+  throw LayerError(NTE_DEVICE_NOT_READY,
+                   "token '" + token_label_ + "' cannot be reached (" + e.what() +
+                       "); sslp11 reconnects on later calls, and keys made before the loss are gone");
+}
+
+bool SessionPool::reconnect(std::uint64_t seen_epoch) {
+  if (relocate()) return true;
+  // Inside another lease of this thread's (a nested call) the wait could only time out.
+  const auto wait = t_leases_held > 0 ? std::chrono::milliseconds(0) : kReinitialiseWait;
+  if (!module_->reinitialise(seen_epoch, wait)) return false;
+  return relocate();
+}
+
+bool SessionPool::relocate() {
+  std::shared_lock calls(module_->call_lock());
+  const auto same_token = [this](const CK_TOKEN_INFO& ti) {
+    return trim_padded(ti.label, sizeof ti.label) == token_label_ &&
+           trim_padded(ti.serialNumber, sizeof ti.serialNumber) == token_serial_;
+  };
+  try {
+    if (same_token(api().C_GetTokenInfo(slot()))) return true;
+  } catch (const Error&) {
+    // Gone from that slot; look through the others.
+  }
+  try {
+    for (CK_SLOT_ID id : api().C_GetSlotList(true)) {
+      try {
+        if (same_token(api().C_GetTokenInfo(id))) {
+          slot_.store(id, std::memory_order_release);
+          return true;
+        }
+      } catch (const Error&) {
+      }
+    }
+  } catch (const Error&) {
+  }
+  return false;
+}
+
+void SessionPool::follow_module_epoch_locked() {
+  const std::uint64_t now = module_->epoch();
+  if (now == module_epoch_seen_) return;
+  module_epoch_seen_ = now;
+  for (auto& r : idle_) r->alive = false;
+  open_ -= idle_.size();
+  idle_.clear();
+  logged_in_ = false;  // a new connection starts logged out
+  returned_.notify_all();
+}
+
+Lease SessionPool::acquire_once() {
+  // Lock order: the module's call lock (shared) before mutex_, as everywhere
+  // (a lease holds it when give_back takes mutex_). Held from before a record
+  // is chosen, so no re-initialisation can slip in between.
+  std::shared_lock calls(module_->call_lock());
   std::unique_lock lock(mutex_);
   for (;;) {
+    follow_module_epoch_locked();
     if (!idle_.empty()) {
       auto record = std::move(idle_.back());
       idle_.pop_back();
       lock.unlock();
-      Lease lease(this, std::move(record));
+      Lease lease(this, std::move(record), std::move(calls));
       if (login_required_ && !logged_in_.load(std::memory_order_acquire)) login(lease, false);
       return lease;
     }
     if (open_ < options_.max_sessions) break;
+    // Every session is leased, and each lease holds the call lock shared too,
+    // so waiting with it does not hold up a re-initialisation any longer.
     if (!returned_.wait_for(lock, options_.acquire_timeout,
                             [this] { return !idle_.empty() || open_ < options_.max_sessions; })) {
       throw LayerError(NTE_DEVICE_NOT_READY, "all " + std::to_string(options_.max_sessions) +
@@ -104,20 +229,23 @@ Lease SessionPool::acquire() {
                                                  std::to_string(options_.acquire_timeout.count()) + " ms");
     }
   }
+  follow_module_epoch_locked();
   ++open_;  // reserve the slot, then open outside the lock
   const std::uint64_t generation = generation_;
+  const std::uint64_t module_epoch = module_epoch_seen_;
   lock.unlock();
   std::shared_ptr<SessionRecord> record;
   try {
     record = open_one();
     record->generation = generation;
+    record->module_epoch = module_epoch;
   } catch (...) {
     lock.lock();
     --open_;
     returned_.notify_one();
     throw;
   }
-  Lease lease(this, std::move(record));
+  Lease lease(this, std::move(record), std::move(calls));
   if (login_required_) {
     // On failure the lease goes back as a healthy, logged-out session: the pool stays usable.
     login(lease, false);
@@ -127,7 +255,8 @@ Lease SessionPool::acquire() {
 
 std::shared_ptr<SessionRecord> SessionPool::open_one() {
   auto record = std::make_shared<SessionRecord>();
-  record->handle = api().C_OpenSession(slot_, CKF_RW_SESSION);
+  record->handle = api().C_OpenSession(slot(), CKF_RW_SESSION);
+  log::debug("pool", "token '", token_label_, "': session ", log::hex(record->handle), " opened");
   return record;
 }
 
@@ -179,6 +308,15 @@ void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken) 
   bool close = broken;
   {
     std::lock_guard lock(mutex_);
+    if (!is_current(*record)) {
+      // An older module epoch (or a record already found dead): its handle
+      // may name another session now, so it is forgotten, not closed.
+      // (A leased record still counts in open_: follow_module_epoch_locked drops idle ones only.)
+      record->alive = false;
+      --open_;
+      returned_.notify_one();
+      return;
+    }
     if (record->generation != generation_) close = true;
     if (!close) {
       idle_.push_back(std::move(record));
@@ -202,9 +340,11 @@ void SessionPool::close_quietly(SessionRecord& record) noexcept {
 
 void SessionPool::prune_dead_idle() {
   // Probe outside the lock: take the idle list, test each, put the living back.
+  std::shared_lock calls(module_->call_lock());
   std::vector<std::shared_ptr<SessionRecord>> candidates;
   {
     std::lock_guard lock(mutex_);
+    follow_module_epoch_locked();
     candidates.swap(idle_);
   }
   std::vector<std::shared_ptr<SessionRecord>> dead;
@@ -220,14 +360,22 @@ void SessionPool::prune_dead_idle() {
   for (auto& r : dead) close_quietly(*r);
   std::lock_guard lock(mutex_);
   open_ -= dead.size();
+  if (module_->epoch() != module_epoch_seen_) {
+    // Cannot happen under the shared call lock; kept so the count never goes wrong.
+    for (auto& r : living) r->alive = false;
+    open_ -= living.size();
+    living.clear();
+  }
   idle_.insert(idle_.end(), living.begin(), living.end());
   returned_.notify_all();
 }
 
 void SessionPool::reset() {
+  std::shared_lock calls(module_->call_lock());
   std::vector<std::shared_ptr<SessionRecord>> idle;
   {
     std::lock_guard lock(mutex_);
+    follow_module_epoch_locked();
     ++generation_;
     idle.swap(idle_);
     open_ -= idle.size();

@@ -5,7 +5,10 @@
 // login state is per token and application, so one C_Login covers every
 // session; a module may invalidate sessions behind our back (token reset,
 // C_CloseAllSessions, remote HSM restart), so a lost session is detected on
-// use, dropped, and the operation retried once on a fresh one.
+// use, dropped, and the operation retried once on a fresh one. A module that
+// lost the token altogether (p11-kit-client whose server went away) is
+// re-initialised, which starts a new module epoch: sessions and objects of an
+// older epoch are dead, never used again (their handle numbers get reused).
 #pragma once
 
 #include <atomic>
@@ -14,6 +17,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -28,6 +33,7 @@ struct SessionRecord {
   CK_SESSION_HANDLE handle = CK_INVALID_HANDLE;
   std::atomic<bool> alive{true};
   std::uint64_t generation = 0;
+  std::uint64_t module_epoch = 0;  // Module::epoch() when opened
 };
 
 struct PoolOptions {
@@ -38,9 +44,13 @@ struct PoolOptions {
 class SessionPool;
 
 // Exclusive use of one pooled session; returns it to the pool when destroyed.
+// It also holds the module's call lock shared, so the module cannot be
+// re-initialised under it: a handle checked while a lease is held stays valid
+// until the lease goes.
 class Lease {
  public:
-  Lease(Lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), record_(std::move(o.record_)) {}
+  Lease(Lease&& o) noexcept
+      : pool_(std::exchange(o.pool_, nullptr)), record_(std::move(o.record_)), calls_(std::move(o.calls_)) {}
   Lease& operator=(Lease&&) = delete;
   Lease(const Lease&) = delete;
   ~Lease();
@@ -53,9 +63,10 @@ class Lease {
 
  private:
   friend class SessionPool;
-  Lease(SessionPool* pool, std::shared_ptr<SessionRecord> record) : pool_(pool), record_(std::move(record)) {}
+  Lease(SessionPool* pool, std::shared_ptr<SessionRecord> record, std::shared_lock<std::shared_timed_mutex> calls);
   SessionPool* pool_;
   std::shared_ptr<SessionRecord> record_;
+  std::shared_lock<std::shared_timed_mutex> calls_;  // released after give_back (see ~Lease)
 };
 
 class SessionPool : public std::enable_shared_from_this<SessionPool> {
@@ -71,11 +82,14 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   ~SessionPool();
 
   // Borrow a session, opening (and logging in) a new one while under the bound,
-  // otherwise waiting for a return. Throws p11::Error / LayerError.
+  // otherwise waiting for a return. Reconnects once when the token cannot be
+  // reached. Throws p11::Error / LayerError (NTE_DEVICE_NOT_READY when the
+  // token stays unreachable, NTE_INVALID_HANDLE in a child after fork()).
   Lease acquire();
 
   // Run `op(Lease&)`. If the token says the session was lost, or the login was,
-  // recover (drop the session / log in again) and run `op` once more.
+  // or the token went away, recover (drop the session / log in again /
+  // re-initialise the module) and run `op` once more.
   template <class Op>
   decltype(auto) run(Op&& op) {
     for (int attempt = 0;; ++attempt) {
@@ -83,17 +97,16 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
       try {
         return op(lease);
       } catch (const Error& e) {
-        if (is_session_lost(e.rv())) {
-          lease.discard();
-          prune_dead_idle();
-          if (attempt == 0) continue;
-        } else if (is_login_lost(e.rv()) && attempt == 0) {
-          login(lease, /*after_loss=*/true);
-          continue;
-        }
-        throw;
+        if (!recover(e, lease, attempt)) throw;
       }
     }
+  }
+
+  // The session is open in this module epoch, in this process, and was not
+  // found lost: its objects may be used. Two atomic loads, no token call.
+  bool is_current(const SessionRecord& record) const noexcept {
+    return record.alive.load(std::memory_order_acquire) && !module_->forked() &&
+           record.module_epoch == module_->epoch();
   }
 
   // Replace the PIN after a rejection (the pool never retries a rejected PIN).
@@ -105,7 +118,8 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   const Module& module() const noexcept { return *module_; }
   const std::shared_ptr<Module>& module_ptr() const noexcept { return module_; }
   const Api& api() const noexcept { return module_->api(); }
-  CK_SLOT_ID slot() const noexcept { return slot_; }
+  // May change when a re-initialised module numbers its slots afresh.
+  CK_SLOT_ID slot() const noexcept { return slot_.load(std::memory_order_acquire); }
   bool login_required() const noexcept { return login_required_; }
   std::size_t open_sessions() const;
   std::size_t idle_sessions() const;
@@ -114,6 +128,25 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
  private:
   friend class Lease;
   void give_back(std::shared_ptr<SessionRecord> record, bool broken) noexcept;
+  Lease acquire_once();
+  // After `e` from `op`: true to run it again; false to rethrow `e`. Throws
+  // LayerError(NTE_DEVICE_NOT_READY) when the token cannot be reached.
+  bool recover(const Error& e, Lease& lease, int attempt);
+  // Module re-initialised since we last looked: forget the old epoch's idle
+  // sessions (without C_CloseSession: their numbers may be someone else's now).
+  void follow_module_epoch_locked();
+  // The token answers (finding it again by label and serial if its slot
+  // number moved); else re-initialise the module (if still at `seen_epoch`)
+  // and look again.
+  bool reconnect(std::uint64_t seen_epoch);
+  // is_connection_lost, except that CKR_DEVICE_ERROR counts only for socket
+  // modules (NSS softoken answers it for bad data, which must stay an error
+  // about the data, with the same token calls, not a retry).
+  bool connection_lost(CK_RV rv) const noexcept {
+    return is_connection_lost(rv) && (rv != CKR_DEVICE_ERROR || module_->uses_socket());
+  }
+  bool relocate();
+  [[noreturn]] void throw_unreachable(const Error& e) const;
   std::shared_ptr<SessionRecord> open_one();
   void login(const Lease& lease, bool after_loss);
   // See LoginRecord in the .cpp: catching a wrong PIN on an already logged-in token.
@@ -123,7 +156,9 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   void close_quietly(SessionRecord& record) noexcept;
 
   std::shared_ptr<Module> module_;
-  CK_SLOT_ID slot_;
+  std::atomic<CK_SLOT_ID> slot_;
+  std::string token_label_;   // with the serial: how relocate() recognises the token
+  std::string token_serial_;
   PoolOptions options_;
   bool login_required_ = false;
 
@@ -132,6 +167,7 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   std::vector<std::shared_ptr<SessionRecord>> idle_;
   std::size_t open_ = 0;
   std::uint64_t generation_ = 0;  // bumped by reset(): sessions of older generations are closed on return
+  std::uint64_t module_epoch_seen_ = 0;
 
   std::mutex login_mutex_;  // serialises C_Login only, so a wrong PIN is tried once, not once per thread
   Pin pin_;

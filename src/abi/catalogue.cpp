@@ -94,7 +94,7 @@ extern "C" {
 SECURITY_STATUS WINAPI SslEnumCipherSuites(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey,
                                            NCRYPT_SSL_CIPHER_SUITE** ppCipherSuite, PVOID* ppEnumState,
                                            DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hPrivateKey", hPrivateKey, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumCipherSuites takes no flags");
     if (ppCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "ppCipherSuite is NULL");
@@ -110,7 +110,7 @@ SECURITY_STATUS WINAPI SslEnumCipherSuites(NCRYPT_PROV_HANDLE hSslProvider, NCRY
 SECURITY_STATUS WINAPI SslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey,
                                              NCRYPT_SSL_CIPHER_SUITE_EX** ppCipherSuite, PVOID* ppEnumState,
                                              DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hPrivateKey", hPrivateKey, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumCipherSuitesEx takes no flags");
     if (ppCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "ppCipherSuite is NULL");
@@ -146,7 +146,8 @@ SECURITY_STATUS WINAPI SslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider, NC
 SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider, DWORD dwProtocol,
                                                 DWORD dwCipherSuite, DWORD /*dwKeyType*/,
                                                 NCRYPT_SSL_CIPHER_SUITE* pCipherSuite, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite,
+                           "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslLookupCipherSuiteInfo takes no flags");
     if (pCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "pCipherSuite is NULL");
@@ -157,7 +158,8 @@ SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider,
 SECURITY_STATUS WINAPI SslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, DWORD dwProtocol, DWORD dwCipherSuite,
                                               DWORD /*dwKeyType*/, NCRYPT_SSL_CIPHER_LENGTHS* pCipherLengths,
                                               DWORD cbCipherLengths, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite,
+                           "cbCipherLengths", cbCipherLengths, "dwFlags", dwFlags), [&] {
     provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslLookupCipherLengths takes no flags");
     if (pCipherLengths == nullptr || cbCipherLengths < sizeof(NCRYPT_SSL_CIPHER_LENGTHS)) {
@@ -185,7 +187,8 @@ SECURITY_STATUS WINAPI SslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, D
 SECURITY_STATUS WINAPI SslGetCipherSuitePRFHashAlgorithm(NCRYPT_PROV_HANDLE hSslProvider, DWORD dwProtocol,
                                                          DWORD dwCipherSuite, DWORD /*dwKeyType*/,
                                                          WCHAR szPRFHash[NCRYPT_SSL_MAX_NAME_SIZE], DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite,
+                           "dwFlags", dwFlags), [&] {
     provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslGetCipherSuitePRFHashAlgorithm takes no flags");
     if (szPRFHash == nullptr) fail(NTE_INVALID_PARAMETER, "szPRFHash is NULL");
@@ -198,7 +201,7 @@ SECURITY_STATUS WINAPI SslGetCipherSuitePRFHashAlgorithm(NCRYPT_PROV_HANDLE hSsl
 
 SECURITY_STATUS WINAPI SslEnumEccCurves(NCRYPT_PROV_HANDLE hSslProvider, DWORD* pEccCurveCount,
                                         NCRYPT_SSL_ECC_CURVE** ppEccCurve, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumEccCurves takes no flags");
     if (pEccCurveCount == nullptr || ppEccCurve == nullptr) fail(NTE_INVALID_PARAMETER, "NULL out pointer");

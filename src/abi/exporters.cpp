@@ -37,7 +37,8 @@ extern "C" {
 SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hMasterKey,
                                                PCHAR sLabel, PBYTE pbRandoms, DWORD cbRandoms, PBYTE pbContextValue,
                                                WORD cbContextValue, PBYTE pbOutput, DWORD cbOutput, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hMasterKey", hMasterKey, "cbRandoms", cbRandoms,
+                           "cbContextValue", cbContextValue, "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (sLabel == nullptr) fail(NTE_INVALID_PARAMETER, "sLabel is NULL");
     if (pbOutput == nullptr || cbOutput == 0) fail(NTE_INVALID_PARAMETER, "no output buffer");
@@ -64,7 +65,8 @@ SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider, 
 SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hMasterKey,
                                              PBYTE pbRandoms, DWORD cbRandoms, PBYTE pbOutput, DWORD cbOutput,
                                              DWORD* pcbResult, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hMasterKey", hMasterKey, "cbRandoms", cbRandoms,
+                           "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     // The header's reading of dwFlags (the low byte selects the EAP PRF) wins

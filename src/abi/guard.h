@@ -1,12 +1,54 @@
 // Every exported Ssl* function body runs inside guarded(): no exception
 // crosses the C ABI, and each one becomes the SECURITY_STATUS it carries.
+// guarded() is also the one place that logs the calls (src/log/logger.h):
+//   * debug:   every call, its handle values and buffer sizes (when the call
+//              site passes them with call_args) and the status it returned;
+//   * info:    every other failing call, with its status and text: refused
+//              input (bad handle, parameter, short buffer, tampered record),
+//              the token (device, PIN) or the configuration. The caller gets
+//              the same status and text and reports them (sslp11-admin prints
+//              one line per error), so they stay quiet at the default level;
+//   * warning: a failure of sslp11 itself (NTE_INTERNAL_ERROR, NTE_NO_MEMORY,
+//              NTE_FAIL or a status sslp11 does not name).
+// The function name comes from the call site (std::source_location), so a
+// plain guarded([&] {...}) is logged too.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <new>
+#include <source_location>
+#if !defined(__cpp_lib_source_location)
+// clang 14 with libstdc++ 12 (the fuzz build) lacks std::source_location: it
+// needs __builtin_source_location (clang 15). The same interface from the
+// older builtins, which clang 14 has.
+namespace std {
+struct source_location {
+  static constexpr source_location current(const char* file = __builtin_FILE(),
+                                           const char* function = __builtin_FUNCTION(),
+                                           unsigned line = __builtin_LINE()) noexcept {
+    source_location l;
+    l.file_ = file;
+    l.function_ = function;
+    l.line_ = line;
+    return l;
+  }
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr const char* function_name() const noexcept { return function_; }
+  constexpr unsigned line() const noexcept { return line_; }
+  constexpr unsigned column() const noexcept { return 0; }
+  const char* file_ = "";
+  const char* function_ = "";
+  unsigned line_ = 0;
+};
+}  // namespace std
+#endif
 #include <string>
+#include <utility>
 
 #include <sslp11/sslprovider.h>
 
+#include "log/logger.h"
 #include "pkcs11/error.h"
 
 namespace sslp11::abi {
@@ -28,30 +70,82 @@ class ApiError : public std::runtime_error {
 const std::string& last_error_message() noexcept;
 void set_last_error(std::string message) noexcept;
 
+// "NTE_BAD_DATA" (or "" for a status sslp11 does not name).
+const char* status_name(SECURITY_STATUS status) noexcept;
+
+// What a call was given, for its debug line: handle values, sizes, flags and
+// suite/protocol numbers only, never buffer contents. Storing them costs a few
+// word copies; they are formatted only when the debug line is written. Names
+// starting with 'h' or "dw" print in hex, the rest ("cb...") in decimal.
+//   return guarded(call_args("hSslProvider", hSslProvider, "cbOutput", cbOutput), [&] { ... });
+struct CallArgs {
+  struct Arg {
+    const char* name = nullptr;
+    std::uint64_t value = 0;
+  };
+  std::array<Arg, 8> args{};
+  std::size_t count = 0;
+};
+inline void add_call_args(CallArgs&) noexcept {}
+template <class Value, class... Rest>
+void add_call_args(CallArgs& a, const char* name, Value value, Rest... rest) noexcept {
+  if (a.count < a.args.size()) a.args[a.count++] = {name, static_cast<std::uint64_t>(value)};
+  add_call_args(a, rest...);
+}
+template <class... NamesAndValues>
+CallArgs call_args(NamesAndValues... named) noexcept {
+  CallArgs a;
+  add_call_args(a, named...);
+  return a;
+}
+
+namespace detail {
+// The log lines of guarded(); `why` is null on success.
+void log_call(const std::source_location& where, const CallArgs* args, SECURITY_STATUS status,
+              const char* why) noexcept;
+// The least verbose level a failure is logged at.
+inline bool logging_calls() noexcept { return log::enabled(log::Level::warning); }
+}  // namespace detail
+
 template <class F>
-SECURITY_STATUS guarded(F&& body) noexcept {
+SECURITY_STATUS guarded(const CallArgs* args, F&& body, const std::source_location& where) noexcept {
+  SECURITY_STATUS status = ERROR_SUCCESS;
   try {
     body();
+    if (log::enabled(log::Level::debug)) detail::log_call(where, args, ERROR_SUCCESS, nullptr);
     return ERROR_SUCCESS;
   } catch (const ApiError& e) {
     set_last_error(e.what());
-    return e.status();
+    status = e.status();
   } catch (const p11::Error& e) {
     set_last_error(e.what());
-    return e.status();
+    status = e.status();
   } catch (const p11::LayerError& e) {
     set_last_error(e.what());
-    return e.status();
+    status = e.status();
   } catch (const std::bad_alloc&) {
     set_last_error("out of memory");
-    return NTE_NO_MEMORY;
+    status = NTE_NO_MEMORY;
   } catch (const std::exception& e) {
     set_last_error(e.what());
-    return NTE_INTERNAL_ERROR;
+    status = NTE_INTERNAL_ERROR;
   } catch (...) {
     set_last_error("unknown internal error");
-    return NTE_INTERNAL_ERROR;
+    status = NTE_INTERNAL_ERROR;
   }
+  if (detail::logging_calls()) detail::log_call(where, args, status, last_error_message().c_str());
+  return status;
+}
+
+template <class F>
+SECURITY_STATUS guarded(F&& body, const std::source_location& where = std::source_location::current()) noexcept {
+  return guarded(static_cast<const CallArgs*>(nullptr), std::forward<F>(body), where);
+}
+
+template <class F>
+SECURITY_STATUS guarded(const CallArgs& args, F&& body,
+                        const std::source_location& where = std::source_location::current()) noexcept {
+  return guarded(&args, std::forward<F>(body), where);
 }
 
 }  // namespace sslp11::abi

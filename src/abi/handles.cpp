@@ -7,7 +7,7 @@ std::shared_ptr<core::Provider> provider_from(NCRYPT_PROV_HANDLE h) {
   if (!object || object->kind() != core::ObjectKind::provider) {
     fail(NTE_INVALID_HANDLE, "the handle is not a live sslp11 provider handle");
   }
-  return std::static_pointer_cast<core::Provider>(object);
+  return std::static_pointer_cast<core::Provider>(std::move(object));
 }
 
 void require_alive(const p11::Object& object, const char* what) {

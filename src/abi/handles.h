@@ -24,7 +24,7 @@ std::shared_ptr<T> key_from(NCRYPT_KEY_HANDLE h, core::ObjectKind kind, const co
   if (provider != nullptr && object->provider_id() != provider->provider_id()) {
     fail(NTE_INVALID_HANDLE, std::string("the ") + core::kind_name(kind) + " belongs to another provider instance");
   }
-  return std::static_pointer_cast<T>(object);
+  return std::static_pointer_cast<T>(std::move(object));  // moved: no extra refcount round trip per call
 }
 
 // Live secret: its token objects still exist (the session that made them was

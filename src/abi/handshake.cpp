@@ -68,7 +68,8 @@ extern "C" {
 
 SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_HASH_HANDLE* phHandshakeHash,
                                               DWORD dwProtocol, DWORD dwCipherSuite, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite,
+                           "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phHandshakeHash == nullptr) fail(NTE_INVALID_PARAMETER, "phHandshakeHash is NULL");
     *phHandshakeHash = 0;
@@ -80,7 +81,8 @@ SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider, N
 
 SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_HASH_HANDLE hHandshakeHash,
                                         PBYTE pbInput, DWORD cbInput, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hHandshakeHash", hHandshakeHash, "cbInput", cbInput,
+                           "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pbInput == nullptr && cbInput != 0) fail(NTE_INVALID_PARAMETER, "pbInput is NULL");
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslHashHandshake takes no flags");
@@ -92,7 +94,8 @@ SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
 SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hMasterKey,
                                               NCRYPT_HASH_HANDLE hHandshakeHash, PBYTE pbOutput, DWORD cbOutput,
                                               DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hMasterKey", hMasterKey, "hHandshakeHash", hHandshakeHash,
+                           "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pbOutput == nullptr) fail(NTE_INVALID_PARAMETER, "pbOutput is NULL");
     if (dwFlags != NCRYPT_SSL_CLIENT_FLAG && dwFlags != NCRYPT_SSL_SERVER_FLAG) {
@@ -116,7 +119,8 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider, N
 SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_HASH_HANDLE* phHandshakeHash,
                                                DWORD dwProtocol, DWORD dwCipherSuite, LPCWSTR pszHashAlgId,
                                                DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite,
+                           "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phHandshakeHash == nullptr) fail(NTE_INVALID_PARAMETER, "phHandshakeHash is NULL");
     *phHandshakeHash = 0;
@@ -132,7 +136,8 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider, 
 SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hMasterKey,
                                                 NCRYPT_HASH_HANDLE hHandshakeHash, LPCWSTR pszAlgId, PBYTE pbOutput,
                                                 DWORD cbOutput, DWORD* pcbResult, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hMasterKey", hMasterKey, "hHandshakeHash", hHandshakeHash,
+                           "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     if (pszAlgId == nullptr) fail(NTE_INVALID_PARAMETER, "pszAlgId is NULL");
@@ -149,7 +154,8 @@ SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
 SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_HASH_HANDLE hHandshakeHash,
                                              DWORD dwProtocol, PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult,
                                              DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hHandshakeHash", hHandshakeHash, "dwProtocol", dwProtocol,
+                           "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslComputeSessionHash takes no flags");
@@ -163,7 +169,7 @@ SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider, NC
 
 SECURITY_STATUS WINAPI SslDuplicateTranscriptHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_HASH_HANDLE hTranscriptHash,
                                                   NCRYPT_HASH_HANDLE* phTranscriptHash, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hTranscriptHash", hTranscriptHash, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phTranscriptHash == nullptr) fail(NTE_INVALID_PARAMETER, "phTranscriptHash is NULL");
     *phTranscriptHash = 0;

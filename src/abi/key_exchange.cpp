@@ -9,6 +9,7 @@
 #include "abi/key_blobs.h"
 #include "abi/wide.h"
 #include "core/key_exchange.h"
+#include "core/opaque_blobs.h"
 #include "core/private_keys.h"
 
 using namespace sslp11;
@@ -56,7 +57,9 @@ extern "C" {
 SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE* phEphemeralKey,
                                              DWORD dwProtocol, DWORD dwCipherSuite, DWORD dwKeyType,
                                              DWORD dwKeyBitLen, PBYTE pbParams, DWORD cbParams, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite,
+                           "dwKeyType", dwKeyType, "dwKeyBitLen", dwKeyBitLen, "cbParams", cbParams,
+                           "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phEphemeralKey == nullptr) fail(NTE_INVALID_PARAMETER, "phEphemeralKey is NULL");
     *phEphemeralKey = 0;
@@ -87,7 +90,7 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
 
 SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE* phKey, LPCWSTR pszBlobType,
                                     PBYTE pbKeyBlob, DWORD cbKeyBlob, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "cbKeyBlob", cbKeyBlob, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phKey == nullptr) fail(NTE_INVALID_PARAMETER, "phKey is NULL");
     *phKey = 0;
@@ -108,8 +111,14 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
       const auto rsa = parse_rsa_public(blob);
       key = core::import_rsa_public(*provider, rsa.modulus, rsa.exponent);
     } else if (type == std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
-      fail(NTE_NOT_SUPPORTED, "sslp11 keeps session and master keys on the token and never exports them, so there is "
-                              "no opaque blob to import");
+      // A new handle to the registered master or session key: the token
+      // objects are shared, and go with the last handle (or registry entry).
+      auto registered = provider->opaque_blobs().import_blob(blob);
+      if (registered->provider_id() != provider->provider_id()) {
+        fail(NTE_BAD_DATA, "the opaque key blob was exported by another provider instance");
+      }
+      *phKey = publish(std::move(registered));
+      return;
     } else {
       fail(NTE_NOT_SUPPORTED, "unsupported blob type");
     }
@@ -119,7 +128,7 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
 
 SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey, LPCWSTR pszBlobType,
                                     PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hKey", hKey, "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslExportKey takes no flags");
@@ -156,10 +165,22 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         }
         break;
       }
+      case core::ObjectKind::master_key:
+      case core::ObjectKind::session_key: {
+        // An authenticated reference, not the key: the key stays a sensitive,
+        // non-extractable token object (core/opaque_blobs.h).
+        if (type != std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
+          fail(NTE_NOT_SUPPORTED, "master and session keys export only as BCRYPT_OPAQUE_KEY_BLOB");
+        }
+        // Size query and short buffer before anything is registered.
+        if (!output_wanted(core::OpaqueBlobRegistry::kBlobBytes, pbOutput, cbOutput, pcbResult)) return;
+        blob = provider->opaque_blobs().export_blob(std::static_pointer_cast<core::Key>(object));
+        break;
+      }
       default:
-        // Master, session and pre-master keys are sensitive, non-extractable
-        // token objects: there is nothing sslp11 may put in an opaque blob.
-        fail(NTE_NOT_SUPPORTED, "secret keys never leave the token; sslp11 does not export them");
+        // Pre-master and long-term private keys have no exportable form.
+        fail(NTE_NOT_SUPPORTED, "secret keys never leave the token; sslp11 exports only public halves and opaque "
+                                "references to master and session keys");
     }
     write_output(blob, pbOutput, cbOutput, pcbResult);
   });
@@ -167,7 +188,7 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
 
 SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE* phPrivateKey,
                                          PCCERT_CONTEXT pCertContext, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phPrivateKey == nullptr || pCertContext == nullptr) fail(NTE_INVALID_PARAMETER, "NULL argument");
     *phPrivateKey = 0;
@@ -185,7 +206,8 @@ SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider, 
                                                NCRYPT_KEY_HANDLE* phPreMasterKey, DWORD dwProtocol,
                                                DWORD dwCipherSuite, PNCryptBufferDesc pParameterList, PBYTE pbOutput,
                                                DWORD cbOutput, DWORD* pcbResult, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hPublicKey", hPublicKey, "dwProtocol", dwProtocol,
+                           "dwCipherSuite", dwCipherSuite, "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phPreMasterKey == nullptr || pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "NULL out pointer");
     *phPreMasterKey = 0;
@@ -214,7 +236,9 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCR
                                             NCRYPT_KEY_HANDLE hPublicKey, NCRYPT_KEY_HANDLE* phMasterKey,
                                             DWORD dwProtocol, DWORD dwCipherSuite, PNCryptBufferDesc pParameterList,
                                             PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hPrivateKey", hPrivateKey, "hPublicKey", hPublicKey,
+                           "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite, "cbOutput", cbOutput,
+                           "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phMasterKey == nullptr || pParameterList == nullptr) fail(NTE_INVALID_PARAMETER, "NULL phMasterKey or parameter list");
     *phMasterKey = 0;
@@ -275,7 +299,8 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYP
                                           NCRYPT_KEY_HANDLE* phMasterKey, DWORD dwProtocol, DWORD dwCipherSuite,
                                           PNCryptBufferDesc pParameterList, PBYTE pbEncryptedKey,
                                           DWORD cbEncryptedKey, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hPrivateKey", hPrivateKey, "dwProtocol", dwProtocol,
+                           "dwCipherSuite", dwCipherSuite, "cbEncryptedKey", cbEncryptedKey, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (phMasterKey == nullptr) fail(NTE_INVALID_PARAMETER, "phMasterKey is NULL");
     *phMasterKey = 0;

@@ -42,7 +42,14 @@ void return_dword(DWORD v, PBYTE* out, DWORD* out_size) { return_bytes(&v, sizeo
 std::u16string_view path_name(p11::Tier t) { return t == p11::Tier::native ? u"native" : u"composed"; }
 
 void release_provider_reference(NCRYPT_PROV_HANDLE h, const std::shared_ptr<core::Provider>& p) {
-  if (p->references().fetch_sub(1) == 1) core::HandleTable::instance().remove(h);
+  // Two threads may both have found the handle: the one that finds the count
+  // already at 0 lost the race, and must not take it below 0.
+  std::atomic<int>& refs = p->references();
+  int n = refs.load();
+  do {
+    if (n <= 0) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
+  } while (!refs.compare_exchange_weak(n, n - 1));
+  if (n == 1) core::HandleTable::instance().remove(h);
 }
 
 }  // namespace
@@ -50,7 +57,7 @@ void release_provider_reference(NCRYPT_PROV_HANDLE h, const std::shared_ptr<core
 extern "C" {
 
 SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE* phSslProvider, LPCWSTR pszProviderName, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("dwFlags", dwFlags), [&] {
     if (phSslProvider == nullptr) fail(NTE_INVALID_PARAMETER, "phSslProvider is NULL");
     *phSslProvider = 0;
     if (dwFlags != 0) fail(NTE_INVALID_PARAMETER, "SslOpenProvider takes no flags");
@@ -64,7 +71,7 @@ SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE* phSslProvider, LPCWST
 }
 
 SECURITY_STATUS WINAPI SslFreeObject(NCRYPT_HANDLE hObject, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hObject", hObject, "dwFlags", dwFlags), [&] {
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslFreeObject takes no flags");
     auto object = core::HandleTable::instance().find(hObject);
     if (!object) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
@@ -72,17 +79,22 @@ SECURITY_STATUS WINAPI SslFreeObject(NCRYPT_HANDLE hObject, DWORD dwFlags) {
       release_provider_reference(hObject, std::static_pointer_cast<core::Provider>(object));
       return;
     }
-    core::HandleTable::instance().remove(hObject);
+    // Two threads freeing one handle both get past find(); only the one whose
+    // remove() takes the object succeeds (found by tests/stress).
+    if (!core::HandleTable::instance().remove(hObject)) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
     // The token objects go when the last in-flight call using the key ends.
   });
 }
 
 SECURITY_STATUS WINAPI SslIncrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider) {
-  return guarded([&] { provider_from(hSslProvider)->references().fetch_add(1); });
+  return guarded(call_args("hSslProvider", hSslProvider),
+                 [&] { provider_from(hSslProvider)->references().fetch_add(1); });
 }
 
 SECURITY_STATUS WINAPI SslDecrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider) {
-  const SECURITY_STATUS status = guarded([&] { release_provider_reference(hSslProvider, provider_from(hSslProvider)); });
+  const SECURITY_STATUS status = guarded(call_args("hSslProvider", hSslProvider), [&] {
+    release_provider_reference(hSslProvider, provider_from(hSslProvider));
+  });
   // Documented: an invalid handle here is the NTSTATUS, not the NTE code.
   return status == NTE_INVALID_HANDLE ? STATUS_INVALID_HANDLE : status;
 }
@@ -98,7 +110,7 @@ SECURITY_STATUS WINAPI SslChangeNotify(HANDLE, DWORD) { return NTE_NOT_SUPPORTED
 
 SECURITY_STATUS WINAPI SslEnumProtocolProviders(DWORD* pdwProviderCount, NCryptProviderName** ppProviderList,
                                                 DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("dwFlags", dwFlags), [&] {
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumProtocolProviders takes no flags");
     if (pdwProviderCount == nullptr || ppProviderList == nullptr) fail(NTE_INVALID_PARAMETER, "NULL out pointer");
     // One block: the array, then the strings it points at, freed by one SslFreeBuffer.
@@ -119,7 +131,7 @@ SECURITY_STATUS WINAPI SslEnumProtocolProviders(DWORD* pdwProviderCount, NCryptP
 
 SECURITY_STATUS WINAPI SslGetProviderProperty(NCRYPT_PROV_HANDLE hSslProvider, LPCWSTR pszProperty, PBYTE* ppbOutput,
                                               DWORD* pcbOutput, PVOID* ppEnumState, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslGetProviderProperty takes no flags");
     if (pszProperty == nullptr || ppbOutput == nullptr || pcbOutput == nullptr) {
@@ -144,7 +156,7 @@ SECURITY_STATUS WINAPI SslGetProviderProperty(NCRYPT_PROV_HANDLE hSslProvider, L
 
 SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProperty, PBYTE* ppbOutput,
                                          DWORD* pcbOutput, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hKey", hKey, "dwFlags", dwFlags), [&] {
     auto object = core::HandleTable::instance().find(hKey);
     if (!object || object->kind() == core::ObjectKind::provider || object->kind() == core::ObjectKind::hash) {
       fail(NTE_INVALID_HANDLE, "not a live sslp11 key handle");

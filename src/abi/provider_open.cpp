@@ -5,6 +5,7 @@
 
 #include "abi/guard.h"
 #include "config/config.h"
+#include "config/log_settings.h"
 
 namespace sslp11::abi {
 
@@ -44,10 +45,15 @@ std::shared_ptr<core::TokenContext> open_configured_token() {
   } catch (const config::ConfigError& e) {
     fail(NTE_PROVIDER_DLL_FAIL, std::string("sslp11 is not configured: ") + e.what());
   }
+  config::apply_log_settings(cfg);
   const config::TokenConfig& token = cfg.default_token_config();
   const std::string key = cfg.path + "#" + token.name;
   std::lock_guard lock(g_mutex);
-  if (auto existing = contexts()[key].lock()) return existing;
+  // After fork() the parent's context is the parent's: a child opens its own.
+  if (auto existing = contexts()[key].lock(); existing && !existing->pool()->module().forked()) {
+    log::debug("provider", "[token.", token.name, "] of ", cfg.path, " is already open: sharing its sessions");
+    return existing;
+  }
   std::shared_ptr<core::TokenContext> ctx;
   try {
     ctx = core::TokenContext::open(settings_from(token));
@@ -55,6 +61,10 @@ std::shared_ptr<core::TokenContext> open_configured_token() {
     fail(NTE_PROVIDER_DLL_FAIL, e.what());
   }
   contexts()[key] = ctx;
+  log::info("provider", "opened [token.", token.name, "] of ", cfg.path, ": label '", ctx->slot().label, "', slot ",
+            ctx->slot().id, ", module ", token.module, ", derivation ",
+            ctx->path() == p11::Tier::native ? "native" : "composed", ", ", ctx->suites().size(),
+            " cipher suites offered");
   return ctx;
 }
 

@@ -45,7 +45,8 @@ extern "C" {
 SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey, PBYTE pbInput,
                                         DWORD cbInput, PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult,
                                         ULONGLONG SequenceNumber, DWORD dwContentType, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hKey", hKey, "cbInput", cbInput, "cbOutput", cbOutput,
+                           "dwContentType", dwContentType, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     *pcbResult = 0;
@@ -66,7 +67,8 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
 SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey, PBYTE pbInput,
                                         DWORD cbInput, PBYTE pbOutput, DWORD cbOutput, DWORD* pcbResult,
                                         ULONGLONG SequenceNumber, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hKey", hKey, "cbInput", cbInput, "cbOutput", cbOutput,
+                           "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     *pcbResult = 0;

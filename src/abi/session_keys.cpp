@@ -12,7 +12,7 @@ using namespace sslp11::abi;
 extern "C" SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hMasterKey,
                                                          NCRYPT_KEY_HANDLE* phReadKey, NCRYPT_KEY_HANDLE* phWriteKey,
                                                          PNCryptBufferDesc pParameterList, DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hMasterKey", hMasterKey, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslGenerateSessionKeys takes no flags");
     if (phReadKey == nullptr || phWriteKey == nullptr) fail(NTE_INVALID_PARAMETER, "phReadKey or phWriteKey is NULL");

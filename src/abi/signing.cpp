@@ -63,7 +63,8 @@ extern "C" {
 SECURITY_STATUS WINAPI SslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey, PBYTE pbHashValue,
                                    DWORD cbHashValue, PBYTE pbSignature, DWORD cbSignature, DWORD* pcbResult,
                                    DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hPrivateKey", hPrivateKey, "cbHashValue", cbHashValue,
+                           "cbSignature", cbSignature, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     auto key = key_from<core::PrivateKey>(hPrivateKey, core::ObjectKind::private_key, provider.get());
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
@@ -87,7 +88,8 @@ SECURITY_STATUS WINAPI SslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_H
 SECURITY_STATUS WINAPI SslVerifySignature(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPublicKey,
                                           PBYTE pbHashValue, DWORD cbHashValue, PBYTE pbSignature, DWORD cbSignature,
                                           DWORD dwFlags) {
-  return guarded([&] {
+  return guarded(call_args("hSslProvider", hSslProvider, "hPublicKey", hPublicKey, "cbHashValue", cbHashValue,
+                           "cbSignature", cbSignature, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     auto object = verifying_key(hPublicKey, *provider);
     const std::span<const std::uint8_t> signature(pbSignature, pbSignature == nullptr ? 0 : cbSignature);

@@ -18,6 +18,10 @@
 //                                 none; required when there are several
 //   log-level = warn              error | warn | info | debug
 //   log-destination = stderr      stderr | syslog | file:/ABSOLUTE/PATH
+//                                 (what is logged, the rule when several configs
+//                                 disagree, and the $SSLP11_LOG_LEVEL /
+//                                 $SSLP11_LOG_DESTINATION overrides: log/logger.h;
+//                                 applied by config/log_settings.h)
 //   allow-insecure-pin-in-file = false
 //                                 true lets tokens use pin = value:PIN
 //

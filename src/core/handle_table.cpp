@@ -20,8 +20,12 @@ const char* kind_name(ObjectKind k) {
 }
 
 HandleTable& HandleTable::instance() {
-  static HandleTable table;
-  return table;
+  // Never destroyed. A static table would, at exit, destroy the objects a
+  // caller never freed and so call C_DestroyObject into a module whose own
+  // statics may be gone by then (SoftHSMv2 crashes in it when it was loaded
+  // after another module). Session objects die with the process anyway.
+  static HandleTable* const table = new HandleTable;
+  return *table;
 }
 
 HandleTable::HandleTable() {

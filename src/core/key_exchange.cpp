@@ -3,6 +3,7 @@
 #include <sslp11/winerror.h>
 
 #include <algorithm>
+#include <array>
 
 #include "core/templates.h"
 #include "pkcs11/attributes.h"
@@ -113,9 +114,18 @@ std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, cons
     lease.api().C_GenerateKeyPair(lease.handle(), mech, pub_t.span(), priv_t.span(), pub, priv);
     key->public_key = p11::Object(pool, lease, pub);
     key->private_key = p11::Object(pool, lease, priv);
-    auto point = p11::read_bytes(lease.api(), lease.handle(), pub, CKA_EC_POINT);
-    if (!point) throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the EC public point");
-    key->public_value = decode_ec_point(*point, curve.coordinate_bytes);
+    // One C_GetAttributeValue into a buffer that fits any named curve's point
+    // (P-521 DER-wrapped: 3 + 133 bytes) instead of a length query first: this
+    // runs on every handshake, and the raw floor makes one call here too.
+    std::array<std::uint8_t, 160> point{};
+    CK_ATTRIBUTE attr{CKA_EC_POINT, point.data(), point.size()};
+    const CK_RV rv = lease.api().C_GetAttributeValue(lease.handle(), pub, {&attr, 1});
+    if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
+        attr.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+      throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the EC public point");
+    }
+    if (rv != CKR_OK) throw p11::Error(rv, "C_GetAttributeValue");
+    key->public_value = decode_ec_point({point.data(), attr.ulValueLen}, curve.coordinate_bytes);
     // The public half lives on in host memory; its token object is no longer needed.
     key->public_key.reset(lease);
     return 0;

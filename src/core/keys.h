@@ -10,6 +10,8 @@
 #include <optional>
 #include <vector>
 
+#include <sslp11/winerror.h>
+
 #include "core/cipher_suites.h"
 #include "core/handle_table.h"
 #include "core/token_context.h"
@@ -24,12 +26,15 @@ enum class Role { client, server };
 class Provider : public HandleObject {
  public:
   Provider(std::uint64_t id, std::shared_ptr<TokenContext> token)
-      : HandleObject(ObjectKind::provider, id), token_(std::move(token)) {}
+      : HandleObject(ObjectKind::provider, id), token_(std::move(token)), opaque_blobs_(token_->opaque_blobs()) {}
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
   std::atomic<int>& references() noexcept { return refs_; }
+  // Shared with the other providers on the token (core/opaque_blobs.h).
+  OpaqueBlobRegistry& opaque_blobs() const noexcept { return *opaque_blobs_; }
 
  private:
   std::shared_ptr<TokenContext> token_;
+  std::shared_ptr<OpaqueBlobRegistry> opaque_blobs_;
   std::atomic<int> refs_{1};
 };
 
@@ -44,13 +49,41 @@ class Key : public HandleObject {
   std::shared_ptr<TokenContext> token_;
 };
 
+// The handle of a token object sslp11 found rather than made (a long-term
+// private key). It is only meaningful in the module epoch it was found in:
+// after a re-initialisation the same number may name another object. Reading
+// it (the conversion, done under a lease) checks that; a stale one throws
+// NTE_BAD_KEY_STATE instead of reaching the token.
+class FoundHandle {
+ public:
+  FoundHandle(CK_OBJECT_HANDLE handle, const p11::Module& module) noexcept
+      : handle_(handle), module_(&module), epoch_(module.epoch()) {}
+  operator CK_OBJECT_HANDLE() const {  // NOLINT(google-explicit-constructor): used where the raw handle was
+    if (!current()) {
+      throw p11::LayerError(NTE_BAD_KEY_STATE,
+                            "the private key handle was opened before the token connection was lost (or before "
+                            "fork()); open the key again");
+    }
+    return handle_;
+  }
+  bool current() const noexcept { return !module_->forked() && module_->epoch() == epoch_; }
+
+ private:
+  CK_OBJECT_HANDLE handle_;
+  const p11::Module* module_;  // kept alive by the key's TokenContext
+  std::uint64_t epoch_;
+};
+
 // A long-term private key on the token (not ours to destroy).
 class PrivateKey : public Key {
  public:
   PrivateKey(std::uint64_t pid, std::shared_ptr<TokenContext> t, CK_OBJECT_HANDLE handle, CK_KEY_TYPE type,
              std::uint32_t bits)
-      : Key(ObjectKind::private_key, pid, std::move(t)), handle(handle), key_type(type), bits(bits) {}
-  CK_OBJECT_HANDLE handle;
+      : Key(ObjectKind::private_key, pid, std::move(t)),
+        handle(handle, token()->pool()->module()),
+        key_type(type),
+        bits(bits) {}
+  FoundHandle handle;
   CK_KEY_TYPE key_type;  // CKK_RSA or CKK_EC
   std::uint32_t bits;
 };

@@ -13,6 +13,7 @@
 #include <array>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "pkcs11/error.h"
 #include "pkcs11/secure_buffer.h"
@@ -222,6 +223,29 @@ bool is_authentication_failure(CK_RV rv) {
   throw p11::LayerError(NTE_DECRYPTION_FAILURE, "the record did not authenticate");
 }
 
+// The AEAD open's scratch: one buffer per thread, grown once to the largest
+// record, instead of a zero-filled heap buffer per record (a 16 KiB record
+// paid an allocation and an extra 16 KiB memset for it). Holds plaintext, so
+// the bytes used are wiped when the record is done, whatever happens.
+class OpenScratch {
+ public:
+  explicit OpenScratch(std::size_t n) : used_(n) {
+    if (buffer().size() < n) buffer().resize(std::max(n, kMaxCiphertext));
+  }
+  ~OpenScratch() { p11::wipe(buffer().data(), used_); }
+  OpenScratch(const OpenScratch&) = delete;
+  OpenScratch& operator=(const OpenScratch&) = delete;
+  std::span<std::uint8_t> span() noexcept { return {buffer().data(), used_}; }
+  const std::uint8_t* data() noexcept { return buffer().data(); }
+
+ private:
+  static std::vector<std::uint8_t>& buffer() noexcept {
+    thread_local std::vector<std::uint8_t> bytes;
+    return bytes;
+  }
+  std::size_t used_;
+};
+
 std::size_t open_aead(const SessionKey& key, std::uint64_t sequence, std::span<const std::uint8_t> record,
                       std::span<std::uint8_t> plaintext) {
   const CipherSuite& s = *key.suite;
@@ -230,8 +254,10 @@ std::size_t open_aead(const SessionKey& key, std::uint64_t sequence, std::span<c
   const std::size_t length = sealed.size() - s.tag_bytes;
   AeadMechanism mechanism(s, aead_nonce(key, sequence, explicit_nonce),
                           pseudo_header(sequence, record[0], key.protocol, length));
-  // Sized for ciphertext and tag: SoftHSM wants room for the whole input.
-  p11::SecureBytes opened(sealed.size());
+  // Sized for ciphertext and tag: SoftHSM wants room for the whole input. The
+  // token decrypts into scratch, never into the caller's buffer, which must
+  // stay untouched when the tag is bad (SoftHSM writes before it checks).
+  OpenScratch opened(sealed.size());
   const std::size_t n = on_token(key, [&](const p11::Api& api, CK_SESSION_HANDLE h) {
     api.C_DecryptInit(h, mechanism.get(), key.cipher_key.handle());
     try {

@@ -229,6 +229,16 @@ void verify_on_token(const p11::Lease& lease, const SignatureInput& in, CK_OBJEC
     lease.api().C_Verify(lease.handle(), data, signature);
   } catch (const p11::Error& e) {
     if (p11::is_session_lost(e.rv()) || p11::is_login_lost(e.rv())) throw;
+    // CKR_DEVICE_ERROR is also p11-kit-client's answer once its server is
+    // gone: a bad signature only if the session still answers (one extra call,
+    // on the failure path only), else the pool's recovery must see it.
+    if (p11::is_connection_lost(e.rv())) {
+      try {
+        lease.api().C_GetSessionInfo(lease.handle());
+      } catch (const p11::Error&) {
+        throw e;
+      }
+    }
     const p11::Status s = e.status();
     if (s == NTE_INVALID_HANDLE || s == NTE_INVALID_PARAMETER || s == NTE_NO_MEMORY) throw;
     reject(NTE_BAD_SIGNATURE, "the signature does not verify (" + std::string(p11::rv_name(e.rv())) + ")");

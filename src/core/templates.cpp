@@ -44,16 +44,15 @@ p11::AttributeTemplate master(std::span<const std::uint8_t> value) {
   return t;
 }
 
-p11::AttributeTemplate derived_write_key(const CipherSuite& suite) {
-  p11::AttributeTemplate t;
-  t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
-      .add_ulong(CKA_KEY_TYPE, cipher_key_type(suite.cipher))
-      .add_ulong(CKA_VALUE_LEN, suite.key_bytes)
-      .add_bool(CKA_TOKEN, false)
-      .add_bool(CKA_ENCRYPT, true)
-      .add_bool(CKA_DECRYPT, true);
-  return t;
-}
+DerivedWriteKey::DerivedWriteKey(const CipherSuite& suite)
+    : key_type_(cipher_key_type(suite.cipher)),
+      value_len_(suite.key_bytes),
+      attrs_{{{CKA_CLASS, &class_, sizeof class_},
+              {CKA_KEY_TYPE, &key_type_, sizeof key_type_},
+              {CKA_VALUE_LEN, &value_len_, sizeof value_len_},
+              {CKA_TOKEN, &false_, sizeof false_},
+              {CKA_ENCRYPT, &true_, sizeof true_},
+              {CKA_DECRYPT, &true_, sizeof true_}}} {}
 
 p11::AttributeTemplate write_key(const CipherSuite& suite, std::span<const std::uint8_t> value) {
   auto t = secret_key(cipher_key_type(suite.cipher));
@@ -107,6 +106,12 @@ p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::sp
       .add_bool(CKA_VERIFY, true)
       .add_bytes(CKA_MODULUS, modulus)
       .add_bytes(CKA_PUBLIC_EXPONENT, exponent);
+  return t;
+}
+
+p11::AttributeTemplate blob_mac_key(std::size_t value_len) {
+  auto t = secret_key(CKK_GENERIC_SECRET);
+  t.add_bool(CKA_SIGN, true).add_ulong(CKA_VALUE_LEN, value_len);
   return t;
 }
 

@@ -3,6 +3,7 @@
 // extractable; usage flags are the minimum each object needs.
 #pragma once
 
+#include <array>
 #include <span>
 
 #include "core/cipher_suites.h"
@@ -25,7 +26,25 @@ p11::AttributeTemplate master(std::span<const std::uint8_t> value = {});
 // Write keys for CKM_TLS12_KEY_AND_MAC_DERIVE. Sensitivity is inherited from
 // the master, so the template must not restate it (Kryoptic rejects that);
 // NSS softoken reads the key length from CKA_VALUE_LEN, not ulKeySizeInBits.
-p11::AttributeTemplate derived_write_key(const CipherSuite& suite);
+// Built on every SslGenerateSessionKeys, so it lives on the caller's stack
+// with no heap (an AttributeTemplate costs an allocation per attribute, a
+// measurable share of a native key block). Not copyable: it points into itself.
+class DerivedWriteKey {
+ public:
+  explicit DerivedWriteKey(const CipherSuite& suite);
+  DerivedWriteKey(const DerivedWriteKey&) = delete;
+  DerivedWriteKey& operator=(const DerivedWriteKey&) = delete;
+  std::span<CK_ATTRIBUTE> span() noexcept { return attrs_; }
+
+ private:
+  CK_OBJECT_CLASS class_ = CKO_SECRET_KEY;
+  CK_KEY_TYPE key_type_;
+  CK_ULONG value_len_;
+  CK_BBOOL false_ = CK_FALSE;
+  CK_BBOOL true_ = CK_TRUE;
+  std::array<CK_ATTRIBUTE, 6> attrs_;
+};
+inline DerivedWriteKey derived_write_key(const CipherSuite& suite) { return DerivedWriteKey(suite); }
 
 // Key-block parts created by the composed schedule.
 p11::AttributeTemplate write_key(const CipherSuite& suite, std::span<const std::uint8_t> value);
@@ -43,5 +62,9 @@ p11::AttributeTemplate ec_verify_public(std::span<const std::uint8_t> der_oid,
 
 // A peer's RSA public key: encrypts a pre-master, verifies signatures.
 p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::span<const std::uint8_t> exponent);
+
+// The key that authenticates opaque key blobs (core/opaque_blobs.h): made on
+// the token by CKM_GENERIC_SECRET_KEY_GEN, HMAC sign only.
+p11::AttributeTemplate blob_mac_key(std::size_t value_len);
 
 }  // namespace sslp11::core::templates

@@ -6,6 +6,7 @@
 #include <sslp11/winerror.h>
 
 #include "core/key_schedule.h"
+#include "core/opaque_blobs.h"
 
 namespace sslp11::core {
 
@@ -66,6 +67,16 @@ std::string TokenContext::why_not_offered(std::uint32_t id) const {
   if (auto why = suite_unavailable_reason(*s, caps_, policy_)) return std::string(s->name) + ": " + *why;
   if (offered_suite(id) == nullptr) return std::string(s->name) + " is not enabled in the configuration";
   return {};
+}
+
+std::shared_ptr<OpaqueBlobRegistry> TokenContext::opaque_blobs() {
+  std::lock_guard lock(blobs_mutex_);
+  auto registry = blobs_.lock();
+  if (!registry) {
+    registry = std::make_shared<OpaqueBlobRegistry>(pool_);
+    blobs_ = registry;
+  }
+  return registry;
 }
 
 }  // namespace sslp11::core

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 namespace sslp11::core {
 
 class KeySchedule;
+class OpaqueBlobRegistry;
 
 struct TokenSettings {
   std::string name;  // [token.NAME] in the config
@@ -51,6 +53,10 @@ class TokenContext {
   const CipherSuite* offered_suite(std::uint32_t id) const;
   // The reason a suite id is not offered ("unknown suite", "token lacks ...").
   std::string why_not_offered(std::uint32_t id) const;
+  // The opaque-blob registry of this token (core/opaque_blobs.h), made when
+  // none is alive. Provider instances own it; this keeps a weak reference,
+  // so the keys it holds never keep their TokenContext alive.
+  std::shared_ptr<OpaqueBlobRegistry> opaque_blobs();
 
  private:
   std::string name_;
@@ -62,6 +68,8 @@ class TokenContext {
   DerivationPolicy policy_;
   std::unique_ptr<KeySchedule> schedule_;
   std::vector<const CipherSuite*> suites_;
+  std::mutex blobs_mutex_;
+  std::weak_ptr<OpaqueBlobRegistry> blobs_;
 };
 
 }  // namespace sslp11::core

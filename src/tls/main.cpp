@@ -6,6 +6,8 @@
 //                     [--servername NAME] [--no-ems] [--resume] [--send TEXT]
 //   sslp11-tls server --listen 127.0.0.1:PORT --cert cert.pem --suite NAME[,NAME...]
 //                     [--once] [--no-ems] [--import-key key.pem]
+//   sslp11-tls soak --connect 127.0.0.1:PORT --cafile ca.pem --suite NAME[,NAME...]
+//                   [--handshakes N] [--seconds S] [--resume-every K] [--servername NAME] [--no-ems]
 //   sslp11-tls suites
 //
 // Exit status: 0 success, 1 a connection failed, 2 usage, 3 set-up (config,
@@ -22,6 +24,7 @@
 #include "tls/client.h"
 #include "tls/provider.h"
 #include "tls/server.h"
+#include "tls/soak.h"
 #include "tls/suites.h"
 
 namespace po = boost::program_options;
@@ -37,8 +40,9 @@ constexpr int kExitSetup = 3;
 void usage(std::ostream& out) {
   out << "usage: sslp11-tls client --connect HOST:PORT --cafile CA.pem --suite NAME[,NAME...] [options]\n"
          "       sslp11-tls server --listen HOST:PORT --cert CERT.pem --suite NAME[,NAME...] [options]\n"
+         "       sslp11-tls soak --connect HOST:PORT --cafile CA.pem --suite NAME[,NAME...] [options]\n"
          "       sslp11-tls suites\n"
-         "       sslp11-tls help client|server\n"
+         "       sslp11-tls help client|server|soak\n"
          "The provider configuration is read from the file named by $SSLP11_CONF.\n";
 }
 
@@ -183,6 +187,66 @@ int run_server(const std::vector<std::string>& args) {
   return status;
 }
 
+// Exit status: 0 every handshake worked and the token holds what it held
+// before; 1 a failure or a leak; the time limit alone is reported, not a failure.
+int run_soak(const std::vector<std::string>& args) {
+  po::options_description desc("sslp11-tls soak options");
+  std::string connect, cafile, suites;
+  std::uint64_t handshakes = 10000, resume_every = 0, progress_every = 1000;
+  long seconds = 600, timeout_ms = 10000;
+  desc.add_options()("help,h", "this text")("connect", po::value(&connect)->required(), "server HOST:PORT")(
+      "cafile", po::value(&cafile)->required(), "PEM file of trusted CA certificates")(
+      "suite", po::value(&suites)->required(), "cipher suite(s) to offer, IANA or OpenSSL names, comma-separated")(
+      "servername", po::value<std::string>(), "SNI and the name checked in the certificate (default: the host)")(
+      "no-ems", "do not offer the extended master secret (RFC 7627)")(
+      "handshakes,n", po::value(&handshakes), "connections to make (default 10000)")(
+      "seconds", po::value(&seconds), "stop after this many seconds even if not done (default 600)")(
+      "resume-every", po::value(&resume_every),
+      "make every K-th connection resume the last full handshake's session (default 0: all full)")(
+      "send", po::value<std::string>(), "the line sent on each connection (the server must echo it reversed, "
+                                        "as openssl s_server -rev does)")(
+      "progress", po::value(&progress_every), "print a progress line every N handshakes (default 1000, 0: none)")(
+      "timeout", po::value(&timeout_ms), "socket timeout in milliseconds (default 10000)");
+  if (std::find(args.begin(), args.end(), "--help") != args.end() || std::find(args.begin(), args.end(), "-h") != args.end()) {
+    std::cout << desc;
+    return kExitOk;
+  }
+  const po::variables_map vm = parse(desc, args);
+  SoakOptions options;
+  options.client.connect = connect;
+  options.client.cafile = cafile;
+  options.client.suites = parse_suite_list(suites);
+  options.client.ems = vm.count("no-ems") == 0;
+  if (vm.count("servername")) options.client.server_name = vm["servername"].as<std::string>();
+  if (vm.count("send")) options.client.send = vm["send"].as<std::string>();
+  options.client.timeout = std::chrono::milliseconds(timeout_ms);
+  options.handshakes = handshakes;
+  options.resume_every = resume_every;
+  options.limit = std::chrono::seconds(seconds);
+  options.progress_every = progress_every;
+
+  std::unique_ptr<Provider> provider;
+  try {
+    provider = std::make_unique<Provider>();
+    print_provider(*provider);
+  } catch (const std::exception& e) {
+    std::cerr << "sslp11-tls soak: cannot open the provider: " << e.what() << "\n";
+    return kExitSetup;
+  }
+  SoakResult result;
+  try {
+    std::cout << "-- soak: " << options.handshakes << " connections to " << options.client.connect
+              << (options.resume_every > 0 ? ", every " + std::to_string(options.resume_every) + "th resumed" : "")
+              << ", at most " << options.limit.count() << " s" << std::endl;
+    result = run_soak(*provider, options, std::cout);
+  } catch (const std::exception& e) {
+    std::cerr << "sslp11-tls soak: " << e.what() << "\n";
+    return kExitSetup;
+  }
+  print_soak(std::cout, options, result);
+  return result.failed == 0 && !result.leaked() ? kExitOk : kExitConnection;
+}
+
 int run_suites() {
   Provider provider;
   print_provider(provider);
@@ -210,6 +274,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "client") return run_client(rest);
     if (command == "server") return run_server(rest);
+    if (command == "soak") return run_soak(rest);
     if (command == "suites") return run_suites();
   } catch (const po::error& e) {
     std::cerr << "sslp11-tls " << command << ": " << e.what() << "\n";

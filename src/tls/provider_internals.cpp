@@ -101,4 +101,13 @@ ImportedKey import_session_key(NCRYPT_PROV_HANDLE provider, EVP_PKEY* key, ByteV
   });
 }
 
+std::size_t token_object_count(NCRYPT_PROV_HANDLE provider) {
+  const auto object = core::HandleTable::instance().find(provider);
+  if (!object || object->kind() != core::ObjectKind::provider) throw std::runtime_error("no live provider handle");
+  const auto& pool = static_cast<const core::Provider&>(*object).token()->pool();
+  return pool->run([](p11::Lease& lease) { return lease.api().find_objects(lease.handle(), {}).size(); });
+}
+
+std::size_t live_handle_count() { return core::HandleTable::instance().size(); }
+
 }  // namespace sslp11::tls

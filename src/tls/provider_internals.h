@@ -39,4 +39,10 @@ std::vector<TokenObjectFacts> describe_key_objects(NCRYPT_KEY_HANDLE key);
 // --import-key: the key and certificate as session objects on the provider's token.
 ImportedKey import_session_key(NCRYPT_PROV_HANDLE provider, EVP_PKEY* key, ByteView certificate_der);
 
+// For the soak's before/after account (leaks show up as growth): the objects
+// visible on the provider's token (C_FindObjects, empty template, in one of
+// its pool's sessions) and the live handles of sslp11's handle table.
+std::size_t token_object_count(NCRYPT_PROV_HANDLE provider);
+std::size_t live_handle_count();
+
 }  // namespace sslp11::tls

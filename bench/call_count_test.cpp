@@ -1,0 +1,96 @@
+// The deterministic half of the benchmarks: for every measured operation the
+// provider makes exactly as many PKCS#11 calls as the raw floor (no lookups,
+// mechanism queries or session churn on the hot path). No timing here.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+
+#include "bench/operations.h"
+#include "pkcs11/api.h"
+
+namespace sslp11::bench {
+namespace {
+
+// Calls the provider makes on this thread for one run of `op` (after a warm-up
+// run, so that the pool's session already exists, as in steady state).
+std::uint64_t provider_calls(const std::function<void()>& op) {
+  op();
+  const std::uint64_t before = p11::calls_on_this_thread();
+  op();
+  return p11::calls_on_this_thread() - before;
+}
+
+std::uint64_t floor_calls(const std::function<void()>& op) {
+  op();
+  const std::uint64_t before = floor_calls_on_this_thread();
+  op();
+  return floor_calls_on_this_thread() - before;
+}
+
+class CallCount : public ::testing::TestWithParam<test::TokenSpec> {
+ protected:
+  BenchToken& token() { return BenchToken::get(GetParam().name); }
+};
+
+TEST_P(CallCount, SessionKeysAes128Gcm) {
+  BenchToken& t = token();
+  const SuiteKeys& k = t.keys(kGcm128);
+  auto s = t.open_session();
+  const auto floor = floor_calls([&] { floor_session_keys(t, s->handle(), k); });
+  EXPECT_EQ(provider_calls([&] { provider_session_keys(t, k); }), floor);
+  // The numbers the README quotes: 12 composed (4 HMACs, 2 creates, 2 destroys), 5 native.
+  EXPECT_EQ(floor, t.floor().native() ? 5u : 12u);
+}
+
+TEST_P(CallCount, SessionKeysAes256CbcSha384) {
+  BenchToken& t = token();
+  const SuiteKeys& k = t.keys(kCbc256);
+  auto s = t.open_session();
+  const auto floor = floor_calls([&] { floor_session_keys(t, s->handle(), k); });
+  EXPECT_EQ(provider_calls([&] { provider_session_keys(t, k); }), floor);
+}
+
+TEST_P(CallCount, EcdheMasterKey) {
+  BenchToken& t = token();
+  const SuiteKeys& k = t.keys(kGcm128);
+  auto s = t.open_session();
+  const auto floor = floor_calls([&] { floor_master_key(t, s->handle(), k); });
+  EXPECT_EQ(provider_calls([&] { provider_master_key(t, k); }), floor);
+}
+
+TEST_P(CallCount, ServerKeySchedule) {
+  BenchToken& t = token();
+  const SuiteKeys& k = t.keys(kGcm128);
+  auto s = t.open_session();
+  const auto floor = floor_calls([&] { floor_server_schedule(t, s->handle(), k); });
+  EXPECT_EQ(provider_calls([&] { provider_server_schedule(t, k); }), floor);
+}
+
+TEST_P(CallCount, Records) {
+  BenchToken& t = token();
+  auto s = t.open_session();
+  const ProviderRecordKeys pkeys = provider_record_keys(t);
+  auto fkey = floor_record_key(t, s->handle());
+  for (std::size_t size : {256u, 1024u, 16384u}) {
+    SCOPED_TRACE(size);
+    std::vector<std::uint8_t> plain(size, 0x5a), record(size + 64), back(size + 64), sealed(size + 64);
+    std::uint64_t seq = 1;
+    const auto floor_enc = floor_calls([&] { sealed.resize(floor_encrypt(*fkey, seq++, plain, sealed)); });
+    EXPECT_EQ(floor_enc, 2u);
+    EXPECT_EQ(provider_calls([&] { record.resize(provider_encrypt(t, pkeys, seq++, plain, record)); }), floor_enc);
+    // The provider's record opens at the other end with the same bytes.
+    const auto floor_dec = floor_calls([&] { floor_decrypt(*fkey, seq - 3, sealed, back); });
+    EXPECT_EQ(provider_calls([&] {
+                EXPECT_EQ(provider_decrypt(t, pkeys, seq - 1, record, back), size);
+              }),
+              floor_dec);
+    EXPECT_EQ(0, std::memcmp(back.data(), plain.data(), size));
+  }
+  fkey.reset();
+}
+
+INSTANTIATE_TEST_SUITE_P(Tokens, CallCount, ::testing::ValuesIn(test::TestTokens::all()), test::TokenName{});
+
+}  // namespace
+}  // namespace sslp11::bench

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Issue 7's one command: build a Release tree (build-bench/) and measure the
+# provider against the raw PKCS#11 floor on throwaway SoftHSMv2 and NSS-softoken
+# tokens, then the 1,000,000-cycle memory check. Prints Google Benchmark's
+# per-run lines, then the table of ratios with MEETS/MISSES per target,
+# absolute ops/s and PKCS#11 calls per operation side by side.
+#
+#   scripts/bench.sh                       # everything (about 10 minutes on 2 cores)
+#   MEMORY_CYCLES=0 MEMORY_FLOOR_CYCLES=0 scripts/bench.sh   # ratios only
+#   BENCH_PASSES=3 BENCH_MIN_TIME=0.1 MEMORY_CYCLES=100000 scripts/bench.sh   # quicker
+#   scripts/bench.sh --benchmark_filter=nss/encrypt --tokens=nss   # extra flags go to sslp11_bench
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BENCH_BUILD_DIR:-$root/build-bench}"
+reps="${BENCH_PASSES:-5}"
+min_time="${BENCH_MIN_TIME:-0.2}"
+cycles="${MEMORY_CYCLES:-1000000}"
+memory_tokens="${MEMORY_TOKENS:-nss,softhsm}"
+floor_cycles="${MEMORY_FLOOR_CYCLES:-200000}"
+
+"$root/scripts/install-deps.sh" >/dev/null
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake --build "$build" --parallel "$(nproc)" --target sslp11_bench
+
+echo "== machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); load: $(uptime | sed 's/.*load average: //')"
+# $reps whole passes over all pairs (provider next to its floor, so both see
+# the same moment's load from other jobs on the cores); the table uses the
+# medians over passes. (gbench 1.7.1's own random interleaving aborts on
+# multi-threaded benchmarks, so the passes are ours.)
+"$build/bench/sslp11_bench" --passes="$reps" --benchmark_min_time="$min_time" "$@"
+if [ "$cycles" -gt 0 ]; then
+  echo
+  echo "== memory: $cycles SslGenerateSessionKeys + SslFreeObject cycles per token"
+  "$build/bench/sslp11_bench" --memory-cycles="$cycles" --memory-token="$memory_tokens" || true
+fi
+if [ "$floor_cycles" -gt 0 ]; then
+  # The same cycles made by the raw floor: growth that shows here too is the
+  # token's own (SoftHSMv2 2.6.1 never frees a destroyed session object,
+  # softhsm/SoftHSMv2#562), not the provider's.
+  echo "== memory, raw floor: $floor_cycles cycles per token"
+  "$build/bench/sslp11_bench" --memory-cycles="$floor_cycles" --memory-token="$memory_tokens" --memory-floor || true
+fi
+echo "== load after: $(uptime | sed 's/.*load average: //')"
