@@ -22,33 +22,10 @@ std::optional<std::string> provider_mismatch(const Target& target) {
 }
 
 std::string status_text(SECURITY_STATUS status) {
-  // The statuses sslp11 returns, by name; anything else shows as hex only.
-  static constexpr std::pair<SECURITY_STATUS, const char*> kNames[] = {
-      {NTE_BAD_DATA, "NTE_BAD_DATA"},
-      {NTE_BAD_FLAGS, "NTE_BAD_FLAGS"},
-      {NTE_BAD_KEY_STATE, "NTE_BAD_KEY_STATE"},
-      {NTE_NO_MEMORY, "NTE_NO_MEMORY"},
-      {NTE_PERM, "NTE_PERM"},
-      {NTE_NOT_FOUND, "NTE_NOT_FOUND"},
-      {NTE_PROVIDER_DLL_FAIL, "NTE_PROVIDER_DLL_FAIL"},
-      {NTE_PROV_DLL_NOT_FOUND, "NTE_PROV_DLL_NOT_FOUND"},
-      {NTE_FAIL, "NTE_FAIL"},
-      {NTE_INVALID_HANDLE, "NTE_INVALID_HANDLE"},
-      {NTE_INVALID_PARAMETER, "NTE_INVALID_PARAMETER"},
-      {NTE_BUFFER_TOO_SMALL, "NTE_BUFFER_TOO_SMALL"},
-      {NTE_NOT_SUPPORTED, "NTE_NOT_SUPPORTED"},
-      {NTE_DECRYPTION_FAILURE, "NTE_DECRYPTION_FAILURE"},
-      {NTE_INTERNAL_ERROR, "NTE_INTERNAL_ERROR"},
-      {NTE_DEVICE_NOT_READY, "NTE_DEVICE_NOT_READY"},
-      {NTE_INCORRECT_PASSWORD, "NTE_INCORRECT_PASSWORD"},
-      {NTE_DEVICE_NOT_FOUND, "NTE_DEVICE_NOT_FOUND"},
-  };
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%08X", static_cast<unsigned>(status));
-  std::string text = hex;
-  for (const auto& [value, name] : kNames) {
-    if (value == status) text = std::string(name) + " (" + hex + ")";
-  }
+  const std::string_view name = abi::status_name(status);
+  std::string text = name.empty() ? std::string(hex) : std::string(name) + " (" + hex + ")";
   const std::string& why = abi::last_error_message();
   if (!why.empty()) text += ": " + why;
   return text;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "abi/guard.h"
 #include "tls/provider_internals.h"
 
 namespace sslp11::tls {
@@ -46,38 +47,10 @@ ProviderError::ProviderError(SECURITY_STATUS status, const std::string& call, co
       why_(why) {}
 
 std::string status_name(SECURITY_STATUS status) {
-  struct Name {
-    SECURITY_STATUS status;
-    const char* name;
-  };
-  static constexpr Name kNames[] = {
-      {NTE_BAD_DATA, "NTE_BAD_DATA"},
-      {NTE_BAD_SIGNATURE, "NTE_BAD_SIGNATURE"},
-      {NTE_BAD_FLAGS, "NTE_BAD_FLAGS"},
-      {NTE_BAD_KEY_STATE, "NTE_BAD_KEY_STATE"},
-      {NTE_NO_MEMORY, "NTE_NO_MEMORY"},
-      {NTE_PERM, "NTE_PERM"},
-      {NTE_NOT_FOUND, "NTE_NOT_FOUND"},
-      {NTE_PROVIDER_DLL_FAIL, "NTE_PROVIDER_DLL_FAIL"},
-      {NTE_PROV_DLL_NOT_FOUND, "NTE_PROV_DLL_NOT_FOUND"},
-      {NTE_FAIL, "NTE_FAIL"},
-      {NTE_INVALID_HANDLE, "NTE_INVALID_HANDLE"},
-      {NTE_INVALID_PARAMETER, "NTE_INVALID_PARAMETER"},
-      {NTE_BUFFER_TOO_SMALL, "NTE_BUFFER_TOO_SMALL"},
-      {NTE_NOT_SUPPORTED, "NTE_NOT_SUPPORTED"},
-      {NTE_NO_MORE_ITEMS, "NTE_NO_MORE_ITEMS"},
-      {NTE_BUFFERS_OVERLAP, "NTE_BUFFERS_OVERLAP"},
-      {NTE_DECRYPTION_FAILURE, "NTE_DECRYPTION_FAILURE"},
-      {NTE_INTERNAL_ERROR, "NTE_INTERNAL_ERROR"},
-      {NTE_DEVICE_NOT_READY, "NTE_DEVICE_NOT_READY"},
-      {NTE_INCORRECT_PASSWORD, "NTE_INCORRECT_PASSWORD"},
-      {NTE_ENCRYPTION_FAILURE, "NTE_ENCRYPTION_FAILURE"},
-  };
   char code[16];
   std::snprintf(code, sizeof code, "0x%08X", static_cast<unsigned>(status));
-  for (const auto& n : kNames)
-    if (n.status == status) return std::string(code) + " " + n.name;
-  return code;
+  const std::string_view name = abi::status_name(status);
+  return name.empty() ? std::string(code) : std::string(code) + " " + std::string(name);
 }
 
 void check(SECURITY_STATUS status, const char* call) {

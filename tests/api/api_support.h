@@ -28,6 +28,8 @@
 #include "support/provider_env.h"
 #include "support/test_tokens.h"
 
+#include "abi/guard.h"
+
 namespace sslp11::test {
 
 // ---------------------------------------------------------------------------
@@ -40,29 +42,10 @@ struct Status {
   friend bool operator==(Status a, Status b) { return a.value == b.value; }
 };
 
+// The provider's own name table (abi/guard.h); "?" where it names none.
 inline const char* status_name(SECURITY_STATUS s) {
-  switch (static_cast<std::uint32_t>(s)) {
-    case 0x00000000u: return "ERROR_SUCCESS";
-    case 0x80090005u: return "NTE_BAD_DATA";
-    case 0x80090009u: return "NTE_BAD_FLAGS";
-    case 0x8009000Bu: return "NTE_BAD_KEY_STATE";
-    case 0x8009000Eu: return "NTE_NO_MEMORY";
-    case 0x80090011u: return "NTE_NOT_FOUND";
-    case 0x8009001Du: return "NTE_PROVIDER_DLL_FAIL";
-    case 0x80090020u: return "NTE_FAIL";
-    case 0x80090026u: return "NTE_INVALID_HANDLE";
-    case 0x80090027u: return "NTE_INVALID_PARAMETER";
-    case 0x80090028u: return "NTE_BUFFER_TOO_SMALL";
-    case 0x80090029u: return "NTE_NOT_SUPPORTED";
-    case 0x8009002Au: return "NTE_NO_MORE_ITEMS";
-    case 0x8009002Du: return "NTE_INTERNAL_ERROR";
-    case 0x80090033u: return "NTE_INCORRECT_PASSWORD";
-    case 0x80090035u: return "NTE_DEVICE_NOT_FOUND";
-    case 0xC0000008u: return "STATUS_INVALID_HANDLE";
-    case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
-    case 0xC0000225u: return "STATUS_NOT_FOUND";
-    default: return "?";
-  }
+  const char* name = abi::status_name(s);
+  return *name != '\0' ? name : "?";
 }
 
 inline void PrintTo(const Status& s, std::ostream* os) {

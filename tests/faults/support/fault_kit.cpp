@@ -18,6 +18,7 @@
 
 #include <sslp11/winerror.h>
 
+#include "abi/guard.h"
 #include "support/provider_env.h"
 
 namespace sslp11::faults {
@@ -33,24 +34,6 @@ F shim_symbol(const char* name) {
   dlclose(dl);  // drops only the reference taken here
   if (f == nullptr) throw std::logic_error(std::string("the fault shim has no ") + name);
   return f;
-}
-
-const std::vector<std::pair<SECURITY_STATUS, const char*>>& names() {
-  static const std::vector<std::pair<SECURITY_STATUS, const char*>> n{
-      {0, "SEC_E_OK"},
-      {NTE_BAD_KEY_STATE, "NTE_BAD_KEY_STATE"},
-      {NTE_INVALID_HANDLE, "NTE_INVALID_HANDLE"},
-      {NTE_DEVICE_NOT_READY, "NTE_DEVICE_NOT_READY"},
-      {NTE_DEVICE_NOT_FOUND, "NTE_DEVICE_NOT_FOUND"},
-      {NTE_INCORRECT_PASSWORD, "NTE_INCORRECT_PASSWORD"},
-      {NTE_PERM, "NTE_PERM"},
-      {NTE_INTERNAL_ERROR, "NTE_INTERNAL_ERROR"},
-      {NTE_FAIL, "NTE_FAIL"},
-      {NTE_NOT_SUPPORTED, "NTE_NOT_SUPPORTED"},
-      {NTE_BAD_SIGNATURE, "NTE_BAD_SIGNATURE"},
-      {NTE_PROVIDER_DLL_FAIL, "NTE_PROVIDER_DLL_FAIL"},
-  };
-  return n;
 }
 
 void must(SECURITY_STATUS s, const char* call, Handshake& h) {
@@ -102,9 +85,8 @@ unsigned long calls(const char* function) {
 std::string status_name(SECURITY_STATUS s) {
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%08x", static_cast<unsigned>(s));
-  for (const auto& [value, name] : names())
-    if (value == s) return std::string(name) + " (" + hex + ")";
-  return hex;
+  const std::string_view name = abi::status_name(s);
+  return name.empty() ? std::string(hex) : std::string(name) + " (" + hex + ")";
 }
 
 Handshake handshake(NCRYPT_PROV_HANDLE p, bool keep_write_key) {
@@ -220,13 +202,3 @@ void RemoteToken::kill() {
 }
 
 }  // namespace sslp11::faults
-
-// ThreadSanitizer (SSLP11_TSAN builds only; a weak hook elsewhere): NSS
-// softoken takes its internal object locks in whichever order the object
-// handles fall, so a process that derives TLS key blocks more than once (these
-// tests run many handshakes) gets lock-order reports from inside
-// libsoftokn3 with no sslp11 lock involved: both locks of the cycle are NSPR
-// locks (PR_Lock) taken inside one C_DeriveKey. Only reports with a PR_Lock
-// acquisition are suppressed (NSS never calls back into sslp11, so such a
-// cycle cannot contain an sslp11 lock); every other report still fails.
-extern "C" const char* __tsan_default_suppressions() { return "deadlock:PR_Lock\n"; }

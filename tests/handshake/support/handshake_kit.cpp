@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "abi/guard.h"
 #include "core/handle_table.h"
 #include "core/keys.h"
 
@@ -20,19 +21,8 @@ namespace sslp11::hstest {
 namespace {
 
 const char* status_name(SECURITY_STATUS s) {
-  switch (static_cast<std::uint32_t>(s)) {
-    case 0x00000000u: return "ERROR_SUCCESS";
-    case 0x80090005u: return "NTE_BAD_DATA";
-    case 0x80090009u: return "NTE_BAD_FLAGS";
-    case 0x8009000Bu: return "NTE_BAD_KEY_STATE";
-    case 0x8009000Eu: return "NTE_NO_MEMORY";
-    case 0x80090026u: return "NTE_INVALID_HANDLE";
-    case 0x80090027u: return "NTE_INVALID_PARAMETER";
-    case 0x80090028u: return "NTE_BUFFER_TOO_SMALL";
-    case 0x80090029u: return "NTE_NOT_SUPPORTED";
-    case 0x8009002Du: return "NTE_INTERNAL_ERROR";
-    default: return "?";
-  }
+  const char* name = abi::status_name(s);
+  return *name != '\0' ? name : "?";
 }
 
 [[noreturn]] void openssl_fail(const std::string& what) {

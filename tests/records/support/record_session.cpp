@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "abi/guard.h"
 #include "pkcs11/capabilities.h"
 #include "pkcs11/module.h"
 #include "pkcs11/token.h"
@@ -131,23 +132,8 @@ Bytes rsa_public_blob(EVP_PKEY* key) {
 }  // namespace
 
 std::string status_name(SECURITY_STATUS s) {
-  const char* name = "?";
-  switch (static_cast<std::uint32_t>(s)) {
-    case 0x00000000u: name = "ERROR_SUCCESS"; break;
-    case 0x80090005u: name = "NTE_BAD_DATA"; break;
-    case 0x80090009u: name = "NTE_BAD_FLAGS"; break;
-    case 0x8009000Bu: name = "NTE_BAD_KEY_STATE"; break;
-    case 0x8009000Eu: name = "NTE_NO_MEMORY"; break;
-    case 0x80090020u: name = "NTE_FAIL"; break;
-    case 0x80090026u: name = "NTE_INVALID_HANDLE"; break;
-    case 0x80090027u: name = "NTE_INVALID_PARAMETER"; break;
-    case 0x80090028u: name = "NTE_BUFFER_TOO_SMALL"; break;
-    case 0x80090029u: name = "NTE_NOT_SUPPORTED"; break;
-    case 0x8009002Bu: name = "NTE_BUFFERS_OVERLAP"; break;
-    case 0x8009002Cu: name = "NTE_DECRYPTION_FAILURE"; break;
-    case 0x8009002Du: name = "NTE_INTERNAL_ERROR"; break;
-    default: break;
-  }
+  const char* name = abi::status_name(s);
+  if (*name == '\0') name = "?";
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%08X", static_cast<unsigned>(s));
   return std::string(name) + " (" + hex + ")";
