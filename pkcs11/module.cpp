@@ -14,6 +14,10 @@
 
 namespace sslp11::p11 {
 
+namespace detail {
+std::atomic<unsigned> g_fork_generation{0};
+}  // namespace detail
+
 namespace {
 
 // Recursive: a Module's destructor takes it, and may run while load() holds it.
@@ -24,10 +28,7 @@ std::map<std::string, std::weak_ptr<Module>>& registry() {
   return r;
 }
 
-// Counts fork()s in this process image's ancestry: a module initialised at
-// another count belongs to a parent process.
-std::atomic<unsigned> g_fork_generation{0};
-void count_fork_in_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+void count_fork_in_child() { detail::g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
 std::once_flag g_atfork_once;
 
 std::string canonical(const std::string& path) {
@@ -144,7 +145,7 @@ Module::Module(Private, std::string path, std::string init_args, void* dl, CK_FU
       init_args_(std::move(init_args)),
       dl_(dl),
       api_(fl),
-      fork_generation_(g_fork_generation.load(std::memory_order_relaxed)) {}
+      fork_generation_(detail::g_fork_generation.load(std::memory_order_relaxed)) {}
 
 Module::~Module() {
   // Under the registry lock, so a concurrent load() of the same path cannot
@@ -164,9 +165,6 @@ Module::~Module() {
   // and thread-locals that crash if their code is unmapped first.
 }
 
-bool Module::forked() const noexcept {
-  return g_fork_generation.load(std::memory_order_relaxed) != fork_generation_;
-}
 
 std::vector<SlotDescription> Module::slots() const {
   std::vector<SlotDescription> out;

@@ -9,13 +9,20 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "pkcs11/api.h"
+#include "pkcs11/call_gate.h"
 
 namespace sslp11::p11 {
+
+namespace detail {
+// Counts fork()s in this process image's ancestry: a module initialised at
+// another count belongs to a parent process. (Here, not in the .cpp, so that
+// forked() inlines: every lease asks it.)
+extern std::atomic<unsigned> g_fork_generation;
+}  // namespace detail
 
 struct SlotDescription {
   CK_SLOT_ID id;
@@ -50,7 +57,9 @@ class Module {
   // The module was initialised in another process image: after fork() its
   // state belongs to the parent and must not be used. One atomic load (a
   // pthread_atfork child handler counts forks), so hot paths can ask.
-  bool forked() const noexcept;
+  bool forked() const noexcept {
+    return detail::g_fork_generation.load(std::memory_order_relaxed) != fork_generation_;
+  }
 
   // Bumped by every re-initialisation: session and object handles from an
   // older epoch may name something else now (a remote module that reconnects
@@ -58,7 +67,7 @@ class Module {
   std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
   // Held shared by everyone calling into the module through a session lease,
   // exclusively by reinitialise(): C_Finalize must not run under a call in flight.
-  std::shared_timed_mutex& call_lock() const noexcept { return calls_; }
+  CallGate& call_lock() const noexcept { return calls_; }
   // C_Finalize + C_Initialize, e.g. after p11-kit-client lost its server (it
   // connects only in C_Initialize). Does nothing if the epoch already moved
   // past `seen_epoch` (another thread did it). False when it could not: not
@@ -81,7 +90,7 @@ class Module {
   std::atomic<bool> we_initialised_{false};  // read by reinitialise() outside the call lock
   bool uses_socket_ = false;
   std::atomic<std::uint64_t> epoch_{0};
-  mutable std::shared_timed_mutex calls_;
+  mutable CallGate calls_;
 };
 
 // True for modules that talk to their token over a socket (p11-kit-client):

@@ -1,6 +1,7 @@
 #include "pkcs11/session_pool.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include <sslp11/winerror.h>
@@ -38,10 +39,68 @@ bool same_pin(const Pin& a, const Pin& b) {
 // enough that a caller never waits long for a recovery it cannot have.
 constexpr std::chrono::milliseconds kReinitialiseWait{2000};
 
+// How often a thread waiting for a session looks at the parked ones (see
+// give_back_parked): only while every session is in use.
+constexpr std::chrono::milliseconds kParkedPoll{1};
+
 // Leases this thread holds (their call lock shared). A thread that holds one
 // can never get the lock exclusively, so it does not wait for it.
 thread_local int t_leases_held = 0;
 
+std::atomic<std::uint64_t> g_next_pool_id{1};
+std::atomic<std::uint64_t> g_next_thread_id{1};
+
+// Nonzero, unique per thread for the life of the process (a pthread_t can be
+// reused by a later thread; this cannot).
+std::uint64_t this_thread_id() noexcept {
+  thread_local const std::uint64_t id = g_next_thread_id.fetch_add(1, std::memory_order_relaxed);
+  return id;
+}
+
+}  // namespace
+
+// This thread's parked sessions: one per pool, for a few pools (a thread
+// rarely works with more tokens than this; beyond them it just does not park).
+// When the thread exits, each goes back to its pool's idle list.
+struct AffinityCache {
+  struct Entry {
+    std::uint64_t pool_id = 0;
+    // Moved into the lease while the thread uses it (and back after), which
+    // saves two reference-count updates per lease; `raw` names it meanwhile.
+    std::shared_ptr<SessionRecord> record;
+    SessionRecord* raw = nullptr;
+    std::weak_ptr<SessionPool> pool;  // only for the thread's exit: the hot path has `this`
+  };
+  std::array<Entry, 4> entries;
+
+  Entry* find(std::uint64_t pool_id) noexcept {
+    for (auto& e : entries) {
+      if (e.pool_id == pool_id) return &e;
+    }
+    return nullptr;
+  }
+  Entry* vacant() noexcept {
+    for (auto& e : entries) {
+      if (e.pool_id == 0 || e.pool.expired()) {
+        e = Entry{};
+        return &e;
+      }
+    }
+    return nullptr;
+  }
+  ~AffinityCache() {
+    for (auto& e : entries) {
+      if (e.pool_id == 0 || !e.record) continue;
+      if (auto pool = e.pool.lock()) pool->return_from_exiting_thread(e.record, this_thread_id());
+    }
+  }
+};
+
+namespace {
+AffinityCache& affinity() noexcept {
+  thread_local AffinityCache cache;
+  return cache;
+}
 }  // namespace
 
 void SessionPool::record_login() {
@@ -63,15 +122,21 @@ void SessionPool::check_existing_login() {
 }
 
 Lease::Lease(SessionPool* pool, std::shared_ptr<SessionRecord> record,
-             std::shared_lock<std::shared_timed_mutex> calls)
-    : pool_(pool), record_(std::move(record)), calls_(std::move(calls)) {
+             std::shared_lock<CallGate> calls, std::uint64_t parked_for)
+    : pool_(pool), record_(std::move(record)), calls_(std::move(calls)), parked_for_(parked_for) {
   if (calls_.owns_lock()) ++t_leases_held;
 }
 
 Lease::~Lease() {
   // give_back may close the session: still under the call lock, which the
   // member's destructor releases afterwards.
-  if (pool_ != nullptr) pool_->give_back(std::move(record_), false);
+  if (pool_ != nullptr) {
+    if (parked_for_ != 0) {
+      pool_->give_back_parked(std::move(record_), parked_for_);
+    } else {
+      pool_->give_back(std::move(record_), false);
+    }
+  }
   if (calls_.owns_lock()) --t_leases_held;
 }
 
@@ -93,7 +158,11 @@ std::shared_ptr<SessionPool> SessionPool::create(std::shared_ptr<Module> module,
 }
 
 SessionPool::SessionPool(Private, std::shared_ptr<Module> module, CK_SLOT_ID slot, Pin pin, PoolOptions options)
-    : module_(std::move(module)), slot_(slot), options_(options), pin_(std::move(pin)) {
+    : module_(std::move(module)),
+      slot_(slot),
+      options_(options),
+      id_(g_next_pool_id.fetch_add(1, std::memory_order_relaxed)),
+      pin_(std::move(pin)) {
   if (options_.max_sessions == 0) options_.max_sessions = 1;
   std::shared_lock calls(module_->call_lock());
   module_epoch_seen_ = module_->epoch();
@@ -115,6 +184,9 @@ SessionPool::~SessionPool() {
   for (auto& r : idle_) {
     if (is_current(*r)) close_quietly(*r);
   }
+  for (auto& r : parked_) {
+    if (is_current(*r)) close_quietly(*r);
+  }
 }
 
 Lease SessionPool::acquire() {
@@ -122,6 +194,16 @@ Lease SessionPool::acquire() {
     throw LayerError(NTE_INVALID_HANDLE,
                      "this provider was opened in the parent process before fork(); PKCS#11 modules are not "
                      "fork-safe, so the child must open a provider of its own");
+  }
+  {
+    // The fast path: the session this thread parked, with no pool mutex.
+    std::shared_lock calls(module_->call_lock());
+    const std::uint64_t me = this_thread_id();
+    if (auto record = claim_parked(me)) {
+      Lease lease(this, std::move(record), std::move(calls), me);
+      if (login_required_ && !logged_in_.load(std::memory_order_acquire)) login(lease, false);
+      return lease;
+    }
   }
   for (int attempt = 0;; ++attempt) {
     const std::uint64_t seen = module_->epoch();
@@ -199,6 +281,11 @@ void SessionPool::follow_module_epoch_locked() {
   for (auto& r : idle_) r->alive = false;
   open_ -= idle_.size();
   idle_.clear();
+  // Parked ones not in use go the same way; those in use go when returned.
+  while (auto r = steal_parked_locked()) {
+    r->alive = false;
+    --open_;
+  }
   logged_in_ = false;  // a new connection starts logged out
   returned_.notify_all();
 }
@@ -220,10 +307,35 @@ Lease SessionPool::acquire_once() {
       return lease;
     }
     if (open_ < options_.max_sessions) break;
+    // No room to open one: take a session parked with another thread that
+    // is not using it.
+    if (auto record = steal_parked_locked()) {
+      lock.unlock();
+      if (is_current(*record) && record->generation == generation_.load(std::memory_order_acquire)) {
+        Lease lease(this, std::move(record), std::move(calls));
+        if (login_required_ && !logged_in_.load(std::memory_order_acquire)) login(lease, false);
+        return lease;
+      }
+      give_back(std::move(record), false);  // of an older epoch or generation: forgotten or closed
+      lock.lock();
+      continue;
+    }
     // Every session is leased, and each lease holds the call lock shared too,
     // so waiting with it does not hold up a re-initialisation any longer.
-    if (!returned_.wait_for(lock, options_.acquire_timeout,
-                            [this] { return !idle_.empty() || open_ < options_.max_sessions; })) {
+    // A parked session's return does not always wake us (give_back_parked),
+    // so while there are parked sessions we look again every kParkedPoll.
+    const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+    const auto available = [this] {
+      return !idle_.empty() || open_ < options_.max_sessions || any_parked_free_locked();
+    };
+    waiters_.fetch_add(1, std::memory_order_relaxed);
+    bool returned = false;
+    while (!(returned = available()) && std::chrono::steady_clock::now() < deadline) {
+      const auto until = parked_.empty() ? deadline : std::min(deadline, std::chrono::steady_clock::now() + kParkedPoll);
+      returned_.wait_until(lock, until);
+    }
+    waiters_.fetch_sub(1, std::memory_order_relaxed);
+    if (!returned) {
       throw LayerError(NTE_DEVICE_NOT_READY, "all " + std::to_string(options_.max_sessions) +
                                                  " PKCS#11 sessions stayed busy for " +
                                                  std::to_string(options_.acquire_timeout.count()) + " ms");
@@ -231,7 +343,7 @@ Lease SessionPool::acquire_once() {
   }
   follow_module_epoch_locked();
   ++open_;  // reserve the slot, then open outside the lock
-  const std::uint64_t generation = generation_;
+  const std::uint64_t generation = generation_.load(std::memory_order_relaxed);
   const std::uint64_t module_epoch = module_epoch_seen_;
   lock.unlock();
   std::shared_ptr<SessionRecord> record;
@@ -304,10 +416,11 @@ void SessionPool::set_pin(Pin pin) {
   pin_rejected_ = false;
 }
 
-void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken) noexcept {
+void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken, bool may_park) noexcept {
   bool close = broken;
   {
     std::lock_guard lock(mutex_);
+    if (record->parked) unpark_locked(*record);
     if (!is_current(*record)) {
       // An older module epoch (or a record already found dead): its handle
       // may name another session now, so it is forgotten, not closed.
@@ -317,8 +430,10 @@ void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken) 
       returned_.notify_one();
       return;
     }
-    if (record->generation != generation_) close = true;
+    if (record->generation != generation_.load(std::memory_order_relaxed)) close = true;
     if (!close) {
+      // Nobody waiting: the returning thread keeps it (see the top of session_pool.h).
+      if (may_park && waiters_.load(std::memory_order_seq_cst) == 0 && park_locked(record)) return;
       idle_.push_back(std::move(record));
       returned_.notify_one();
       return;
@@ -327,6 +442,102 @@ void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken) 
   }
   close_quietly(*record);
   returned_.notify_one();
+}
+
+bool SessionPool::park_locked(const std::shared_ptr<SessionRecord>& record) noexcept {
+  try {
+    AffinityCache& cache = affinity();
+    AffinityCache::Entry* entry = cache.find(id_);
+    // One per thread: the other is in use by this thread, or still parked.
+    if (entry != nullptr && (!entry->record || entry->record->parked)) return false;
+    if (entry == nullptr) entry = cache.vacant();
+    if (entry == nullptr) return false;
+    parked_.push_back(record);
+    *entry = AffinityCache::Entry{id_, record, record.get(), weak_from_this()};
+  } catch (...) {
+    return false;  // out of memory: the idle list will do
+  }
+  record->parked = true;
+  record->parked_for.store(this_thread_id(), std::memory_order_release);
+  return true;
+}
+
+void SessionPool::unpark_locked(SessionRecord& record) noexcept {
+  const auto it = std::find_if(parked_.begin(), parked_.end(), [&](const auto& r) { return r.get() == &record; });
+  if (it != parked_.end()) parked_.erase(it);
+  record.parked = false;
+  // If it was this thread's, the thread may park another one now.
+  AffinityCache::Entry* entry = affinity().find(id_);
+  if (entry != nullptr && entry->raw == &record) *entry = AffinityCache::Entry{};
+}
+
+std::shared_ptr<SessionRecord> SessionPool::steal_parked_locked() {
+  for (auto it = parked_.begin(); it != parked_.end(); ++it) {
+    std::uint64_t owner = (*it)->parked_for.load(std::memory_order_acquire);
+    if (owner != 0 && (*it)->parked_for.compare_exchange_strong(owner, 0, std::memory_order_acquire)) {
+      auto record = std::move(*it);
+      parked_.erase(it);
+      record->parked = false;
+      return record;
+    }
+  }
+  return nullptr;
+}
+
+bool SessionPool::any_parked_free_locked() const noexcept {
+  return std::any_of(parked_.begin(), parked_.end(),
+                     [](const auto& r) { return r->parked_for.load(std::memory_order_acquire) != 0; });
+}
+
+std::shared_ptr<SessionRecord> SessionPool::claim_parked(std::uint64_t owner) {
+  AffinityCache::Entry* entry = affinity().find(id_);
+  if (entry == nullptr || !entry->record) return nullptr;  // none, or in use by an outer lease of this thread
+  std::uint64_t expected = owner;
+  if (!entry->record->parked_for.compare_exchange_strong(expected, 0, std::memory_order_acquire)) {
+    // Parked for another thread now: it was taken from us. (0: taken and in
+    // use elsewhere, or idle; kept, and replaced when this thread next parks.)
+    if (expected != 0) *entry = AffinityCache::Entry{};
+    return nullptr;
+  }
+  auto record = std::move(entry->record);
+  if (is_current(*record) && record->generation == generation_.load(std::memory_order_acquire)) return record;
+  *entry = AffinityCache::Entry{};
+  give_back(std::move(record), false, /*may_park=*/false);  // of an older epoch or generation
+  return nullptr;
+}
+
+void SessionPool::give_back_parked(std::shared_ptr<SessionRecord> record, std::uint64_t owner) noexcept {
+  // Current when claimed, and still: the module epoch cannot move while the
+  // lease holds the call gate, and a lost session goes back through
+  // Lease::discard, not here. Only reset() can have intervened.
+  if (owner == this_thread_id() && record->generation == generation_.load(std::memory_order_acquire)) {
+    AffinityCache::Entry* entry = affinity().find(id_);
+    if (entry != nullptr && !entry->record && entry->raw == record.get()) {
+      SessionRecord& parked = *record;
+      entry->record = std::move(record);
+      // No fence between the store and the load below (this is every
+      // record's path): a waiter that misses this return sees the session
+      // free on its next look, within kParkedPoll (acquire_once).
+      parked.parked_for.store(owner, std::memory_order_release);
+      if (waiters_.load(std::memory_order_relaxed) == 0) return;
+      // Someone waits: hand the session over rather than claim it again
+      // first (give_back parks nothing while a thread waits).
+      std::uint64_t expected = owner;
+      if (parked.parked_for.compare_exchange_strong(expected, 0, std::memory_order_acquire)) {
+        give_back(std::exchange(entry->record, nullptr), false);
+      }
+      return;  // else a waiter took it already
+    }
+  }
+  give_back(std::move(record), false);
+}
+
+void SessionPool::return_from_exiting_thread(const std::shared_ptr<SessionRecord>& record,
+                                             std::uint64_t owner) noexcept {
+  std::uint64_t expected = owner;
+  if (!record->parked_for.compare_exchange_strong(expected, 0, std::memory_order_acquire)) return;
+  std::shared_lock calls(module_->call_lock());
+  give_back(record, false, /*may_park=*/false);
 }
 
 void SessionPool::close_quietly(SessionRecord& record) noexcept {
@@ -376,8 +587,9 @@ void SessionPool::reset() {
   {
     std::lock_guard lock(mutex_);
     follow_module_epoch_locked();
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_acq_rel);
     idle.swap(idle_);
+    while (auto r = steal_parked_locked()) idle.push_back(std::move(r));
     open_ -= idle.size();
   }
   for (auto& r : idle) close_quietly(*r);
@@ -391,7 +603,10 @@ std::size_t SessionPool::open_sessions() const {
 
 std::size_t SessionPool::idle_sessions() const {
   std::lock_guard lock(mutex_);
-  return idle_.size();
+  const auto parked_free = std::count_if(parked_.begin(), parked_.end(), [](const auto& r) {
+    return r->parked_for.load(std::memory_order_acquire) != 0;
+  });
+  return idle_.size() + static_cast<std::size_t>(parked_free);
 }
 
 }  // namespace sslp11::p11

@@ -9,6 +9,13 @@
 // lost the token altogether (p11-kit-client whose server went away) is
 // re-initialised, which starts a new module epoch: sessions and objects of an
 // older epoch are dead, never used again (their handle numbers get reused).
+//
+// Session affinity: a thread that gives a session back keeps it parked for
+// itself, so its next acquire claims it with one compare-and-swap on the
+// session's own record instead of the pool mutex that every thread shares
+// (on a fast token that mutex, not the token, limited two threads' records).
+// A parked session is still the pool's: another thread that finds no idle
+// session and no room to open one takes a parked one that is not in use.
 #pragma once
 
 #include <atomic>
@@ -34,6 +41,11 @@ struct SessionRecord {
   std::atomic<bool> alive{true};
   std::uint64_t generation = 0;
   std::uint64_t module_epoch = 0;  // Module::epoch() when opened
+  // Parked (see the top of this file): the id of the thread it waits for, 0
+  // while in use or not parked. Claiming it is a CAS from that id to 0, by
+  // its thread (affinity) or by any thread that steals it.
+  std::atomic<std::uint64_t> parked_for{0};
+  bool parked = false;  // in the pool's parked_ list; guarded by the pool mutex
 };
 
 struct PoolOptions {
@@ -50,7 +62,10 @@ class SessionPool;
 class Lease {
  public:
   Lease(Lease&& o) noexcept
-      : pool_(std::exchange(o.pool_, nullptr)), record_(std::move(o.record_)), calls_(std::move(o.calls_)) {}
+      : pool_(std::exchange(o.pool_, nullptr)),
+        record_(std::move(o.record_)),
+        calls_(std::move(o.calls_)),
+        parked_for_(std::exchange(o.parked_for_, 0)) {}
   Lease& operator=(Lease&&) = delete;
   Lease(const Lease&) = delete;
   ~Lease();
@@ -63,10 +78,12 @@ class Lease {
 
  private:
   friend class SessionPool;
-  Lease(SessionPool* pool, std::shared_ptr<SessionRecord> record, std::shared_lock<std::shared_timed_mutex> calls);
+  Lease(SessionPool* pool, std::shared_ptr<SessionRecord> record, std::shared_lock<CallGate> calls,
+        std::uint64_t parked_for = 0);
   SessionPool* pool_;
   std::shared_ptr<SessionRecord> record_;
-  std::shared_lock<std::shared_timed_mutex> calls_;  // released after give_back (see ~Lease)
+  std::shared_lock<CallGate> calls_;  // released after give_back (see ~Lease)
+  std::uint64_t parked_for_;  // a parked session claimed by this thread id: parked again on return
 };
 
 class SessionPool : public std::enable_shared_from_this<SessionPool> {
@@ -122,12 +139,30 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   CK_SLOT_ID slot() const noexcept { return slot_.load(std::memory_order_acquire); }
   bool login_required() const noexcept { return login_required_; }
   std::size_t open_sessions() const;
+  // Not in use: waiting in the pool, or parked with a thread.
   std::size_t idle_sessions() const;
   std::size_t max_sessions() const noexcept { return options_.max_sessions; }
 
  private:
   friend class Lease;
-  void give_back(std::shared_ptr<SessionRecord> record, bool broken) noexcept;
+  friend struct AffinityCache;
+  // `may_park`: false where this thread must not keep it (its exit, a stale claim).
+  void give_back(std::shared_ptr<SessionRecord> record, bool broken, bool may_park = true) noexcept;
+  // Keep `record` parked for this thread; false when the thread has one
+  // parked here already or no room for another pool. mutex_ held.
+  bool park_locked(const std::shared_ptr<SessionRecord>& record) noexcept;
+  // A lease of a parked session ends: parked again for `owner`, without the
+  // pool mutex while the session is healthy.
+  void give_back_parked(std::shared_ptr<SessionRecord> record, std::uint64_t owner) noexcept;
+  // The thread's parked session, claimed; empty when it has none or lost it.
+  std::shared_ptr<SessionRecord> claim_parked(std::uint64_t owner);
+  // A claimed parked session that is not going back to its thread: out of parked_.
+  void unpark_locked(SessionRecord& record) noexcept;
+  // A parked session that is not in use, claimed for the caller; mutex_ held.
+  std::shared_ptr<SessionRecord> steal_parked_locked();
+  bool any_parked_free_locked() const noexcept;
+  // A thread that parked a session here is exiting: back to the idle list.
+  void return_from_exiting_thread(const std::shared_ptr<SessionRecord>& record, std::uint64_t owner) noexcept;
   Lease acquire_once();
   // After `e` from `op`: true to run it again; false to rethrow `e`. Throws
   // LayerError(NTE_DEVICE_NOT_READY) when the token cannot be reached.
@@ -162,11 +197,19 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   PoolOptions options_;
   bool login_required_ = false;
 
-  mutable std::mutex mutex_;  // guards idle_, open_, generation_; never held across a token call
+  const std::uint64_t id_;  // unique per pool in the process: the key of a thread's parked session
+
+  mutable std::mutex mutex_;  // guards idle_, parked_, open_; never held across a token call
   std::condition_variable returned_;
   std::vector<std::shared_ptr<SessionRecord>> idle_;
+  // Parked sessions, in use by their thread or not; open_ counts them.
+  std::vector<std::shared_ptr<SessionRecord>> parked_;
   std::size_t open_ = 0;
-  std::uint64_t generation_ = 0;  // bumped by reset(): sessions of older generations are closed on return
+  std::atomic<std::size_t> waiters_{0};  // threads waiting in acquire: returns must wake them
+  // Bumped by reset() (under mutex_): sessions of older generations are
+  // closed on return. Atomic because a parked session's return reads it
+  // without the mutex.
+  std::atomic<std::uint64_t> generation_{0};
   std::uint64_t module_epoch_seen_ = 0;
 
   std::mutex login_mutex_;  // serialises C_Login only, so a wrong PIN is tried once, not once per thread

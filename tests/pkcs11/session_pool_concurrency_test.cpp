@@ -15,31 +15,16 @@
 
 #include "pkcs11/session_pool.h"
 #include "pkcs11/token.h"
+#include "pool_test_kit.h"
 #include "support/test_tokens.h"
 
 namespace sslp11::p11 {
 namespace {
 
+using namespace pooltest;
 using test::TestTokens;
 using test::TokenName;
 using test::TokenSpec;
-
-// The selector for the test token (helpers instead of designated initializers,
-// which trip -Wmissing-field-initializers).
-TokenSelector test_token_selector(const TokenSpec& t) {
-  TokenSelector s;
-  s.label = t.label;
-  s.serial = t.serial;
-  return s;
-}
-
-PoolOptions bounded(std::size_t max_sessions,
-                    std::chrono::milliseconds acquire_timeout = std::chrono::seconds(30)) {
-  PoolOptions o;
-  o.max_sessions = max_sessions;
-  o.acquire_timeout = acquire_timeout;
-  return o;
-}
 
 constexpr int kThreads = 8;
 constexpr int kRunsPerThread = 1000;

@@ -19,62 +19,23 @@
 #include "pkcs11/object.h"
 #include "pkcs11/session_pool.h"
 #include "pkcs11/token.h"
+#include "pool_test_kit.h"
 #include "support/test_tokens.h"
 
 namespace sslp11::p11 {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace pooltest;
 using test::TestTokens;
 using test::TokenName;
 using test::TokenSpec;
-
-// The selector for the test token (helpers instead of designated initializers,
-// which trip -Wmissing-field-initializers).
-TokenSelector test_token_selector(const TokenSpec& t) {
-  TokenSelector s;
-  s.label = t.label;
-  s.serial = t.serial;
-  return s;
-}
-
-PoolOptions bounded(std::size_t max_sessions,
-                    std::chrono::milliseconds acquire_timeout = std::chrono::seconds(30)) {
-  PoolOptions o;
-  o.max_sessions = max_sessions;
-  o.acquire_timeout = acquire_timeout;
-  return o;
-}
-
-std::string unique_label(const std::string& what) {
-  static std::atomic<int> counter{0};
-  return "sslp11-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
-}
-
-// A 32-byte generic secret session object, private (SoftHSM refuses it
-// without a login) and sensitive.
-CK_OBJECT_HANDLE generate_private_key(const Lease& lease, const std::string& label) {
-  AttributeTemplate t;
-  t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
-      .add_ulong(CKA_VALUE_LEN, 32)
-      .add_bool(CKA_TOKEN, false)
-      .add_bool(CKA_PRIVATE, true)
-      .add_bool(CKA_SENSITIVE, true)
-      .add_bool(CKA_EXTRACTABLE, false)
-      .add_bool(CKA_SIGN, true)
-      .add_string(CKA_LABEL, label);
-  CK_MECHANISM m{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
-  return lease.api().C_GenerateKey(lease.handle(), m, t.span());
-}
 
 std::vector<CK_OBJECT_HANDLE> find_by_label(const Lease& lease, const std::string& label) {
   AttributeTemplate t;
   t.add_string(CKA_LABEL, label);
   return lease.api().find_objects(lease.handle(), t.span());
 }
-
-bool logged_in(CK_STATE state) { return state == CKS_RW_USER_FUNCTIONS || state == CKS_RO_USER_FUNCTIONS; }
 
 class SessionPoolTest : public ::testing::TestWithParam<TokenSpec> {
  protected:
