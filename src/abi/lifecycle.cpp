@@ -49,7 +49,10 @@ void release_provider_reference(NCRYPT_PROV_HANDLE h, const std::shared_ptr<core
   do {
     if (n <= 0) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
   } while (!refs.compare_exchange_weak(n, n - 1));
-  if (n == 1) core::HandleTable::instance().remove(h);
+  if (n == 1) {
+    p->identity()->open.store(false, std::memory_order_release);
+    core::HandleTable::instance().remove(h);
+  }
 }
 
 }  // namespace
@@ -66,7 +69,10 @@ SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE* phSslProvider, LPCWST
                              "and SSLP11_PROVIDER_NAME)");
     }
     auto provider = std::make_shared<core::Provider>(g_next_provider_id++, open_configured_token());
-    *phSslProvider = publish(std::move(provider));
+    const auto identity = provider->identity();
+    const NCRYPT_PROV_HANDLE h = publish(std::move(provider));
+    identity->handle.store(h, std::memory_order_release);  // before the caller can name it
+    *phSslProvider = h;
   });
 }
 

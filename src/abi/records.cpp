@@ -11,18 +11,48 @@ using namespace sslp11::abi;
 
 namespace {
 
-// The session key of this provider for the direction the call needs. A key
-// of the other direction is the wrong handle, as Windows treats it.
-std::shared_ptr<core::SessionKey> record_key(NCRYPT_KEY_HANDLE h, const core::Provider& provider, bool write) {
-  auto key = key_from<core::SessionKey>(h, core::ObjectKind::session_key, &provider);
-  if (key->write != write) {
-    fail(NTE_INVALID_HANDLE, write ? "hKey is a read key; SslEncryptPacket takes the write key"
-                                   : "hKey is a write key; SslDecryptPacket takes the read key");
+// The record calls' handle check, the same answers as provider_from +
+// key_from but with one table look-up: the key's ProviderIdentity tells
+// whether hSslProvider is the open provider that made it, without touching
+// the provider's own entry and counters, which the threads of every
+// connection would otherwise all write. Anything less than a live session key
+// of that open provider takes the full path, so each error keeps its status,
+// text and order.
+class RecordHandles {
+ public:
+  RecordHandles(NCRYPT_PROV_HANDLE provider, NCRYPT_KEY_HANDLE key) : key_handle_(key) {
+    auto object = core::HandleTable::instance().find(key);
+    if (object && object->kind() == core::ObjectKind::session_key) {
+      auto candidate = std::static_pointer_cast<core::SessionKey>(std::move(object));
+      const core::ProviderIdentity* owner = candidate->owner.get();
+      if (owner != nullptr && owner->open.load(std::memory_order_acquire) &&
+          owner->handle.load(std::memory_order_acquire) == provider) {
+        key_ = std::move(candidate);
+        return;
+      }
+    }
+    provider_ = provider_from(provider);
   }
-  require_alive(key->cipher_key, "record key");
-  if (!key->suite->aead()) require_alive(key->mac_key, "record MAC key");
-  return key;
-}
+
+  // The session key for the direction the call needs. A key of the other
+  // direction is the wrong handle, as Windows treats it.
+  std::shared_ptr<core::SessionKey> key(bool write) {
+    auto key = key_ ? std::move(key_)
+                    : key_from<core::SessionKey>(key_handle_, core::ObjectKind::session_key, provider_.get());
+    if (key->write != write) {
+      fail(NTE_INVALID_HANDLE, write ? "hKey is a read key; SslEncryptPacket takes the write key"
+                                     : "hKey is a write key; SslDecryptPacket takes the read key");
+    }
+    require_alive(key->cipher_key, "record key");
+    if (!key->suite->aead()) require_alive(key->mac_key, "record MAC key");
+    return key;
+  }
+
+ private:
+  NCRYPT_KEY_HANDLE key_handle_;
+  std::shared_ptr<core::SessionKey> key_;      // found by the fast check
+  std::shared_ptr<core::Provider> provider_;  // else: the provider, checked the full way
+};
 
 std::span<const std::uint8_t> input(PBYTE p, DWORD n) {
   if (p == nullptr && n != 0) fail(NTE_INVALID_PARAMETER, "pbInput is NULL");
@@ -47,14 +77,14 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
                                         ULONGLONG SequenceNumber, DWORD dwContentType, DWORD dwFlags) {
   return guarded(call_args("hSslProvider", hSslProvider, "hKey", hKey, "cbInput", cbInput, "cbOutput", cbOutput,
                            "dwContentType", dwContentType, "dwFlags", dwFlags), [&] {
-    auto provider = provider_from(hSslProvider);
+    RecordHandles handles(hSslProvider, hKey);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     *pcbResult = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEncryptPacket takes no flags");
     const auto plaintext = input(pbInput, cbInput);
     if (plaintext.size() > core::kMaxPlaintext) fail(NTE_INVALID_PARAMETER, "a TLS fragment is at most 16384 bytes");
     if (!core::is_content_type(dwContentType)) fail(NTE_INVALID_PARAMETER, "dwContentType must be 20..23");
-    auto key = record_key(hKey, *provider, /*write=*/true);
+    auto key = handles.key(/*write=*/true);
     const auto record = output(pbOutput, cbOutput, core::sealed_size(*key->suite, plaintext.size()), pcbResult);
     if (!core::seal_layout_allowed(*key->suite, plaintext, record)) {
       fail(NTE_BUFFERS_OVERLAP, "pbInput overlaps pbOutput other than at pbOutput + 5 or + 5 + explicit IV");
@@ -69,12 +99,12 @@ SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
                                         ULONGLONG SequenceNumber, DWORD dwFlags) {
   return guarded(call_args("hSslProvider", hSslProvider, "hKey", hKey, "cbInput", cbInput, "cbOutput", cbOutput,
                            "dwFlags", dwFlags), [&] {
-    auto provider = provider_from(hSslProvider);
+    RecordHandles handles(hSslProvider, hKey);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     *pcbResult = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslDecryptPacket takes no flags");
     const auto record = input(pbInput, cbInput);
-    auto key = record_key(hKey, *provider, /*write=*/false);
+    auto key = handles.key(/*write=*/false);
     // For CBC the capacity is an upper bound: the real length is known only
     // once the MAC has verified.
     const auto plaintext = output(pbOutput, cbOutput, core::open_capacity(*key, record), pcbResult);

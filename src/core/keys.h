@@ -22,12 +22,25 @@ namespace sslp11::core {
 
 enum class Role { client, server };
 
+// Which provider handle made a key, and whether it is still open: what a
+// record call checks instead of looking the provider handle up. Written once
+// at open and once at the last release, so the threads of every connection
+// only read it (the provider's table entry and counters are shared by them all).
+struct ProviderIdentity {
+  std::atomic<std::uintptr_t> handle{0};
+  std::atomic<bool> open{true};
+};
+
 // One SslOpenProvider: the token it uses and its reference count.
 class Provider : public HandleObject {
  public:
   Provider(std::uint64_t id, std::shared_ptr<TokenContext> token)
-      : HandleObject(ObjectKind::provider, id), token_(std::move(token)), opaque_blobs_(token_->opaque_blobs()) {}
+      : HandleObject(ObjectKind::provider, id),
+        token_(std::move(token)),
+        opaque_blobs_(token_->opaque_blobs()),
+        identity_(std::make_shared<ProviderIdentity>()) {}
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
+  const std::shared_ptr<ProviderIdentity>& identity() const noexcept { return identity_; }
   std::atomic<int>& references() noexcept { return refs_; }
   // Shared with the other providers on the token (core/opaque_blobs.h).
   OpaqueBlobRegistry& opaque_blobs() const noexcept { return *opaque_blobs_; }
@@ -35,6 +48,7 @@ class Provider : public HandleObject {
  private:
   std::shared_ptr<TokenContext> token_;
   std::shared_ptr<OpaqueBlobRegistry> opaque_blobs_;
+  std::shared_ptr<ProviderIdentity> identity_;
   std::atomic<int> refs_{1};
 };
 
@@ -149,9 +163,10 @@ class SessionKey : public Key {
   p11::Tier path = p11::Tier::native;
   p11::Object cipher_key;
   p11::Object mac_key;            // CBC suites only
-  // One record at a time per key: PKCS#11 operations are per session, and the
-  // caller's sequence numbers assume an order.
-  std::mutex use;
+  std::shared_ptr<const ProviderIdentity> owner;  // the provider that made it (see ProviderIdentity)
+  // Nothing here changes after creation, and each record borrows a session
+  // of its own, so threads may protect records with one key at once (their
+  // order is the caller's, by sequence number): no per-key lock.
   p11::SecureBytes fixed_iv;  // GCM salt / ChaCha nonce (from the key block; wiped on free)
 };
 

@@ -1,6 +1,6 @@
-// TLS 1.2 records on the token. Three cipher families, one pooled session and
-// one key lock per record; mechanism parameters live on the stack, and the
-// hot path makes no lookup calls (no C_GetAttributeValue, no C_FindObjects).
+// TLS 1.2 records on the token. Three cipher families, one pooled session per
+// record; mechanism parameters live on the stack, and the hot path makes no
+// lookup calls (no C_GetAttributeValue, no C_FindObjects).
 //
 //   AES-GCM   5 header | 8 explicit nonce | ciphertext | 16 tag     RFC 5288
 //   ChaCha20  5 header | ciphertext | 16 tag                        RFC 7905
@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -94,12 +94,17 @@ void write_header(std::span<std::uint8_t> record, std::uint8_t type, std::uint32
 
 // AEAD additional data (RFC 5246 §6.2.3.3) and, byte for byte, the prefix
 // HMAC covers in front of a CBC record's plaintext (§6.2.3.1).
-PseudoHeader pseudo_header(std::uint64_t sequence, std::uint8_t type, std::uint32_t protocol, std::size_t length) {
-  PseudoHeader h{};
+void fill_pseudo_header(PseudoHeader& h, std::uint64_t sequence, std::uint8_t type, std::uint32_t protocol,
+                        std::size_t length) {
   put_be64(h.data(), sequence);
   h[8] = type;
   put_be16(&h[9], protocol);
   put_be16(&h[11], length);
+}
+
+PseudoHeader pseudo_header(std::uint64_t sequence, std::uint8_t type, std::uint32_t protocol, std::size_t length) {
+  PseudoHeader h{};
+  fill_pseudo_header(h, sequence, type, protocol, length);
   return h;
 }
 
@@ -144,25 +149,34 @@ void expect_length(std::size_t got, std::size_t want, const char* call) {
 // GCM: 4-byte salt from the key block | the 8-byte explicit nonce.
 // ChaCha20: the 12-byte IV from the key block XOR the sequence number,
 // big-endian, left-padded to 12 bytes.
-Nonce aead_nonce(const SessionKey& key, std::uint64_t sequence, std::span<const std::uint8_t> explicit_nonce) {
-  Nonce n{};
+void fill_aead_nonce(Nonce& n, const SessionKey& key, std::uint64_t sequence,
+                     std::span<const std::uint8_t> explicit_nonce) {
   const auto fixed = key.fixed_iv.span();
   if (key.suite->cipher == BulkCipher::aes_gcm) {
-    std::copy(fixed.begin(), fixed.end(), n.begin());
-    std::copy(explicit_nonce.begin(), explicit_nonce.end(), n.begin() + fixed.size());
-    return n;
+    // RFC 5288's fixed sizes (4 + 8; require_record_key checked the salt's),
+    // so the copies compile to two moves on every record.
+    constexpr std::size_t kSalt = 4;
+    std::memcpy(n.data(), fixed.data(), kSalt);
+    std::memcpy(n.data() + kSalt, explicit_nonce.data(), kNonceBytes - kSalt);
+    return;
   }
   std::uint8_t seq[8];
   put_be64(seq, sequence);
   for (std::size_t i = 0; i < kNonceBytes; ++i) n[i] = fixed[i] ^ (i < 4 ? 0 : seq[i - 4]);
-  return n;
 }
 
 // The mechanism and the parameters it points to, for one record, on the
 // caller's stack. Not copyable: the mechanism points into the object itself.
+// Nonce and AAD are written where the token will read them, not built
+// elsewhere and copied in: copying a just-written 12- or 13-byte array with
+// wider loads stalls on store forwarding, which showed on every record.
 class AeadMechanism {
  public:
-  AeadMechanism(const CipherSuite& suite, const Nonce& nonce, const PseudoHeader& aad) : nonce_(nonce), aad_(aad) {
+  AeadMechanism(const SessionKey& key, std::uint64_t sequence, std::span<const std::uint8_t> explicit_nonce,
+                std::uint8_t type, std::size_t length) {
+    const CipherSuite& suite = *key.suite;
+    fill_aead_nonce(nonce_, key, sequence, explicit_nonce);
+    fill_pseudo_header(aad_, sequence, type, key.protocol, length);
     if (suite.cipher == BulkCipher::aes_gcm) {
       gcm_ = {nonce_.data(), nonce_.size(), nonce_.size() * 8, aad_.data(), aad_.size(), suite.tag_bytes * 8};
       mechanism_ = {CKM_AES_GCM, &gcm_, sizeof gcm_};
@@ -195,8 +209,7 @@ std::size_t seal_aead(const SessionKey& key, std::uint64_t sequence, std::uint8_
   write_header(record, type, key.protocol);
   const auto explicit_nonce = record.subspan(kRecordHeaderBytes, explicit_iv_bytes(s));
   if (!explicit_nonce.empty()) put_be64(explicit_nonce.data(), sequence);
-  AeadMechanism mechanism(s, aead_nonce(key, sequence, explicit_nonce),
-                          pseudo_header(sequence, type, key.protocol, plaintext.size()));
+  AeadMechanism mechanism(key, sequence, explicit_nonce, type, plaintext.size());
   const auto sealed = record.subspan(kRecordHeaderBytes + explicit_nonce.size());
   const std::size_t n = on_token(key, [&](const p11::Api& api, CK_SESSION_HANDLE h) {
     api.C_EncryptInit(h, mechanism.get(), key.cipher_key.handle());
@@ -252,11 +265,12 @@ std::size_t open_aead(const SessionKey& key, std::uint64_t sequence, std::span<c
   const auto explicit_nonce = record.subspan(kRecordHeaderBytes, explicit_iv_bytes(s));
   const auto sealed = record.subspan(kRecordHeaderBytes + explicit_nonce.size());
   const std::size_t length = sealed.size() - s.tag_bytes;
-  AeadMechanism mechanism(s, aead_nonce(key, sequence, explicit_nonce),
-                          pseudo_header(sequence, record[0], key.protocol, length));
+  AeadMechanism mechanism(key, sequence, explicit_nonce, record[0], length);
   // Sized for ciphertext and tag: SoftHSM wants room for the whole input. The
   // token decrypts into scratch, never into the caller's buffer, which must
-  // stay untouched when the tag is bad (SoftHSM writes before it checks).
+  // stay untouched when the tag is bad: SoftHSM writes plaintext before it
+  // checks the tag, and NSS softoken (its AES-NI path) decrypts first and
+  // zeroes its output after a bad tag, so no token here can skip the scratch.
   OpenScratch opened(sealed.size());
   const std::size_t n = on_token(key, [&](const p11::Api& api, CK_SESSION_HANDLE h) {
     api.C_DecryptInit(h, mechanism.get(), key.cipher_key.handle());
@@ -485,7 +499,6 @@ std::size_t seal_record(SessionKey& key, std::uint64_t sequence, std::uint8_t ty
   if (plaintext.size() > kMaxPlaintext) throw p11::LayerError(NTE_INVALID_PARAMETER, "a fragment is at most 2^14 bytes");
   const std::size_t size = sealed_size(*key.suite, plaintext.size());
   if (record.size() < size) throw p11::LayerError(NTE_BUFFER_TOO_SMALL, "the record buffer is too small");
-  std::lock_guard lock(key.use);
   if (key.suite->aead()) return seal_aead(key, sequence, type, plaintext, record.first(size));
   return seal_cbc(key, sequence, type, plaintext, record.first(size));
 }
@@ -496,7 +509,6 @@ std::size_t open_record(SessionKey& key, std::uint64_t sequence, std::span<const
   if (plaintext.size() < open_capacity(key, record)) {
     throw p11::LayerError(NTE_BUFFER_TOO_SMALL, "the plaintext buffer is too small");
   }
-  std::lock_guard lock(key.use);
   if (key.suite->aead()) return open_aead(key, sequence, record, plaintext);
   return open_cbc(key, sequence, record, plaintext);
 }

@@ -14,6 +14,7 @@ SessionKeyPair generate_session_keys(const Provider& provider, const MasterKey& 
     key->suite = master.suite;
     key->write = write;
     key->path = token->path();
+    key->owner = provider.identity();
     return key;
   };
   auto client = make(master.role == Role::client);

@@ -1,7 +1,7 @@
-// One record key used from two threads at once: SslEncryptPacket serialises
-// on the key (SessionKey::use), so 2 x 500 records made concurrently with the
-// same write key all open with OpenSSL; the same for a read key opening
-// records. Its own executable so `ctest -L concurrency` (e.g. in an
+// One record key used from two threads at once (no per-key lock: each record
+// borrows a session of its own, and the key is immutable), so 2 x 500 records
+// made concurrently with the same write key all open with OpenSSL; the same
+// for a read key opening records. Its own executable so `ctest -L concurrency` (e.g. in an
 // SSLP11_TSAN build) runs just this.
 #include <gtest/gtest.h>
 
