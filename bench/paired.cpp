@@ -3,10 +3,12 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <barrier>
 #include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "bench/operations.h"
@@ -31,29 +33,43 @@ double median(std::vector<double>& v) {
   return *mid;
 }
 
+// With several threads, all of them run the same side at the same time
+// (a barrier between blocks, outside the timing): provider blocks contend
+// with provider blocks (pool, gate, token), floor blocks with floor blocks.
+// One barrier per run, made by thread 0 before the loop, whose start
+// Google Benchmark synchronises across the threads.
+std::unique_ptr<std::barrier<>> g_phase;
+
 // Alternates which side goes first, so neither always runs on caches the
 // other warmed (or cooled). Per side, the median block: a block that lost
 // the core to another process is an outlier on whichever side it hit, and
 // the median leaves it out where a mean would charge it to one side.
 void run_paired(benchmark::State& st, const Op& provider, const Op& floor, int block) {
+  if (st.thread_index() == 0) g_phase = std::make_unique<std::barrier<>>(st.threads());
   std::vector<double> provider_ns, floor_ns;
   bool provider_first = true;
+  auto timed = [&](const Op& op, std::vector<double>& into) {
+    g_phase->arrive_and_wait();
+    into.push_back(block_ns(op, block));
+  };
   for (auto _ : st) {
     if (provider_first) {
-      provider_ns.push_back(block_ns(provider, block));
-      floor_ns.push_back(block_ns(floor, block));
+      timed(provider, provider_ns);
+      timed(floor, floor_ns);
     } else {
-      floor_ns.push_back(block_ns(floor, block));
-      provider_ns.push_back(block_ns(provider, block));
+      timed(floor, floor_ns);
+      timed(provider, provider_ns);
     }
     provider_first = !provider_first;
   }
-  st.counters["provider_ns"] = median(provider_ns) / block;
-  st.counters["floor_ns"] = median(floor_ns) / block;
+  // Per thread; the reported value is the mean over the threads.
+  st.counters["provider_ns"] = benchmark::Counter(median(provider_ns) / block, benchmark::Counter::kAvgThreads);
+  st.counters["floor_ns"] = benchmark::Counter(median(floor_ns) / block, benchmark::Counter::kAvgThreads);
 }
 
+// `threads`: also at 2 threads, for the session pool's scaling (5).
 template <class Setup>
-void reg(const std::string& name, Setup setup) {
+void reg(const std::string& name, Setup setup, bool threads = false) {
   auto* b = benchmark::RegisterBenchmark(name.c_str(), [setup](benchmark::State& st) {
     try {
       setup(st);
@@ -62,6 +78,7 @@ void reg(const std::string& name, Setup setup) {
     }
   });
   b->UseRealTime();
+  if (threads) b->Threads(1)->Threads(2);
 }
 
 constexpr std::size_t kRecordSizes[] = {256, 1024, 16384};
@@ -81,7 +98,7 @@ void register_paired(const std::string& token) {
       provider_session_keys(t, k);  // warm: the pool has this thread's session
       run_paired(st, [&] { provider_session_keys(t, k); },
                  [&] { floor_session_keys(t, session->handle(), k); }, kKeysBlock);
-    });
+    }, true);
   }
   reg(token + "/master_p256/paired", [token](benchmark::State& st) {
     BenchToken& t = BenchToken::get(token);
@@ -110,7 +127,7 @@ void register_paired(const std::string& token) {
       run_paired(st, [&] { provider_encrypt(t, keys, provider_seq++, plain, record); },
                  [&] { floor_encrypt(*floor_key, floor_seq++, plain, out); }, kRecordBlock);
       floor_key.reset();  // before its session closes
-    });
+    }, true);
     reg(token + "/decrypt_" + n + "/paired", [token, size](benchmark::State& st) {
       BenchToken& t = BenchToken::get(token);
       const ProviderRecordKeys keys = provider_record_keys(t);
@@ -122,7 +139,7 @@ void register_paired(const std::string& token) {
       run_paired(st, [&] { provider_decrypt(t, keys, 7, record, back); },
                  [&] { floor_decrypt(*floor_key, 7, sealed, back); }, kRecordBlock);
       floor_key.reset();
-    });
+    }, true);
   }
 }
 
