@@ -164,6 +164,30 @@ class SessionAffinityConcurrencyTest : public ::testing::TestWithParam<TokenSpec
     EXPECT_GE(pool->open_sessions(), open_before);
   }
 
+  // `threads` threads that start together (bounded: the first opens race too)
+  // and make `leases` leases each; joined, so their exits have handed their
+  // parked sessions back. Returns how long it took.
+  static std::chrono::milliseconds lease_together(const std::shared_ptr<SessionPool>& pool,
+                                                  const std::shared_ptr<Tally>& tally, int threads, int leases) {
+    auto ready = std::make_shared<std::atomic<int>>(0);
+    std::vector<std::unique_ptr<Worker<void>>> workers;
+    const auto start = Clock::now();
+    for (int t = 0; t < threads; ++t) {
+      workers.push_back(std::make_unique<Worker<void>>([pool, tally, ready, threads, leases] {
+        ready->fetch_add(1);
+        const auto deadline = Clock::now() + 10s;
+        while (ready->load() < threads && Clock::now() < deadline) std::this_thread::yield();
+        CK_SESSION_HANDLE previous = CK_INVALID_HANDLE;
+        for (int i = 0; i < leases; ++i) one_lease(*pool, *tally, i, previous);
+      }));
+    }
+    for (auto& w : workers) EXPECT_TRUE(w->ready_within(300s)) << "a thread hung";
+    for (auto& w : workers) {
+      if (w->ready_within(0s)) w->join();
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  }
+
   std::shared_ptr<Module> module_;
   CK_SLOT_ID slot_ = 0;
 };
@@ -176,22 +200,8 @@ TEST_P(SessionAffinityConcurrencyTest, EightThreadsHoldAndReturnOnFourSessions) 
   // as an error rather than a slow test.
   auto pool = SessionPool::create(module_, slot_, Pin(spec().user_pin), bounded(kMaxSessions, 20s));
   auto tally = std::make_shared<Tally>(slot_, spec().login_required);
-  auto ready = std::make_shared<std::atomic<int>>(0);
-
-  std::vector<std::unique_ptr<Worker<void>>> threads;
-  const auto start = Clock::now();
-  for (int t = 0; t < kThreads; ++t) {
-    threads.push_back(std::make_unique<Worker<void>>([pool, tally, ready] {
-      ready->fetch_add(1);
-      const auto deadline = Clock::now() + 10s;  // start together (bounded): the first opens race too
-      while (ready->load() < kThreads && Clock::now() < deadline) std::this_thread::yield();
-      CK_SESSION_HANDLE previous = CK_INVALID_HANDLE;
-      for (int i = 0; i < kLeasesPerThread; ++i) one_lease(*pool, *tally, i, previous);
-    }));
-  }
-  for (auto& t : threads) ASSERT_TRUE(t->ready_within(300s)) << "a thread hung";
-  for (auto& t : threads) t->join();  // their exits hand their parked sessions back
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  const auto ms = lease_together(pool, tally, kThreads, kLeasesPerThread);
+  ASSERT_FALSE(HasFailure());
 
   std::cout << "[" << spec().name << "] " << tally->leases.load() << " leases on " << tally->holders.distinct()
             << " sessions in " << ms.count() << " ms (" << tally->moves.load() << " moves between sessions); open "
@@ -262,22 +272,8 @@ TEST_P(SessionAffinityConcurrencyTest, FourThreadsTakeTurnsOnOneSession) {
   constexpr std::size_t kMaxSessions = 1;
   auto pool = SessionPool::create(module_, slot_, Pin(spec().user_pin), bounded(kMaxSessions, 20s));
   auto tally = std::make_shared<Tally>(slot_, spec().login_required);
-  auto ready = std::make_shared<std::atomic<int>>(0);
-
-  std::vector<std::unique_ptr<Worker<void>>> threads;
-  const auto start = Clock::now();
-  for (int t = 0; t < kThreads; ++t) {
-    threads.push_back(std::make_unique<Worker<void>>([pool, tally, ready] {
-      ready->fetch_add(1);
-      const auto deadline = Clock::now() + 10s;
-      while (ready->load() < kThreads && Clock::now() < deadline) std::this_thread::yield();
-      CK_SESSION_HANDLE previous = CK_INVALID_HANDLE;
-      for (int i = 0; i < kLeasesPerThread; ++i) one_lease(*pool, *tally, i, previous);
-    }));
-  }
-  for (auto& t : threads) ASSERT_TRUE(t->ready_within(300s)) << "a thread hung";
-  for (auto& t : threads) t->join();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  const auto ms = lease_together(pool, tally, kThreads, kLeasesPerThread);
+  ASSERT_FALSE(HasFailure());
 
   std::cout << "[" << spec().name << "] " << tally->leases.load() << " leases on " << tally->holders.distinct()
             << " session in " << ms.count() << " ms\n";
