@@ -433,7 +433,7 @@ void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken, 
     if (record->generation != generation_.load(std::memory_order_relaxed)) close = true;
     if (!close) {
       // Nobody waiting: the returning thread keeps it (see the top of session_pool.h).
-      if (may_park && waiters_.load(std::memory_order_seq_cst) == 0 && park_locked(record)) return;
+      if (may_park && waiters_.load(std::memory_order_relaxed) == 0 && park_locked(record)) return;
       idle_.push_back(std::move(record));
       returned_.notify_one();
       return;
