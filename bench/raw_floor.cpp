@@ -138,6 +138,8 @@ FloorKeys RawFloor::session_keys(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE master, c
                         attr(CKA_KEY_TYPE, &cipher_type, sizeof cipher_type),
                         attr(CKA_VALUE_LEN, &key_len, sizeof key_len),
                         flag(CKA_TOKEN, false),
+                        flag(CKA_SENSITIVE, true),
+                        flag(CKA_EXTRACTABLE, false),
                         flag(CKA_ENCRYPT, true),
                         flag(CKA_DECRYPT, true)};
     Randoms copy = r;

@@ -234,6 +234,16 @@ CK_OBJECT_HANDLE Api::C_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM& m, CK_OBJEC
   return o;
 }
 
+CK_RV Api::C_UnwrapKey_rv(CK_SESSION_HANDLE s, CK_MECHANISM& m, CK_OBJECT_HANDLE unwrapping_key,
+                          std::span<const CK_BYTE> wrapped, std::span<CK_ATTRIBUTE> tmpl,
+                          CK_OBJECT_HANDLE& out) const {
+  out = CK_INVALID_HANDLE;
+  const CK_RV rv = invoke(f_->C_UnwrapKey, s, &m, unwrapping_key, in_ptr(wrapped), CK_ULONG(wrapped.size()),
+                          tmpl.data(), CK_ULONG(tmpl.size()), &out);
+  if (rv != CKR_OK) out = CK_INVALID_HANDLE;
+  return rv;
+}
+
 std::vector<CK_BYTE> Api::C_WrapKey(CK_SESSION_HANDLE s, CK_MECHANISM& m, CK_OBJECT_HANDLE wrapping_key,
                                     CK_OBJECT_HANDLE key) const {
   CK_ULONG len = 0;
@@ -291,6 +301,15 @@ std::size_t Api::C_Decrypt(CK_SESSION_HANDLE s, std::span<const CK_BYTE> in, std
   CK_ULONG len = out.size();
   check(invoke(f_->C_Decrypt, s, in_ptr(in), CK_ULONG(in.size()), out.data(), &len), "C_Decrypt");
   return len;
+}
+
+CK_RV Api::C_Decrypt_rv(CK_SESSION_HANDLE s, std::span<const CK_BYTE> in, std::span<CK_BYTE> out,
+                        std::size_t& written) const {
+  CK_ULONG len = out.size();
+  const CK_RV rv = invoke(f_->C_Decrypt, s, in_ptr(in), CK_ULONG(in.size()), out.data(), &len);
+  // Branch-free: the length is kept only when the call succeeded.
+  written = static_cast<std::size_t>(len) & (std::size_t{0} - static_cast<std::size_t>(rv == CKR_OK));
+  return rv;
 }
 
 void Api::C_DigestInit(CK_SESSION_HANDLE s, CK_MECHANISM& m) const {

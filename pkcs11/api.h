@@ -66,6 +66,12 @@ class Api {
                    CK_OBJECT_HANDLE* out) const;
   CK_OBJECT_HANDLE C_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM& m, CK_OBJECT_HANDLE unwrapping_key,
                                std::span<const CK_BYTE> wrapped, std::span<CK_ATTRIBUTE> tmpl) const;
+  // C_UnwrapKey with the CKR returned as data, not thrown: an RSA key exchange
+  // must take the same code path whether the client's ciphertext was
+  // well-formed or not (Bleichenbacher; an exception's unwinding is measurable).
+  // `out` is CK_INVALID_HANDLE unless CKR_OK.
+  CK_RV C_UnwrapKey_rv(CK_SESSION_HANDLE s, CK_MECHANISM& m, CK_OBJECT_HANDLE unwrapping_key,
+                       std::span<const CK_BYTE> wrapped, std::span<CK_ATTRIBUTE> tmpl, CK_OBJECT_HANDLE& out) const;
   // Two-call size query folded in: returns the wrapped bytes.
   std::vector<CK_BYTE> C_WrapKey(CK_SESSION_HANDLE s, CK_MECHANISM& m, CK_OBJECT_HANDLE wrapping_key,
                                  CK_OBJECT_HANDLE key) const;
@@ -82,6 +88,10 @@ class Api {
   std::size_t C_Encrypt(CK_SESSION_HANDLE s, std::span<const CK_BYTE> in, std::span<CK_BYTE> out) const;
   void C_DecryptInit(CK_SESSION_HANDLE s, CK_MECHANISM& m, CK_OBJECT_HANDLE key) const;
   std::size_t C_Decrypt(CK_SESSION_HANDLE s, std::span<const CK_BYTE> in, std::span<CK_BYTE> out) const;
+  // C_Decrypt with the CKR returned as data (see C_UnwrapKey_rv); `written`
+  // is the plaintext length, 0 unless CKR_OK.
+  CK_RV C_Decrypt_rv(CK_SESSION_HANDLE s, std::span<const CK_BYTE> in, std::span<CK_BYTE> out,
+                     std::size_t& written) const;
   void C_DigestInit(CK_SESSION_HANDLE s, CK_MECHANISM& m) const;
   std::size_t C_Digest(CK_SESSION_HANDLE s, std::span<const CK_BYTE> in, std::span<CK_BYTE> out) const;
   void C_GenerateRandom(CK_SESSION_HANDLE s, std::span<CK_BYTE> out) const;

@@ -1,5 +1,7 @@
 #include "pkcs11/attributes.h"
 
+#include <type_traits>
+
 namespace sslp11::p11 {
 
 void* AttributeTemplate::store(std::span<const std::uint8_t> bytes) {
@@ -60,19 +62,40 @@ std::optional<bool> read_bool(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HAN
   return v == CK_TRUE;
 }
 
-std::optional<std::vector<std::uint8_t>> read_bytes(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
-                                                    CK_ATTRIBUTE_TYPE t) {
+namespace {
+// The two-call read of one attribute into a buffer of type Buffer (a
+// std::vector for public values, SecureBytes for secrets).
+template <class Buffer>
+std::optional<Buffer> read_into(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t) {
   CK_ATTRIBUTE a{t, nullptr, 0};
   CK_RV rv = api.C_GetAttributeValue(s, o, {&a, 1});
   if (unreadable(rv) || a.ulValueLen == CK_UNAVAILABLE_INFORMATION) return std::nullopt;
   if (rv != CKR_OK) throw Error(rv, "C_GetAttributeValue");
-  std::vector<std::uint8_t> out(a.ulValueLen);
+  Buffer out(a.ulValueLen);
+  const CK_ULONG capacity = a.ulValueLen;
   a.pValue = out.data();
   rv = api.C_GetAttributeValue(s, o, {&a, 1});
   if (unreadable(rv)) return std::nullopt;
   if (rv != CKR_OK) throw Error(rv, "C_GetAttributeValue");
-  out.resize(a.ulValueLen);
+  if (a.ulValueLen > capacity) throw Error(CKR_GENERAL_ERROR, "C_GetAttributeValue", "the value grew between calls");
+  if constexpr (std::is_same_v<Buffer, std::vector<std::uint8_t>>) {
+    out.resize(a.ulValueLen);
+  } else if (a.ulValueLen != capacity) {
+    Buffer exact(std::span<const std::uint8_t>(out.data(), a.ulValueLen));
+    return exact;
+  }
   return out;
+}
+}  // namespace
+
+std::optional<std::vector<std::uint8_t>> read_bytes(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                                                    CK_ATTRIBUTE_TYPE t) {
+  return read_into<std::vector<std::uint8_t>>(api, s, o, t);
+}
+
+std::optional<SecureBytes> read_secret_bytes(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                                             CK_ATTRIBUTE_TYPE t) {
+  return read_into<SecureBytes>(api, s, o, t);
 }
 
 }  // namespace sslp11::p11

@@ -44,6 +44,10 @@ std::optional<CK_ULONG> read_ulong(const Api& api, CK_SESSION_HANDLE s, CK_OBJEC
 std::optional<bool> read_bool(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t);
 std::optional<std::vector<std::uint8_t>> read_bytes(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
                                                     CK_ATTRIBUTE_TYPE t);
+// read_bytes for a secret value (a DH shared secret read to strip its leading
+// zeros): the value only ever lives in a wiping buffer, errors included.
+std::optional<SecureBytes> read_secret_bytes(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                                             CK_ATTRIBUTE_TYPE t);
 // The raw CKR of reading one attribute's length; lets tests assert that
 // CKA_VALUE of a secret is refused (CKR_ATTRIBUTE_SENSITIVE).
 CK_RV probe_attribute(const Api& api, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t);

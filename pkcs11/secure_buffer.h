@@ -1,9 +1,11 @@
 // Host buffers that hold PINs or key-block bytes: wiped on destruction with a
-// store the compiler may not elide.
+// store the compiler may not elide. Every host copy of a secret is one of
+// these types, so an exception thrown midway cannot skip the wipe.
 #pragma once
 
 #include <string.h>  // explicit_bzero (glibc)
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -49,6 +51,25 @@ class SecureBytes {
 
  private:
   std::vector<std::uint8_t> bytes_;
+};
+
+// A fixed-size secret on the stack (an HMAC block of the composed PRF):
+// no allocation on the hot path, wiped on every exit from its scope.
+template <std::size_t N>
+class SecretArray {
+ public:
+  SecretArray() = default;
+  SecretArray(const SecretArray&) = delete;
+  SecretArray& operator=(const SecretArray&) = delete;
+  ~SecretArray() { wipe(bytes_.data(), bytes_.size()); }
+
+  std::uint8_t* data() noexcept { return bytes_.data(); }
+  static constexpr std::size_t size() noexcept { return N; }
+  std::span<std::uint8_t> span() noexcept { return bytes_; }
+  std::span<std::uint8_t> first(std::size_t n) noexcept { return std::span<std::uint8_t>(bytes_).first(n); }
+
+ private:
+  std::array<std::uint8_t, N> bytes_{};
 };
 
 // A PIN. Never printed; wiped when destroyed.

@@ -144,14 +144,25 @@ SECURITY_STATUS WINAPI SslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider, NC
 }
 
 SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider, DWORD dwProtocol,
-                                                DWORD dwCipherSuite, DWORD /*dwKeyType*/,
+                                                DWORD dwCipherSuite, DWORD dwKeyType,
                                                 NCRYPT_SSL_CIPHER_SUITE* pCipherSuite, DWORD dwFlags) {
   return guarded(call_args("hSslProvider", hSslProvider, "dwProtocol", dwProtocol, "dwCipherSuite", dwCipherSuite,
-                           "dwFlags", dwFlags), [&] {
+                           "dwKeyType", dwKeyType, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslLookupCipherSuiteInfo takes no flags");
     if (pCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "pCipherSuite is NULL");
-    fill(offered_suite(*provider, dwProtocol, dwCipherSuite), dwProtocol, *pCipherSuite);
+    const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
+    // dwKeyType = a curve (IANA group) asks whether this token can run the
+    // ECDHE suite on that curve; 0 asks about the suite alone.
+    if (dwKeyType != 0 && suite.kx == core::KeyExchange::ecdhe) {
+      const core::NamedCurve* curve = core::find_curve_by_group(dwKeyType);
+      const auto& caps = provider->token()->capabilities();
+      if (curve == nullptr || !core::curve_supported(*curve, caps)) {
+        fail(NTE_NOT_SUPPORTED, "the token does not offer that curve (dwKeyType " + std::to_string(dwKeyType) + ")");
+      }
+      if (auto why = core::suite_curve_unavailable_reason(suite, *curve, caps)) fail(NTE_NOT_SUPPORTED, *why);
+    }
+    fill(suite, dwProtocol, *pCipherSuite);
   });
 }
 

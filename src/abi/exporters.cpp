@@ -50,10 +50,9 @@ SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider, 
     if (pbContextValue == nullptr && cbContextValue != 0) {
       fail(NTE_INVALID_PARAMETER, "cbContextValue must be 0 when pbContextValue is NULL");
     }
+    // The label, randoms and context are checked together by the core: the
+    // PRF sees them as one string (core::check_exporter_input).
     const std::string_view label = label_view(sLabel);
-    if (core::is_reserved_exporter_label(label)) {
-      fail(NTE_INVALID_PARAMETER, "that label belongs to the TLS key schedule itself (RFC 5705 §4)");
-    }
     auto master = live_master_from(hMasterKey, *provider);
     // RFC 5705: a NULL context (no length field) is not an empty one (00 00).
     std::optional<std::span<const std::uint8_t>> context;

@@ -75,6 +75,9 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
       if (!core::curve_supported(*curve, provider->token()->capabilities())) {
         fail(NTE_NOT_SUPPORTED, "the token cannot generate keys on that curve");
       }
+      if (auto why = core::suite_curve_unavailable_reason(suite, *curve, provider->token()->capabilities())) {
+        fail(NTE_NOT_SUPPORTED, *why);
+      }
       key = core::create_ec_ephemeral(*provider, *curve);
     } else if (suite.kx == core::KeyExchange::dhe) {
       if (pbParams == nullptr) fail(NTE_INVALID_PARAMETER, "DHE needs the group in pbParams (BCRYPT_DH_PARAMETERS)");

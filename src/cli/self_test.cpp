@@ -62,11 +62,7 @@ bool same(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
 
 // CKA_VALUE of a throwaway object, into a wiped buffer; nullopt when the token keeps it sensitive.
 std::optional<p11::SecureBytes> read_value(const p11::Lease& lease, CK_OBJECT_HANDLE o) {
-  auto v = p11::read_bytes(lease.api(), lease.handle(), o, CKA_VALUE);
-  if (!v) return std::nullopt;
-  p11::SecureBytes out(*v);
-  p11::wipe(v->data(), v->size());
-  return out;
+  return p11::read_secret_bytes(lease.api(), lease.handle(), o, CKA_VALUE);
 }
 
 class Check {

@@ -172,6 +172,17 @@ std::optional<std::string> suite_unavailable_reason(const CipherSuite& s, const 
 
 std::span<const NamedCurve> all_curves() { return kCurves; }
 
+std::optional<std::string> suite_curve_unavailable_reason(const CipherSuite& s, const NamedCurve& curve,
+                                                          const p11::Capabilities& caps) {
+  if (s.kx != KeyExchange::ecdhe || caps.tier() != p11::Tier::composed) return std::nullopt;
+  const CK_MECHANISM_TYPE hmac = hmac_mechanism(s.prf);
+  const std::size_t min = caps.min_hmac_key_bytes(hmac);
+  if (curve.coordinate_bytes >= min) return std::nullopt;
+  return "the token's " + p11::mechanism_name(hmac) + " needs keys of at least " + std::to_string(min) +
+         " bytes but a P-" + std::to_string(curve.bits) + " pre-master has " + std::to_string(curve.coordinate_bytes) +
+         " (use a larger curve, e.g. P-384, or a SHA-256 suite)";
+}
+
 const NamedCurve* find_curve_by_group(std::uint32_t group) {
   for (const auto& c : kCurves)
     if (c.group == group) return &c;

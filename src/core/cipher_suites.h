@@ -72,5 +72,12 @@ const NamedCurve* find_curve_by_group(std::uint32_t group);
 const NamedCurve* find_curve_by_bits(std::uint32_t bits);
 const NamedCurve* find_curve_by_magic(std::uint32_t magic);
 bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps);
+// Why this token cannot finish ECDHE suite `s` on `curve`, or nullopt. On the
+// composed path the (EC)DHE pre-master keys the PRF's HMAC, and a token may
+// want longer HMAC keys than a small curve gives (SoftHSMv2: 48 bytes for
+// HMAC-SHA384, so SHA-384 suites need P-384 or larger). Answered up front by
+// SslLookupCipherSuiteInfo (dwKeyType = the curve) and SslCreateEphemeralKey.
+std::optional<std::string> suite_curve_unavailable_reason(const CipherSuite& s, const NamedCurve& curve,
+                                                          const p11::Capabilities& caps);
 
 }  // namespace sslp11::core

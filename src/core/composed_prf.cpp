@@ -1,7 +1,6 @@
 #include "core/composed_prf.h"
 
 #include <algorithm>
-#include <array>
 
 #include "pkcs11/secure_buffer.h"
 
@@ -26,7 +25,7 @@ void composed_prf(const p11::Lease& lease, CK_MECHANISM_TYPE hmac, std::size_t h
   std::copy(seed.begin(), seed.end(), label_seed + label.size());
   const std::size_t label_seed_len = label.size() + seed.size();
 
-  std::array<std::uint8_t, kMaxHash> block{};
+  p11::SecretArray<kMaxHash> block;
   // A(1) = HMAC(secret, label_seed)
   api.C_SignInit(s, mech, secret);
   api.C_Sign(s, {label_seed, label_seed_len}, {a, hash_len});
@@ -34,18 +33,17 @@ void composed_prf(const p11::Lease& lease, CK_MECHANISM_TYPE hmac, std::size_t h
   std::size_t done = 0;
   while (done < out.size()) {
     api.C_SignInit(s, mech, secret);
-    api.C_Sign(s, {a, hash_len + label_seed_len}, {block.data(), hash_len});
+    api.C_Sign(s, {a, hash_len + label_seed_len}, block.first(hash_len));
     const std::size_t n = std::min(hash_len, out.size() - done);
-    std::copy_n(block.begin(), n, out.begin() + static_cast<std::ptrdiff_t>(done));
+    std::copy_n(block.data(), n, out.begin() + static_cast<std::ptrdiff_t>(done));
     done += n;
     if (done < out.size()) {
       // A(i+1) = HMAC(secret, A(i)); not needed after the last block.
       api.C_SignInit(s, mech, secret);
-      api.C_Sign(s, {a, hash_len}, {block.data(), hash_len});
-      std::copy_n(block.begin(), hash_len, a);
+      api.C_Sign(s, {a, hash_len}, block.first(hash_len));
+      std::copy_n(block.data(), hash_len, a);
     }
   }
-  p11::wipe(block.data(), block.size());
 }
 
 }  // namespace sslp11::core

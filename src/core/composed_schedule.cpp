@@ -6,6 +6,7 @@
 #include <sslp11/winerror.h>
 
 #include "core/composed_prf.h"
+#include "core/prf_labels.h"
 #include "core/templates.h"
 
 namespace sslp11::core {
@@ -29,10 +30,10 @@ MasterResult ComposedKeySchedule::derive_master(const std::shared_ptr<p11::Sessi
   std::vector<std::uint8_t> seed;
   std::string_view label;
   if (in.session_hash) {
-    label = "extended master secret";
+    label = prf_labels::kExtendedMasterSecret;
     seed = *in.session_hash;
   } else {
-    label = "master secret";
+    label = prf_labels::kMasterSecret;
     seed.insert(seed.end(), in.client_random.begin(), in.client_random.end());
     seed.insert(seed.end(), in.server_random.begin(), in.server_random.end());
   }
@@ -58,7 +59,7 @@ KeyBlock ComposedKeySchedule::derive_key_block(const std::shared_ptr<p11::Sessio
 
   return pool->run([&](p11::Lease& lease) {
     p11::SecureBytes bytes(2 * (mac + key + iv));
-    composed_prf(lease, hmac_mechanism(suite.prf), hash_bytes(suite.prf), master.handle(), "key expansion", seed,
+    composed_prf(lease, hmac_mechanism(suite.prf), hash_bytes(suite.prf), master.handle(), prf_labels::kKeyExpansion, seed,
                  bytes.span());
     // RFC 5246 §6.3 order: client MAC, server MAC, client key, server key, client IV, server IV.
     std::span<const std::uint8_t> rest = bytes.span();

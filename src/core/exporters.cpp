@@ -7,6 +7,8 @@
 #include <sslp11/winerror.h>
 
 #include "core/composed_prf.h"
+#include "core/prf_labels.h"
+#include "core/token_context.h"
 #include "core/templates.h"
 #include "pkcs11/secure_buffer.h"
 
@@ -39,7 +41,7 @@ constexpr std::array<EapRecipe, 4> kEapRecipes{{
     {EapKeyBlock::eap_tls, "client EAP encryption", 128, 64, false},
     {EapKeyBlock::ttls_keying, "ttls keying material", 128, 0, false},
     {EapKeyBlock::ttls_challenge, "ttls challenge", 17, 0, false},
-    {EapKeyBlock::eap_fast, "key expansion", 40, 0, true},
+    {EapKeyBlock::eap_fast, prf_labels::kKeyExpansion, 40, 0, true},
 }};
 
 const EapRecipe& recipe(EapKeyBlock kind) {
@@ -115,10 +117,29 @@ void master_prf(const p11::Lease& lease, const MasterKey& master, std::string_vi
   composed_prf(lease, hmac, hash_bytes(prf), master.secret.handle(), label, seed, out);
 }
 
-bool is_reserved_exporter_label(std::string_view label) {
-  static constexpr std::array<std::string_view, 5> kReserved{
-      "master secret", "extended master secret", "key expansion", "client finished", "server finished"};
-  return std::find(kReserved.begin(), kReserved.end(), label) != kReserved.end();
+void check_exporter_input(std::string_view label, std::span<const std::uint8_t> seed) {
+  if (label.empty()) throw p11::LayerError(NTE_INVALID_PARAMETER, "the exporter label is empty");
+  for (const char c : label) {
+    if (c < 0x20 || c > 0x7e) {
+      throw p11::LayerError(NTE_INVALID_PARAMETER, "the exporter label has a byte outside printable ASCII");
+    }
+  }
+  // Compare against the PRF input as the PRF sees it, without building it:
+  // byte i of label || seed.
+  const auto input_at = [&](std::size_t i) -> char {
+    return i < label.size() ? label[i] : static_cast<char>(seed[i - label.size()]);
+  };
+  const std::size_t input_bytes = label.size() + seed.size();
+  for (const std::string_view reserved : prf_labels::kReserved) {
+    if (input_bytes < reserved.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < reserved.size() && same; ++i) same = input_at(i) == reserved[i];
+    if (same) {
+      throw p11::LayerError(NTE_INVALID_PARAMETER,
+                            "the exporter's PRF input (label || randoms || context) begins with a label of the TLS "
+                            "key schedule itself (RFC 5705 §4)");
+    }
+  }
 }
 
 void export_keying_material(const MasterKey& master, std::string_view label, std::span<const std::uint8_t> randoms,
@@ -131,6 +152,7 @@ void export_keying_material(const MasterKey& master, std::string_view label, std
     seed.push_back(static_cast<std::uint8_t>(context->size()));
     seed.insert(seed.end(), context->begin(), context->end());
   }
+  check_exporter_input(label, seed);
   fill_or_wipe(out, [&] {
     master.token()->pool()->run([&](p11::Lease& lease) { master_prf(lease, master, label, seed, out); });
   });
@@ -155,6 +177,12 @@ void compute_eap_key_block(const MasterKey& master, EapKeyBlock kind, std::span<
     throw p11::LayerError(NTE_INTERNAL_ERROR, "wrong EAP key block length");
   }
   const auto& token = master.token();
+  if (r.after_key_block && token->policy() == DerivationPolicy::native_only) {
+    throw p11::LayerError(NTE_NOT_SUPPORTED,
+                          "EAP-FAST's session_key_seed is the tail of the TLS key block, which no token mechanism "
+                          "returns, so sslp11 would compose the whole block (record keys included) in host memory; "
+                          "the configuration says derivation = native-only");
+  }
   fill_or_wipe(out, [&] {
     token->pool()->run([&](p11::Lease& lease) {
       if (r.after_key_block) {

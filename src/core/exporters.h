@@ -30,11 +30,15 @@ namespace sslp11::core {
 void master_prf(const p11::Lease& lease, const MasterKey& master, std::string_view label,
                 std::span<const std::uint8_t> seed, std::span<std::uint8_t> out);
 
-// The PRF labels of the TLS 1.2 key schedule itself. An exporter with one of
-// them could reproduce a Finished or -- "key expansion" with the randoms
-// swapped -- the record keys, which never leave the token on the native path;
-// RFC 5705 §4 forbids such collisions, so sslp11 refuses them.
-bool is_reserved_exporter_label(std::string_view label);
+// Refuses (NTE_INVALID_PARAMETER) an exporter request whose PRF input could
+// reproduce an output of the key schedule itself. The PRF sees one string,
+// label || randoms || [uint16 length || context], and the caller chooses all
+// three parts: a check of the label alone is passed by a reserved label split
+// across them (e.g. label "" and randoms that begin "key expansion" give the
+// key block). RFC 5705 §4 forbids such collisions; so sslp11 refuses any input
+// that *begins* with a label of prf_labels::kReserved, an empty label, and a
+// label with bytes outside printable ASCII (RFC 5705 labels are ASCII names).
+void check_exporter_input(std::string_view label, std::span<const std::uint8_t> seed);
 
 // Longest exporter output sslp11 computes in one call (the PRF costs two HMAC
 // calls on the token per hash-length block).
@@ -62,6 +66,9 @@ std::size_t eap_key_block_bytes(EapKeyBlock kind);
 
 // Fills `out` (exactly eap_key_block_bytes(kind) bytes) with the EAP keying
 // material for `randoms` = client_random || server_random (64 bytes).
+// EAP-FAST under derivation = native-only throws NTE_NOT_SUPPORTED: its seed
+// is the tail of the TLS key block, which no token mechanism returns, so it
+// would be composed in host memory record keys and all.
 void compute_eap_key_block(const MasterKey& master, EapKeyBlock kind, std::span<const std::uint8_t> randoms,
                            std::span<std::uint8_t> out);
 

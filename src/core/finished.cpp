@@ -3,6 +3,7 @@
 #include <sslp11/winerror.h>
 
 #include "core/exporters.h"
+#include "core/prf_labels.h"
 #include "pkcs11/tls_params.h"
 
 namespace sslp11::core {
@@ -42,7 +43,7 @@ void compute_finished(const MasterKey& master, const HandshakeHash& transcript, 
     if (tls_mac) {
       native_finished(lease, *tls_mac, master, sender, handshake_hash, verify_data);
     } else {
-      master_prf(lease, master, sender == Role::server ? "server finished" : "client finished", handshake_hash,
+      master_prf(lease, master, sender == Role::server ? prf_labels::kServerFinished : prf_labels::kClientFinished, handshake_hash,
                  verify_data);
     }
   });

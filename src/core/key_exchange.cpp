@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/ec_point_check.h"
 #include "core/templates.h"
 #include "pkcs11/attributes.h"
 
@@ -64,11 +65,10 @@ p11::Object dh_premaster_stripped(const std::shared_ptr<p11::SessionPool>& pool,
   return pool->run([&](p11::Lease& lease) {
     auto readable = templates::readable_secret(own.prime.size());
     p11::Object padded(pool, lease, derive_shared_secret(lease, own, peer_value, readable));
-    auto value = p11::read_bytes(lease.api(), lease.handle(), padded.handle(), CKA_VALUE);
+    auto value = p11::read_secret_bytes(lease.api(), lease.handle(), padded.handle(), CKA_VALUE);
     padded.reset(lease);
     if (!value) throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the DH shared secret");
-    p11::SecureBytes z(*value);
-    p11::wipe(value->data(), value->size());
+    const p11::SecureBytes& z = *value;
     std::size_t skip = 0;
     while (skip + 1 < z.size() && z.data()[skip] == 0) ++skip;
     z_len = z.size() - skip;
@@ -159,6 +159,11 @@ std::shared_ptr<EphemeralKey> create_dh_ephemeral(const Provider& provider, std:
 
 std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const NamedCurve& curve,
                                             std::span<const std::uint8_t> x, std::span<const std::uint8_t> y) {
+  if (!ec_point_is_valid(curve, x, y)) {
+    throw p11::LayerError(NTE_BAD_DATA, "the EC public key is not a point of P-" + std::to_string(curve.bits) +
+                                            " (off the curve, a coordinate not below the field prime, or the "
+                                            "point at infinity)");
+  }
   auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
   key->kind = ExchangeKind::ec;
   key->curve = &curve;
@@ -322,20 +327,24 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
       t.add_bytes(CKA_VALUE, random.span());
       return p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
     });
-    p11::Object unwrapped;
-    try {
-      unwrapped = pool->run([&](p11::Lease& lease) {
-        CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
-        auto t = templates::premaster(48);
-        return p11::Object(pool, lease,
-                           lease.api().C_UnwrapKey(lease.handle(), rsa, server_key.handle, ciphertext, t.span()));
-      });
-    } catch (const p11::Error& e) {
-      if (p11::is_session_lost(e.rv())) throw;
-    }
+    // The token's refusal of the ciphertext is data, not an exception: the
+    // same code runs whatever the client sent (an unwinding is measurable).
+    p11::Object unwrapped = pool->run([&](p11::Lease& lease) {
+      CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
+      auto t = templates::premaster(48);
+      CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+      const CK_RV rv = lease.api().C_UnwrapKey_rv(lease.handle(), rsa, server_key.handle, ciphertext, t.span(), h);
+      // A lost session is the token's doing, not the client's: recover as
+      // for any other call.
+      if (p11::is_session_lost(rv)) throw p11::Error(rv, "C_UnwrapKey");
+      return p11::Object(pool, lease, h);  // empty when the ciphertext was refused
+    });
     const p11::Object& candidate = unwrapped.empty() ? random_pms : unwrapped;
     MasterResult from_candidate;
     bool candidate_ok = true;
+    // Not reached by any ciphertext: an unwrapped pre-master is 48 bytes
+    // (CKA_VALUE_LEN in the template) and the version is checked below, so
+    // only a token fault lands here.
     try {
       from_candidate = token->schedule().derive_master(pool, candidate, *request.suite, request.input);
     } catch (const p11::Error& e) {
@@ -364,15 +373,13 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
     // At least the modulus: a shorter buffer makes the token answer
     // CKR_BUFFER_TOO_SMALL and leave the decrypt active on a pooled session.
     p11::SecureBytes plain(std::max<std::size_t>({ciphertext.size(), std::size_t{server_key.bits / 8}, 48}));
+    // The token's refusal of bad padding is data (plain_len 0), not an
+    // exception: the same code runs whatever the client sent.
+    CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
+    lease.api().C_DecryptInit(lease.handle(), rsa, server_key.handle);
     std::size_t plain_len = 0;
-    try {
-      CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
-      lease.api().C_DecryptInit(lease.handle(), rsa, server_key.handle);
-      plain_len = lease.api().C_Decrypt(lease.handle(), ciphertext, plain.span());
-    } catch (const p11::Error& e) {
-      if (p11::is_session_lost(e.rv())) throw;
-      plain_len = 0;
-    }
+    const CK_RV rv = lease.api().C_Decrypt_rv(lease.handle(), ciphertext, plain.span(), plain_len);
+    if (p11::is_session_lost(rv)) throw p11::Error(rv, "C_Decrypt");
     // good = (len == 48) & (version matches), as a 0x00/0xff mask.
     std::uint8_t good = static_cast<std::uint8_t>(plain_len ^ 48) == 0 && (plain_len >> 8) == 0 ? 0xff : 0x00;
     good &= static_cast<std::uint8_t>(-static_cast<int>((plain.data()[0] ^ want_major) == 0));

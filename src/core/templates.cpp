@@ -28,7 +28,8 @@ p11::AttributeTemplate readable_secret(std::size_t value_len) {
       .add_bool(CKA_TOKEN, false)
       .add_bool(CKA_SENSITIVE, false)
       .add_bool(CKA_EXTRACTABLE, true)
-      .add_bool(CKA_DERIVE, true)
+      .add_bool(CKA_DERIVE, false)
+      .add_bool(CKA_SIGN, false)
       .add_ulong(CKA_VALUE_LEN, value_len);
   return t;
 }
@@ -51,6 +52,11 @@ DerivedWriteKey::DerivedWriteKey(const CipherSuite& suite)
               {CKA_KEY_TYPE, &key_type_, sizeof key_type_},
               {CKA_VALUE_LEN, &value_len_, sizeof value_len_},
               {CKA_TOKEN, &false_, sizeof false_},
+              // Stated, not inherited from the master: a token that does not
+              // carry the base key's sensitivity over must still not make
+              // readable record keys.
+              {CKA_SENSITIVE, &true_, sizeof true_},
+              {CKA_EXTRACTABLE, &false_, sizeof false_},
               {CKA_ENCRYPT, &true_, sizeof true_},
               {CKA_DECRYPT, &true_, sizeof true_}}} {}
 

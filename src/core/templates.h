@@ -16,7 +16,9 @@ namespace sslp11::core::templates {
 p11::AttributeTemplate premaster(std::size_t value_len);
 
 // A short-lived secret the host must read (the composed path's DH Z before
-// its leading zeros are stripped): not sensitive, extractable, derive-only.
+// its leading zeros are stripped): the one object sslp11 makes not sensitive
+// and extractable (README, "what crosses host memory"). No usage flag at
+// all: it is read once and destroyed in the same call.
 p11::AttributeTemplate readable_secret(std::size_t value_len);
 
 // The 48-byte master secret (derive for key expansion, sign for Finished and
@@ -42,7 +44,7 @@ class DerivedWriteKey {
   CK_ULONG value_len_;
   CK_BBOOL false_ = CK_FALSE;
   CK_BBOOL true_ = CK_TRUE;
-  std::array<CK_ATTRIBUTE, 6> attrs_;
+  std::array<CK_ATTRIBUTE, 8> attrs_;
 };
 inline DerivedWriteKey derived_write_key(const CipherSuite& suite) { return DerivedWriteKey(suite); }
 

@@ -1,0 +1,70 @@
+// OpenSSL's EC arithmetic checks the point: public values only, and a
+// well-kept library rather than hand-written field arithmetic for three curves.
+#include "core/ec_point_check.h"
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
+#include <memory>
+
+namespace sslp11::core {
+
+namespace {
+
+struct GroupFree {
+  void operator()(EC_GROUP* g) const noexcept { EC_GROUP_free(g); }
+};
+struct PointFree {
+  void operator()(EC_POINT* p) const noexcept { EC_POINT_free(p); }
+};
+struct BnFree {
+  void operator()(BIGNUM* b) const noexcept { BN_free(b); }
+};
+struct CtxFree {
+  void operator()(BN_CTX* c) const noexcept { BN_CTX_free(c); }
+};
+using Group = std::unique_ptr<EC_GROUP, GroupFree>;
+
+int nid_for_group(std::uint32_t group) {
+  switch (group) {
+    case 23: return NID_X9_62_prime256v1;
+    case 24: return NID_secp384r1;
+    case 25: return NID_secp521r1;
+    default: return NID_undef;
+  }
+}
+
+// Built once per curve (a group is read-only afterwards, so threads share it).
+const EC_GROUP* group_for(const NamedCurve& curve) {
+  static const Group p256(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  static const Group p384(EC_GROUP_new_by_curve_name(NID_secp384r1));
+  static const Group p521(EC_GROUP_new_by_curve_name(NID_secp521r1));
+  switch (nid_for_group(curve.group)) {
+    case NID_X9_62_prime256v1: return p256.get();
+    case NID_secp384r1: return p384.get();
+    case NID_secp521r1: return p521.get();
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+bool ec_point_is_valid(const NamedCurve& curve, std::span<const std::uint8_t> x, std::span<const std::uint8_t> y) {
+  const EC_GROUP* group = group_for(curve);
+  if (group == nullptr || x.size() != curve.coordinate_bytes || y.size() != curve.coordinate_bytes) return false;
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  std::unique_ptr<BIGNUM, BnFree> bx(BN_bin2bn(x.data(), static_cast<int>(x.size()), nullptr));
+  std::unique_ptr<BIGNUM, BnFree> by(BN_bin2bn(y.data(), static_cast<int>(y.size()), nullptr));
+  std::unique_ptr<BIGNUM, BnFree> p(BN_new());
+  std::unique_ptr<EC_POINT, PointFree> point(EC_POINT_new(group));
+  if (!ctx || !bx || !by || !p || !point) return false;
+  if (EC_GROUP_get_curve(group, p.get(), nullptr, nullptr, ctx.get()) != 1) return false;
+  // Coordinates must be field elements: OpenSSL would reduce them mod p.
+  if (BN_cmp(bx.get(), p.get()) >= 0 || BN_cmp(by.get(), p.get()) >= 0) return false;
+  // (0, 0) is how a blob would spell infinity; it is not on these curves (b != 0).
+  if (EC_POINT_set_affine_coordinates(group, point.get(), bx.get(), by.get(), ctx.get()) != 1) return false;
+  return EC_POINT_is_at_infinity(group, point.get()) == 0 && EC_POINT_is_on_curve(group, point.get(), ctx.get()) == 1;
+}
+
+}  // namespace sslp11::core
