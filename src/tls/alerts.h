@@ -74,4 +74,12 @@ class TransportError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A write failed because the peer closed or reset the connection (EPIPE,
+// ECONNRESET). A peer that aborts a handshake usually sent an alert first,
+// which may still wait in our receive buffer (see Connection).
+class PeerClosedWhileSending : public TransportError {
+ public:
+  using TransportError::TransportError;
+};
+
 }  // namespace sslp11::tls

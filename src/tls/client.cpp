@@ -38,12 +38,6 @@ bool contains(const std::vector<T>& v, V x) {
   return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
 }
 
-std::string join_groups(const std::vector<std::uint16_t>& groups) {
-  std::string s;
-  for (std::uint16_t g : groups) s += (s.empty() ? "" : ", ") + group_name(g);
-  return s;
-}
-
 KeyExchangeKind kind_of(SuiteKx kx) {
   return kx == SuiteKx::ecdhe ? KeyExchangeKind::ecdhe : kx == SuiteKx::dhe ? KeyExchangeKind::dhe : KeyExchangeKind::rsa;
 }
@@ -119,7 +113,7 @@ class ClientHandshake {
     conn_.records().set_plaintext_version(kTls12);
     transcript_.add(hello);  // buffered until the suite, and so the hash, is known
     log_ << ">> ClientHello: TLS 1.2, " << suites_.size() << " suite(s) starting with " << suite_display_name(suites_[0])
-         << (groups.empty() ? "" : ", groups " + join_groups(groups))
+         << (groups.empty() ? "" : ", groups " + group_names(groups))
          << (ch_.server_name ? ", SNI " + *ch_.server_name : "") << ", EMS " << (options_.ems ? "offered" : "not offered")
          << (resume_ != nullptr ? ", resuming session " + hex(ch_.session_id).substr(0, 16) + "..." : "") << "\n";
   }
@@ -220,8 +214,9 @@ class ClientHandshake {
       }
       server_key_ = import_peer_key(provider_, BCRYPT_DH_PUBLIC_BLOB, dh_public_blob(ske_.dhe.p, ske_.dhe.g, ske_.dhe.ys),
                                     "the server's DH value");
+      const std::optional<std::uint16_t> named = ffdhe_group_of(ske_.dhe.p);
       report_.key_exchange =
-          "DHE " + std::to_string(bits) + "-bit group" + (ske_.dhe.p == ffdhe2048_prime() ? " (ffdhe2048)" : "");
+          "DHE " + std::to_string(bits) + "-bit group" + (named ? " (" + group_name(*named) + ")" : "");
     }
     report_.authentication = "server signature " + signature_scheme_name(ske_.signature_scheme) +
                              " (verified with OpenSSL against the certificate)";

@@ -12,6 +12,12 @@ namespace {
 // Largest handshake message accepted (a Certificate chain is the biggest).
 constexpr std::size_t kMaxHandshakeMessage = 65536;
 
+// How long, and through how many records, a failed write looks for the
+// alert the peer sent before it closed. The peer is gone, so the records are
+// already here or never come: a short wait suffices.
+constexpr std::chrono::milliseconds kPendingAlertWait{200};
+constexpr int kMaxPendingRecords = 8;
+
 }  // namespace
 
 void RecordLayer::set_pending_keys(SslObject read, SslObject write, std::uint32_t suite) {
@@ -94,7 +100,37 @@ Plaintext RecordLayer::receive() {
 Connection::Connection(Transport& transport, const Provider& provider, Role role, std::ostream& log)
     : records_(transport, provider), role_(role), log_(log), assembler_(kMaxHandshakeMessage) {}
 
-void Connection::send_handshake(ByteView message) { records_.send(ContentType::handshake, message); }
+void Connection::send_handshake(ByteView message) { send_records(ContentType::handshake, message); }
+
+void Connection::send_records(ContentType type, ByteView data) {
+  try {
+    records_.send(type, data);
+  } catch (const PeerClosedWhileSending& e) {
+    // "send: Broken pipe" hides why the peer left; its alert says it.
+    if (const std::optional<Alert> a = pending_alert()) {
+      const auto d = static_cast<std::uint8_t>(a->description);
+      throw PeerAlert(d, std::string("the peer sent ") + (a->level == AlertLevel::fatal ? "fatal" : "warning") +
+                             " alert " + alert_name(d) + " and closed the connection (our " + e.what() + ")");
+    }
+    throw;
+  }
+}
+
+std::optional<Alert> Connection::pending_alert() noexcept {
+  const auto deadline = std::chrono::steady_clock::now() + kPendingAlertWait;
+  try {
+    for (int i = 0; i < kMaxPendingRecords; ++i) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !records_.transport().wait_readable(left)) break;
+      const Plaintext p = records_.receive();
+      if (static_cast<ContentType>(p.type) == ContentType::alert) return parse_alert(p.data);
+    }
+  } catch (const std::exception&) {
+    // EOF, a reset, a record that does not parse or decrypt: no alert to report.
+  }
+  return std::nullopt;
+}
 
 HandshakeMessage Connection::receive_handshake() {
   for (;;) {
@@ -118,7 +154,7 @@ HandshakeMessage Connection::receive_handshake() {
 
 void Connection::send_change_cipher_spec() {
   const Bytes ccs{1};
-  records_.send(ContentType::change_cipher_spec, ccs);
+  send_records(ContentType::change_cipher_spec, ccs);
   records_.activate_write();
 }
 
@@ -172,7 +208,7 @@ void Connection::on_alert(ByteView body, bool handshake_phase) {
   log_ << "-- peer sent warning alert " << alert_name(d) << " (ignored)\n";
 }
 
-void Connection::send_application_data(ByteView data) { records_.send(ContentType::application_data, data); }
+void Connection::send_application_data(ByteView data) { send_records(ContentType::application_data, data); }
 
 std::optional<Bytes> Connection::receive_application_data(std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;

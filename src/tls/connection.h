@@ -99,6 +99,12 @@ class Connection {
   // An alert record: fatal ones and a close_notify during the handshake throw
   // PeerAlert; warnings are logged and skipped.
   void on_alert(ByteView body, bool handshake_phase);
+  // RecordLayer::send, but a write the peer cut off (PeerClosedWhileSending)
+  // becomes PeerAlert when the peer's alert is still waiting to be read.
+  void send_records(ContentType type, ByteView data);
+  // After such a write: an alert among the records the peer left behind
+  // (read for at most kPendingAlertWait); nullopt if none is readable.
+  std::optional<Alert> pending_alert() noexcept;
 
   RecordLayer records_;
   Role role_;

@@ -104,6 +104,12 @@ std::string group_name(std::uint16_t group) {
   }
 }
 
+std::string group_names(const std::vector<std::uint16_t>& groups) {
+  std::string s;
+  for (std::uint16_t g : groups) s += (s.empty() ? "" : ", ") + group_name(g);
+  return s.empty() ? "none" : s;
+}
+
 std::string signature_scheme_name(std::uint16_t scheme) {
   switch (scheme) {
     case signature_scheme::rsa_pkcs1_sha1: return "rsa_pkcs1_sha1";

@@ -50,6 +50,8 @@ constexpr std::uint16_t ffdhe3072 = 257;
 constexpr std::uint16_t ffdhe4096 = 258;
 }  // namespace named_group
 std::string group_name(std::uint16_t group);
+// "P-256, P-384"; "none" for an empty list.
+std::string group_names(const std::vector<std::uint16_t>& groups);
 
 namespace signature_scheme {
 constexpr std::uint16_t rsa_pkcs1_sha1 = 0x0201;

@@ -126,9 +126,9 @@ std::vector<CurveInfo> Provider::curves() const {
   return out;
 }
 
-std::optional<SuiteInfo> Provider::lookup(std::uint32_t suite, std::string* why_not) const {
+std::optional<SuiteInfo> Provider::lookup(std::uint32_t suite, std::string* why_not, DWORD key_type) const {
   NCRYPT_SSL_CIPHER_SUITE info{};
-  const SECURITY_STATUS s = SslLookupCipherSuiteInfo(handle_, TLS1_2_PROTOCOL_VERSION, suite, 0, &info, 0);
+  const SECURITY_STATUS s = SslLookupCipherSuiteInfo(handle_, TLS1_2_PROTOCOL_VERSION, suite, key_type, &info, 0);
   if (s == ERROR_SUCCESS) return info_from(info);
   if (why_not != nullptr) {
     // sslp11 starts its reason with the suite's name; callers print the name themselves.

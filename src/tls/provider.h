@@ -114,7 +114,9 @@ class Provider {
   std::vector<CurveInfo> curves() const;
   // SslLookupCipherSuiteInfo for TLS 1.2; nullopt and the provider's reason
   // ("token lacks CKM_CHACHA20_POLY1305") when the token cannot run it.
-  std::optional<SuiteInfo> lookup(std::uint32_t suite, std::string* why_not = nullptr) const;
+  // `key_type`: 0, or for an ECDHE suite the IANA curve id (23 = P-256):
+  // can the token finish the suite on that curve.
+  std::optional<SuiteInfo> lookup(std::uint32_t suite, std::string* why_not = nullptr, DWORD key_type = 0) const;
   NCRYPT_SSL_CIPHER_LENGTHS lengths(std::uint32_t suite) const;
 
  private:

@@ -159,6 +159,7 @@ void Socket::write_all(ByteView data) {
       continue;
     }
     if (errno == EINTR) continue;
+    if (errno == EPIPE || errno == ECONNRESET) throw PeerClosedWhileSending("send: " + errno_text(errno));
     if (errno != EAGAIN && errno != EWOULDBLOCK) throw TransportError("send: " + errno_text(errno));
     if (!wait_for(fd_, POLLOUT, deadline)) throw TransportError("timed out sending to the peer");
   }

@@ -21,7 +21,8 @@ constexpr std::size_t kRecordHeaderBytes = 5;
 constexpr std::size_t kMaxPlaintext = 16384;                 // 2^14
 constexpr std::size_t kMaxCiphertext = kMaxPlaintext + 2048;  // TLSCiphertext.length bound
 
-// A byte stream with deadlines. Throws TransportError on timeout, reset or EOF.
+// A byte stream with deadlines. Throws TransportError on timeout, reset or EOF
+// (PeerClosedWhileSending when a write finds the peer gone).
 class Transport {
  public:
   virtual ~Transport() = default;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
+#include <optional>
 #include <ostream>
 
 #include "tls/alerts.h"
@@ -129,7 +131,8 @@ class ServerHandshake {
   }
 
   // A session to resume, else our first suite the client offers and the token
-  // (and, for ECDHE, a common curve) can run.
+  // can run with a group the client offers (a curve for ECDHE, an FFDHE group
+  // for DHE).
   void choose() {
     ems_ = ch_.extended_master_secret && setup_.options.ems;
     const auto cached = ch_.session_id.empty() ? cache_.end() : cache_.find(ch_.session_id);
@@ -140,26 +143,48 @@ class ServerHandshake {
     } else {
       for (std::uint32_t id : setup_.suites) {
         if (!contains(ch_.cipher_suites, id)) continue;
-        if (suite_kx(id) == SuiteKx::ecdhe) {
-          const std::vector<std::uint16_t> usable = usable_groups(provider_, id);
-          // No supported_groups extension: any curve will do (RFC 4492 §4).
-          const std::vector<std::uint16_t> theirs = ch_.has_supported_groups ? ch_.supported_groups : usable;
-          const auto g = std::find_if(theirs.begin(), theirs.end(), [&](std::uint16_t x) { return contains(usable, x); });
-          if (g == theirs.end()) continue;
-          group_ = *g;
-        }
+        const std::optional<std::uint16_t> group = group_for(id);
+        if (!group) continue;
+        group_ = *group;
         suite_ = id;
         break;
       }
     }
     if (suite_ == 0) {
-      throw TlsFailure(AlertDescription::handshake_failure, "no cipher suite in common with the client on token '" +
-                                                                provider_.token_label() + "': " + why_nothing_in_common());
+      // RFC 7919 §4: FFDHE groups offered, none of them ours, and no other
+      // suite acceptable: insufficient_security.
+      const bool ffdhe_refused = std::any_of(setup_.suites.begin(), setup_.suites.end(), [&](std::uint32_t id) {
+        return suite_kx(id) == SuiteKx::dhe && contains(ch_.cipher_suites, id);
+      }) && !choose_ffdhe_group(ch_.supported_groups);
+      throw TlsFailure(ffdhe_refused ? AlertDescription::insufficient_security : AlertDescription::handshake_failure,
+                       "no cipher suite in common with the client on token '" + provider_.token_label() +
+                           "': " + why_nothing_in_common());
     }
     kx_ = suite_kx(suite_);
     report_.suite = suite_;
     report_.ems = ems_;
     report_.resumed = cached_ != nullptr;
+  }
+
+  // The key-exchange group for `id` (0 for RSA key exchange); nullopt when
+  // the client offers none we can use with it.
+  std::optional<std::uint16_t> group_for(std::uint32_t id) const {
+    switch (suite_kx(id)) {
+      case SuiteKx::rsa:
+        return 0;
+      case SuiteKx::dhe:
+        return choose_ffdhe_group(ch_.supported_groups);
+      case SuiteKx::ecdhe: {
+        // A curve the token can finish this suite on (SslLookupCipherSuiteInfo per curve).
+        const std::vector<std::uint16_t> usable = usable_groups(provider_, id);
+        // No supported_groups extension: any curve will do (RFC 4492 §4).
+        const std::vector<std::uint16_t>& theirs = ch_.has_supported_groups ? ch_.supported_groups : usable;
+        for (std::uint16_t g : theirs)
+          if (contains(usable, g)) return g;
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
   }
 
   // For each suite the client offers: why we cannot use it. The provider's
@@ -175,8 +200,16 @@ class ServerHandshake {
       }
       std::string why;
       if (!provider_.lookup(offered, &why)) {
+      } else if (contains(setup_.suites, offered) && suite_kx(offered) == SuiteKx::dhe) {
+        std::vector<std::uint16_t> offered_ffdhe;
+        std::copy_if(ch_.supported_groups.begin(), ch_.supported_groups.end(), std::back_inserter(offered_ffdhe),
+                     is_ffdhe);
+        why = "no FFDHE group in common (the client offers " + group_names(offered_ffdhe) + "; sslp11-tls serves " +
+              group_names(ffdhe_groups()) + ")";
       } else if (contains(setup_.suites, offered)) {
-        why = "no common curve";
+        why = "no curve in common (the client offers " +
+              (ch_.has_supported_groups ? group_names(ch_.supported_groups) : std::string("any")) +
+              "; the token can finish it on " + group_names(usable_groups(provider_, offered)) + ")";
       } else if (contains(setup_.options.suites, offered)) {
         why = std::string("it needs ") + (suite_uses_ecdsa(offered) ? "an ECDSA" : "an RSA") + " certificate key";
       } else {
@@ -223,9 +256,9 @@ class ServerHandshake {
       params = build_ecdhe_params({group_, eph_.public_value});
       report_.key_exchange = "ECDHE " + group_name(group_);
     } else {
-      eph_ = create_dhe(provider_, suite_, ffdhe2048_prime(), kGenerator);
-      params = build_dhe_params({ffdhe2048_prime(), kGenerator, eph_.public_value});
-      report_.key_exchange = "DHE ffdhe2048";
+      eph_ = create_dhe(provider_, suite_, dh_prime(), kGenerator);
+      params = build_dhe_params({dh_prime(), kGenerator, eph_.public_value});
+      report_.key_exchange = "DHE " + group_name(group_);
     }
     note_key_objects(report_, "ephemeral key", eph_.key.get());
     const std::uint16_t scheme = choose_signature_scheme();
@@ -312,7 +345,7 @@ class ServerHandshake {
               ? import_peer_key(provider_, BCRYPT_ECCPUBLIC_BLOB, ecc_public_blob(group_, client_value_),
                                 "the client's ECDH point")
               : import_peer_key(provider_, BCRYPT_DH_PUBLIC_BLOB,
-                                dh_public_blob(ffdhe2048_prime(), kGenerator, client_value_), "the client's DH value");
+                                dh_public_blob(dh_prime(), kGenerator, client_value_), "the client's DH value");
       ParameterList params = master_parameters(ch_.random, sh_.random, ems_, session_hash,
                                                ems_ ? std::optional<std::uint16_t>(kTls12) : std::nullopt);
       check(SslGenerateMasterKey(provider_.get(), eph_.key.get(), client_key.get(), master_.out(),
@@ -372,7 +405,10 @@ class ServerHandshake {
     return m;
   }
 
-  inline static const Bytes kGenerator{2};
+  // The prime of the FFDHE group chosen for a DHE suite.
+  const Bytes& dh_prime() const { return *ffdhe_prime(group_); }
+
+  inline static const Bytes kGenerator{2};  // of every RFC 7919 group
 
   const Setup& setup_;
   const Provider& provider_;
@@ -388,7 +424,7 @@ class ServerHandshake {
   CachedSession* cached_ = nullptr;
   std::uint32_t suite_ = 0;
   SuiteKx kx_ = SuiteKx::rsa;
-  std::uint16_t group_ = 0;
+  std::uint16_t group_ = 0;  // ECDHE: the curve; DHE: the FFDHE group
   Ephemeral eph_;
   Bytes client_value_;
   SslObject master_;

@@ -4,7 +4,9 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "tls/messages.h"
 
@@ -58,6 +60,40 @@ Bytes from_hex(std::string_view h) {
   return out;
 }
 
+// RFC 7919 Appendix A, as `openssl genpkey -genparam -pkeyopt group:ffdheN`
+// prints them; the server's preference order. The one copy of these primes.
+struct FfdhePrime {
+  std::uint16_t group;
+  std::string_view hex;
+};
+constexpr std::array<FfdhePrime, 3> kFfdhePrimes{{
+    {named_group::ffdhe2048,
+     "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8"
+     "F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935984F0C70E0E68B77E2A689DAF3EFE872"
+     "1DF158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB19"
+     "0B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F619172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+     "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF"},
+    {named_group::ffdhe3072,
+     "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8"
+     "F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935984F0C70E0E68B77E2A689DAF3EFE872"
+     "1DF158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB19"
+     "0B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F619172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+     "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035BBC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE"
+     "598CB0FAC186D91CAEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF5CAE82AB9C9DF69EE86D2BC522363A0D"
+     "ABC521979B0DEADA1DBF9A42D5C4484E0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B66C62E37FFFFFFFFFFFFFFFF"},
+    {named_group::ffdhe4096,
+     "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8"
+     "F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935984F0C70E0E68B77E2A689DAF3EFE872"
+     "1DF158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB19"
+     "0B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F619172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+     "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035BBC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE"
+     "598CB0FAC186D91CAEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF5CAE82AB9C9DF69EE86D2BC522363A0D"
+     "ABC521979B0DEADA1DBF9A42D5C4484E0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B669E1EF16E6F52C3164DF4FB7930E9E4E58857B6"
+     "AC7D5F42D69F6D187763CF1D5503400487F55BA57E31CC7A7135C886EFB4318AED6A1E012D9E6832A907600A918130C46DC778F971AD0038"
+     "092999A333CB8B7A1A1DB93D7140003C2A4ECEA9F98D0ACC0A8291CDCEC97DCF8EC9B55A7F88A46B4DB5A851F44182E1C68A007E5E655F6A"
+     "FFFFFFFFFFFFFFFF"},
+}};
+
 }  // namespace
 
 const SuiteName* find_suite_name(const std::string& name) {
@@ -108,13 +144,6 @@ SuiteKx suite_kx(std::uint32_t id) {
 
 bool suite_uses_ecdsa(std::uint32_t id) { return suite_display_name(id).rfind("TLS_ECDHE_ECDSA_", 0) == 0; }
 
-std::string prf_hash(const Provider& provider, std::uint32_t suite) {
-  WCHAR name[NCRYPT_SSL_MAX_NAME_SIZE] = {};
-  check(SslGetCipherSuitePRFHashAlgorithm(provider.get(), TLS1_2_PROTOCOL_VERSION, suite, 0, name, 0),
-        "SslGetCipherSuitePRFHashAlgorithm");
-  return narrow(name, NCRYPT_SSL_MAX_NAME_SIZE);
-}
-
 std::uint32_t group_bits(std::uint16_t group) {
   switch (group) {
     case named_group::secp256r1: return 256;
@@ -130,33 +159,55 @@ std::uint32_t group_bits(std::uint16_t group) {
 std::vector<std::uint16_t> usable_groups(const Provider& provider, std::uint32_t suite, std::string* why) {
   std::vector<std::uint16_t> out;
   if (suite_kx(suite) != SuiteKx::ecdhe) return out;
-  const bool composed = provider.derivation_path() == "composed";
-  const bool sha384 = prf_hash(provider, suite) == "SHA384";
   for (const CurveInfo& c : provider.curves()) {
-    const std::uint32_t secret_bytes = (c.bits + 7) / 8;  // the ECDH pre-master is the x coordinate
-    if (composed && sha384 && secret_bytes < 48) {
-      if (why != nullptr) {
-        *why = "not offering " + group_name(static_cast<std::uint16_t>(c.group)) + " for " + suite_display_name(suite) +
-               ": on the composed derivation path the token's HMAC-SHA384 needs a pre-master of at least 48 "
-               "bytes, and a " + group_name(static_cast<std::uint16_t>(c.group)) + " secret has " +
-               std::to_string(secret_bytes);
-      }
-      continue;
+    const auto group = static_cast<std::uint16_t>(c.group);
+    std::string not_here;
+    if (provider.lookup(suite, &not_here, group)) {
+      out.push_back(group);
+    } else if (why != nullptr) {
+      *why += (why->empty() ? "" : "; ") + std::string("not offering ") + group_name(group) + " for " +
+              suite_display_name(suite) + ": " + not_here;
     }
-    out.push_back(static_cast<std::uint16_t>(c.group));
   }
   return out;
 }
 
-const Bytes& ffdhe2048_prime() {
-  // RFC 7919 Appendix A.1, as `openssl genpkey -genparam -pkeyopt group:ffdhe2048` prints it.
-  static const Bytes p = from_hex(
-      "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8"
-      "F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935984F0C70E0E68B77E2A689DAF3EFE8721D"
-      "F158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB190B07"
-      "A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F619172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1"
-      "837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF");
-  return p;
+bool is_ffdhe(std::uint16_t group) { return group >= 256 && group <= 511; }
+
+const std::vector<std::uint16_t>& ffdhe_groups() {
+  static const std::vector<std::uint16_t> groups = [] {
+    std::vector<std::uint16_t> g;
+    for (const FfdhePrime& f : kFfdhePrimes) g.push_back(f.group);
+    return g;
+  }();
+  return groups;
+}
+
+const Bytes* ffdhe_prime(std::uint16_t group) {
+  // Decoded once, in table order.
+  static const std::vector<Bytes> primes = [] {
+    std::vector<Bytes> p;
+    for (const FfdhePrime& f : kFfdhePrimes) p.push_back(from_hex(f.hex));
+    return p;
+  }();
+  for (std::size_t i = 0; i < kFfdhePrimes.size(); ++i)
+    if (kFfdhePrimes[i].group == group) return &primes[i];
+  return nullptr;
+}
+
+std::optional<std::uint16_t> ffdhe_group_of(ByteView p) {
+  for (std::uint16_t g : ffdhe_groups()) {
+    const Bytes& prime = *ffdhe_prime(g);
+    if (std::equal(p.begin(), p.end(), prime.begin(), prime.end())) return g;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint16_t> choose_ffdhe_group(const std::vector<std::uint16_t>& offered) {
+  if (std::none_of(offered.begin(), offered.end(), is_ffdhe)) return named_group::ffdhe2048;
+  for (std::uint16_t g : offered)
+    if (ffdhe_prime(g) != nullptr) return g;
+  return std::nullopt;
 }
 
 }  // namespace sslp11::tls

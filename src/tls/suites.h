@@ -33,18 +33,30 @@ SuiteKx suite_kx(std::uint32_t id);
 bool suite_uses_ecdsa(std::uint32_t id);
 
 // The ECDHE groups the token can use for `suite`: its curves
-// (SslEnumEccCurves), minus those too small for the suite's PRF on the
-// "composed" path. There the PRF runs as the token's HMAC keyed by the
-// pre-master, and SoftHSM refuses HMAC-SHA384 keys shorter than 48 bytes,
-// so a SHA-384 suite needs a 48-byte+ ECDH secret: P-384 or P-521, not P-256.
-// The NSS softoken ("native" path) has no such limit. `why` (optional) gets a
-// sentence explaining any curve left out.
+// (SslEnumEccCurves) for which SslLookupCipherSuiteInfo, asked with the
+// curve's IANA id as dwKeyType, says the token can finish the suite. (On the
+// "composed" path SoftHSM's HMAC-SHA384 refuses the 32-byte pre-master of
+// P-256, so a SHA-384 suite runs on P-384 or P-521 only; the provider knows
+// that, this program does not.) `why` (optional) gets a sentence explaining
+// any curve left out.
 std::vector<std::uint16_t> usable_groups(const Provider& provider, std::uint32_t suite, std::string* why = nullptr);
-// The suite's PRF hash as CNG names it (SslGetCipherSuitePRFHashAlgorithm): "SHA256".
-std::string prf_hash(const Provider& provider, std::uint32_t suite);
 std::uint32_t group_bits(std::uint16_t group);
 
-// RFC 7919 ffdhe2048: p (256 bytes) and g = 2.
-const Bytes& ffdhe2048_prime();
+// RFC 7919 §2: the named-group code points 256..511 are the FFDHE groups.
+bool is_ffdhe(std::uint16_t group);
+// The FFDHE groups sslp11-tls serves, in the server's preference order
+// (ffdhe2048, ffdhe3072, ffdhe4096), and their primes (RFC 7919 Appendix A;
+// g = 2 for all). ffdhe_prime: nullptr for a group not in that list.
+const std::vector<std::uint16_t>& ffdhe_groups();
+const Bytes* ffdhe_prime(std::uint16_t group);
+// The FFDHE group whose prime is `p`; nullopt for any other prime.
+std::optional<std::uint16_t> ffdhe_group_of(ByteView p);
+
+// RFC 7919 §4: the group a server uses for a DHE suite, given the client's
+// supported_groups (empty when the extension is absent). No FFDHE group
+// offered: ffdhe2048, as before RFC 7919. Otherwise the first offered group
+// we serve, in the client's order; nullopt when the client offered FFDHE
+// groups but none of ours: then no DHE suite may be chosen.
+std::optional<std::uint16_t> choose_ffdhe_group(const std::vector<std::uint16_t>& offered);
 
 }  // namespace sslp11::tls

@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "support/provider_env.h"
+#include "tls/messages.h"
+#include "tls/record_io.h"
+#include "tls/token_import.h"
 #include "tls/support/pki.h"
 #include "tls/support/tls_runs.h"
 
@@ -175,11 +178,31 @@ TEST_P(Failures, RequiredClientCertificateEndsTheHandshakeCleanly) {
   EXPECT_FALSE(has(run.ours_out, "<< application data")) << run.describe();
 }
 
+// s_client rejects our certificate (not for the name it checks): it sends an
+// alert and closes while our server still sends its flight (ServerKeyExchange
+// after SslSignHash, ServerHelloDone), so a write of ours may fail. The
+// server must report the client's alert, not the failed write.
+TEST_P(Failures, ClientRejectingOurCertificateIsReportedAsItsAlert) {
+  ServerRun spec;
+  spec.suites = "ECDHE-RSA-AES128-GCM-SHA256";
+  spec.peer_cipher = spec.suites;
+  spec.expect_echo = false;
+  spec.peer_args = {"-verify_hostname", "not-the-server.example"};
+  const RunResult run = run_server(GetParam(), spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  EXPECT_EQ(run.ours, 1) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "!! the peer sent fatal alert bad_certificate")) << run.describe();
+  EXPECT_FALSE(has(run.ours_out, "Broken pipe")) << run.describe();
+  EXPECT_FALSE(has(run.ours_out, "reset by peer")) << run.describe();
+  EXPECT_FALSE(has(run.ours_out, "-- sent fatal alert")) << run.describe();
+}
+
 // A fake server: reads the ClientHello, sends canned bytes, and records the
-// alert the client answers with.
+// alert the client answers with (or, with `close_after_reply`, closes at once).
 class FakeServer {
  public:
-  explicit FakeServer(std::vector<std::uint8_t> reply) : reply_(std::move(reply)) {
+  explicit FakeServer(std::vector<std::uint8_t> reply, bool close_after_reply = false)
+      : reply_(std::move(reply)), close_after_reply_(close_after_reply) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -216,7 +239,7 @@ class FakeServer {
     std::uint8_t buf[4096];
     if (wait(c, 10000)) [[maybe_unused]] auto n = ::recv(c, buf, sizeof buf, 0);  // the ClientHello
     [[maybe_unused]] auto sent = ::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
-    while (wait(c, 10000)) {
+    while (!close_after_reply_ && wait(c, 10000)) {
       const ssize_t n = ::recv(c, buf, sizeof buf, 0);
       if (n <= 0) break;
       answer_.insert(answer_.end(), buf, buf + n);
@@ -224,11 +247,48 @@ class FakeServer {
     ::close(c);
   }
   std::vector<std::uint8_t> reply_, answer_;
+  bool close_after_reply_;
   int fd_;
   std::uint16_t port_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// A server that sends its whole flight (RSA key exchange: ServerHello,
+// Certificate, ServerHelloDone), then a fatal alert, and closes. The client
+// reads the flight and starts writing (ClientKeyExchange, then after
+// SslGenerateSessionKeys ChangeCipherSpec, Finished); the closed peer answers
+// with a reset, and usually a write fails (unless the reset comes late, on a
+// loaded machine, and the client reads the alert first). Either way the
+// client must report the server's alert, not "send: Connection reset by peer"
+// / "Broken pipe". (connection_test.cpp pins down the failed-write path.)
+TEST(PeerAbort, ClientReportsTheAlertNotTheFailedWrite) {
+  tls::ServerHello sh;
+  sh.random.fill(0x42);
+  sh.cipher_suite = 0x009C;  // TLS_RSA_WITH_AES_128_GCM_SHA256
+  const auto record = [](tls::ContentType type, const tls::Bytes& body) {
+    return tls::make_record(type, 0x0303, body);
+  };
+  std::vector<std::uint8_t> reply;
+  for (const tls::Bytes& r :
+       {record(tls::ContentType::handshake, tls::make_handshake(tls::handshake_type::server_hello, build_server_hello(sh))),
+        record(tls::ContentType::handshake,
+               tls::make_handshake(tls::handshake_type::certificate,
+                                   tls::build_certificate(tls::read_certificates_pem(test_pki().rsa_cert)))),
+        record(tls::ContentType::handshake, tls::make_handshake(tls::handshake_type::server_hello_done, {})),
+        record(tls::ContentType::alert, {2, 40})}) {
+    reply.insert(reply.end(), r.begin(), r.end());
+  }
+  FakeServer fake(reply, /*close_after_reply=*/true);
+  ChildProcess ours({tls_binary(), "client", "--connect", "127.0.0.1:" + std::to_string(fake.port()), "--cafile",
+                     test_pki().ca, "--suite", "AES128-GCM-SHA256", "--no-ems", "--timeout", "5000"},
+                    {"SSLP11_CONF=" + test::write_provider_config(test::TestTokens::softhsm())});
+  EXPECT_EQ(ours.wait_exit(20s), 1) << ours.describe();
+  EXPECT_TRUE(has(ours.out(), ">> ClientKeyExchange")) << ours.describe();
+  EXPECT_TRUE(has(ours.out(), "!! the peer sent fatal alert handshake_failure")) << ours.describe();
+  EXPECT_FALSE(has(ours.out(), "!! send: ")) << ours.describe();
+  EXPECT_FALSE(has(ours.out(), "-- sent fatal alert")) << ours.describe();
+}
 
 struct GarbageCase {
   const char* name;

@@ -137,20 +137,53 @@ TEST(SuiteNamesTest, BothNamingsAndErrors) {
   EXPECT_FALSE(suite_uses_ecdsa(0xC02F));
 }
 
-TEST(SuiteNamesTest, Ffdhe2048MatchesOpenSsl) {
+// The prime of an RFC 7919 group as OpenSSL knows it ("ffdhe3072").
+Bytes openssl_ffdhe_prime(const std::string& name) {
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
   EVP_PKEY* params = nullptr;
-  ASSERT_EQ(EVP_PKEY_paramgen_init(ctx), 1);
-  ASSERT_EQ(EVP_PKEY_CTX_set_group_name(ctx, "ffdhe2048"), 1);
-  ASSERT_EQ(EVP_PKEY_paramgen(ctx, &params), 1);
   BIGNUM* p = nullptr;
-  ASSERT_EQ(EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, &p), 1);
-  Bytes expected(static_cast<std::size_t>(BN_num_bytes(p)));
-  BN_bn2bin(p, expected.data());
-  EXPECT_EQ(ffdhe2048_prime(), expected);
+  Bytes out;
+  if (EVP_PKEY_paramgen_init(ctx) == 1 && EVP_PKEY_CTX_set_group_name(ctx, name.c_str()) == 1 &&
+      EVP_PKEY_paramgen(ctx, &params) == 1 && EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, &p) == 1) {
+    out.resize(static_cast<std::size_t>(BN_num_bytes(p)));
+    BN_bn2bin(p, out.data());
+  }
   BN_free(p);
   EVP_PKEY_free(params);
   EVP_PKEY_CTX_free(ctx);
+  return out;
+}
+
+TEST(SuiteNamesTest, FfdhePrimesMatchOpenSsl) {
+  ASSERT_EQ(ffdhe_groups(),
+            (std::vector<std::uint16_t>{named_group::ffdhe2048, named_group::ffdhe3072, named_group::ffdhe4096}));
+  for (std::uint16_t g : ffdhe_groups()) {
+    const Bytes expected = openssl_ffdhe_prime(group_name(g));
+    ASSERT_EQ(expected.size() * 8, group_bits(g)) << group_name(g);
+    EXPECT_EQ(*ffdhe_prime(g), expected) << group_name(g);
+    EXPECT_EQ(ffdhe_group_of(expected), g) << group_name(g);
+  }
+  EXPECT_EQ(ffdhe_prime(260), nullptr);  // ffdhe8192: not served
+  EXPECT_EQ(ffdhe_group_of(openssl_ffdhe_prime("ffdhe6144")), std::nullopt);
+}
+
+// RFC 7919 §4, the server's side.
+TEST(SuiteNamesTest, ChooseFfdheGroup) {
+  using V = std::vector<std::uint16_t>;
+  // No supported_groups, or no FFDHE group in it: ffdhe2048 as before RFC 7919.
+  EXPECT_EQ(choose_ffdhe_group(V{}), named_group::ffdhe2048);
+  EXPECT_EQ(choose_ffdhe_group(V{23, 24}), named_group::ffdhe2048);
+  // The client's order decides, among the groups we serve.
+  EXPECT_EQ(choose_ffdhe_group(V{23, 257}), named_group::ffdhe3072);
+  EXPECT_EQ(choose_ffdhe_group(V{258, 256}), named_group::ffdhe4096);
+  EXPECT_EQ(choose_ffdhe_group(V{260, 259, 257}), named_group::ffdhe3072);
+  // FFDHE groups offered (even unknown ones, 256..511), none of ours: no DHE.
+  EXPECT_EQ(choose_ffdhe_group(V{260}), std::nullopt);
+  EXPECT_EQ(choose_ffdhe_group(V{23, 511}), std::nullopt);
+  EXPECT_TRUE(is_ffdhe(256));
+  EXPECT_TRUE(is_ffdhe(511));
+  EXPECT_FALSE(is_ffdhe(512));
+  EXPECT_FALSE(is_ffdhe(29));
 }
 
 TEST(KeyBlobsTest, EccPublicBlob) {

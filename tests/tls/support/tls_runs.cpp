@@ -161,9 +161,10 @@ RunResult run_server(const TokenSpec& token, const ServerRun& spec) {
     proxy.emplace(server->port(), spec.tampering->direction, spec.tampering->tamper);
     connect_port = std::to_string(proxy->port());
   }
-  std::vector<std::string> s_client{"openssl", "s_client", "-tls1_2", "-connect", "127.0.0.1:" + connect_port,
+  std::vector<std::string> s_client{"openssl", "s_client", "-connect", "127.0.0.1:" + connect_port,
                                     "-CAfile", pki.ca, "-verify_return_error", "-servername", "localhost",
                                     "-cipher", spec.peer_cipher, "-quiet", "-no_ign_eof"};
+  if (spec.peer_tls12_only) s_client.insert(s_client.begin() + 2, "-tls1_2");
   s_client.insert(s_client.end(), spec.peer_args.begin(), spec.peer_args.end());
   std::vector<std::string> peer_env;
   if (!spec.peer_ems) peer_env.push_back("OPENSSL_CONF=" + pki.no_ems_conf);

@@ -51,6 +51,9 @@ struct ServerRun {
   std::string text = "hello from openssl s_client";
   bool peer_ems = true;
   bool expect_echo = true;                 // wait for the echo before closing s_client's stdin
+  // false: s_client without -tls1_2, so it may offer TLS 1.3 (our server still
+  // answers TLS 1.2). OpenSSL 3.0 lists FFDHE groups in supported_groups only then.
+  bool peer_tls12_only = true;
   std::vector<std::string> args;           // extra sslp11-tls server arguments
   std::vector<std::string> peer_args;      // extra s_client arguments
   std::optional<Tampering> tampering;
