@@ -52,8 +52,9 @@ const StatusName* find_status(SECURITY_STATUS status) {
   return nullptr;
 }
 
-// "SslEncryptPacket" out of "LONG SslEncryptPacket(NCRYPT_PROV_HANDLE, ...)".
-std::string_view function_name(const std::source_location& where) {
+// "SslEncryptPacket", also out of a full signature
+// ("LONG SslEncryptPacket(NCRYPT_PROV_HANDLE, ...)") should a compiler give one.
+std::string_view function_name(const CallSite& where) {
   std::string_view f = where.function_name();
   if (const auto paren = f.find('('); paren != std::string_view::npos) f = f.substr(0, paren);
   if (const auto space = f.rfind(' '); space != std::string_view::npos) f = f.substr(space + 1);
@@ -79,7 +80,7 @@ const char* status_name(SECURITY_STATUS status) noexcept {
 
 namespace detail {
 
-void log_call(const std::source_location& where, const CallArgs* args, SECURITY_STATUS status,
+void log_call(const CallSite& where, const CallArgs* args, SECURITY_STATUS status,
               const char* why) noexcept {
   const StatusName* n = find_status(status);
   const bool internal = n == nullptr || n->internal;  // an unnamed status is unexpected too

@@ -10,39 +10,13 @@
 //              one line per error), so they stay quiet at the default level;
 //   * warning: a failure of sslp11 itself (NTE_INTERNAL_ERROR, NTE_NO_MEMORY,
 //              NTE_FAIL or a status sslp11 does not name).
-// The function name comes from the call site (std::source_location), so a
-// plain guarded([&] {...}) is logged too.
+// The function name comes from the call site (CallSite), so a plain
+// guarded([&] {...}) is logged too.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <new>
-#include <source_location>
-#if !defined(__cpp_lib_source_location)
-// clang 14 with libstdc++ 12 (the fuzz build) lacks std::source_location: it
-// needs __builtin_source_location (clang 15). The same interface from the
-// older builtins, which clang 14 has.
-namespace std {
-struct source_location {
-  static constexpr source_location current(const char* file = __builtin_FILE(),
-                                           const char* function = __builtin_FUNCTION(),
-                                           unsigned line = __builtin_LINE()) noexcept {
-    source_location l;
-    l.file_ = file;
-    l.function_ = function;
-    l.line_ = line;
-    return l;
-  }
-  constexpr const char* file_name() const noexcept { return file_; }
-  constexpr const char* function_name() const noexcept { return function_; }
-  constexpr unsigned line() const noexcept { return line_; }
-  constexpr unsigned column() const noexcept { return 0; }
-  const char* file_ = "";
-  const char* function_ = "";
-  unsigned line_ = 0;
-};
-}  // namespace std
-#endif
 #include <string>
 #include <utility>
 
@@ -99,16 +73,32 @@ CallArgs call_args(NamesAndValues... named) noexcept {
   return a;
 }
 
+// The function a guarded body runs for, taken at the call site. Not
+// std::source_location: clang 14 with libstdc++ 12 (the fuzz build) lacks it,
+// and supplying it in namespace std is undefined behaviour. GCC and clang both
+// have __builtin_FUNCTION, which gives the bare name ("SslEncryptPacket").
+class CallSite {
+ public:
+  static constexpr CallSite current(const char* function = __builtin_FUNCTION()) noexcept {
+    return CallSite(function);
+  }
+  constexpr const char* function_name() const noexcept { return function_; }
+
+ private:
+  constexpr explicit CallSite(const char* function) noexcept : function_(function) {}
+  const char* function_;
+};
+
 namespace detail {
 // The log lines of guarded(); `why` is null on success.
-void log_call(const std::source_location& where, const CallArgs* args, SECURITY_STATUS status,
+void log_call(const CallSite& where, const CallArgs* args, SECURITY_STATUS status,
               const char* why) noexcept;
 // The least verbose level a failure is logged at.
 inline bool logging_calls() noexcept { return log::enabled(log::Level::warning); }
 }  // namespace detail
 
 template <class F>
-SECURITY_STATUS guarded(const CallArgs* args, F&& body, const std::source_location& where) noexcept {
+SECURITY_STATUS guarded(const CallArgs* args, F&& body, const CallSite& where) noexcept {
   SECURITY_STATUS status = ERROR_SUCCESS;
   try {
     body();
@@ -138,13 +128,13 @@ SECURITY_STATUS guarded(const CallArgs* args, F&& body, const std::source_locati
 }
 
 template <class F>
-SECURITY_STATUS guarded(F&& body, const std::source_location& where = std::source_location::current()) noexcept {
+SECURITY_STATUS guarded(F&& body, const CallSite& where = CallSite::current()) noexcept {
   return guarded(static_cast<const CallArgs*>(nullptr), std::forward<F>(body), where);
 }
 
 template <class F>
 SECURITY_STATUS guarded(const CallArgs& args, F&& body,
-                        const std::source_location& where = std::source_location::current()) noexcept {
+                        const CallSite& where = CallSite::current()) noexcept {
   return guarded(&args, std::forward<F>(body), where);
 }
 
