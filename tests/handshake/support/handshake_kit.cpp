@@ -210,10 +210,16 @@ const SuiteCase& sha256_case() { return suite_cases()[0]; }
 const SuiteCase& sha384_case() { return suite_cases()[1]; }
 
 Session make_session(NCRYPT_PROV_HANDLE provider, const SuiteCase& suite) {
+  return make_session(provider, suite, random_bytes(32), random_bytes(32));
+}
+
+Session make_session(NCRYPT_PROV_HANDLE provider, const SuiteCase& suite, ByteView client_random,
+                     ByteView server_random) {
+  if (client_random.size() != 32 || server_random.size() != 32) throw std::runtime_error("randoms are 32 bytes");
   Session s;
   s.suite = &suite;
-  s.client_random = random_bytes(32);
-  s.server_random = random_bytes(32);
+  s.client_random.assign(client_random.begin(), client_random.end());
+  s.server_random.assign(server_random.begin(), server_random.end());
 
   Handle own;
   require_ok(SslCreateEphemeralKey(provider, own.out(), TLS1_2_PROTOCOL_VERSION, suite.suite, suite.group, 0,

@@ -121,6 +121,9 @@ struct Session {
 };
 // Throws std::runtime_error naming the failing call.
 Session make_session(NCRYPT_PROV_HANDLE provider, const SuiteCase& suite);
+// The same with randoms the caller chose (32 bytes each).
+Session make_session(NCRYPT_PROV_HANDLE provider, const SuiteCase& suite, ByteView client_random,
+                     ByteView server_random);
 
 // A handshake hash for `suite` (throws on failure).
 Handle make_handshake_hash(NCRYPT_PROV_HANDLE provider, DWORD suite);
