@@ -339,12 +339,22 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
       if (p11::is_session_lost(rv)) throw p11::Error(rv, "C_UnwrapKey");
       return p11::Object(pool, lease, h);  // empty when the ciphertext was refused
     });
-    const p11::Object& candidate = unwrapped.empty() ? random_pms : unwrapped;
+    // Tokens differ in what the unwrap of a bad ciphertext gives: NSS refuses
+    // none (implicit rejection: a random message of a random length), and a
+    // 47-byte plaintext becomes a 47-byte key whatever the template says,
+    // which the master derive would then refuse. So the length is read on the
+    // token -- the same call whatever the ciphertext -- and a wrong one picks
+    // the random pre-master: the derive never meets a key it refuses.
+    const p11::Object& unwrapped_or_random = unwrapped.empty() ? random_pms : unwrapped;
+    const CK_ULONG length = pool->run([&](p11::Lease& lease) {
+      return p11::read_ulong(lease.api(), lease.handle(), unwrapped_or_random.handle(), CKA_VALUE_LEN).value_or(0);
+    });
+    bool candidate_ok = !unwrapped.empty() && length == 48;
+    const std::array<const p11::Object*, 2> choice{&random_pms, &unwrapped};
+    const p11::Object& candidate = *choice[candidate_ok ? 1 : 0];
     MasterResult from_candidate;
-    bool candidate_ok = true;
-    // Not reached by any ciphertext: an unwrapped pre-master is 48 bytes
-    // (CKA_VALUE_LEN in the template) and the version is checked below, so
-    // only a token fault lands here.
+    // Not reached by any ciphertext (the candidate is a 48-byte pre-master
+    // and the version is checked below): only a token fault lands here.
     try {
       from_candidate = token->schedule().derive_master(pool, candidate, *request.suite, request.input);
     } catch (const p11::Error& e) {
@@ -357,7 +367,6 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
       const bool hidden = v.major == 0xff && v.minor == 0xff;  // the token will not reveal it
       candidate_ok &= hidden || (v.major == want_major && v.minor == want_minor);
     }
-    candidate_ok &= !unwrapped.empty();
     auto master = new_master(provider, request, std::move(candidate_ok ? from_candidate : from_random));
     master->leftovers.push_back(std::move(candidate_ok ? from_random.secret : from_candidate.secret));
     master->leftovers.push_back(std::move(random_pms));
