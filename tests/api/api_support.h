@@ -200,6 +200,28 @@ inline PropertyValue provider_property(NCRYPT_PROV_HANDLE provider, LPCWSTR name
   return v;
 }
 
+// Every suite SslEnumCipherSuites returns, in order; each struct and the
+// enumeration state are released with SslFreeBuffer. `state_returned`, when
+// given, says whether the first call handed back an enumeration state.
+inline std::vector<NCRYPT_SSL_CIPHER_SUITE> enum_cipher_suites(NCRYPT_PROV_HANDLE p, bool* state_returned = nullptr) {
+  std::vector<NCRYPT_SSL_CIPHER_SUITE> out;
+  PVOID state = nullptr;
+  for (int guard = 0; guard < 1000; ++guard) {
+    NCRYPT_SSL_CIPHER_SUITE* s = nullptr;
+    const SECURITY_STATUS status = SslEnumCipherSuites(p, 0, &s, &state, 0);
+    if (status == NTE_NO_MORE_ITEMS) break;
+    EXPECT_OK(status);
+    if (status != ERROR_SUCCESS || s == nullptr) break;
+    out.push_back(*s);
+    EXPECT_OK(SslFreeBuffer(s));
+  }
+  if (state_returned != nullptr) *state_returned = state != nullptr;
+  if (state != nullptr) {
+    EXPECT_OK(SslFreeBuffer(state));
+  }
+  return out;
+}
+
 // A handle value no sslp11 call ever returned (handles are 16-aligned).
 constexpr NCRYPT_HANDLE kForgedHandle = 0x0BADC0DE5EED1237u;
 

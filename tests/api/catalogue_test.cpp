@@ -24,24 +24,12 @@ std::string hex(DWORD v) {
   return s;
 }
 
-// Every suite SslEnumCipherSuites returns, in order; each struct and the
-// enumeration state are released with SslFreeBuffer.
+// Every suite SslEnumCipherSuites returns, in order (enum_cipher_suites); the
+// first call must hand back an enumeration state.
 std::vector<NCRYPT_SSL_CIPHER_SUITE> enumerate(NCRYPT_PROV_HANDLE p) {
-  std::vector<NCRYPT_SSL_CIPHER_SUITE> out;
-  PVOID state = nullptr;
-  for (int guard = 0; guard < 1000; ++guard) {
-    NCRYPT_SSL_CIPHER_SUITE* s = nullptr;
-    const SECURITY_STATUS status = SslEnumCipherSuites(p, 0, &s, &state, 0);
-    if (status == NTE_NO_MORE_ITEMS) break;
-    EXPECT_OK(status);
-    if (status != ERROR_SUCCESS || s == nullptr) break;
-    out.push_back(*s);
-    EXPECT_OK(SslFreeBuffer(s));
-  }
-  EXPECT_NE(state, nullptr) << "the first call must hand back an enumeration state";
-  if (state != nullptr) {
-    EXPECT_OK(SslFreeBuffer(state));
-  }
+  bool state_returned = false;
+  std::vector<NCRYPT_SSL_CIPHER_SUITE> out = enum_cipher_suites(p, &state_returned);
+  EXPECT_TRUE(state_returned) << "the first call must hand back an enumeration state";
   return out;
 }
 

@@ -48,20 +48,10 @@ struct OfferedSuite {
 // The ECDHE suites SslEnumCipherSuites offers (szExchange "ECDH").
 std::vector<OfferedSuite> offered_ecdhe_suites(NCRYPT_PROV_HANDLE p) {
   std::vector<OfferedSuite> out;
-  PVOID state = nullptr;
-  for (int guard = 0; guard < 1000; ++guard) {
-    NCRYPT_SSL_CIPHER_SUITE* s = nullptr;
-    const SECURITY_STATUS status = SslEnumCipherSuites(p, 0, &s, &state, 0);
-    if (status == NTE_NO_MORE_ITEMS) break;
-    EXPECT_OK(status);
-    if (status != ERROR_SUCCESS || s == nullptr) break;
-    if (ascii(s->szExchange, NCRYPT_SSL_MAX_NAME_SIZE) == "ECDH") {
-      out.push_back({s->dwCipherSuite, ascii(s->szCipherSuite, NCRYPT_SSL_MAX_NAME_SIZE)});
+  for (const NCRYPT_SSL_CIPHER_SUITE& s : enum_cipher_suites(p)) {
+    if (ascii(s.szExchange, NCRYPT_SSL_MAX_NAME_SIZE) == "ECDH") {
+      out.push_back({s.dwCipherSuite, ascii(s.szCipherSuite, NCRYPT_SSL_MAX_NAME_SIZE)});
     }
-    EXPECT_OK(SslFreeBuffer(s));
-  }
-  if (state != nullptr) {
-    EXPECT_OK(SslFreeBuffer(state));
   }
   return out;
 }

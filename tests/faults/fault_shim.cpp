@@ -6,43 +6,27 @@
 // extern "C" controls at the end (looked up with dlsym).
 //
 // Not 68 hand-written forwarders: one template hook per CK_FUNCTION_LIST
-// member, instantiated from the list of member names below.
-#include <dlfcn.h>
-
+// member, instantiated from the list of member names
+// (tests/support/pkcs11_wrapped_module.h).
 #include <array>
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <string>
 
 #include "pkcs11/cryptoki.h"
-
-#define SSLP11_SHIM_FUNCTIONS(X)                                                                                \
-  X(C_Initialize) X(C_Finalize) X(C_GetInfo) X(C_GetFunctionList) X(C_GetSlotList) X(C_GetSlotInfo)            \
-  X(C_GetTokenInfo) X(C_GetMechanismList) X(C_GetMechanismInfo) X(C_InitToken) X(C_InitPIN) X(C_SetPIN)       \
-  X(C_OpenSession) X(C_CloseSession) X(C_CloseAllSessions) X(C_GetSessionInfo) X(C_GetOperationState)         \
-  X(C_SetOperationState) X(C_Login) X(C_Logout) X(C_CreateObject) X(C_CopyObject) X(C_DestroyObject)          \
-  X(C_GetObjectSize) X(C_GetAttributeValue) X(C_SetAttributeValue) X(C_FindObjectsInit) X(C_FindObjects)      \
-  X(C_FindObjectsFinal) X(C_EncryptInit) X(C_Encrypt) X(C_EncryptUpdate) X(C_EncryptFinal) X(C_DecryptInit)   \
-  X(C_Decrypt) X(C_DecryptUpdate) X(C_DecryptFinal) X(C_DigestInit) X(C_Digest) X(C_DigestUpdate)             \
-  X(C_DigestKey) X(C_DigestFinal) X(C_SignInit) X(C_Sign) X(C_SignUpdate) X(C_SignFinal) X(C_SignRecoverInit) \
-  X(C_SignRecover) X(C_VerifyInit) X(C_Verify) X(C_VerifyUpdate) X(C_VerifyFinal) X(C_VerifyRecoverInit)      \
-  X(C_VerifyRecover) X(C_DigestEncryptUpdate) X(C_DecryptDigestUpdate) X(C_SignEncryptUpdate)                 \
-  X(C_DecryptVerifyUpdate) X(C_GenerateKey) X(C_GenerateKeyPair) X(C_WrapKey) X(C_UnwrapKey) X(C_DeriveKey)   \
-  X(C_SeedRandom) X(C_GenerateRandom) X(C_GetFunctionStatus) X(C_CancelFunction) X(C_WaitForSlotEvent)
+#include "support/pkcs11_wrapped_module.h"
 
 namespace {
 
 enum Index : std::size_t {
 #define SSLP11_SHIM_INDEX(name) i_##name,
-  SSLP11_SHIM_FUNCTIONS(SSLP11_SHIM_INDEX)
+  SSLP11_PKCS11_FUNCTIONS(SSLP11_SHIM_INDEX)
 #undef SSLP11_SHIM_INDEX
       kFunctionCount
 };
 
 constexpr std::array<const char*, kFunctionCount> kNames{
 #define SSLP11_SHIM_NAME(name) #name,
-    SSLP11_SHIM_FUNCTIONS(SSLP11_SHIM_NAME)
+    SSLP11_PKCS11_FUNCTIONS(SSLP11_SHIM_NAME)
 #undef SSLP11_SHIM_NAME
 };
 
@@ -58,7 +42,6 @@ std::array<unsigned long, kFunctionCount> g_calls{};
 std::array<Fault, kFunctionCount> g_faults{};
 CK_FUNCTION_LIST* g_real = nullptr;
 CK_FUNCTION_LIST g_list{};
-std::string g_target;
 
 // Counts the call; the CKR_* to answer instead of forwarding, or CKR_OK.
 CK_RV before(std::size_t i) {
@@ -81,38 +64,19 @@ struct Hook<I, Member> {
   }
 };
 
-CK_RV get_function_list(CK_FUNCTION_LIST** out);
-
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) CK_RV C_GetFunctionList(CK_FUNCTION_LIST** out) {
-  return get_function_list(out);
+  auto hooks = [](CK_FUNCTION_LIST& list) {
+#define SSLP11_SHIM_HOOK(name) list.name = &Hook<i_##name, &CK_FUNCTION_LIST::name>::call;
+    SSLP11_PKCS11_FUNCTIONS(SSLP11_SHIM_HOOK)
+#undef SSLP11_SHIM_HOOK
+    list.C_GetFunctionList = &C_GetFunctionList;
+  };
+  return sslp11::test::wrapped_function_list("SSLP11_FAULT_MODULE", g_mutex, g_real, g_list, out, hooks);
 }
 
 namespace {
-
-CK_RV get_function_list(CK_FUNCTION_LIST** out) {
-  if (out == nullptr) return CKR_ARGUMENTS_BAD;
-  const char* target = std::getenv("SSLP11_FAULT_MODULE");
-  if (target == nullptr || *target == '\0') return CKR_GENERAL_ERROR;
-  std::lock_guard lock(g_mutex);
-  if (g_real == nullptr || g_target != target) {
-    void* dl = dlopen(target, RTLD_NOW | RTLD_LOCAL);  // never closed, like sslp11's own modules
-    if (dl == nullptr) return CKR_GENERAL_ERROR;
-    auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(dl, "C_GetFunctionList"));
-    CK_FUNCTION_LIST* real = nullptr;
-    if (get == nullptr || get(&real) != CKR_OK || real == nullptr) return CKR_GENERAL_ERROR;
-    g_real = real;
-    g_target = target;
-    g_list = *real;
-#define SSLP11_SHIM_HOOK(name) g_list.name = &Hook<i_##name, &CK_FUNCTION_LIST::name>::call;
-    SSLP11_SHIM_FUNCTIONS(SSLP11_SHIM_HOOK)
-#undef SSLP11_SHIM_HOOK
-    g_list.C_GetFunctionList = &C_GetFunctionList;
-  }
-  *out = &g_list;
-  return CKR_OK;
-}
 
 std::size_t index_of(const char* function) {
   for (std::size_t i = 0; i < kFunctionCount; ++i)

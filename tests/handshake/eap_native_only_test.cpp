@@ -20,11 +20,6 @@
 namespace sslp11::hstest {
 namespace {
 
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
-
 class EapUnderNativeOnly : public ::testing::TestWithParam<TokenSpec> {
  protected:
   void SetUp() override { ASSERT_EQ(native_.open_status(), ERROR_SUCCESS) << test::last_error(); }

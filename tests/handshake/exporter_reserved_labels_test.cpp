@@ -32,11 +32,6 @@
 namespace sslp11::hstest {
 namespace {
 
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
-
 constexpr std::array<std::string_view, 5> kReserved{"master secret", "extended master secret", "key expansion",
                                                     "client finished", "server finished"};
 constexpr std::size_t kOut = 64;  // bytes asked of every exporter call
@@ -108,10 +103,8 @@ class Windows {
   std::set<std::array<std::uint8_t, 8>> windows_;
 };
 
-class ExporterReservedLabels : public ::testing::TestWithParam<TokenSpec> {
+class ExporterReservedLabels : public ProviderTest {
  protected:
-  NCRYPT_PROV_HANDLE p() const { return provider_.get(); }
-
   // Runs `c` into `out` (kOut bytes, pre-filled with 0xA5).
   SECURITY_STATUS run(const Session& s, const Call& c, Bytes& out) {
     out.assign(kOut, 0xA5);
@@ -146,8 +139,6 @@ class ExporterReservedLabels : public ::testing::TestWithParam<TokenSpec> {
     const auto at = secrets.find_in(out);
     EXPECT_FALSE(at.has_value()) << "an accepted exporter call returned key-block bytes at offset " << at.value_or(0);
   }
-
-  ProviderHandle provider_{GetParam()};
 };
 
 // The secrets of a session that no exporter call may return: a long stretch

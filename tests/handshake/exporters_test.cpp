@@ -11,15 +11,8 @@
 namespace sslp11::hstest {
 namespace {
 
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
-
-class Exporters : public ::testing::TestWithParam<TokenSpec> {
+class Exporters : public ProviderTest {
  protected:
-  NCRYPT_PROV_HANDLE p() const { return provider_.get(); }
-
   SECURITY_STATUS do_export(const Session& s, const char* label, const Bytes* context, Bytes& out,
                          NCRYPT_PROV_HANDLE provider = 0) {
     Bytes randoms = s.randoms();
@@ -43,8 +36,6 @@ class Exporters : public ::testing::TestWithParam<TokenSpec> {
     EXPECT_EQ(written, size);
     return out;
   }
-
-  ProviderHandle provider_{GetParam()};
 };
 
 // RFC 5705 §4 seed: client_random || server_random [|| uint16 length || context].

@@ -11,15 +11,8 @@
 namespace sslp11::hstest {
 namespace {
 
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
-
-class Finished : public ::testing::TestWithParam<TokenSpec> {
+class Finished : public ProviderTest {
  protected:
-  NCRYPT_PROV_HANDLE p() const { return provider_.get(); }
-
   Bytes finished(NCRYPT_KEY_HANDLE master, NCRYPT_HASH_HANDLE hash, DWORD flags, std::size_t length = 12) {
     Bytes out(length);
     const SECURITY_STATUS s =
@@ -34,8 +27,6 @@ class Finished : public ::testing::TestWithParam<TokenSpec> {
     transcript.insert(transcript.end(), m.begin(), m.end());
     return m;
   }
-
-  ProviderHandle provider_{GetParam()};
 };
 
 TEST_P(Finished, TheTokenChoosesThePath) {

@@ -11,15 +11,8 @@
 namespace sslp11::hstest {
 namespace {
 
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
-
-class HandshakeHash : public ::testing::TestWithParam<TokenSpec> {
+class HandshakeHash : public ProviderTest {
  protected:
-  NCRYPT_PROV_HANDLE p() const { return provider_.get(); }
-
   // Feeds a ClientHello-to-ClientKeyExchange-like run of random messages in
   // several calls, returning their concatenation.
   Bytes feed(NCRYPT_HASH_HANDLE hash, std::initializer_list<std::size_t> body_sizes, std::uint8_t first_type = 1) {
@@ -32,8 +25,6 @@ class HandshakeHash : public ::testing::TestWithParam<TokenSpec> {
     }
     return all;
   }
-
-  ProviderHandle provider_{GetParam()};
 };
 
 TEST_P(HandshakeHash, SessionHashIsTheDigestOfEverythingHashedSoFar) {

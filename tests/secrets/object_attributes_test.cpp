@@ -51,6 +51,7 @@
 #include "pkcs11/session_pool.h"
 #include "secrets/support/object_records.h"
 #include "secrets/support/stepped_schedules.h"
+#include "signing/support/signing_fixture.h"
 #include "support/provider_env.h"
 #include "support/test_tokens.h"
 
@@ -430,13 +431,7 @@ TEST_P(ObjectAttributes, SigningWithTheServerKey) {
   fixture_step("ServerRsaKey");
   auto server = std::make_unique<coretest::ServerRsaKey>(p(), /*token_objects=*/!native_);
   // NCRYPT_SSL_SIGN_INCLUDE_HASHOID: the hash's name (UTF-16, NUL-terminated), then the hash.
-  Bytes digest;
-  for (char16_t ch : std::u16string_view(u"SHA256\0", 7)) {
-    digest.push_back(static_cast<std::uint8_t>(ch & 0xff));
-    digest.push_back(static_cast<std::uint8_t>(ch >> 8));
-  }
-  const Bytes hash = coretest::random_bytes(32);
-  digest.insert(digest.end(), hash.begin(), hash.end());
+  Bytes digest = signingtest::hashoid_value(u"SHA256", coretest::random_bytes(32));
   Bytes signature(512);
   DWORD cb = 0;
   c().prefix = "signing: ";

@@ -27,6 +27,7 @@
 #include "records/support/record_oracle.h"
 #include "secrets/support/schedules.h"
 #include "secrets/support/secret_patterns.h"
+#include "signing/support/signing_fixture.h"
 #include "support/provider_env.h"
 #include "support/test_tokens.h"
 
@@ -231,13 +232,7 @@ TEST_P(SecretsNeverLogged, FullRunAtDebugLevel) {
 
     // A signature with the server's key (ServerKeyExchange).
     // NCRYPT_SSL_SIGN_INCLUDE_HASHOID: the hash's name (UTF-16, NUL-terminated), then the hash.
-    Bytes digest;
-    for (char16_t c : std::u16string_view(u"SHA256\0", 7)) {
-      digest.push_back(static_cast<std::uint8_t>(c & 0xff));
-      digest.push_back(static_cast<std::uint8_t>(c >> 8));
-    }
-    const Bytes hash = coretest::random_bytes(32);
-    digest.insert(digest.end(), hash.begin(), hash.end());
+    Bytes digest = signingtest::hashoid_value(u"SHA256", coretest::random_bytes(32));
     Bytes signature(512);
     DWORD cb = 0;
     EXPECT_EQ(SslSignHash(p(), server_key.handle(), digest.data(), static_cast<DWORD>(digest.size()), signature.data(),

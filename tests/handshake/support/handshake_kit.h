@@ -25,6 +25,11 @@ namespace sslp11::hstest {
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
+using test::ProviderHandle;
+using test::TestTokens;
+using test::TokenName;
+using test::TokenSpec;
+
 // ---- Statuses ----
 
 struct Status {
@@ -140,5 +145,16 @@ void lose_sessions_behind(NCRYPT_KEY_HANDLE key);
 
 // Whether the provider's token has CKM_TLS_MAC (Finished on the native path).
 bool token_has_tls_mac(NCRYPT_PROV_HANDLE provider);
+
+// ---- The fixture ----
+
+// The handshake tests' fixture: a provider with the default configuration on
+// the test token of the parameter.
+class ProviderTest : public ::testing::TestWithParam<TokenSpec> {
+ protected:
+  NCRYPT_PROV_HANDLE p() const { return provider_.get(); }
+
+  ProviderHandle provider_{GetParam()};
+};
 
 }  // namespace sslp11::hstest

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "pkcs11/capabilities.h"
@@ -33,43 +34,32 @@ std::string hex_ulong(CK_ULONG v) {
   return buf;
 }
 
+// A constant's own name (from a table of {value, "NAME"}), else `other` and its value in hex.
+struct Named {
+  CK_ULONG value;
+  const char* name;
+};
+#define SSLP11_NAMED(constant) Named{constant, #constant}
+
+std::string name_in(std::initializer_list<Named> table, CK_ULONG v, const char* other) {
+  for (const Named& n : table)
+    if (n.value == v) return n.name;
+  return other + hex_ulong(v);
+}
+
 std::string class_name(CK_ULONG c) {
-  switch (c) {
-    case CKO_SECRET_KEY:
-      return "CKO_SECRET_KEY";
-    case CKO_PRIVATE_KEY:
-      return "CKO_PRIVATE_KEY";
-    case CKO_PUBLIC_KEY:
-      return "CKO_PUBLIC_KEY";
-    case CKO_CERTIFICATE:
-      return "CKO_CERTIFICATE";
-    case CKO_DATA:
-      return "CKO_DATA";
-    default:
-      return "class " + hex_ulong(c);
-  }
+  return name_in({SSLP11_NAMED(CKO_SECRET_KEY), SSLP11_NAMED(CKO_PRIVATE_KEY), SSLP11_NAMED(CKO_PUBLIC_KEY),
+                  SSLP11_NAMED(CKO_CERTIFICATE), SSLP11_NAMED(CKO_DATA)},
+                 c, "class ");
 }
 
 std::string key_type_name(CK_ULONG t) {
-  switch (t) {
-    case CKK_GENERIC_SECRET:
-      return "CKK_GENERIC_SECRET";
-    case CKK_AES:
-      return "CKK_AES";
-    case CKK_CHACHA20:
-      return "CKK_CHACHA20";
-    case CKK_EC:
-      return "CKK_EC";
-    case CKK_DH:
-      return "CKK_DH";
-    case CKK_RSA:
-      return "CKK_RSA";
-    case CKK_SHA256_HMAC:
-      return "CKK_SHA256_HMAC";
-    default:
-      return "key type " + hex_ulong(t);
-  }
+  return name_in({SSLP11_NAMED(CKK_GENERIC_SECRET), SSLP11_NAMED(CKK_AES), SSLP11_NAMED(CKK_CHACHA20),
+                  SSLP11_NAMED(CKK_EC), SSLP11_NAMED(CKK_DH), SSLP11_NAMED(CKK_RSA), SSLP11_NAMED(CKK_SHA256_HMAC)},
+                 t, "key type ");
 }
+
+#undef SSLP11_NAMED
 
 std::string flag(const char* name, int v) {
   return std::string(name) + "=" + (v < 0 ? std::string("?") : std::to_string(v));

@@ -6,32 +6,16 @@
 // per CK_FUNCTION_LIST member, hand-written hooks for the calls it watches.
 #include "secrets/support/record_shim.h"
 
-#include <dlfcn.h>
 #include <string.h>  // explicit_bzero
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
 #include <vector>
 
-// clang-format off
-#define SSLP11_RECORD_FUNCTIONS(X)                                                                                \
-  X(C_Initialize) X(C_Finalize) X(C_GetInfo) X(C_GetFunctionList) X(C_GetSlotList) X(C_GetSlotInfo)            \
-  X(C_GetTokenInfo) X(C_GetMechanismList) X(C_GetMechanismInfo) X(C_InitToken) X(C_InitPIN) X(C_SetPIN)       \
-  X(C_OpenSession) X(C_CloseSession) X(C_CloseAllSessions) X(C_GetSessionInfo) X(C_GetOperationState)         \
-  X(C_SetOperationState) X(C_Login) X(C_Logout) X(C_CreateObject) X(C_CopyObject) X(C_DestroyObject)          \
-  X(C_GetObjectSize) X(C_GetAttributeValue) X(C_SetAttributeValue) X(C_FindObjectsInit) X(C_FindObjects)      \
-  X(C_FindObjectsFinal) X(C_EncryptInit) X(C_Encrypt) X(C_EncryptUpdate) X(C_EncryptFinal) X(C_DecryptInit)   \
-  X(C_Decrypt) X(C_DecryptUpdate) X(C_DecryptFinal) X(C_DigestInit) X(C_Digest) X(C_DigestUpdate)             \
-  X(C_DigestKey) X(C_DigestFinal) X(C_SignInit) X(C_Sign) X(C_SignUpdate) X(C_SignFinal) X(C_SignRecoverInit) \
-  X(C_SignRecover) X(C_VerifyInit) X(C_Verify) X(C_VerifyUpdate) X(C_VerifyFinal) X(C_VerifyRecoverInit)      \
-  X(C_VerifyRecover) X(C_DigestEncryptUpdate) X(C_DecryptDigestUpdate) X(C_SignEncryptUpdate)                 \
-  X(C_DecryptVerifyUpdate) X(C_GenerateKey) X(C_GenerateKeyPair) X(C_WrapKey) X(C_UnwrapKey) X(C_DeriveKey)   \
-  X(C_SeedRandom) X(C_GenerateRandom) X(C_GetFunctionStatus) X(C_CancelFunction) X(C_WaitForSlotEvent)
-// clang-format on
+#include "support/pkcs11_wrapped_module.h"
 
 namespace {
 
@@ -49,7 +33,6 @@ struct Live {
 std::mutex g_mutex;
 CK_FUNCTION_LIST* g_real = nullptr;
 CK_FUNCTION_LIST g_list{};
-std::string g_target;
 std::vector<sslp11_record_event> g_events;
 std::map<CK_OBJECT_HANDLE, Live> g_live;
 std::map<CK_SESSION_HANDLE, CK_SLOT_ID> g_sessions;
@@ -342,54 +325,31 @@ CK_RV generate_random(CK_SESSION_HANDLE s, CK_BYTE* out, CK_ULONG len) {
   return rv;
 }
 
-CK_RV get_function_list(CK_FUNCTION_LIST** out);
-
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) CK_RV C_GetFunctionList(CK_FUNCTION_LIST** out) {
-  return get_function_list(out);
-}
-
-namespace {
-
-CK_RV get_function_list(CK_FUNCTION_LIST** out) {
-  if (out == nullptr) return CKR_ARGUMENTS_BAD;
-  const char* target = std::getenv("SSLP11_RECORD_MODULE");
-  if (target == nullptr || *target == '\0') return CKR_GENERAL_ERROR;
-  std::lock_guard lock(g_mutex);
-  if (g_real == nullptr || g_target != target) {
-    void* dl = dlopen(target, RTLD_NOW | RTLD_LOCAL);  // never closed, like sslp11's own modules
-    if (dl == nullptr) return CKR_GENERAL_ERROR;
-    auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(dl, "C_GetFunctionList"));
-    CK_FUNCTION_LIST* real = nullptr;
-    if (get == nullptr || get(&real) != CKR_OK || real == nullptr) return CKR_GENERAL_ERROR;
-    g_real = real;
-    g_target = target;
-    g_list = *real;
-#define SSLP11_RECORD_FORWARD(name) g_list.name = &Forward<&CK_FUNCTION_LIST::name>::call;
-    SSLP11_RECORD_FUNCTIONS(SSLP11_RECORD_FORWARD)
+  auto hooks = [](CK_FUNCTION_LIST& list) {
+#define SSLP11_RECORD_FORWARD(name) list.name = &Forward<&CK_FUNCTION_LIST::name>::call;
+    SSLP11_PKCS11_FUNCTIONS(SSLP11_RECORD_FORWARD)
 #undef SSLP11_RECORD_FORWARD
-    g_list.C_GetFunctionList = &C_GetFunctionList;
-    g_list.C_Finalize = &finalize;
-    g_list.C_OpenSession = &open_session;
-    g_list.C_CloseSession = &close_session;
-    g_list.C_CloseAllSessions = &close_all_sessions;
-    g_list.C_CreateObject = &create_object;
-    g_list.C_CopyObject = &copy_object;
-    g_list.C_DestroyObject = &destroy_object;
-    g_list.C_SetAttributeValue = &set_attribute_value;
-    g_list.C_WrapKey = &wrap_key;
-    g_list.C_GenerateKey = &generate_key;
-    g_list.C_GenerateKeyPair = &generate_key_pair;
-    g_list.C_DeriveKey = &derive_key;
-    g_list.C_UnwrapKey = &unwrap_key;
-    g_list.C_GenerateRandom = &generate_random;
-  }
-  *out = &g_list;
-  return CKR_OK;
+    list.C_GetFunctionList = &C_GetFunctionList;
+    list.C_Finalize = &finalize;
+    list.C_OpenSession = &open_session;
+    list.C_CloseSession = &close_session;
+    list.C_CloseAllSessions = &close_all_sessions;
+    list.C_CreateObject = &create_object;
+    list.C_CopyObject = &copy_object;
+    list.C_DestroyObject = &destroy_object;
+    list.C_SetAttributeValue = &set_attribute_value;
+    list.C_WrapKey = &wrap_key;
+    list.C_GenerateKey = &generate_key;
+    list.C_GenerateKeyPair = &generate_key_pair;
+    list.C_DeriveKey = &derive_key;
+    list.C_UnwrapKey = &unwrap_key;
+    list.C_GenerateRandom = &generate_random;
+  };
+  return sslp11::test::wrapped_function_list("SSLP11_RECORD_MODULE", g_mutex, g_real, g_list, out, hooks);
 }
-
-}  // namespace
 
 // ---- Controls for the tests ----
 

@@ -2,15 +2,14 @@
 
 #include <stdexcept>
 
+#include "secrets/support/schedule_parts.h"
+
 namespace sslp11::secretstest {
 
 using namespace coretest;
 
-namespace {
+// ---- schedule_parts.h ----
 
-constexpr DWORD kTls12 = TLS1_2_PROTOCOL_VERSION;
-
-// RFC 7919 ffdhe2048, cross-checked against OpenSSL's copy of the group.
 const Bytes& ffdhe2048_p() {
   static const Bytes p = [] {
     Bytes prime = openssl_ffdhe2048_prime();
@@ -24,36 +23,36 @@ const Bytes& ffdhe2048_g() {
   return g;
 }
 
-Schedule start(const std::string& name, const SuiteFacts& suite, bool client, bool ems) {
-  Schedule s;
-  s.name = name;
-  s.suite = &suite;
-  s.client = client;
-  s.client_random = random_bytes(32);
-  s.server_random = random_bytes(32);
-  if (ems) s.session_hash = random_bytes(hash_bytes(suite.prf));
-  return s;
-}
-
-ParamList master_params(const Schedule& s) {
-  ParamList params;
-  if (s.session_hash) {
-    params.add(NCRYPTBUFFER_SSL_SESSION_HASH, *s.session_hash);
-  } else {
-    params.add(NCRYPTBUFFER_SSL_CLIENT_RANDOM, s.client_random).add(NCRYPTBUFFER_SSL_SERVER_RANDOM, s.server_random);
-  }
-  return params;
-}
-
-void session_keys(NCRYPT_PROV_HANDLE p, Schedule& s) {
-  ParamList randoms;
-  randoms.add(NCRYPTBUFFER_SSL_CLIENT_RANDOM, s.client_random).add(NCRYPTBUFFER_SSL_SERVER_RANDOM, s.server_random);
-  require_ok(SslGenerateSessionKeys(p, s.master.get(), s.read.out(), s.write.out(), randoms.desc(), 0),
-             "SslGenerateSessionKeys");
-}
-
 std::size_t key_block_bytes(const SuiteFacts& suite) {
   return 2 * (hash_bytes(suite.mac) + suite.key_bytes + suite.fixed_iv_bytes);
+}
+
+Bytes key_block(const SuiteFacts& suite, const Bytes& master_secret, const Bytes& client_random,
+                const Bytes& server_random) {
+  return tls12_prf(suite.prf, master_secret, "key expansion", concat(server_random, client_random),
+                   key_block_bytes(suite));
+}
+
+Bytes open_client_pre_master(EVP_PKEY* peer_server, const Bytes& encrypted) {
+  auto pms = rsa_decrypt_pkcs1(peer_server, encrypted);
+  if (!pms || pms->size() != 48) throw std::runtime_error("OpenSSL cannot open the client's pre-master");
+  return *pms;
+}
+
+bool offers_suite(NCRYPT_PROV_HANDLE p, DWORD id) {
+  for (DWORD offered : enumerate_suites(p))
+    if (offered == id) return true;
+  return false;
+}
+
+// ---- Schedule ----
+
+namespace {
+
+void session_keys(NCRYPT_PROV_HANDLE p, Schedule& s) {
+  ParamList randoms = session_key_params(s);
+  require_ok(SslGenerateSessionKeys(p, s.master.get(), s.read.out(), s.write.out(), randoms.desc(), 0),
+             "SslGenerateSessionKeys");
 }
 
 }  // namespace
@@ -62,8 +61,7 @@ void Schedule::learn() {
   pre_master = derive_pre_master();
   if (pre_master.empty()) return;  // a bad RSA ciphertext: the token's random pre-master
   master_secret = coretest::master_secret(*suite, pre_master, client_random, server_random, session_hash);
-  key_block = tls12_prf(suite->prf, master_secret, "key expansion", concat(server_random, client_random),
-                        key_block_bytes(*suite));
+  key_block = secretstest::key_block(*suite, master_secret, client_random, server_random);
   keys = expected_keys(*suite, master_secret, client_random, server_random);
 }
 
@@ -82,13 +80,12 @@ void Schedule::free_keys() {
 const SuiteFacts& offered_suite(NCRYPT_PROV_HANDLE p, DWORD id) {
   const SuiteFacts* facts = find_suite_facts(id);
   if (facts == nullptr) throw std::runtime_error("suite " + status_hex(static_cast<LONG>(id)) + " has no facts");
-  for (DWORD offered : enumerate_suites(p))
-    if (offered == id) return *facts;
+  if (offers_suite(p, id)) return *facts;
   throw std::runtime_error(std::string(facts->name) + " is not offered on this token");
 }
 
 Schedule run_ecdhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const CurveFacts& curve, bool client, bool ems) {
-  Schedule s = start(client ? "ecdhe-client" : "ecdhe-server", suite, client, ems);
+  Schedule s = start_schedule<Schedule>(client ? "ecdhe-client" : "ecdhe-server", suite, client, ems);
   SslObject ephemeral, peer_public;
   require_ok(SslCreateEphemeralKey(p, ephemeral.out(), kTls12, suite.id, curve.group, curve.bits, nullptr, 0, 0),
              "SslCreateEphemeralKey");
@@ -99,8 +96,7 @@ Schedule run_ecdhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const CurveFac
              "SslImportKey");
   ParamList params = master_params(s);
   require_ok(SslGenerateMasterKey(p, ephemeral.get(), peer_public.get(), s.master.out(), kTls12, suite.id,
-                                  params.desc(), nullptr, 0, nullptr,
-                                  client ? NCRYPT_SSL_CLIENT_FLAG : NCRYPT_SSL_SERVER_FLAG),
+                                  params.desc(), nullptr, 0, nullptr, role_flag(s)),
              "SslGenerateMasterKey");
   session_keys(p, s);
   const CurveFacts* c = &curve;
@@ -109,7 +105,7 @@ Schedule run_ecdhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const CurveFac
 }
 
 Schedule run_dhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, bool client, bool ems) {
-  Schedule s = start(client ? "dhe-client" : "dhe-server", suite, client, ems);
+  Schedule s = start_schedule<Schedule>(client ? "dhe-client" : "dhe-server", suite, client, ems);
   SslObject ephemeral, peer_public;
   Bytes params_blob = dh_parameters_blob(ffdhe2048_p(), ffdhe2048_g());
   require_ok(SslCreateEphemeralKey(p, ephemeral.out(), kTls12, suite.id, 0, 2048, params_blob.data(),
@@ -123,8 +119,7 @@ Schedule run_dhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, bool client, boo
              "SslImportKey(DH)");
   ParamList params = master_params(s);
   require_ok(SslGenerateMasterKey(p, ephemeral.get(), peer_public.get(), s.master.out(), kTls12, suite.id,
-                                  params.desc(), nullptr, 0, nullptr,
-                                  client ? NCRYPT_SSL_CLIENT_FLAG : NCRYPT_SSL_SERVER_FLAG),
+                                  params.desc(), nullptr, 0, nullptr, role_flag(s)),
              "SslGenerateMasterKey(DH)");
   session_keys(p, s);
   s.derive_pre_master = [peer, our_y] {
@@ -135,7 +130,7 @@ Schedule run_dhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, bool client, boo
 }
 
 Schedule run_rsa_client(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, EVP_PKEY* peer_server, bool ems) {
-  Schedule s = start("rsa-client", suite, true, ems);
+  Schedule s = start_schedule<Schedule>("rsa-client", suite, true, ems);
   Bytes blob = rsa_public_blob(rsa_modulus(peer_server), rsa_public_exponent(peer_server));
   SslObject server_public;
   require_ok(
@@ -166,17 +161,13 @@ Schedule run_rsa_client(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, EVP_PKEY*
   }
   encrypted.resize(cb);
   session_keys(p, s);
-  s.derive_pre_master = [encrypted, peer_server] {
-    auto pms = rsa_decrypt_pkcs1(peer_server, encrypted);
-    if (!pms || pms->size() != 48) throw std::runtime_error("OpenSSL cannot open the client's pre-master");
-    return *pms;
-  };
+  s.derive_pre_master = [encrypted, peer_server] { return open_client_pre_master(peer_server, encrypted); };
   return s;
 }
 
 Schedule run_rsa_server(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const ServerRsaKey& server,
                         const Bytes& encrypted_pre_master, const Bytes* pre_master, bool ems) {
-  Schedule s = start(pre_master ? "rsa-server" : "rsa-server-bad-ciphertext", suite, false, ems);
+  Schedule s = start_schedule<Schedule>(pre_master ? "rsa-server" : "rsa-server-bad-ciphertext", suite, false, ems);
   ParamList params = master_params(s);
   params.add_dword(NCRYPTBUFFER_SSL_HIGHEST_VERSION, kTls12);
   Bytes copy = encrypted_pre_master;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "secrets/support/schedule_parts.h"
 #include "support/provider_env.h"
 
 namespace sslp11::secretstest {
@@ -9,34 +10,6 @@ namespace sslp11::secretstest {
 using namespace coretest;
 
 namespace {
-
-constexpr DWORD kTls12 = TLS1_2_PROTOCOL_VERSION;
-
-// RFC 7919 ffdhe2048, cross-checked against OpenSSL's copy of the group.
-const Bytes& ffdhe2048_p() {
-  static const Bytes p = [] {
-    Bytes prime = openssl_ffdhe2048_prime();
-    if (prime.size() != 256) throw std::runtime_error("OpenSSL's ffdhe2048 prime is not 256 bytes");
-    return prime;
-  }();
-  return p;
-}
-const Bytes& ffdhe2048_g() {
-  static const Bytes g{0x02};
-  return g;
-}
-
-DWORD role_flag(const SteppedRun& r) { return r.client ? NCRYPT_SSL_CLIENT_FLAG : NCRYPT_SSL_SERVER_FLAG; }
-
-ParamList master_params(const SteppedRun& r) {
-  ParamList params;
-  if (r.session_hash) {
-    params.add(NCRYPTBUFFER_SSL_SESSION_HASH, *r.session_hash);
-  } else {
-    params.add(NCRYPTBUFFER_SSL_CLIENT_RANDOM, r.client_random).add(NCRYPTBUFFER_SSL_SERVER_RANDOM, r.server_random);
-  }
-  return params;
-}
 
 // SslExportKey with the two-call size query, both through `c`.
 bool export_public(Calls& c, NCRYPT_KEY_HANDLE key, LPCWSTR type, Bytes& out) {
@@ -48,8 +21,20 @@ bool export_public(Calls& c, NCRYPT_KEY_HANDLE key, LPCWSTR type, Bytes& out) {
   return true;
 }
 
-std::size_t key_block_bytes(const SuiteFacts& suite) {
-  return 2 * (hash_bytes(suite.mac) + suite.key_bytes + suite.fixed_iv_bytes);
+// SslImportKey of the peer's public `blob` into r.peer_public, through `c`.
+bool import_peer_public(Calls& c, std::string_view call, SteppedRun& r, LPCWSTR type, Bytes& blob) {
+  return c(call, [&] {
+    return SslImportKey(c.p(), r.peer_public.out(), type, blob.data(), static_cast<DWORD>(blob.size()), 0);
+  });
+}
+
+// SslGenerateMasterKey of our ephemeral key and the peer's public one (ECDHE, DHE).
+bool ephemeral_master_key(Calls& c, std::string_view call, SteppedRun& r) {
+  ParamList params = master_params(r);
+  return c(call, [&] {
+    return SslGenerateMasterKey(c.p(), r.ephemeral.get(), r.peer_public.get(), r.master.out(), kTls12, r.suite->id,
+                                params.desc(), nullptr, 0, nullptr, role_flag(r));
+  });
 }
 
 }  // namespace
@@ -76,14 +61,8 @@ void Calls::clear_failure() {
 // ---- SteppedRun ----
 
 SteppedRun start_run(const std::string& name, Exchange exchange, const SuiteFacts& suite, bool client, bool ems) {
-  SteppedRun r;
-  r.name = name;
+  SteppedRun r = start_schedule<SteppedRun>(name, suite, client, ems);
   r.exchange = exchange;
-  r.suite = &suite;
-  r.client = client;
-  r.client_random = random_bytes(32);
-  r.server_random = random_bytes(32);
-  if (ems) r.session_hash = random_bytes(hash_bytes(suite.prf));
   return r;
 }
 
@@ -93,8 +72,7 @@ void SteppedRun::learn() {
     Learnt l;
     l.what = what;
     l.master_secret = master_secret(*suite, pre_master, client_random, server_random, session_hash);
-    l.key_block = tls12_prf(suite->prf, l.master_secret, "key expansion", concat(server_random, client_random),
-                            key_block_bytes(*suite));
+    l.key_block = key_block(*suite, l.master_secret, client_random, server_random);
     l.pre_master = std::move(pre_master);
     learnt.push_back(std::move(l));
   };
@@ -114,9 +92,7 @@ void SteppedRun::learn() {
       break;
     case Exchange::rsa_client:
       if (!encrypted_pre_master.empty()) {
-        auto pms = rsa_decrypt_pkcs1(peer_server, encrypted_pre_master);
-        if (!pms || pms->size() != 48) throw std::runtime_error("OpenSSL cannot open the client's pre-master");
-        add("pre-master", *pms);
+        add("pre-master", open_client_pre_master(peer_server, encrypted_pre_master));
       }
       break;
     case Exchange::rsa_server:
@@ -174,17 +150,8 @@ bool ecdhe(Calls& c, SteppedRun& r, const CurveFacts& curve) {
   if (!export_public(c, r.ephemeral.get(), BCRYPT_ECCPUBLIC_BLOB, r.our_public)) return false;
   r.peer = std::make_shared<Pkey>(ec_generate(curve));
   Bytes blob = ecc_public_blob(curve, ec_public_point(r.peer->get()));
-  if (!c("SslImportKey(peer)", [&] {
-        return SslImportKey(c.p(), r.peer_public.out(), BCRYPT_ECCPUBLIC_BLOB, blob.data(),
-                            static_cast<DWORD>(blob.size()), 0);
-      })) {
-    return false;
-  }
-  ParamList params = master_params(r);
-  return c("SslGenerateMasterKey", [&] {
-    return SslGenerateMasterKey(c.p(), r.ephemeral.get(), r.peer_public.get(), r.master.out(), kTls12, suite,
-                                params.desc(), nullptr, 0, nullptr, role_flag(r));
-  });
+  if (!import_peer_public(c, "SslImportKey(peer)", r, BCRYPT_ECCPUBLIC_BLOB, blob)) return false;
+  return ephemeral_master_key(c, "SslGenerateMasterKey", r);
 }
 
 bool dhe(Calls& c, SteppedRun& r) {
@@ -199,29 +166,15 @@ bool dhe(Calls& c, SteppedRun& r) {
   if (!export_public(c, r.ephemeral.get(), BCRYPT_DH_PUBLIC_BLOB, r.our_public)) return false;
   r.peer = std::make_shared<Pkey>(dh_generate(ffdhe2048_p(), ffdhe2048_g()));
   Bytes blob = dh_public_blob(ffdhe2048_p(), ffdhe2048_g(), dh_public_value(r.peer->get(), ffdhe2048_p().size()));
-  if (!c("SslImportKey(peer DH)", [&] {
-        return SslImportKey(c.p(), r.peer_public.out(), BCRYPT_DH_PUBLIC_BLOB, blob.data(),
-                            static_cast<DWORD>(blob.size()), 0);
-      })) {
-    return false;
-  }
-  ParamList params = master_params(r);
-  return c("SslGenerateMasterKey(DH)", [&] {
-    return SslGenerateMasterKey(c.p(), r.ephemeral.get(), r.peer_public.get(), r.master.out(), kTls12, suite,
-                                params.desc(), nullptr, 0, nullptr, role_flag(r));
-  });
+  if (!import_peer_public(c, "SslImportKey(peer DH)", r, BCRYPT_DH_PUBLIC_BLOB, blob)) return false;
+  return ephemeral_master_key(c, "SslGenerateMasterKey(DH)", r);
 }
 
 bool rsa_client(Calls& c, SteppedRun& r, EVP_PKEY* peer_server, bool via_pre_master) {
   r.peer_server = peer_server;
   const DWORD suite = r.suite->id;
   Bytes blob = rsa_public_blob(rsa_modulus(peer_server), rsa_public_exponent(peer_server));
-  if (!c("SslImportKey(server RSA)", [&] {
-        return SslImportKey(c.p(), r.peer_public.out(), BCRYPT_RSAPUBLIC_BLOB, blob.data(),
-                            static_cast<DWORD>(blob.size()), 0);
-      })) {
-    return false;
-  }
+  if (!import_peer_public(c, "SslImportKey(server RSA)", r, BCRYPT_RSAPUBLIC_BLOB, blob)) return false;
   Bytes encrypted(rsa_modulus(peer_server).size());
   DWORD cb = 0;
   ParamList params = master_params(r);
@@ -267,8 +220,7 @@ bool rsa_server(Calls& c, SteppedRun& r, const ServerRsaKey& server, const Bytes
 }
 
 bool session_keys(Calls& c, SteppedRun& r) {
-  ParamList randoms;
-  randoms.add(NCRYPTBUFFER_SSL_CLIENT_RANDOM, r.client_random).add(NCRYPTBUFFER_SSL_SERVER_RANDOM, r.server_random);
+  ParamList randoms = session_key_params(r);
   return c("SslGenerateSessionKeys", [&] {
     return SslGenerateSessionKeys(c.p(), r.master.get(), r.read.out(), r.write.out(), randoms.desc(), 0);
   });
@@ -298,10 +250,7 @@ bool record_and_finished(Calls& c, SteppedRun& r) {
 
 const SuiteFacts* suite_if_offered(NCRYPT_PROV_HANDLE p, DWORD id) {
   const SuiteFacts* facts = find_suite_facts(id);
-  if (facts == nullptr) return nullptr;
-  for (DWORD offered : enumerate_suites(p))
-    if (offered == id) return facts;
-  return nullptr;
+  return facts != nullptr && offers_suite(p, id) ? facts : nullptr;
 }
 
 }  // namespace sslp11::secretstest
