@@ -228,8 +228,9 @@ Timing RsaTimingTarget::raw_composed(std::span<std::uint8_t> ciphertext) {
 
 // Native path (NSS), as import_rsa_master makes it: a random pre-master
 // (C_GenerateRandom + C_CreateObject), one C_UnwrapKey attempt (a failure is
-// a return value here), C_DeriveKey(CKM_TLS12_MASTER_KEY_DERIVE) from the
-// unwrapped pre-master (or the random one) and from the random one, the
+// a return value here), C_GetAttributeValue(CKA_VALUE_LEN) of what it gave,
+// C_DeriveKey(CKM_TLS12_MASTER_KEY_DERIVE) from the unwrapped pre-master
+// when it is 48 bytes (else the random one) and from the random one, the
 // choice by the version the token reports. Clean-up: every object destroyed.
 Timing RsaTimingTarget::raw_native(std::span<std::uint8_t> ciphertext) {
   CK_FUNCTION_LIST* fl = session_->fl();
@@ -258,7 +259,14 @@ Timing RsaTimingTarget::raw_native(std::span<std::uint8_t> ciphertext) {
   const CK_RV unwrap_rv = fl->C_UnwrapKey(s, &rsa, raw_private_, ciphertext.data(), ciphertext.size(),
                                           kUnwrapTemplate, std::size(kUnwrapTemplate), &unwrapped);
   if (unwrap_rv != CKR_OK) unwrapped = CK_INVALID_HANDLE;
-  const CK_OBJECT_HANDLE candidate = unwrapped != CK_INVALID_HANDLE ? unwrapped : random_pms;
+  // The length check on the token (NSS unwraps a 47-byte message as a
+  // 47-byte key, which the derive would refuse).
+  CK_ULONG length = 0;
+  CK_ATTRIBUTE length_attr{CKA_VALUE_LEN, &length, sizeof length};
+  const CK_RV length_rv =
+      fl->C_GetAttributeValue(s, unwrapped != CK_INVALID_HANDLE ? unwrapped : random_pms, &length_attr, 1);
+  const bool usable = unwrapped != CK_INVALID_HANDLE && length_rv == CKR_OK && length == kPremasterBytes;
+  const CK_OBJECT_HANDLE candidate = usable ? unwrapped : random_pms;
   const CK_RV candidate_rv = derive(candidate, &candidate_version, &from_candidate);
   if (candidate_rv != CKR_OK) from_candidate = CK_INVALID_HANDLE;
   floor_check(derive(random_pms, &random_version, &from_random), "C_DeriveKey");
