@@ -13,11 +13,6 @@
 #include "core/cipher_suites.h"
 #include "pkcs11/api.h"
 
-// The record functions may not be part of this build yet (or be stubs that
-// fail): bench asks at run time instead of requiring them at link time.
-#pragma weak SslEncryptPacket
-#pragma weak SslDecryptPacket
-
 namespace po = boost::program_options;
 
 namespace sslp11::cli {
@@ -149,10 +144,6 @@ struct RecordResult {
 
 RecordResult bench_records(NCRYPT_PROV_HANDLE p, const Masters& m, Randoms& r, double seconds) {
   RecordResult out;
-  if (SslEncryptPacket == nullptr) {
-    out.why_not = "SslEncryptPacket is not part of this build";
-    return out;
-  }
   KeyHandle client_read, client_write, server_read, server_write;
   check(SslGenerateSessionKeys(p, m.client.get(), client_read.out(), client_write.out(), &r.desc, 0),
         "SslGenerateSessionKeys");
@@ -177,7 +168,6 @@ RecordResult bench_records(NCRYPT_PROV_HANDLE p, const Masters& m, Randoms& r, d
     return SslEncryptPacket(p, bench_write.get(), plain.data(), static_cast<DWORD>(plain.size()), record.data(),
                             static_cast<DWORD>(record.size()), &len, seq, CT_APPLICATIONDATA, 0) == ERROR_SUCCESS;
   });
-  if (SslDecryptPacket == nullptr) return out;
   // Client encrypts record i, server decrypts it: the keys of both ends must agree.
   out.round_trip = measure(seconds, [&](std::uint64_t seq) {
     DWORD len = 0, plain_len = 0;
