@@ -42,15 +42,33 @@ class Error : public std::runtime_error {
   std::string function_;
 };
 
+// What went wrong in the PKCS#11 layer when it is not the CKR code of one
+// call. The C boundary (src/abi) turns each into the status the API returns.
+enum class Fault {
+  out_of_memory,      // the host ran out of memory
+  bad_argument,       // a PKCS#11 URI or module path the layer cannot use
+  token_not_found,    // no token matched the selection
+  token_unreachable,  // the token does not answer, has no user PIN, or every session stayed busy
+  module_not_found,   // the module file could not be loaded
+  not_a_module,       // the file loaded but is no PKCS#11 module
+  pin_rejected,       // the token rejected the PIN (or another provider logged in with another)
+  login_required,     // the token needs a login and no PIN source is configured
+  forked,             // the session pool belongs to the parent process
+  object_lost,        // a token object went with the session that made it
+};
+
 // A failure that is not a CKR code (no token matched, module would not load...).
-// Carries the SECURITY_STATUS directly.
+// TRANSITION: the Status constructor goes once every thrower names a Fault.
 class LayerError : public std::runtime_error {
  public:
+  LayerError(Fault fault, const std::string& what) : std::runtime_error(what), fault_(fault) {}
   LayerError(Status status, const std::string& what) : std::runtime_error(what), status_(status) {}
+  Fault fault() const noexcept { return fault_; }
   Status status() const noexcept { return status_; }
 
  private:
-  Status status_;
+  Fault fault_ = Fault::token_unreachable;
+  Status status_ = 0;
 };
 
 // True for codes that mean "this session (or the whole token connection) is
