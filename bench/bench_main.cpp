@@ -8,7 +8,7 @@
 //                [--passes=N] [Google Benchmark flags, e.g. --benchmark_min_time=0.2]
 //
 // scripts/bench.sh builds a Release tree and runs this with the flags used
-// for the README's figures.
+// for the figures in docs/performance.md.
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>

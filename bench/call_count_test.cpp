@@ -39,7 +39,7 @@ TEST_P(CallCount, SessionKeysAes128Gcm) {
   auto s = t.open_session();
   const auto floor = floor_calls([&] { floor_session_keys(t, s->handle(), k); });
   EXPECT_EQ(provider_calls([&] { provider_session_keys(t, k); }), floor);
-  // The numbers the README quotes: 12 composed (4 HMACs, 2 creates, 2 destroys), 5 native.
+  // The numbers docs/performance.md quotes: 12 composed (4 HMACs, 2 creates, 2 destroys), 5 native.
   EXPECT_EQ(floor, t.floor().native() ? 5u : 12u);
 }
 

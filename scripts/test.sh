@@ -23,7 +23,7 @@ if [ "$quick" = 1 ]; then exit 0; fi
 # The stress test runs its full load (8 threads x 2,000 key schedules per
 # token) in the plain build above; under the sanitizers, which slow it 5-10x,
 # CI runs 8 x 250 (the full load under TSan and ASan is a manual run, see
-# README "Reliability").
+# docs/reliability.md, "Stress and soak").
 sanitizer_stress=250
 
 scripts/build.sh asan
