@@ -4,7 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
 #include "pkcs11/api.h"
 #include "pkcs11/tls_params.h"
 

@@ -1,5 +1,7 @@
-// A failed PKCS#11 call, carrying the CKR_* code, and the one table that turns
-// CKR_* codes into the SECURITY_STATUS the Ssl* API returns.
+// The PKCS#11 layer's own error language: a failed call with its CKR_* code
+// (p11::Error), the table naming every CKR_* code, and the layer's failures
+// that are no CKR code (p11::LayerError with a p11::Fault). What the Ssl* API
+// returns for each is decided once, in src/abi/status_translation.cpp.
 #pragma once
 
 #include <cstdint>
@@ -10,22 +12,23 @@
 
 #include "pkcs11/cryptoki.h"
 
-namespace sslp11::p11 {
+// CKR_AEAD_DECRYPT_FAILED is PKCS#11 3.0; p11-kit 0.24 does not define it.
+#ifndef CKR_AEAD_DECRYPT_FAILED
+#define CKR_AEAD_DECRYPT_FAILED (0x35UL)
+#endif
 
-using Status = std::int32_t;  // SECURITY_STATUS (LONG)
+namespace sslp11::p11 {
 
 struct RvInfo {
   CK_RV rv;
   std::string_view name;     // "CKR_PIN_INCORRECT"
-  Status status;             // NTE_* / SEC_E_* the API returns for it
   std::string_view meaning;  // one human sentence, never secret-bearing
 };
 
-// Lookup in the single CKR -> status table; unknown codes map to NTE_INTERNAL_ERROR.
+// Lookup in the single CKR table; an unknown code gets the row "CKR_(unknown)".
 const RvInfo& rv_info(CK_RV rv);
-Status status_for(CK_RV rv);
 std::string_view rv_name(CK_RV rv);
-// Every row of the table, for tests and `sslp11-admin doctor`.
+// Every row of the table, sorted by code, for tests and `sslp11-admin doctor`.
 std::span<const RvInfo> rv_table();
 
 // Thrown by the PKCS#11 layer. The message names the call and the code, plus
@@ -34,7 +37,6 @@ class Error : public std::runtime_error {
  public:
   Error(CK_RV rv, std::string_view function, std::string_view context = {});
   CK_RV rv() const noexcept { return rv_; }
-  Status status() const noexcept { return status_for(rv_); }
   const std::string& function() const noexcept { return function_; }
 
  private:
@@ -58,17 +60,13 @@ enum class Fault {
 };
 
 // A failure that is not a CKR code (no token matched, module would not load...).
-// TRANSITION: the Status constructor goes once every thrower names a Fault.
 class LayerError : public std::runtime_error {
  public:
   LayerError(Fault fault, const std::string& what) : std::runtime_error(what), fault_(fault) {}
-  LayerError(Status status, const std::string& what) : std::runtime_error(what), status_(status) {}
   Fault fault() const noexcept { return fault_; }
-  Status status() const noexcept { return status_; }
 
  private:
-  Fault fault_ = Fault::token_unreachable;
-  Status status_ = 0;
+  Fault fault_;
 };
 
 // True for codes that mean "this session (or the whole token connection) is

@@ -8,8 +8,6 @@
 #include <map>
 #include <mutex>
 
-#include <sslp11/winerror.h>
-
 #include "log/logger.h"
 
 namespace sslp11::p11 {
@@ -60,7 +58,7 @@ std::shared_ptr<Module> Module::load(const std::string& path, const std::string&
       parent_initialised = existing->we_initialised_;
     } else {
       if (existing->init_args_ != init_args) {
-        throw LayerError(NTE_INVALID_PARAMETER,
+        throw LayerError(Fault::bad_argument,
                          "PKCS#11 module " + path +
                              " is already initialised in this process with a different init string; "
                              "one process can initialise a module only once");
@@ -73,14 +71,14 @@ std::shared_ptr<Module> Module::load(const std::string& path, const std::string&
   void* dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (dl == nullptr) {
     const char* why = dlerror();
-    throw LayerError(NTE_PROV_DLL_NOT_FOUND,
+    throw LayerError(Fault::module_not_found,
                      "cannot load PKCS#11 module " + path + ": " + (why ? why : "unknown dlopen error"));
   }
   auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(dl, "C_GetFunctionList"));
   CK_FUNCTION_LIST* fl = nullptr;
   if (get_list == nullptr || get_list(&fl) != CKR_OK || fl == nullptr) {
     dlclose(dl);
-    throw LayerError(NTE_PROVIDER_DLL_FAIL, path + " is not a PKCS#11 module (no usable C_GetFunctionList)");
+    throw LayerError(Fault::not_a_module, path + " is not a PKCS#11 module (no usable C_GetFunctionList)");
   }
 
   auto module = std::make_shared<Module>(Private{}, key, init_args, dl, fl);

@@ -1,12 +1,10 @@
 #include "pkcs11/object.h"
 
-#include <sslp11/winerror.h>
-
 namespace sslp11::p11 {
 
 CK_OBJECT_HANDLE Object::handle() const {
   if (!empty() && !alive()) {
-    throw LayerError(NTE_BAD_KEY_STATE,
+    throw LayerError(Fault::object_lost,
                      "a key's token object was lost with the session that made it (token removed or reconnected, "
                      "sessions closed, or the provider was opened before fork()); start a new handshake");
   }

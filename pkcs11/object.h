@@ -25,7 +25,7 @@ class Object {
 
   // The handle, for a token call made under a lease (which keeps the module
   // epoch from moving until the call is done). Throws LayerError
-  // (NTE_BAD_KEY_STATE) when the object is no longer alive: after the module
+  // (Fault::object_lost) when the object is no longer alive: after the module
   // was re-initialised its number may name a different, newer object, so a
   // stale handle must never reach the token. An empty object gives CK_INVALID_HANDLE.
   CK_OBJECT_HANDLE handle() const;

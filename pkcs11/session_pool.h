@@ -1,4 +1,8 @@
 // A bounded, thread-safe pool of R/W sessions on one token, logged in as user.
+// This file and session_pool.cpp: the pool and its leases. The pieces it is
+// built from, each in its own unit: session_affinity.* (a thread keeps the
+// session it returned), token_recovery.* (finding the token again after a
+// loss), login.* (one user login per token and PIN).
 //
 // PKCS#11 facts that shape it: session objects die with the session that
 // created them, so the pool never closes a healthy session while it lives;
@@ -16,6 +20,7 @@
 // (on a fast token that mutex, not the token, limited two threads' records).
 // A parked session is still the pool's: another thread that finds no idle
 // session and no room to open one takes a parked one that is not in use.
+// (The parking members below are implemented in session_affinity.cpp.)
 #pragma once
 
 #include <atomic>
@@ -29,8 +34,10 @@
 #include <utility>
 #include <vector>
 
+#include "pkcs11/login.h"
 #include "pkcs11/module.h"
 #include "pkcs11/secure_buffer.h"
+#include "pkcs11/token_recovery.h"
 
 namespace sslp11::p11 {
 
@@ -100,8 +107,8 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
 
   // Borrow a session, opening (and logging in) a new one while under the bound,
   // otherwise waiting for a return. Reconnects once when the token cannot be
-  // reached. Throws p11::Error / LayerError (NTE_DEVICE_NOT_READY when the
-  // token stays unreachable, NTE_INVALID_HANDLE in a child after fork()).
+  // reached. Throws p11::Error / LayerError (Fault::token_unreachable when
+  // the token stays unreachable, Fault::forked in a child after fork()).
   Lease acquire();
 
   // Run `op(Lease&)`. If the token says the session was lost, or the login was,
@@ -136,7 +143,7 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   const std::shared_ptr<Module>& module_ptr() const noexcept { return module_; }
   const Api& api() const noexcept { return module_->api(); }
   // May change when a re-initialised module numbers its slots afresh.
-  CK_SLOT_ID slot() const noexcept { return slot_.load(std::memory_order_acquire); }
+  CK_SLOT_ID slot() const noexcept { return recovery_.slot(); }
   bool login_required() const noexcept { return login_required_; }
   std::size_t open_sessions() const;
   // Not in use: waiting in the pool, or parked with a thread.
@@ -146,6 +153,8 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
  private:
   friend class Lease;
   friend struct AffinityCache;
+  SessionPool(std::shared_ptr<Module> module, CK_SLOT_ID slot, const CK_TOKEN_INFO& info, Pin pin,
+              PoolOptions options);
   // `may_park`: false where this thread must not keep it (its exit, a stale claim).
   void give_back(std::shared_ptr<SessionRecord> record, bool broken, bool may_park = true) noexcept;
   // Keep `record` parked for this thread; false when the thread has one
@@ -165,35 +174,24 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   void return_from_exiting_thread(const std::shared_ptr<SessionRecord>& record, std::uint64_t owner) noexcept;
   Lease acquire_once();
   // After `e` from `op`: true to run it again; false to rethrow `e`. Throws
-  // LayerError(NTE_DEVICE_NOT_READY) when the token cannot be reached.
+  // LayerError(Fault::token_unreachable) when the token cannot be reached.
   bool recover(const Error& e, Lease& lease, int attempt);
   // Module re-initialised since we last looked: forget the old epoch's idle
   // sessions (without C_CloseSession: their numbers may be someone else's now).
   void follow_module_epoch_locked();
-  // The token answers (finding it again by label and serial if its slot
-  // number moved); else re-initialise the module (if still at `seen_epoch`)
-  // and look again.
+  // TokenRecovery::reconnect, without waiting inside a lease this thread holds.
   bool reconnect(std::uint64_t seen_epoch);
-  // is_connection_lost, except that CKR_DEVICE_ERROR counts only for socket
-  // modules (NSS softoken answers it for bad data, which must stay an error
-  // about the data, with the same token calls, not a retry).
-  bool connection_lost(CK_RV rv) const noexcept {
-    return is_connection_lost(rv) && (rv != CKR_DEVICE_ERROR || module_->uses_socket());
-  }
-  bool relocate();
-  [[noreturn]] void throw_unreachable(const Error& e) const;
   std::shared_ptr<SessionRecord> open_one();
-  void login(const Lease& lease, bool after_loss);
-  // See LoginRecord in the .cpp: catching a wrong PIN on an already logged-in token.
-  void record_login();
-  void check_existing_login();
+  // Every session handed out is logged in (when the token wants it): one
+  // atomic load unless a login is due.
+  void log_in_if_needed(const Lease& lease) {
+    if (login_required_ && !login_.logged_in()) login_.ensure(api(), lease.handle(), slot(), /*after_loss=*/false);
+  }
   void prune_dead_idle();
   void close_quietly(SessionRecord& record) noexcept;
 
   std::shared_ptr<Module> module_;
-  std::atomic<CK_SLOT_ID> slot_;
-  std::string token_label_;   // with the serial: how relocate() recognises the token
-  std::string token_serial_;
+  TokenRecovery recovery_;
   PoolOptions options_;
   bool login_required_ = false;
 
@@ -212,12 +210,7 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   std::atomic<std::uint64_t> generation_{0};
   std::uint64_t module_epoch_seen_ = 0;
 
-  std::mutex login_mutex_;  // serialises C_Login only, so a wrong PIN is tried once, not once per thread
-  Pin pin_;
-  bool pin_rejected_ = false;
-  // False until a login succeeds, and again after a failed one: an idle
-  // session is then logged in before it is handed out.
-  std::atomic<bool> logged_in_{false};
+  UserLogin login_;
 };
 
 }  // namespace sslp11::p11

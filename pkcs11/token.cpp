@@ -4,8 +4,6 @@
 
 #include <memory>
 
-#include <sslp11/winerror.h>
-
 namespace sslp11::p11 {
 
 namespace {
@@ -17,16 +15,16 @@ using UriPtr = std::unique_ptr<P11KitUri, UriDeleter>;
 
 UriPtr parse_uri(const std::string& text) {
   UriPtr uri(p11_kit_uri_new());
-  if (!uri) throw LayerError(NTE_NO_MEMORY, "out of memory parsing a PKCS#11 URI");
+  if (!uri) throw LayerError(Fault::out_of_memory, "out of memory parsing a PKCS#11 URI");
   const int rc = p11_kit_uri_parse(text.c_str(), P11KitUriType(P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_SLOT |
                                                                   P11_KIT_URI_FOR_MODULE),
                                    uri.get());
   if (rc != P11_KIT_URI_OK) {
-    throw LayerError(NTE_INVALID_PARAMETER,
+    throw LayerError(Fault::bad_argument,
                      "invalid PKCS#11 URI '" + redact_uri(text) + "': " + p11_kit_uri_message(rc));
   }
   if (p11_kit_uri_any_unrecognized(uri.get())) {
-    throw LayerError(NTE_INVALID_PARAMETER,
+    throw LayerError(Fault::bad_argument,
                      "PKCS#11 URI '" + redact_uri(text) + "' has attributes sslp11 does not understand for token selection");
   }
   return uri;
@@ -95,7 +93,7 @@ SlotDescription select_token(const Module& module, const TokenSelector& selector
     }
   }
   if (!any) msg += "no slots";
-  throw LayerError(NTE_DEVICE_NOT_FOUND, msg);
+  throw LayerError(Fault::token_not_found, msg);
 }
 
 }  // namespace sslp11::p11

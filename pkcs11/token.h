@@ -23,9 +23,9 @@ struct TokenSelector {
 std::string redact_uri(const std::string& uri);
 
 // The slot whose token matches. An empty selector picks the first slot with a
-// token. Throws LayerError(NTE_DEVICE_NOT_FOUND) naming what was looked for and
-// every token the module has when nothing matches, NTE_INVALID_PARAMETER for a
-// malformed URI.
+// token. Throws LayerError(Fault::token_not_found) naming what was looked for
+// and every token the module has when nothing matches, Fault::bad_argument for
+// a malformed URI.
 SlotDescription select_token(const Module& module, const TokenSelector& selector);
 
 }  // namespace sslp11::p11

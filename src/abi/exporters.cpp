@@ -30,6 +30,18 @@ std::string_view label_view(PCHAR label) {
   return {label, n};
 }
 
+// The key block an SslComputeEapKeyBlock selector (the low byte of dwFlags)
+// names, or nullopt if sslp11 does not know it.
+std::optional<core::EapKeyBlock> eap_key_block_for(DWORD selector) {
+  switch (selector) {
+    case NCRYPT_SSL_EAP_ID: return core::EapKeyBlock::eap_tls;
+    case NCRYPT_SSL_EAP_TTLSV0_ID: return core::EapKeyBlock::ttls_keying;
+    case NCRYPT_SSL_EAP_TTLSV0_CHLNG_ID: return core::EapKeyBlock::ttls_challenge;
+    case NCRYPT_SSL_EAP_FAST_ID: return core::EapKeyBlock::eap_fast;
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -73,7 +85,7 @@ SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider, NC
     // (SERVER_FLAG = 2 = TTLSv0 challenge) and the output does not depend on
     // the side.
     if ((dwFlags & ~DWORD{NCRYPT_SSL_EAP_PRF_FIELD}) != 0) fail(NTE_BAD_FLAGS, "only the EAP selector byte is allowed");
-    const auto kind = core::eap_key_block_from_selector(dwFlags & NCRYPT_SSL_EAP_PRF_FIELD);
+    const auto kind = eap_key_block_for(dwFlags & NCRYPT_SSL_EAP_PRF_FIELD);
     if (!kind) fail(NTE_BAD_FLAGS, "unknown EAP selector (0 EAP-TLS, 1 TTLSv0, 2 TTLSv0 challenge, 3 EAP-FAST)");
     require_randoms(pbRandoms, cbRandoms);
     auto master = live_master_from(hMasterKey, *provider);

@@ -1,5 +1,7 @@
 // Every exported Ssl* function body runs inside guarded(): no exception
-// crosses the C ABI, and each one becomes the SECURITY_STATUS it carries.
+// crosses the C ABI. An ApiError carries its SECURITY_STATUS; the errors of
+// the layers below (p11::Error, p11::LayerError, core::Error) speak their own
+// language and get theirs from abi/status_translation.h, the one translation.
 // guarded() is also the one place that logs the calls (src/log/logger.h):
 //   * debug:   every call, its handle values and buffer sizes (when the call
 //              site passes them with call_args) and the status it returned;
@@ -22,8 +24,8 @@
 
 #include <sslp11/sslprovider.h>
 
+#include "abi/status_translation.h"
 #include "log/logger.h"
-#include "pkcs11/error.h"
 
 namespace sslp11::abi {
 
@@ -107,12 +109,15 @@ SECURITY_STATUS guarded(const CallArgs* args, F&& body, const CallSite& where) n
   } catch (const ApiError& e) {
     set_last_error(e.what());
     status = e.status();
+  } catch (const core::Error& e) {
+    set_last_error(e.what());
+    status = status_for(e);
   } catch (const p11::Error& e) {
     set_last_error(e.what());
-    status = e.status();
+    status = status_for(e);
   } catch (const p11::LayerError& e) {
     set_last_error(e.what());
-    status = e.status();
+    status = status_for(e);
   } catch (const std::bad_alloc&) {
     set_last_error("out of memory");
     status = NTE_NO_MEMORY;

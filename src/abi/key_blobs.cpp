@@ -12,6 +12,32 @@ namespace sslp11::abi {
 
 namespace {
 
+// The CNG magics of each curve sslp11 knows: a Windows blob format, so they
+// live here and not in the core's curve table.
+struct CurveMagics {
+  std::uint32_t group;
+  ULONG ecdh;
+  ULONG ecdsa;
+};
+constexpr CurveMagics kCurveMagics[] = {
+    {TLS_ECC_P256_CURVE_KEY_TYPE, BCRYPT_ECDH_PUBLIC_P256_MAGIC, BCRYPT_ECDSA_PUBLIC_P256_MAGIC},
+    {TLS_ECC_P384_CURVE_KEY_TYPE, BCRYPT_ECDH_PUBLIC_P384_MAGIC, BCRYPT_ECDSA_PUBLIC_P384_MAGIC},
+    {TLS_ECC_P521_CURVE_KEY_TYPE, BCRYPT_ECDH_PUBLIC_P521_MAGIC, BCRYPT_ECDSA_PUBLIC_P521_MAGIC},
+};
+
+// The curve an ECDH or ECDSA public-blob magic names, or null.
+const core::NamedCurve* curve_by_magic(ULONG magic) {
+  for (const auto& m : kCurveMagics)
+    if (m.ecdh == magic || m.ecdsa == magic) return core::find_curve_by_group(m.group);
+  return nullptr;
+}
+
+ULONG ecdh_magic(const core::NamedCurve& curve) {
+  for (const auto& m : kCurveMagics)
+    if (m.group == curve.group) return m.ecdh;
+  fail(NTE_INTERNAL_ERROR, "no BCRYPT_ECCKEY_BLOB magic for curve " + std::to_string(curve.group));
+}
+
 template <class Header>
 Header read_header(std::span<const std::uint8_t> blob, const char* what) {
   if (blob.size() < sizeof(Header)) fail(NTE_BAD_DATA, std::string(what) + " is shorter than its header");
@@ -24,7 +50,7 @@ Header read_header(std::span<const std::uint8_t> blob, const char* what) {
 
 EcPublic parse_ecc_public(std::span<const std::uint8_t> blob) {
   const auto h = read_header<BCRYPT_ECCKEY_BLOB>(blob, "BCRYPT_ECCPUBLIC_BLOB");
-  const core::NamedCurve* curve = core::find_curve_by_magic(h.dwMagic);
+  const core::NamedCurve* curve = curve_by_magic(h.dwMagic);
   if (curve == nullptr) fail(NTE_BAD_DATA, "BCRYPT_ECCPUBLIC_BLOB has an unknown or unsupported curve magic");
   if (h.cbKey != curve->coordinate_bytes || blob.size() != sizeof h + 2ull * h.cbKey) {
     fail(NTE_BAD_DATA, "BCRYPT_ECCPUBLIC_BLOB lengths do not match its curve");
@@ -91,7 +117,7 @@ std::vector<std::uint8_t> ecc_public_blob(const core::NamedCurve& curve, std::sp
   // point = 04 || X || Y
   const std::size_t c = curve.coordinate_bytes;
   BlobWriter w(sizeof(BCRYPT_ECCKEY_BLOB) + 2 * c);
-  w.header(BCRYPT_ECCKEY_BLOB{curve.ecdh_magic, curve.coordinate_bytes});
+  w.header(BCRYPT_ECCKEY_BLOB{ecdh_magic(curve), curve.coordinate_bytes});
   w.field(point.subspan(1, c), c);
   w.field(point.subspan(1 + c, c), c);
   return w.take();

@@ -14,6 +14,7 @@
 #include "cli/provider_handle.h"
 #include "cli/self_test.h"
 #include "cli/token_session.h"
+#include "core/error.h"
 #include "core/keys.h"
 #include "core/private_keys.h"
 #include "pkcs11/attributes.h"
@@ -112,6 +113,8 @@ KeyCheck check_key(const std::shared_ptr<core::TokenContext>& token, const Certi
     k.detail += sensitive == true ? ", sensitive" : ", NOT sensitive";
     k.detail += extractable == false ? ", not extractable" : ", EXTRACTABLE";
     k.warning = sensitive != true || extractable != false;
+  } catch (const core::Error& e) {
+    k.detail = e.what();
   } catch (const p11::LayerError& e) {
     k.detail = e.what();
   } catch (const p11::Error& e) {

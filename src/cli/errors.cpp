@@ -2,8 +2,6 @@
 
 #include <boost/program_options/errors.hpp>
 
-#include <sslp11/winerror.h>
-
 #include "cli/der.h"
 #include "cli/pem.h"
 #include "config/config_error.h"
@@ -20,9 +18,9 @@ int exit_code_for(const std::exception& e) noexcept {
   if (dynamic_cast<const pem::Error*>(&e) != nullptr) return kExitUsage;
   if (const auto* layer = dynamic_cast<const p11::LayerError*>(&e)) {
     // The module path (from the config or --module) names nothing loadable.
-    if (layer->status() == NTE_PROV_DLL_NOT_FOUND) return kExitUsage;
-    // A malformed --token URI.
-    if (layer->status() == NTE_INVALID_PARAMETER) return kExitUsage;
+    if (layer->fault() == p11::Fault::module_not_found) return kExitUsage;
+    // A malformed --token URI or module path.
+    if (layer->fault() == p11::Fault::bad_argument) return kExitUsage;
   }
   return kExitFailed;
 }

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 
-#include <sslp11/sslprovider.h>
-
 namespace sslp11::core {
 
 namespace {
@@ -15,34 +13,35 @@ using C = BulkCipher;
 using H = HashAlg;
 
 // {id, name, kx, auth, cipher, key, fixed_iv, record_iv, block, tag, mac, prf}
+// The ids are the IANA TLS cipher suite code points (RFC 5246, 5289, 7905).
 constexpr std::array<CipherSuite, 27> kSuites{{
-    {TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", K::ecdhe, A::ecdsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
-    {TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", K::ecdhe, A::ecdsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
-    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", K::ecdhe, A::ecdsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
-    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", K::ecdhe, A::ecdsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha384, H::sha384},
-    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", K::ecdhe, A::ecdsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", K::ecdhe, A::ecdsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", K::ecdhe, A::ecdsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
-    {TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", K::ecdhe, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
-    {TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", K::ecdhe, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
-    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", K::ecdhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
-    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", K::ecdhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha384, H::sha384},
-    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", K::ecdhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", K::ecdhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", K::ecdhe, A::rsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
-    {TLS_RSA_WITH_AES_128_GCM_SHA256, "TLS_RSA_WITH_AES_128_GCM_SHA256", K::rsa, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
-    {TLS_RSA_WITH_AES_256_GCM_SHA384, "TLS_RSA_WITH_AES_256_GCM_SHA384", K::rsa, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
-    {TLS_RSA_WITH_AES_128_CBC_SHA256, "TLS_RSA_WITH_AES_128_CBC_SHA256", K::rsa, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
-    {TLS_RSA_WITH_AES_256_CBC_SHA256, "TLS_RSA_WITH_AES_256_CBC_SHA256", K::rsa, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha256, H::sha256},
-    {TLS_RSA_WITH_AES_128_CBC_SHA, "TLS_RSA_WITH_AES_128_CBC_SHA", K::rsa, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_RSA_WITH_AES_256_CBC_SHA, "TLS_RSA_WITH_AES_256_CBC_SHA", K::rsa, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", K::dhe, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
-    {TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", K::dhe, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
-    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", K::dhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
-    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", K::dhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha256, H::sha256},
-    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", K::dhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", K::dhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
-    {TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", K::dhe, A::rsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
+    {0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", K::ecdhe, A::ecdsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", K::ecdhe, A::ecdsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", K::ecdhe, A::ecdsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", K::ecdhe, A::ecdsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha384, H::sha384},
+    {0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", K::ecdhe, A::ecdsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", K::ecdhe, A::ecdsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", K::ecdhe, A::ecdsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
+    {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", K::ecdhe, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", K::ecdhe, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", K::ecdhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", K::ecdhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha384, H::sha384},
+    {0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", K::ecdhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", K::ecdhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", K::ecdhe, A::rsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
+    {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", K::rsa, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", K::rsa, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", K::rsa, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", K::rsa, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha256, H::sha256},
+    {0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", K::rsa, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", K::rsa, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", K::dhe, A::rsa, C::aes_gcm, 16, 4, 8, 1, 16, H::none, H::sha256},
+    {0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", K::dhe, A::rsa, C::aes_gcm, 32, 4, 8, 1, 16, H::none, H::sha384},
+    {0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", K::dhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha256, H::sha256},
+    {0x006B, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", K::dhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha256, H::sha256},
+    {0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", K::dhe, A::rsa, C::aes_cbc, 16, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", K::dhe, A::rsa, C::aes_cbc, 32, 0, 16, 16, 0, H::sha1, H::sha256},
+    {0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", K::dhe, A::rsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
 }};
 
 // DER-encoded OIDs for CKA_EC_PARAMS.
@@ -51,9 +50,9 @@ constexpr std::array<std::uint8_t, 7> kP384Oid{0x06, 0x05, 0x2b, 0x81, 0x04, 0x0
 constexpr std::array<std::uint8_t, 7> kP521Oid{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
 
 const std::array<NamedCurve, 3> kCurves{{
-    {TLS_ECC_P256_CURVE_KEY_TYPE, u"nistP256", "1.2.840.10045.3.1.7", kP256Oid, 256, 32, BCRYPT_ECDH_PUBLIC_P256_MAGIC, BCRYPT_ECDSA_PUBLIC_P256_MAGIC},
-    {TLS_ECC_P384_CURVE_KEY_TYPE, u"nistP384", "1.3.132.0.34", kP384Oid, 384, 48, BCRYPT_ECDH_PUBLIC_P384_MAGIC, BCRYPT_ECDSA_PUBLIC_P384_MAGIC},
-    {TLS_ECC_P521_CURVE_KEY_TYPE, u"nistP521", "1.3.132.0.35", kP521Oid, 521, 66, BCRYPT_ECDH_PUBLIC_P521_MAGIC, BCRYPT_ECDSA_PUBLIC_P521_MAGIC},
+    {23, u"nistP256", "1.2.840.10045.3.1.7", kP256Oid, 256, 32},  // secp256r1
+    {24, u"nistP384", "1.3.132.0.34", kP384Oid, 384, 48},         // secp384r1
+    {25, u"nistP521", "1.3.132.0.35", kP521Oid, 521, 66},         // secp521r1
 }};
 
 }  // namespace
@@ -127,7 +126,7 @@ CK_KEY_TYPE cipher_key_type(BulkCipher c) {
   return c == BulkCipher::chacha20_poly1305 ? CKK_CHACHA20 : CKK_AES;
 }
 
-bool protocol_supported(std::uint32_t protocol) { return protocol == TLS1_2_PROTOCOL_VERSION; }
+bool protocol_supported(std::uint32_t protocol) { return protocol == kTls12Version; }
 
 std::optional<std::string> suite_unavailable_reason(const CipherSuite& s, const p11::Capabilities& caps,
                                                     DerivationPolicy policy) {
@@ -192,12 +191,6 @@ const NamedCurve* find_curve_by_group(std::uint32_t group) {
 const NamedCurve* find_curve_by_bits(std::uint32_t bits) {
   for (const auto& c : kCurves)
     if (c.bits == bits) return &c;
-  return nullptr;
-}
-
-const NamedCurve* find_curve_by_magic(std::uint32_t magic) {
-  for (const auto& c : kCurves)
-    if (c.ecdh_magic == magic || c.ecdsa_magic == magic) return &c;
   return nullptr;
 }
 

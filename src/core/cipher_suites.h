@@ -48,6 +48,10 @@ CK_MECHANISM_TYPE hmac_mechanism(HashAlg h);      // CKM_SHA256_HMAC
 CK_MECHANISM_TYPE cipher_mechanism(BulkCipher c); // CKM_AES_GCM
 CK_KEY_TYPE cipher_key_type(BulkCipher c);        // CKK_AES
 
+// TLS 1.2's ProtocolVersion {3, 3} (RFC 5246 §6.2.1), as the record header
+// carries it; the Ssl* API's protocol numbers are the same values.
+inline constexpr std::uint32_t kTls12Version = 0x0303;
+
 // Protocols this implementation runs the key schedule for.
 bool protocol_supported(std::uint32_t protocol);
 
@@ -56,7 +60,7 @@ bool protocol_supported(std::uint32_t protocol);
 std::optional<std::string> suite_unavailable_reason(const CipherSuite& s, const p11::Capabilities& caps,
                                                     DerivationPolicy policy);
 
-// Named curves (IANA group id = dwKeyType).
+// Named curves (IANA TLS supported-group id, RFC 8422 §5.1.1).
 struct NamedCurve {
   std::uint32_t group;  // 23, 24, 25
   std::u16string_view cng_name;
@@ -64,13 +68,10 @@ struct NamedCurve {
   std::span<const std::uint8_t> der_oid;  // CKA_EC_PARAMS
   std::uint32_t bits;
   std::uint32_t coordinate_bytes;
-  std::uint32_t ecdh_magic;   // BCRYPT_ECDH_PUBLIC_Pxxx_MAGIC
-  std::uint32_t ecdsa_magic;  // BCRYPT_ECDSA_PUBLIC_Pxxx_MAGIC
 };
 std::span<const NamedCurve> all_curves();
 const NamedCurve* find_curve_by_group(std::uint32_t group);
 const NamedCurve* find_curve_by_bits(std::uint32_t bits);
-const NamedCurve* find_curve_by_magic(std::uint32_t magic);
 bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps);
 // Why this token cannot finish ECDHE suite `s` on `curve`, or nullopt. On the
 // composed path the (EC)DHE pre-master keys the PRF's HMAC, and a token may

@@ -3,9 +3,8 @@
 
 #include <algorithm>
 
-#include <sslp11/winerror.h>
-
 #include "core/composed_prf.h"
+#include "core/error.h"
 #include "core/prf_labels.h"
 #include "core/templates.h"
 
@@ -16,10 +15,10 @@ void ComposedKeySchedule::check_hmac_key(HashAlg prf, std::size_t key_bytes) con
   if (key_bytes < min) {
     // HMAC itself takes any key length; this is the token's limit (SoftHSMv2
     // wants 48 bytes for HMAC-SHA384), so say which way round it.
-    throw p11::LayerError(NTE_NOT_SUPPORTED,
-                          "the token's " + p11::mechanism_name(hmac_mechanism(prf)) + " needs keys of at least " +
-                              std::to_string(min) + " bytes but this pre-master has " + std::to_string(key_bytes) +
-                              " (use a larger (EC)DH group, e.g. P-384, or a SHA-256 suite)");
+    throw Error(Fault::not_supported,
+                "the token's " + p11::mechanism_name(hmac_mechanism(prf)) + " needs keys of at least " +
+                    std::to_string(min) + " bytes but this pre-master has " + std::to_string(key_bytes) +
+                    " (use a larger (EC)DH group, e.g. P-384, or a SHA-256 suite)");
   }
 }
 

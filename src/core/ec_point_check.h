@@ -1,6 +1,6 @@
 // Validation of a peer's EC public point at import (SEC 1 §3.2.2.1 partial
 // validation): coordinates below the field prime, on the curve, not the
-// point at infinity. A bad point is refused when it arrives (NTE_BAD_DATA),
+// point at infinity. A bad point is refused when it arrives (Fault::bad_data),
 // not later by the token's ECDH derive.
 #pragma once
 

@@ -4,9 +4,8 @@
 #include <array>
 #include <vector>
 
-#include <sslp11/winerror.h>
-
 #include "core/composed_prf.h"
+#include "core/error.h"
 #include "core/prf_labels.h"
 #include "core/token_context.h"
 #include "core/templates.h"
@@ -47,7 +46,7 @@ constexpr std::array<EapRecipe, 4> kEapRecipes{{
 const EapRecipe& recipe(EapKeyBlock kind) {
   for (const auto& r : kEapRecipes)
     if (r.kind == kind) return r;
-  throw p11::LayerError(NTE_INTERNAL_ERROR, "no recipe for that EAP key block");
+  throw Error(Fault::internal, "no recipe for that EAP key block");
 }
 
 std::size_t hash_block_bytes(HashAlg h) { return h == HashAlg::sha384 ? 128 : 64; }
@@ -55,14 +54,14 @@ std::size_t hash_block_bytes(HashAlg h) { return h == HashAlg::sha384 ? 128 : 64
 void require_hmac(const p11::Capabilities& caps, CK_MECHANISM_TYPE hmac, std::size_t key_bytes) {
   const auto info = caps.info(hmac);
   if (!info || (info->flags & CKF_SIGN) == 0) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED, "the token lacks " + p11::mechanism_name(hmac) +
-                                                 ", which sslp11 needs to compute a TLS PRF output for the caller");
+    throw Error(Fault::not_supported, "the token lacks " + p11::mechanism_name(hmac) +
+                                          ", which sslp11 needs to compute a TLS PRF output for the caller");
   }
   const std::size_t min = caps.min_hmac_key_bytes(hmac);
   if (min > key_bytes) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED, "the token's " + p11::mechanism_name(hmac) + " needs keys of at least " +
-                                                 std::to_string(min) + " bytes, more than the " +
-                                                 std::to_string(key_bytes) + " it would be keyed with");
+    throw Error(Fault::not_supported, "the token's " + p11::mechanism_name(hmac) + " needs keys of at least " +
+                                          std::to_string(min) + " bytes, more than the " +
+                                          std::to_string(key_bytes) + " it would be keyed with");
   }
 }
 
@@ -78,9 +77,9 @@ void empty_secret_prf(const p11::Lease& lease, const std::shared_ptr<p11::Sessio
   const CK_MECHANISM_TYPE hmac = hmac_mechanism(prf);
   const std::size_t key_bytes = std::max<std::size_t>(hash_bytes(prf), caps.min_hmac_key_bytes(hmac));
   if (key_bytes > hash_block_bytes(prf)) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED, "the token's " + p11::mechanism_name(hmac) +
-                                                 " minimum key length exceeds the hash block, so it cannot "
-                                                 "stand in for the empty key of the RFC 5216 IV");
+    throw Error(Fault::not_supported, "the token's " + p11::mechanism_name(hmac) +
+                                          " minimum key length exceeds the hash block, so it cannot "
+                                          "stand in for the empty key of the RFC 5216 IV");
   }
   require_hmac(caps, hmac, key_bytes);
   const std::vector<std::uint8_t> zeros(key_bytes, 0);
@@ -118,10 +117,10 @@ void master_prf(const p11::Lease& lease, const MasterKey& master, std::string_vi
 }
 
 void check_exporter_input(std::string_view label, std::span<const std::uint8_t> seed) {
-  if (label.empty()) throw p11::LayerError(NTE_INVALID_PARAMETER, "the exporter label is empty");
+  if (label.empty()) throw Error(Fault::invalid_parameter, "the exporter label is empty");
   for (const char c : label) {
     if (c < 0x20 || c > 0x7e) {
-      throw p11::LayerError(NTE_INVALID_PARAMETER, "the exporter label has a byte outside printable ASCII");
+      throw Error(Fault::invalid_parameter, "the exporter label has a byte outside printable ASCII");
     }
   }
   // Compare against the PRF input as the PRF sees it, without building it:
@@ -135,19 +134,19 @@ void check_exporter_input(std::string_view label, std::span<const std::uint8_t> 
     bool same = true;
     for (std::size_t i = 0; i < reserved.size() && same; ++i) same = input_at(i) == reserved[i];
     if (same) {
-      throw p11::LayerError(NTE_INVALID_PARAMETER,
-                            "the exporter's PRF input (label || randoms || context) begins with a label of the TLS "
-                            "key schedule itself (RFC 5705 §4)");
+      throw Error(Fault::invalid_parameter,
+                  "the exporter's PRF input (label || randoms || context) begins with a label of the TLS "
+                  "key schedule itself (RFC 5705 §4)");
     }
   }
 }
 
 void export_keying_material(const MasterKey& master, std::string_view label, std::span<const std::uint8_t> randoms,
                             std::optional<std::span<const std::uint8_t>> context, std::span<std::uint8_t> out) {
-  if (randoms.size() != kRandomsBytes) throw p11::LayerError(NTE_INVALID_PARAMETER, "randoms must be 64 bytes");
+  if (randoms.size() != kRandomsBytes) throw Error(Fault::invalid_parameter, "randoms must be 64 bytes");
   std::vector<std::uint8_t> seed(randoms.begin(), randoms.end());
   if (context) {
-    if (context->size() > 0xFFFF) throw p11::LayerError(NTE_INVALID_PARAMETER, "the context exceeds 65535 bytes");
+    if (context->size() > 0xFFFF) throw Error(Fault::invalid_parameter, "the context exceeds 65535 bytes");
     seed.push_back(static_cast<std::uint8_t>(context->size() >> 8));
     seed.push_back(static_cast<std::uint8_t>(context->size()));
     seed.insert(seed.end(), context->begin(), context->end());
@@ -158,12 +157,6 @@ void export_keying_material(const MasterKey& master, std::string_view label, std
   });
 }
 
-std::optional<EapKeyBlock> eap_key_block_from_selector(std::uint32_t selector) {
-  for (const auto& r : kEapRecipes)
-    if (static_cast<std::uint32_t>(r.kind) == selector) return r.kind;
-  return std::nullopt;
-}
-
 std::size_t eap_key_block_bytes(EapKeyBlock kind) {
   const EapRecipe& r = recipe(kind);
   return r.master_bytes + r.public_iv_bytes;
@@ -172,16 +165,16 @@ std::size_t eap_key_block_bytes(EapKeyBlock kind) {
 void compute_eap_key_block(const MasterKey& master, EapKeyBlock kind, std::span<const std::uint8_t> randoms,
                            std::span<std::uint8_t> out) {
   const EapRecipe& r = recipe(kind);
-  if (randoms.size() != kRandomsBytes) throw p11::LayerError(NTE_INVALID_PARAMETER, "randoms must be 64 bytes");
+  if (randoms.size() != kRandomsBytes) throw Error(Fault::invalid_parameter, "randoms must be 64 bytes");
   if (out.size() != r.master_bytes + r.public_iv_bytes) {
-    throw p11::LayerError(NTE_INTERNAL_ERROR, "wrong EAP key block length");
+    throw Error(Fault::internal, "wrong EAP key block length");
   }
   const auto& token = master.token();
   if (r.after_key_block && token->policy() == DerivationPolicy::native_only) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED,
-                          "EAP-FAST's session_key_seed is the tail of the TLS key block, which no token mechanism "
-                          "returns, so sslp11 would compose the whole block (record keys included) in host memory; "
-                          "the configuration says derivation = native-only");
+    throw Error(Fault::not_supported,
+                "EAP-FAST's session_key_seed is the tail of the TLS key block, which no token mechanism "
+                "returns, so sslp11 would compose the whole block (record keys included) in host memory; "
+                "the configuration says derivation = native-only");
   }
   fill_or_wipe(out, [&] {
     token->pool()->run([&](p11::Lease& lease) {

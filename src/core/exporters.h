@@ -17,20 +17,18 @@
 #include <span>
 #include <string_view>
 
-#include <sslp11/sslprovider.h>
-
 #include "core/keys.h"
 #include "pkcs11/session_pool.h"
 
 namespace sslp11::core {
 
 // out = PRF(master, label, seed), the TLS 1.2 PRF of the master's suite,
-// computed in `lease`'s session. Throws p11::LayerError(NTE_NOT_SUPPORTED)
+// computed in `lease`'s session. Throws Error(Fault::not_supported)
 // when the token's HMAC cannot take the 48-byte master as its key.
 void master_prf(const p11::Lease& lease, const MasterKey& master, std::string_view label,
                 std::span<const std::uint8_t> seed, std::span<std::uint8_t> out);
 
-// Refuses (NTE_INVALID_PARAMETER) an exporter request whose PRF input could
+// Refuses (Fault::invalid_parameter) an exporter request whose PRF input could
 // reproduce an output of the key schedule itself. The PRF sees one string,
 // label || randoms || [uint16 length || context], and the caller chooses all
 // three parts: a check of the label alone is passed by a reserved label split
@@ -51,22 +49,20 @@ inline constexpr std::size_t kMaxExportBytes = 64 * 1024;
 void export_keying_material(const MasterKey& master, std::string_view label, std::span<const std::uint8_t> randoms,
                             std::optional<std::span<const std::uint8_t>> context, std::span<std::uint8_t> out);
 
-// SslComputeEapKeyBlock's selector (the low byte of dwFlags).
-enum class EapKeyBlock : std::uint8_t {
-  eap_tls = NCRYPT_SSL_EAP_ID,                      // RFC 5216
-  ttls_keying = NCRYPT_SSL_EAP_TTLSV0_ID,           // RFC 5281 §8
-  ttls_challenge = NCRYPT_SSL_EAP_TTLSV0_CHLNG_ID,  // RFC 5281 §11.1
-  eap_fast = NCRYPT_SSL_EAP_FAST_ID,                // RFC 4851 §5.1
+// The EAP methods' key blocks (SslComputeEapKeyBlock's selector picks one;
+// src/abi/exporters.cpp reads the selector).
+enum class EapKeyBlock {
+  eap_tls,         // RFC 5216
+  ttls_keying,     // RFC 5281 §8
+  ttls_challenge,  // RFC 5281 §11.1
+  eap_fast,        // RFC 4851 §5.1
 };
-
-// The selector for a dwFlags low byte, or nullopt if sslp11 does not know it.
-std::optional<EapKeyBlock> eap_key_block_from_selector(std::uint32_t selector);
 // The block length for that selector (what the size query reports).
 std::size_t eap_key_block_bytes(EapKeyBlock kind);
 
 // Fills `out` (exactly eap_key_block_bytes(kind) bytes) with the EAP keying
 // material for `randoms` = client_random || server_random (64 bytes).
-// EAP-FAST under derivation = native-only throws NTE_NOT_SUPPORTED: its seed
+// EAP-FAST under derivation = native-only throws Fault::not_supported: its seed
 // is the tail of the TLS key block, which no token mechanism returns, so it
 // would be composed in host memory record keys and all.
 void compute_eap_key_block(const MasterKey& master, EapKeyBlock kind, std::span<const std::uint8_t> randoms,

@@ -1,7 +1,6 @@
 #include "core/finished.h"
 
-#include <sslp11/winerror.h>
-
+#include "core/error.h"
 #include "core/exporters.h"
 #include "core/prf_labels.h"
 #include "pkcs11/tls_params.h"
@@ -21,9 +20,9 @@ void native_finished(const p11::Lease& lease, CK_MECHANISM_TYPE tls_mac, const M
   lease.api().C_SignInit(lease.handle(), mech, master.secret.handle());
   const std::size_t n = lease.api().C_Sign(lease.handle(), handshake_hash, verify_data);
   if (n != verify_data.size()) {
-    throw p11::LayerError(NTE_INTERNAL_ERROR, p11::mechanism_name(tls_mac) + " returned " + std::to_string(n) +
-                                                  " bytes of verify_data instead of " +
-                                                  std::to_string(verify_data.size()));
+    throw Error(Fault::internal, p11::mechanism_name(tls_mac) + " returned " + std::to_string(n) +
+                                     " bytes of verify_data instead of " +
+                                     std::to_string(verify_data.size()));
   }
 }
 
@@ -32,7 +31,7 @@ void native_finished(const p11::Lease& lease, CK_MECHANISM_TYPE tls_mac, const M
 void compute_finished(const MasterKey& master, const HandshakeHash& transcript, Role sender,
                       std::span<std::uint8_t> verify_data) {
   if (transcript.hash() != master.suite->prf) {
-    throw p11::LayerError(NTE_INVALID_PARAMETER, "the handshake hash does not use the master key's PRF hash");
+    throw Error(Fault::invalid_parameter, "the handshake hash does not use the master key's PRF hash");
   }
   // The path is chosen by what the token can do, not by MasterKey::path: the
   // PRF is the same function either way, so a master made by the composed

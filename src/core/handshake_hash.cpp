@@ -1,6 +1,6 @@
 #include "core/handshake_hash.h"
 
-#include <sslp11/winerror.h>
+#include "core/error.h"
 
 namespace sslp11::core {
 
@@ -11,8 +11,8 @@ std::shared_ptr<HandshakeHash> create(const Provider& provider, std::uint32_t pr
   const CK_MECHANISM_TYPE mech = hash_mechanism(hash);
   const auto info = provider.token()->capabilities().info(mech);
   if (!info || (info->flags & CKF_DIGEST) == 0) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED, "the token cannot digest with " + p11::mechanism_name(mech) +
-                                                 ", and sslp11 computes the handshake hash on the token");
+    throw Error(Fault::not_supported, "the token cannot digest with " + p11::mechanism_name(mech) +
+                                          ", and sslp11 computes the handshake hash on the token");
   }
   return std::make_shared<HandshakeHash>(provider.provider_id(), provider.token(), protocol, suite, hash);
 }
@@ -30,9 +30,9 @@ HandshakeHash::HandshakeHash(std::uint64_t provider_id, std::shared_ptr<TokenCon
 void HandshakeHash::append(std::span<const std::uint8_t> bytes) {
   std::lock_guard lock(mutex_);
   if (bytes.size() > kMaxTranscript - transcript_.size()) {
-    throw p11::LayerError(NTE_INVALID_PARAMETER, "the handshake transcript would exceed " +
-                                                     std::to_string(kMaxTranscript) +
-                                                     " bytes; sslp11 refuses to buffer more");
+    throw Error(Fault::invalid_parameter, "the handshake transcript would exceed " +
+                                              std::to_string(kMaxTranscript) +
+                                              " bytes; sslp11 refuses to buffer more");
   }
   transcript_.insert(transcript_.end(), bytes.begin(), bytes.end());
 }
@@ -49,9 +49,9 @@ std::vector<std::uint8_t> HandshakeHash::digest(const p11::Lease& lease) const {
   lease.api().C_DigestInit(lease.handle(), mech);
   const std::size_t n = lease.api().C_Digest(lease.handle(), data, out);
   if (n != out.size()) {
-    throw p11::LayerError(NTE_INTERNAL_ERROR, p11::mechanism_name(mech.mechanism) + " returned " +
-                                                  std::to_string(n) + " bytes instead of " +
-                                                  std::to_string(out.size()));
+    throw Error(Fault::internal, p11::mechanism_name(mech.mechanism) + " returned " +
+                                     std::to_string(n) + " bytes instead of " +
+                                     std::to_string(out.size()));
   }
   return out;
 }

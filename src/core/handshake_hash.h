@@ -27,7 +27,7 @@ namespace sslp11::core {
 
 class HandshakeHash : public HandleObject {
  public:
-  // A transcript longer than this is refused (NTE_INVALID_PARAMETER): a TLS
+  // A transcript longer than this is refused (Fault::invalid_parameter): a TLS
   // 1.2 handshake with a long certificate chain is tens of KiB, so 1 MiB means
   // a confused caller or a peer trying to make us buffer without bound.
   static constexpr std::size_t kMaxTranscript = std::size_t{1} << 20;
@@ -42,7 +42,7 @@ class HandshakeHash : public HandleObject {
   std::size_t digest_bytes() const noexcept { return hash_bytes(hash_); }
 
   // Appends handshake message bytes. All or nothing: past kMaxTranscript it
-  // throws p11::LayerError(NTE_INVALID_PARAMETER) and keeps what it had.
+  // throws Error(Fault::invalid_parameter) and keeps what it had.
   void append(std::span<const std::uint8_t> bytes);
 
   // Hash(transcript so far), computed by the token in `lease`'s session (or a

@@ -1,11 +1,10 @@
 #include "core/key_exchange.h"
 
-#include <sslp11/winerror.h>
-
 #include <algorithm>
 #include <array>
 
 #include "core/ec_point_check.h"
+#include "core/error.h"
 #include "core/templates.h"
 #include "pkcs11/attributes.h"
 
@@ -49,8 +48,8 @@ CK_OBJECT_HANDLE derive_shared_secret(const p11::Lease& lease, const EphemeralKe
     // Tokens reject a point off the curve (or a DH value out of range) with
     // different codes; callers get one answer: the peer's key is bad data.
     if (p11::is_session_lost(e.rv()) || e.rv() == CKR_HOST_MEMORY || e.rv() == CKR_DEVICE_MEMORY) throw;
-    throw p11::LayerError(NTE_BAD_DATA,
-                          "the token refused the peer's public key (" + std::string(p11::rv_name(e.rv())) + ")");
+    throw Error(Fault::bad_data,
+                "the token refused the peer's public key (" + std::string(p11::rv_name(e.rv())) + ")");
   }
   return h;
 }
@@ -67,7 +66,7 @@ p11::Object dh_premaster_stripped(const std::shared_ptr<p11::SessionPool>& pool,
     p11::Object padded(pool, lease, derive_shared_secret(lease, own, peer_value, readable));
     auto value = p11::read_secret_bytes(lease.api(), lease.handle(), padded.handle(), CKA_VALUE);
     padded.reset(lease);
-    if (!value) throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the DH shared secret");
+    if (!value) throw Error(Fault::internal, "the token did not return the DH shared secret");
     const p11::SecureBytes& z = *value;
     std::size_t skip = 0;
     while (skip + 1 < z.size() && z.data()[skip] == 0) ++skip;
@@ -89,7 +88,7 @@ std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, st
     std::size_t len = attr[1];
     if (len & 0x80) {
       const std::size_t n = len & 0x7f;
-      if (n == 0 || n > 2 || attr.size() < 2 + n) throw p11::LayerError(NTE_BAD_DATA, "malformed CKA_EC_POINT");
+      if (n == 0 || n > 2 || attr.size() < 2 + n) throw Error(Fault::bad_data, "malformed CKA_EC_POINT");
       len = 0;
       for (std::size_t i = 0; i < n; ++i) len = (len << 8) | attr[2 + i];
       header = 2 + n;
@@ -98,7 +97,7 @@ std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, st
       return Bytes(attr.begin() + static_cast<std::ptrdiff_t>(header), attr.end());
     }
   }
-  throw p11::LayerError(NTE_BAD_DATA, "the token returned an EC point sslp11 cannot decode");
+  throw Error(Fault::bad_data, "the token returned an EC point sslp11 cannot decode");
 }
 
 std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, const NamedCurve& curve) {
@@ -122,7 +121,7 @@ std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, cons
     const CK_RV rv = lease.api().C_GetAttributeValue(lease.handle(), pub, {&attr, 1});
     if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
         attr.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
-      throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the EC public point");
+      throw Error(Fault::internal, "the token did not return the EC public point");
     }
     if (rv != CKR_OK) throw p11::Error(rv, "C_GetAttributeValue");
     key->public_value = decode_ec_point({point.data(), attr.ulValueLen}, curve.coordinate_bytes);
@@ -149,7 +148,7 @@ std::shared_ptr<EphemeralKey> create_dh_ephemeral(const Provider& provider, std:
     key->public_key = p11::Object(pool, lease, pub);
     key->private_key = p11::Object(pool, lease, priv);
     auto y = p11::read_bytes(lease.api(), lease.handle(), pub, CKA_VALUE);
-    if (!y) throw p11::LayerError(NTE_INTERNAL_ERROR, "the token did not return the DH public value");
+    if (!y) throw Error(Fault::internal, "the token did not return the DH public value");
     key->public_value = left_pad(*y, prime.size());
     key->public_key.reset(lease);
     return 0;
@@ -160,9 +159,9 @@ std::shared_ptr<EphemeralKey> create_dh_ephemeral(const Provider& provider, std:
 std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const NamedCurve& curve,
                                             std::span<const std::uint8_t> x, std::span<const std::uint8_t> y) {
   if (!ec_point_is_valid(curve, x, y)) {
-    throw p11::LayerError(NTE_BAD_DATA, "the EC public key is not a point of P-" + std::to_string(curve.bits) +
-                                            " (off the curve, a coordinate not below the field prime, or the "
-                                            "point at infinity)");
+    throw Error(Fault::bad_data, "the EC public key is not a point of P-" + std::to_string(curve.bits) +
+                                     " (off the curve, a coordinate not below the field prime, or the "
+                                     "point at infinity)");
   }
   auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
   key->kind = ExchangeKind::ec;
@@ -206,12 +205,12 @@ std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const Ep
   Bytes peer_value = peer.public_value;
   if (own.kind == ExchangeKind::ec) {
     if (peer.kind != ExchangeKind::ec || peer.curve != own.curve) {
-      throw p11::LayerError(NTE_INVALID_PARAMETER, "the peer's public key is not on the ephemeral key's curve");
+      throw Error(Fault::invalid_parameter, "the peer's public key is not on the ephemeral key's curve");
     }
     z_len = own.curve->coordinate_bytes;
   } else {
     if (peer.kind != ExchangeKind::dh || peer.prime != own.prime) {
-      throw p11::LayerError(NTE_INVALID_PARAMETER, "the peer's DH public key is not in the ephemeral key's group");
+      throw Error(Fault::invalid_parameter, "the peer's DH public key is not in the ephemeral key's group");
     }
     z_len = own.prime.size();
   }
@@ -235,7 +234,7 @@ std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const Ep
 RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& server_key, std::uint32_t protocol,
                                     const CipherSuite& suite, std::uint16_t client_version) {
   if (server_key.kind != ExchangeKind::rsa || server_key.rsa_object.empty()) {
-    throw p11::LayerError(NTE_INVALID_HANDLE, "RSA key exchange needs the server's RSA public key");
+    throw Error(Fault::wrong_key, "RSA key exchange needs the server's RSA public key");
   }
   const auto& token = provider.token();
   const auto& pool = pool_of(provider);
@@ -302,7 +301,7 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
                                              std::span<const std::uint8_t> encrypted, std::uint16_t client_version,
                                              MasterRequest request) {
   if (server_key.key_type != CKK_RSA) {
-    throw p11::LayerError(NTE_INVALID_HANDLE, "RSA key exchange needs an RSA private key");
+    throw Error(Fault::wrong_key, "RSA key exchange needs an RSA private key");
   }
   const auto& token = provider.token();
   const auto& pool = pool_of(provider);

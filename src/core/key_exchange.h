@@ -1,6 +1,6 @@
 // Key exchange on the token: ephemeral (EC)DH key pairs, peer public keys,
 // pre-master secrets and the master key. The ABI layer has validated handles
-// and buffers; these functions throw p11::Error / p11::LayerError.
+// and buffers; these functions throw p11::Error / core::Error.
 #pragma once
 
 #include <memory>

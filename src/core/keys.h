@@ -9,9 +9,8 @@
 #include <optional>
 #include <vector>
 
-#include <sslp11/winerror.h>
-
 #include "core/cipher_suites.h"
+#include "core/error.h"
 #include "core/handle_table.h"
 #include "core/token_context.h"
 #include "pkcs11/object.h"
@@ -66,16 +65,16 @@ class Key : public HandleObject {
 // private key). It is only meaningful in the module epoch it was found in:
 // after a re-initialisation the same number may name another object. Reading
 // it (the conversion, done under a lease) checks that; a stale one throws
-// NTE_BAD_KEY_STATE instead of reaching the token.
+// Error(Fault::bad_key_state) instead of reaching the token.
 class FoundHandle {
  public:
   FoundHandle(CK_OBJECT_HANDLE handle, const p11::Module& module) noexcept
       : handle_(handle), module_(&module), epoch_(module.epoch()) {}
   operator CK_OBJECT_HANDLE() const {  // NOLINT(google-explicit-constructor): used where the raw handle was
     if (!current()) {
-      throw p11::LayerError(NTE_BAD_KEY_STATE,
-                            "the private key handle was opened before the token connection was lost (or before "
-                            "fork()); open the key again");
+      throw Error(Fault::bad_key_state,
+                  "the private key handle was opened before the token connection was lost (or before "
+                  "fork()); open the key again");
     }
     return handle_;
   }

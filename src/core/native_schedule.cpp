@@ -1,6 +1,5 @@
 // The native key schedule: the token's own TLS 1.2 mechanisms do every step.
-#include <sslp11/winerror.h>
-
+#include "core/error.h"
 #include "core/key_schedule.h"
 #include "core/native_schedule.h"
 #include "core/templates.h"
@@ -28,9 +27,9 @@ MasterResult NativeKeySchedule::derive_master(const std::shared_ptr<p11::Session
   if (in.session_hash) {
     const auto& ems = in.rsa_premaster ? ems_rsa_ : ems_dh_;
     if (!ems) {
-      throw p11::LayerError(NTE_NOT_SUPPORTED,
-                            "the token has no extended-master-secret mechanism (RFC 7627), so sslp11 cannot derive "
-                            "an extended master secret on it");
+      throw Error(Fault::not_supported,
+                  "the token has no extended-master-secret mechanism (RFC 7627), so sslp11 cannot derive "
+                  "an extended master secret on it");
     }
     mech = {*ems, &extended, sizeof extended};
   } else {
@@ -74,8 +73,8 @@ KeyBlock NativeKeySchedule::derive_key_block(const std::shared_ptr<p11::SessionP
     block.client_key = p11::Object(pool, lease, out.hClientKey);
     block.server_key = p11::Object(pool, lease, out.hServerKey);
     if (block.client_key.empty() || block.server_key.empty()) {
-      throw p11::LayerError(NTE_INTERNAL_ERROR,
-                            "CKM_TLS12_KEY_AND_MAC_DERIVE returned no write keys (the token ignored the key length)");
+      throw Error(Fault::internal,
+                  "CKM_TLS12_KEY_AND_MAC_DERIVE returned no write keys (the token ignored the key length)");
     }
     if (suite.aead()) {
       // NSS creates empty MAC-key objects even for AEAD suites; destroy them now.

@@ -4,8 +4,7 @@
 #include <random>
 #include <string>
 
-#include <sslp11/winerror.h>
-
+#include "core/error.h"
 #include "core/keys.h"
 #include "core/templates.h"
 
@@ -42,8 +41,8 @@ KeyFacts facts_of(const Key& key) {
     const auto& s = static_cast<const SessionKey&>(key);
     return {kKindSession, static_cast<std::uint8_t>(s.write ? kFlagWrite : 0), s.protocol, s.suite->id};
   }
-  throw p11::LayerError(NTE_NOT_SUPPORTED, std::string("a ") + kind_name(key.kind()) +
-                                               " has no opaque blob; only master and session keys do");
+  throw Error(Fault::not_supported, std::string("a ") + kind_name(key.kind()) +
+                                        " has no opaque blob; only master and session keys do");
 }
 
 // The key's token objects still exist (their session was not lost).
@@ -62,7 +61,7 @@ std::uint64_t get_le(const std::uint8_t* p, std::size_t n) {
   return v;
 }
 
-[[noreturn]] void bad_blob(const std::string& why) { throw p11::LayerError(NTE_BAD_DATA, "opaque key blob: " + why); }
+[[noreturn]] void bad_blob(const std::string& why) { throw Error(Fault::bad_data, "opaque key blob: " + why); }
 
 }  // namespace
 
@@ -95,7 +94,7 @@ void OpaqueBlobRegistry::sign(std::span<const std::uint8_t> header, std::span<st
     CK_MECHANISM mech{CKM_SHA256_HMAC, nullptr, 0};
     lease.api().C_SignInit(lease.handle(), mech, key);
     if (lease.api().C_Sign(lease.handle(), header, tag) != tag.size()) {
-      throw p11::LayerError(NTE_INTERNAL_ERROR, "CKM_SHA256_HMAC returned a tag of the wrong length");
+      throw Error(Fault::internal, "CKM_SHA256_HMAC returned a tag of the wrong length");
     }
   });
 }
@@ -114,7 +113,7 @@ bool OpaqueBlobRegistry::verify(std::span<const std::uint8_t> header, std::span<
 std::vector<std::uint8_t> OpaqueBlobRegistry::export_blob(const std::shared_ptr<Key>& key) {
   const KeyFacts facts = facts_of(*key);
   if (!alive(*key)) {
-    throw p11::LayerError(NTE_BAD_KEY_STATE, "the key no longer exists on the token (its session was lost)");
+    throw Error(Fault::bad_key_state, "the key no longer exists on the token (its session was lost)");
   }
   std::uint64_t serial = 0;
   {
@@ -159,9 +158,9 @@ std::shared_ptr<Key> OpaqueBlobRegistry::import_blob(std::span<const std::uint8_
     std::lock_guard lock(mutex_);
     if (auto it = by_serial_.find(serial); it != by_serial_.end()) key = it->second;
     if (!key && serial < next_serial_) {
-      throw p11::LayerError(NTE_BAD_KEY_STATE,
-                            "opaque key blob: the key was dropped from the export registry (it holds the " +
-                                std::to_string(capacity_) + " most recent exports); start a new handshake");
+      throw Error(Fault::bad_key_state,
+                  "opaque key blob: the key was dropped from the export registry (it holds the " +
+                      std::to_string(capacity_) + " most recent exports); start a new handshake");
     }
   }
   if (!key) bad_blob("unknown serial");  // unreachable with a genuine tag
@@ -169,7 +168,7 @@ std::shared_ptr<Key> OpaqueBlobRegistry::import_blob(std::span<const std::uint8_
                        static_cast<std::uint32_t>(get_le(&blob[12], 4))};
   if (!(facts == facts_of(*key))) bad_blob("the header does not describe the registered key");
   if (!alive(*key)) {
-    throw p11::LayerError(NTE_BAD_KEY_STATE, "the key no longer exists on the token (its session was lost)");
+    throw Error(Fault::bad_key_state, "the key no longer exists on the token (its session was lost)");
   }
   return key;
 }

@@ -61,12 +61,12 @@ class OpaqueBlobRegistry {
   ~OpaqueBlobRegistry();
 
   // The blob for a live master or session key (kBlobBytes). Registers the key.
-  // Throws p11::LayerError / p11::Error.
+  // Throws core::Error / p11::Error.
   std::vector<std::uint8_t> export_blob(const std::shared_ptr<Key>& key);
 
-  // The registered key a blob names. p11::LayerError(NTE_BAD_DATA) for a blob
+  // The registered key a blob names. Error(Fault::bad_data) for a blob
   // of the wrong size, altered in any byte, or made by another registry
-  // (token, process, provider generation); NTE_BAD_KEY_STATE for a genuine
+  // (token, process, provider generation); Fault::bad_key_state for a genuine
   // blob whose key was evicted or no longer exists on the token.
   std::shared_ptr<Key> import_blob(std::span<const std::uint8_t> blob);
 

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include <sslp11/winerror.h>
-
+#include "core/error.h"
 #include "pkcs11/attributes.h"
 
 namespace sslp11::core {
@@ -17,16 +16,16 @@ std::shared_ptr<PrivateKey> open_private_key_for_certificate(const Provider& pro
     cert_query.add_ulong(CKA_CLASS, CKO_CERTIFICATE).add_bytes(CKA_VALUE, der);
     const auto certs = api.find_objects(lease.handle(), cert_query.span(), 1);
     if (certs.empty()) {
-      throw p11::LayerError(NTE_NOT_FOUND, "the certificate is not on token '" + token->slot().label +
-                                               "' (import it with its private key: sslp11-admin import)");
+      throw Error(Fault::not_found, "the certificate is not on token '" + token->slot().label +
+                                        "' (import it with its private key: sslp11-admin import)");
     }
     auto id = p11::read_bytes(api, lease.handle(), certs[0], CKA_ID);
-    if (!id || id->empty()) throw p11::LayerError(NTE_NOT_FOUND, "the certificate on the token has no CKA_ID");
+    if (!id || id->empty()) throw Error(Fault::not_found, "the certificate on the token has no CKA_ID");
     p11::AttributeTemplate key_query;
     key_query.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_bytes(CKA_ID, *id);
     const auto keys = api.find_objects(lease.handle(), key_query.span(), 1);
     if (keys.empty()) {
-      throw p11::LayerError(NTE_NOT_FOUND, "no private key on the token has the certificate's CKA_ID");
+      throw Error(Fault::not_found, "no private key on the token has the certificate's CKA_ID");
     }
     const CK_KEY_TYPE type = p11::read_ulong(api, lease.handle(), keys[0], CKA_KEY_TYPE).value_or(CKK_RSA);
     std::uint32_t bits = 0;
@@ -38,7 +37,7 @@ std::shared_ptr<PrivateKey> open_private_key_for_certificate(const Provider& pro
           if (params->size() == c.der_oid.size() && std::equal(params->begin(), params->end(), c.der_oid.begin())) bits = c.bits;
       }
     } else {
-      throw p11::LayerError(NTE_NOT_SUPPORTED, "the certificate's private key is neither RSA nor EC");
+      throw Error(Fault::not_supported, "the certificate's private key is neither RSA nor EC");
     }
     return std::make_shared<PrivateKey>(provider.provider_id(), token, keys[0], type, bits);
   });

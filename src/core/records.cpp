@@ -7,14 +7,13 @@
 //   AES-CBC   5 header | 16 IV | E(plaintext | MAC | padding)       RFC 5246 §6.2.3.2
 #include "core/records.h"
 
-#include <sslp11/sslprovider.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "pkcs11/error.h"
 #include "pkcs11/secure_buffer.h"
 
@@ -44,7 +43,7 @@ constexpr std::size_t kPaddingWindow = 256;     // up to 255 padding bytes and t
 using Nonce = std::array<std::uint8_t, kNonceBytes>;
 using PseudoHeader = std::array<std::uint8_t, kPseudoHeaderBytes>;
 
-[[noreturn]] void bad_data(const std::string& why) { throw p11::LayerError(NTE_BAD_DATA, why); }
+[[noreturn]] void bad_data(const std::string& why) { throw Error(Fault::bad_data, why); }
 
 // ---- Bytes -----------------------------------------------------------------
 
@@ -122,8 +121,8 @@ std::span<const std::uint8_t> out_of_the_way(std::span<const std::uint8_t> plain
 
 void require_live_objects(const SessionKey& key) {
   if (!key.cipher_key.alive() || (!key.suite->aead() && !key.mac_key.alive())) {
-    throw p11::LayerError(NTE_BAD_KEY_STATE,
-                          "the record key no longer exists on the token (its session was lost); start a new handshake");
+    throw Error(Fault::bad_key_state,
+                "the record key no longer exists on the token (its session was lost); start a new handshake");
   }
 }
 
@@ -139,8 +138,8 @@ decltype(auto) on_token(const SessionKey& key, Op&& op) {
 
 void expect_length(std::size_t got, std::size_t want, const char* call) {
   if (got != want) {
-    throw p11::LayerError(NTE_FAIL, std::string(call) + " returned " + std::to_string(got) + " bytes, not " +
-                                        std::to_string(want));
+    throw Error(Fault::operation_failed, std::string(call) + " returned " + std::to_string(got) + " bytes, not " +
+                                             std::to_string(want));
   }
 }
 
@@ -229,11 +228,11 @@ bool is_authentication_failure(CK_RV rv) {
 }
 
 [[noreturn]] void authentication_failed() {
-  // NTE_DECRYPTION_FAILURE for a bad tag, a bad MAC and bad padding alike
-  // (reference §5.3): one status, so a caller (or an attacker watching its
+  // Fault::decryption_failed for a bad tag, a bad MAC and bad padding alike
+  // (reference §5.3): one fault and one status, so a caller (or an attacker watching its
   // alerts) cannot tell which check failed -- the padding oracle of Vaudenay
   // and Lucky Thirteen needs exactly that difference.
-  throw p11::LayerError(NTE_DECRYPTION_FAILURE, "the record did not authenticate");
+  throw Error(Fault::decryption_failed, "the record did not authenticate");
 }
 
 // The AEAD open's scratch: one buffer per thread, grown once to the largest
@@ -443,17 +442,22 @@ std::size_t open_cbc(const SessionKey& key, std::uint64_t sequence, std::span<co
 // ---- Checks ------------------------------------------------------------------
 
 void require_record_key(const SessionKey& key) {
-  if (key.protocol != TLS1_2_PROTOCOL_VERSION) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED, "sslp11 protects TLS 1.2 records only");
+  if (key.protocol != kTls12Version) {
+    throw Error(Fault::not_supported, "sslp11 protects TLS 1.2 records only");
   }
   if (key.fixed_iv.size() != key.suite->fixed_iv_bytes) {
-    throw p11::LayerError(NTE_INTERNAL_ERROR, "the record key's implicit IV has the wrong length");
+    throw Error(Fault::internal, "the record key's implicit IV has the wrong length");
   }
 }
 
 }  // namespace
 
-bool is_content_type(std::uint32_t type) noexcept { return type >= CT_CHANGE_CIPHER_SPEC && type <= CT_APPLICATIONDATA; }
+// TLS 1.2 ContentType (RFC 5246 §6.2.1): change_cipher_spec(20) to application_data(23).
+bool is_content_type(std::uint32_t type) noexcept {
+  constexpr std::uint32_t kChangeCipherSpec = 20;
+  constexpr std::uint32_t kApplicationData = 23;
+  return type >= kChangeCipherSpec && type <= kApplicationData;
+}
 
 std::size_t sealed_size(const CipherSuite& suite, std::size_t plaintext) noexcept {
   const std::size_t body = suite.aead() ? plaintext + suite.tag_bytes : cbc_body_bytes(suite, plaintext);
@@ -496,9 +500,9 @@ std::size_t open_capacity(const SessionKey& key, std::span<const std::uint8_t> r
 std::size_t seal_record(SessionKey& key, std::uint64_t sequence, std::uint8_t type,
                         std::span<const std::uint8_t> plaintext, std::span<std::uint8_t> record) {
   require_record_key(key);
-  if (plaintext.size() > kMaxPlaintext) throw p11::LayerError(NTE_INVALID_PARAMETER, "a fragment is at most 2^14 bytes");
+  if (plaintext.size() > kMaxPlaintext) throw Error(Fault::invalid_parameter, "a fragment is at most 2^14 bytes");
   const std::size_t size = sealed_size(*key.suite, plaintext.size());
-  if (record.size() < size) throw p11::LayerError(NTE_BUFFER_TOO_SMALL, "the record buffer is too small");
+  if (record.size() < size) throw Error(Fault::buffer_too_small, "the record buffer is too small");
   if (key.suite->aead()) return seal_aead(key, sequence, type, plaintext, record.first(size));
   return seal_cbc(key, sequence, type, plaintext, record.first(size));
 }
@@ -507,7 +511,7 @@ std::size_t open_record(SessionKey& key, std::uint64_t sequence, std::span<const
                         std::span<std::uint8_t> plaintext) {
   require_record_key(key);
   if (plaintext.size() < open_capacity(key, record)) {
-    throw p11::LayerError(NTE_BUFFER_TOO_SMALL, "the plaintext buffer is too small");
+    throw Error(Fault::buffer_too_small, "the plaintext buffer is too small");
   }
   if (key.suite->aead()) return open_aead(key, sequence, record, plaintext);
   return open_cbc(key, sequence, record, plaintext);

@@ -39,7 +39,7 @@ bool open_layout_allowed(const CipherSuite& suite, std::span<const std::uint8_t>
 // version, the suite's minimum size and block rule, the 2^14 + 2048 limit) and
 // returns the most plaintext it can carry: exact for AEAD suites, an upper
 // bound for CBC ones, whose padding is known only once authenticated.
-// Throws p11::LayerError(NTE_BAD_DATA).
+// Throws Error(Fault::bad_data).
 std::size_t open_capacity(const SessionKey& key, std::span<const std::uint8_t> record);
 
 // Protects one fragment into `record` (at least sealed_size() bytes) and
@@ -50,7 +50,7 @@ std::size_t seal_record(SessionKey& key, std::uint64_t sequence, std::uint8_t ty
 
 // Opens one record that open_capacity() accepted into `plaintext` (at least
 // open_capacity() bytes) and returns the plaintext length. A bad tag, MAC or
-// padding throws p11::LayerError(NTE_DECRYPTION_FAILURE), the same for all of
+// padding throws Error(Fault::decryption_failed), the same for all of
 // them, and leaves `plaintext` untouched. Serialised per key.
 std::size_t open_record(SessionKey& key, std::uint64_t sequence, std::span<const std::uint8_t> record,
                         std::span<std::uint8_t> plaintext);

@@ -5,8 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include <sslp11/winerror.h>
-
+#include "core/error.h"
 #include "core/templates.h"
 #include "pkcs11/attributes.h"
 
@@ -39,7 +38,31 @@ constexpr std::size_t kPkcs1Overhead = 11;
 // The longest CNG hash name we look for a terminator in (u"SHA512" is 6).
 constexpr std::size_t kMaxHashNameChars = 32;
 
-[[noreturn]] void reject(p11::Status status, const std::string& why) { throw p11::LayerError(status, why); }
+[[noreturn]] void reject(Fault fault, const std::string& why) { throw Error(fault, why); }
+
+// A failed C_Verify that says nothing about the signature: the call named a
+// bad handle or argument, or the token ran out of memory. These pass on as
+// they are; any other code means the signature did not verify.
+bool is_not_about_the_signature(CK_RV rv) noexcept {
+  switch (rv) {
+    case CKR_KEY_HANDLE_INVALID:
+    case CKR_OBJECT_HANDLE_INVALID:
+    case CKR_UNWRAPPING_KEY_HANDLE_INVALID:
+    case CKR_WRAPPING_KEY_HANDLE_INVALID:
+    case CKR_ARGUMENTS_BAD:
+    case CKR_MECHANISM_PARAM_INVALID:
+    case CKR_DOMAIN_PARAMS_INVALID:
+    case CKR_PIN_LEN_RANGE:
+    case CKR_PIN_TOO_WEAK:
+    case CKR_USER_TYPE_INVALID:
+    case CKR_HOST_MEMORY:
+    case CKR_DEVICE_MEMORY:
+    case CKR_SESSION_COUNT:
+      return true;
+    default:
+      return false;
+  }
+}
 
 char16_t ascii_upper(char16_t c) { return (c >= u'a' && c <= u'z') ? static_cast<char16_t>(c - u'a' + u'A') : c; }
 
@@ -58,7 +81,7 @@ std::size_t modulus_bytes(const PrivateKey& key) { return (key.bits + 7) / 8; }
 
 const NamedCurve& curve_of(const PrivateKey& key) {
   const NamedCurve* curve = find_curve_by_bits(key.bits);
-  if (curve == nullptr) reject(NTE_NOT_SUPPORTED, "the EC private key is on a curve sslp11 does not know");
+  if (curve == nullptr) reject(Fault::not_supported, "the EC private key is on a curve sslp11 does not know");
   return *curve;
 }
 
@@ -103,15 +126,15 @@ Bytes token_input(const SignatureInput& in) {
 
 void require_fits_key(CK_KEY_TYPE key_type, std::size_t key_bytes, const SignatureInput& in, std::size_t data_bytes) {
   const bool ec = in.scheme == SignatureScheme::ecdsa;
-  if (ec != (key_type == CKK_EC)) reject(NTE_INVALID_PARAMETER, "the signature scheme does not fit the key type");
+  if (ec != (key_type == CKK_EC)) reject(Fault::invalid_parameter, "the signature scheme does not fit the key type");
   if (ec) return;
   if ((in.scheme == SignatureScheme::rsa_pkcs1 || in.scheme == SignatureScheme::rsa_pkcs1_raw) &&
       data_bytes + kPkcs1Overhead > key_bytes) {
-    reject(NTE_INVALID_PARAMETER, "the value is too long for PKCS#1 v1.5 with this RSA key");
+    reject(Fault::invalid_parameter, "the value is too long for PKCS#1 v1.5 with this RSA key");
   }
   // EMSA-PSS needs emLen >= hLen + sLen + 2 (RFC 8017 §9.1.1).
   if (in.scheme == SignatureScheme::rsa_pss && 2 * in.hash->bytes + 2 > key_bytes) {
-    reject(NTE_INVALID_PARAMETER, "the RSA key is too small for PSS with this hash");
+    reject(Fault::invalid_parameter, "the RSA key is too small for PSS with this hash");
   }
 }
 
@@ -213,7 +236,7 @@ class DestroyWith {
 Bytes token_signature(const SignatureInput& in, std::span<const std::uint8_t> signature, std::size_t coordinate_bytes) {
   if (in.scheme != SignatureScheme::ecdsa) return Bytes(signature.begin(), signature.end());
   auto raw = ecdsa_raw_from_der(signature, coordinate_bytes);
-  if (!raw) reject(NTE_BAD_SIGNATURE, "the ECDSA signature is not a DER ECDSA-Sig-Value for the key's curve");
+  if (!raw) reject(Fault::bad_signature, "the ECDSA signature is not a DER ECDSA-Sig-Value for the key's curve");
   return std::move(*raw);
 }
 
@@ -239,9 +262,8 @@ void verify_on_token(const p11::Lease& lease, const SignatureInput& in, CK_OBJEC
         throw e;
       }
     }
-    const p11::Status s = e.status();
-    if (s == NTE_INVALID_HANDLE || s == NTE_INVALID_PARAMETER || s == NTE_NO_MEMORY) throw;
-    reject(NTE_BAD_SIGNATURE, "the signature does not verify (" + std::string(p11::rv_name(e.rv())) + ")");
+    if (is_not_about_the_signature(e.rv())) throw;
+    reject(Fault::bad_signature, "the signature does not verify (" + std::string(p11::rv_name(e.rv())) + ")");
   }
 }
 
@@ -262,7 +284,7 @@ const SignatureHash* find_signature_hash_by_length(std::size_t bytes) {
 }
 
 SignatureInput read_signature_input(SignatureScheme scheme, std::span<const std::uint8_t> value) {
-  if (value.empty()) reject(NTE_INVALID_PARAMETER, "the hash value is empty");
+  if (value.empty()) reject(Fault::invalid_parameter, "the hash value is empty");
   SignatureInput in;
   in.scheme = scheme;
   switch (scheme) {
@@ -273,7 +295,7 @@ SignatureInput read_signature_input(SignatureScheme scheme, std::span<const std:
       std::size_t pos = 0;
       for (;; pos += 2) {
         if (pos + 2 > value.size() || name.size() > kMaxHashNameChars) {
-          reject(NTE_INVALID_PARAMETER, "NCRYPT_SSL_SIGN_INCLUDE_HASHOID: no NUL-terminated hash name before the hash");
+          reject(Fault::invalid_parameter, "NCRYPT_SSL_SIGN_INCLUDE_HASHOID: no NUL-terminated hash name before the hash");
         }
         char16_t c;
         std::memcpy(&c, value.data() + pos, sizeof c);
@@ -281,11 +303,11 @@ SignatureInput read_signature_input(SignatureScheme scheme, std::span<const std:
         name.push_back(c);
       }
       in.hash = find_signature_hash(name);
-      if (in.hash == nullptr) reject(NTE_NOT_SUPPORTED, "no DigestInfo for hash '" + ascii(name) + "'");
+      if (in.hash == nullptr) reject(Fault::not_supported, "no DigestInfo for hash '" + ascii(name) + "'");
       in.digest = value.subspan(pos + 2);
       if (in.digest.size() != in.hash->bytes) {
-        reject(NTE_INVALID_PARAMETER, "a " + ascii(name) + " hash is " + std::to_string(in.hash->bytes) +
-                                          " bytes, not " + std::to_string(in.digest.size()));
+        reject(Fault::invalid_parameter, "a " + ascii(name) + " hash is " + std::to_string(in.hash->bytes) +
+                                             " bytes, not " + std::to_string(in.digest.size()));
       }
       return in;
     }
@@ -293,13 +315,13 @@ SignatureInput read_signature_input(SignatureScheme scheme, std::span<const std:
       in.hash = find_signature_hash_by_length(value.size());
       // TLS signs with RSA-PSS over SHA-256/384/512 only (RFC 8446 §4.2.3).
       if (in.hash == nullptr || in.hash->bytes < 32) {
-        reject(NTE_INVALID_PARAMETER, "an RSA-PSS hash must be 32, 48 or 64 bytes (SHA-256/384/512)");
+        reject(Fault::invalid_parameter, "an RSA-PSS hash must be 32, 48 or 64 bytes (SHA-256/384/512)");
       }
       in.digest = value;
       return in;
     case SignatureScheme::ecdsa:
       if (find_signature_hash_by_length(value.size()) == nullptr) {
-        reject(NTE_INVALID_PARAMETER, "an ECDSA hash must be 20, 32, 48 or 64 bytes (SHA-1/256/384/512)");
+        reject(Fault::invalid_parameter, "an ECDSA hash must be 20, 32, 48 or 64 bytes (SHA-1/256/384/512)");
       }
       in.digest = value;
       return in;
@@ -307,7 +329,7 @@ SignatureInput read_signature_input(SignatureScheme scheme, std::span<const std:
       in.digest = value;
       return in;
   }
-  reject(NTE_INVALID_PARAMETER, "unknown signature scheme");
+  reject(Fault::invalid_parameter, "unknown signature scheme");
 }
 
 void require_signable(const PrivateKey& key, const SignatureInput& input) {
@@ -333,7 +355,7 @@ std::vector<std::uint8_t> sign_hash(const PrivateKey& key, const SignatureInput&
   signature.resize(written);
   if (!ec) return signature;
   if (written != 2 * curve_of(key).coordinate_bytes) {
-    reject(NTE_INTERNAL_ERROR, "the token returned an ECDSA signature of unexpected length " + std::to_string(written));
+    reject(Fault::internal, "the token returned an ECDSA signature of unexpected length " + std::to_string(written));
   }
   return ecdsa_der_from_raw(signature);
 }
@@ -365,7 +387,7 @@ void verify_signature(const PublicKey& key, const SignatureInput& input, std::sp
     case ExchangeKind::dh:
       break;
   }
-  reject(NTE_INVALID_HANDLE, "a DH public key does not verify signatures");
+  reject(Fault::wrong_key, "a DH public key does not verify signatures");
 }
 
 void verify_signature(const PrivateKey& key, const SignatureInput& input, std::span<const std::uint8_t> signature) {
@@ -379,18 +401,18 @@ void verify_signature(const PrivateKey& key, const SignatureInput& input, std::s
     // pairing open_private_key_for_certificate relies on too).
     const p11::Api& api = lease.api();
     const auto id = p11::read_bytes(api, lease.handle(), key.handle, CKA_ID);
-    if (!id || id->empty()) reject(NTE_NOT_FOUND, "the private key has no CKA_ID to find its public key by");
+    if (!id || id->empty()) reject(Fault::not_found, "the private key has no CKA_ID to find its public key by");
     p11::AttributeTemplate query;
     query.add_ulong(CKA_CLASS, CKO_PUBLIC_KEY).add_ulong(CKA_KEY_TYPE, key.key_type).add_bytes(CKA_ID, *id);
     const auto found = api.find_objects(lease.handle(), query.span(), 1);
-    if (found.empty()) reject(NTE_NOT_FOUND, "no public key on the token has the private key's CKA_ID");
+    if (found.empty()) reject(Fault::not_found, "no public key on the token has the private key's CKA_ID");
     verify_on_token(lease, input, found[0], data, raw);
     return 0;
   });
 }
 
 std::vector<std::uint8_t> ecdsa_der_from_raw(std::span<const std::uint8_t> raw) {
-  if (raw.empty() || raw.size() % 2 != 0) reject(NTE_INTERNAL_ERROR, "a raw ECDSA signature has two equal halves");
+  if (raw.empty() || raw.size() % 2 != 0) reject(Fault::internal, "a raw ECDSA signature has two equal halves");
   const std::size_t half = raw.size() / 2;
   Bytes body;
   append_integer(body, raw.first(half));

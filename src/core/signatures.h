@@ -47,30 +47,30 @@ struct SignatureInput {
 
 // Reads the caller's pbHashValue for `scheme`:
 //  * rsa_pkcs1: NUL-terminated UTF-16 CNG hash name, then the digest; an
-//    unknown name throws LayerError(NTE_NOT_SUPPORTED), a missing terminator
-//    or a digest of the wrong length LayerError(NTE_INVALID_PARAMETER);
+//    unknown name throws Error(Fault::not_supported), a missing terminator
+//    or a digest of the wrong length Error(Fault::invalid_parameter);
 //  * rsa_pss: the digest, whose length picks SHA-256/384/512 (else
-//    NTE_INVALID_PARAMETER);
+//    Fault::invalid_parameter);
 //  * ecdsa: the digest, 20 to 64 bytes (a TLS hash length);
 //  * rsa_pkcs1_raw: any non-empty value (the key bounds it when signing).
 SignatureInput read_signature_input(SignatureScheme scheme, std::span<const std::uint8_t> value);
 
-// Throws LayerError(NTE_INVALID_PARAMETER) unless `key` can sign `input`:
+// Throws Error(Fault::invalid_parameter) unless `key` can sign `input`:
 // the scheme fits the key type, and the PKCS#1 or PSS encoding fits the
 // modulus. Checked before the size query too, so both calls agree.
 void require_signable(const PrivateKey& key, const SignatureInput& input);
 
 // The largest signature `key` makes: the modulus length, or the DER
 // ECDSA-Sig-Value with both integers at full length plus a sign byte.
-// Throws LayerError(NTE_NOT_SUPPORTED) for a curve sslp11 does not know.
+// Throws Error(Fault::not_supported) for a curve sslp11 does not know.
 std::size_t max_signature_bytes(const PrivateKey& key);
 
 // Signs on the token. Returns the signature as TLS sends it (ECDSA in DER).
-// The scheme must fit the key (LayerError(NTE_INVALID_PARAMETER) otherwise).
+// The scheme must fit the key (Error(Fault::invalid_parameter) otherwise).
 std::vector<std::uint8_t> sign_hash(const PrivateKey& key, const SignatureInput& input);
 
 // Verifies on the token; a signature that does not verify throws
-// LayerError(NTE_BAD_SIGNATURE). With a private key the token's public key
+// Error(Fault::bad_signature). With a private key the token's public key
 // object of the same CKA_ID does the work; an EC public key imported by
 // SslImportKey gets a session object for the call, destroyed afterwards.
 void verify_signature(const PublicKey& key, const SignatureInput& input, std::span<const std::uint8_t> signature);

@@ -17,8 +17,8 @@ p11::AttributeTemplate premaster(std::size_t value_len);
 
 // A short-lived secret the host must read (the composed path's DH Z before
 // its leading zeros are stripped): the one object sslp11 makes not sensitive
-// and extractable (README, "what crosses host memory"). No usage flag at
-// all: it is read once and destroyed in the same call.
+// and extractable (docs/security.md, "what crosses host memory"). No usage
+// flag at all: it is read once and destroyed in the same call.
 p11::AttributeTemplate readable_secret(std::size_t value_len);
 
 // The 48-byte master secret (derive for key expansion, sign for Finished and

@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <sslp11/winerror.h>
-
+#include "core/error.h"
 #include "core/key_schedule.h"
 #include "core/opaque_blobs.h"
 
@@ -21,14 +20,14 @@ TokenContext::TokenContext(Private, TokenSettings settings)
   caps_ = p11::Capabilities::probe(module_->api(), slot_.id);
   const p11::Tier tier = caps_.tier();
   if (tier == p11::Tier::unusable) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED, "token '" + slot_.label +
-                                                 "' can run neither the native (CKM_TLS12_*) nor the composed "
-                                                 "(HMAC-SHA256) TLS key schedule");
+    throw Error(Fault::not_supported, "token '" + slot_.label +
+                                          "' can run neither the native (CKM_TLS12_*) nor the composed "
+                                          "(HMAC-SHA256) TLS key schedule");
   }
   if (tier == p11::Tier::composed && policy_ == DerivationPolicy::native_only) {
-    throw p11::LayerError(NTE_NOT_SUPPORTED, "token '" + slot_.label +
-                                                 "' lacks CKM_TLS12_MASTER_KEY_DERIVE_DH/CKM_TLS12_KEY_AND_MAC_DERIVE "
-                                                 "and the configuration says derivation = native-only");
+    throw Error(Fault::not_supported, "token '" + slot_.label +
+                                          "' lacks CKM_TLS12_MASTER_KEY_DERIVE_DH/CKM_TLS12_KEY_AND_MAC_DERIVE "
+                                          "and the configuration says derivation = native-only");
   }
   path_ = tier;
   schedule_ = make_key_schedule(path_, caps_);

@@ -34,7 +34,7 @@ class TokenContext {
  public:
   struct Private {};
   // Loads the module, selects the token, probes it and builds the pool.
-  // Throws p11::Error / p11::LayerError with an operator-readable message.
+  // Throws p11::Error / p11::LayerError / core::Error with an operator-readable message.
   static std::shared_ptr<TokenContext> open(TokenSettings settings);
   TokenContext(Private, TokenSettings settings);
   ~TokenContext();

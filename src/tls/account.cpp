@@ -8,6 +8,45 @@ namespace sslp11::tls {
 
 namespace {
 
+std::string key_type_name(DWORD type) {
+  switch (type) {
+    case 0x00000000: return "CKK_RSA";
+    case 0x00000002: return "CKK_DH";
+    case 0x00000003: return "CKK_EC";
+    case 0x00000010: return "CKK_GENERIC_SECRET";
+    case 0x0000001F: return "CKK_AES";
+    case 0x00000033: return "CKK_CHACHA20";
+    case SSLP11_UNKNOWN_VALUE: return "unknown type";
+    default: return "key type " + std::to_string(type);
+  }
+}
+
+std::string role_name(DWORD role) {
+  switch (role) {
+    case SSLP11_OBJECT_ROLE_PRIVATE_KEY: return "private key";
+    case SSLP11_OBJECT_ROLE_PUBLIC_KEY: return "public key";
+    case SSLP11_OBJECT_ROLE_SECRET: return "secret";
+    case SSLP11_OBJECT_ROLE_CIPHER_KEY: return "cipher key";
+    case SSLP11_OBJECT_ROLE_MAC_KEY: return "MAC key";
+    default: return "object";
+  }
+}
+
+constexpr DWORD kSecretKeyClass = 0x00000004;   // CKO_SECRET_KEY
+constexpr DWORD kPrivateKeyClass = 0x00000003;  // CKO_PRIVATE_KEY
+
+TokenObjectFacts facts_from(const SSLP11_KEY_OBJECT_INFO& o) {
+  TokenObjectFacts f;
+  f.role = role_name(o.dwRole);
+  f.kind = key_type_name(o.dwKeyType);
+  if (o.dwClass == kSecretKeyClass && o.cbValue != 0) f.kind += " (" + std::to_string(o.cbValue) + " bytes)";
+  if (o.dwClass == kPrivateKeyClass) f.kind += " private key";
+  f.token_object = o.lToken == 1;
+  f.sensitive = o.lSensitive;
+  f.extractable = o.lExtractable;
+  return f;
+}
+
 std::string describe(const TokenObjectFacts& f) {
   std::string s = f.kind + ", " + (f.token_object ? "token object (persistent)" : "token object (session object)");
   s += f.sensitive == 1 ? ", sensitive" : f.sensitive == 0 ? ", NOT sensitive" : ", sensitivity unknown";
@@ -16,6 +55,16 @@ std::string describe(const TokenObjectFacts& f) {
 }
 
 }  // namespace
+
+std::vector<TokenObjectFacts> describe_key_objects(NCRYPT_KEY_HANDLE key) {
+  DWORD count = 0;
+  check(Sslp11DescribeKey(key, nullptr, 0, &count, 0), "Sslp11DescribeKey");
+  std::vector<SSLP11_KEY_OBJECT_INFO> objects(count);
+  check(Sslp11DescribeKey(key, objects.data(), count, &count, 0), "Sslp11DescribeKey");
+  std::vector<TokenObjectFacts> out;
+  for (DWORD i = 0; i < count; ++i) out.push_back(facts_from(objects[i]));
+  return out;
+}
 
 void note_key_objects(ConnectionReport& report, const std::string& what, NCRYPT_KEY_HANDLE key) {
   try {

@@ -10,9 +10,20 @@
 
 #include "tls/connection.h"
 #include "tls/provider.h"
-#include "tls/provider_internals.h"
 
 namespace sslp11::tls {
+
+// One PKCS#11 object behind a key handle, as the token reports it
+// (Sslp11DescribeKey).
+struct TokenObjectFacts {
+  std::string role;        // "private key", "secret", "cipher key", "MAC key"
+  std::string kind;        // "CKK_EC private key", "CKK_GENERIC_SECRET (48 bytes)", "CKK_AES (16 bytes)"
+  bool token_object = false;  // CKA_TOKEN: persistent (true) or a session object
+  int sensitive = -1;         // CKA_SENSITIVE: 1, 0, or -1 unreadable
+  int extractable = -1;       // CKA_EXTRACTABLE
+};
+// Throws ProviderError when the provider cannot say.
+std::vector<TokenObjectFacts> describe_key_objects(NCRYPT_KEY_HANDLE key);
 
 struct KeyObjects {
   std::string what;  // "ephemeral key", "master key", "read key", "write key"

@@ -3,7 +3,6 @@
 #include <ostream>
 
 #include "tls/messages.h"
-#include "tls/provider_internals.h"
 
 namespace sslp11::tls {
 
@@ -83,7 +82,7 @@ Plaintext RecordLayer::receive() {
                                              static_cast<DWORD>(r.bytes.size()), plaintext.data(),
                                              static_cast<DWORD>(plaintext.size()), &length, read_seq_, 0);
   if (s != ERROR_SUCCESS) {
-    const ProviderError e(s, "SslDecryptPacket", last_provider_error());
+    const ProviderError e(s, "SslDecryptPacket", last_error_text());
     throw TlsFailure(AlertDescription::bad_record_mac,
                      "an incoming " + content_type_name(r.type) + " record (read sequence " + std::to_string(read_seq_) +
                          ") did not decrypt: " + e.what());

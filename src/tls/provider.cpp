@@ -1,28 +1,14 @@
 #include "tls/provider.h"
 
-#include <cstdio>
-#include <cstring>
-
-#include "abi/guard.h"
-#include "tls/provider_internals.h"
-
 namespace sslp11::tls {
 
 namespace {
-
-// Frees an SslFreeBuffer allocation when it goes out of scope.
-struct ProviderBuffer {
-  void* p = nullptr;
-  ~ProviderBuffer() {
-    if (p != nullptr) SslFreeBuffer(p);
-  }
-};
 
 std::string read_wide_property(NCRYPT_PROV_HANDLE h, LPCWSTR name, const char* what) {
   PBYTE out = nullptr;
   DWORD size = 0;
   check(SslGetProviderProperty(h, name, &out, &size, nullptr, 0), what);
-  ProviderBuffer guard{out};
+  const SslBuffer<BYTE> owned(out);
   return narrow(reinterpret_cast<const WCHAR*>(out), size / sizeof(WCHAR));
 }
 
@@ -41,44 +27,13 @@ SuiteInfo info_from(const NCRYPT_SSL_CIPHER_SUITE& s) {
 }  // namespace
 
 ProviderError::ProviderError(SECURITY_STATUS status, const std::string& call, const std::string& why)
-    : std::runtime_error(call + ": " + status_name(status) + (why.empty() ? "" : ": " + why)),
+    : std::runtime_error(call + ": " + status_text(status) + (why.empty() ? "" : ": " + why)),
       status_(status),
       call_(call),
       why_(why) {}
 
-std::string status_name(SECURITY_STATUS status) {
-  char code[16];
-  std::snprintf(code, sizeof code, "0x%08X", static_cast<unsigned>(status));
-  const std::string_view name = abi::status_name(status);
-  return name.empty() ? std::string(code) : std::string(code) + " " + std::string(name);
-}
-
 void check(SECURITY_STATUS status, const char* call) {
-  if (status != ERROR_SUCCESS) throw ProviderError(status, call, last_provider_error());
-}
-
-void SslObject::reset() noexcept {
-  if (h_ != 0) SslFreeObject(h_, 0);
-  h_ = 0;
-}
-
-ParameterList& ParameterList::add(ULONG type, ByteView value) {
-  values_.emplace_back(value.begin(), value.end());
-  buffers_.push_back({static_cast<ULONG>(value.size()), type, nullptr});
-  return *this;
-}
-
-ParameterList& ParameterList::add_dword(ULONG type, DWORD value) {
-  Bytes b(sizeof value);
-  std::memcpy(b.data(), &value, sizeof value);
-  return add(type, b);
-}
-
-NCryptBufferDesc* ParameterList::get() {
-  // The vectors are complete now: point each buffer at its (stable) value.
-  for (std::size_t i = 0; i < buffers_.size(); ++i) buffers_[i].pvBuffer = values_[i].data();
-  desc_ = {NCRYPTBUFFER_VERSION, static_cast<ULONG>(buffers_.size()), buffers_.data()};
-  return &desc_;
+  if (status != ERROR_SUCCESS) throw ProviderError(status, call, last_error_text());
 }
 
 Provider::Provider() { check(SslOpenProvider(&handle_, nullptr, 0), "SslOpenProvider"); }
@@ -106,7 +61,7 @@ std::vector<SuiteInfo> Provider::suites(NCRYPT_KEY_HANDLE private_key) const {
       if (state != nullptr) SslFreeBuffer(state);
       check(s, "SslEnumCipherSuites");
     }
-    ProviderBuffer guard{suite};
+    const SslBuffer<NCRYPT_SSL_CIPHER_SUITE> owned(suite);
     if (suite->dwProtocol == TLS1_2_PROTOCOL_VERSION) out.push_back(info_from(*suite));
   }
   if (state != nullptr) SslFreeBuffer(state);
@@ -117,7 +72,7 @@ std::vector<CurveInfo> Provider::curves() const {
   DWORD count = 0;
   NCRYPT_SSL_ECC_CURVE* curves = nullptr;
   check(SslEnumEccCurves(handle_, &count, &curves, 0), "SslEnumEccCurves");
-  ProviderBuffer guard{curves};
+  const SslBuffer<NCRYPT_SSL_ECC_CURVE> owned(curves);
   std::vector<CurveInfo> out;
   for (DWORD i = 0; i < count; ++i) {
     out.push_back({curves[i].dwCurveType, curves[i].dwPublicKeyLength,
@@ -132,7 +87,7 @@ std::optional<SuiteInfo> Provider::lookup(std::uint32_t suite, std::string* why_
   if (s == ERROR_SUCCESS) return info_from(info);
   if (why_not != nullptr) {
     // sslp11 starts its reason with the suite's name; callers print the name themselves.
-    std::string why = last_provider_error();
+    std::string why = last_error_text();
     const std::size_t colon = why.find(": ");
     if (colon != std::string::npos && why.compare(0, 4, "TLS_") == 0 && why.find(' ') > colon) why.erase(0, colon + 2);
     *why_not = why;

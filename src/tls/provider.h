@@ -1,8 +1,7 @@
 // The program's view of sslp11: an open provider, RAII for the handles the
 // Ssl* calls return, status checking that carries sslp11's explanation, and
 // the catalogue questions the handshake asks (which suites, which curves, why
-// a suite cannot run). Every call here is a public Ssl* function; the one
-// explanation string comes from provider_internals.h.
+// a suite cannot run). Every call here is a public Ssl* or Sslp11* function.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include <sslp11/sslprovider.h>
+#include <sslp11/sslprovider.hpp>
 
 #include "tls/bytes.h"
 
@@ -31,53 +30,14 @@ class ProviderError : public std::runtime_error {
   std::string call_, why_;
 };
 
-std::string status_name(SECURITY_STATUS status);
 // Throws ProviderError unless `status` is ERROR_SUCCESS.
 void check(SECURITY_STATUS status, const char* call);
 
-// One object from an Ssl* call, released with SslFreeObject.
-class SslObject {
- public:
-  SslObject() = default;
-  explicit SslObject(NCRYPT_HANDLE h) noexcept : h_(h) {}
-  SslObject(SslObject&& o) noexcept : h_(std::exchange(o.h_, 0)) {}
-  SslObject& operator=(SslObject&& o) noexcept {
-    if (this != &o) {
-      reset();
-      h_ = std::exchange(o.h_, 0);
-    }
-    return *this;
-  }
-  SslObject(const SslObject&) = delete;
-  SslObject& operator=(const SslObject&) = delete;
-  ~SslObject() { reset(); }
-
-  NCRYPT_HANDLE get() const noexcept { return h_; }
-  explicit operator bool() const noexcept { return h_ != 0; }
-  // For an out parameter: releases what is held first.
-  NCRYPT_HANDLE* out() noexcept {
-    reset();
-    return &h_;
-  }
-  void reset() noexcept;
-
- private:
-  NCRYPT_HANDLE h_ = 0;
-};
-
-// An NCryptBufferDesc over buffers this object owns (the randoms, version,
-// session hash of §3.6).
-class ParameterList {
- public:
-  ParameterList& add(ULONG type, ByteView value);
-  ParameterList& add_dword(ULONG type, DWORD value);
-  NCryptBufferDesc* get();
-
- private:
-  std::vector<Bytes> values_;
-  std::vector<NCryptBuffer> buffers_;
-  NCryptBufferDesc desc_{};
-};
+// One object from an Ssl* call, released with SslFreeObject; an
+// NCryptBufferDesc over buffers it owns (the randoms, version, session hash
+// of §3.6). The public C++ layer's types, under the names this program uses.
+using SslObject = ::sslp11::SslHandle;
+using ParameterList = ::sslp11::BufferDescBuilder;
 
 // One suite the token can run, as SslEnumCipherSuites describes it.
 struct SuiteInfo {

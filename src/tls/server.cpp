@@ -13,10 +13,9 @@
 #include "tls/connection.h"
 #include "tls/key_exchange.h"
 #include "tls/messages.h"
+#include "tls/pem_files.h"
 #include "tls/peer_verify.h"
-#include "tls/provider_internals.h"
 #include "tls/suites.h"
-#include "tls/token_import.h"
 #include "tls/transcript.h"
 
 namespace sslp11::tls {
@@ -440,10 +439,14 @@ Server::~Server() = default;
 void Server::prepare() {
   chain_ = read_certificates_pem(options_.cert_file);
   if (options_.import_key) {
-    PkeyPtr key = read_private_key_pem(*options_.import_key);
-    const ImportedKey made = import_session_key(provider_.get(), key.get(), chain_[0]);
+    const Bytes key_pem = read_file(*options_.import_key), cert_pem = read_file(options_.cert_file);
+    Bytes id(SSLP11_IMPORTED_KEY_ID_LENGTH);
+    check(Sslp11ImportPemKey(provider_.get(), key_pem.data(), static_cast<DWORD>(key_pem.size()), cert_pem.data(),
+                             static_cast<DWORD>(cert_pem.size()), "sslp11-tls imported server key", id.data(),
+                             SSLP11_IMPORT_SESSION_OBJECTS),
+          "Sslp11ImportPemKey");
     log_ << "-- test aid: " << *options_.import_key << " and the certificate put on the token as session objects (CKA_ID "
-         << hex(made.id) << ")\n";
+         << hex(id) << ")\n";
   }
   CERT_CONTEXT context{X509_ASN_ENCODING, chain_[0].data(), static_cast<DWORD>(chain_[0].size()), nullptr, nullptr};
   try {

@@ -6,7 +6,6 @@
 #include <ostream>
 #include <streambuf>
 
-#include "tls/provider_internals.h"
 
 namespace sslp11::tls {
 
@@ -46,6 +45,19 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The leak account: objects on the provider's token, live sslp11 handles.
+std::size_t token_object_count(const Provider& provider) {
+  DWORD n = 0;
+  check(Sslp11CountTokenObjects(provider.get(), &n, 0), "Sslp11CountTokenObjects");
+  return n;
+}
+
+std::size_t live_handle_count() {
+  DWORD n = 0;
+  check(Sslp11CountLiveHandles(&n, 0), "Sslp11CountLiveHandles");
+  return n;
+}
+
 }  // namespace
 
 SoakResult run_soak(const Provider& provider, const SoakOptions& options, std::ostream& out) {
@@ -58,7 +70,7 @@ SoakResult run_soak(const Provider& provider, const SoakOptions& options, std::o
   client.prepare();
 
   SoakResult r;
-  r.objects_before = token_object_count(provider.get());
+  r.objects_before = token_object_count(provider);
   r.handles_before = live_handle_count();
   const auto start = std::chrono::steady_clock::now();
   {
@@ -95,7 +107,7 @@ SoakResult run_soak(const Provider& provider, const SoakOptions& options, std::o
     }
   }
   r.seconds = seconds_since(start);
-  r.objects_after = token_object_count(provider.get());
+  r.objects_after = token_object_count(provider);
   r.handles_after = live_handle_count();
   return r;
 }

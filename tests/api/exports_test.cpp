@@ -4,7 +4,7 @@
 // objects, so nothing here can be satisfied by the static copy.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
-#include <sslp11/sslprovider.h>
+#include <sslp11/sslp11.h>
 
 #include <cstdio>
 #include <set>
@@ -62,6 +62,17 @@ TEST_F(SharedLibrary, ResolvesTheSslApi) {
         "SslGenerateMasterKey", "SslGenerateSessionKeys", "SslGetKeyProperty"}) {
     EXPECT_NE(dlsym(handle_, name), nullptr) << name << ": " << dlerror();
   }
+}
+
+TEST_F(SharedLibrary, ResolvesTheExtensionApi) {
+  for (const char* name :
+       {"Sslp11GetExtensionVersion", "Sslp11GetLastErrorText", "Sslp11GetStatusName", "Sslp11DescribeKey",
+        "Sslp11ImportPemKey", "Sslp11DeleteImportedKey", "Sslp11CountTokenObjects", "Sslp11CountLiveHandles"}) {
+    EXPECT_NE(dlsym(handle_, name), nullptr) << name << ": " << dlerror();
+  }
+  auto* version = symbol<decltype(Sslp11GetExtensionVersion)>("Sslp11GetExtensionVersion");
+  ASSERT_NE(version, nullptr);
+  EXPECT_EQ(version(), DWORD{SSLP11_EXTENSION_VERSION});
 }
 
 TEST_F(SharedLibrary, HidesItsInternals) {

@@ -21,8 +21,7 @@
 
 #include "api/api_support.h"
 #include "core/support/ssl_calls.h"
-#include "core/support/suite_facts.h"
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
 
 namespace sslp11::test {
 namespace {

@@ -17,8 +17,8 @@
 #include "core/opaque_blobs.h"
 #include "core/support/key_checks.h"
 #include "core/support/ssl_calls.h"
-#include "core/support/suite_facts.h"
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
+#include "support/oracle/tls_prf.h"
 
 namespace sslp11::test {
 namespace {

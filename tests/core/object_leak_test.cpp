@@ -23,8 +23,8 @@
 #include "core/support/key_checks.h"
 #include "core/support/server_key.h"
 #include "core/support/ssl_calls.h"
-#include "core/support/suite_facts.h"
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
+#include "support/oracle/tls_prf.h"
 #include "support/provider_env.h"
 #include "support/test_tokens.h"
 

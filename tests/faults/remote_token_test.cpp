@@ -31,23 +31,25 @@
 
 #include "faults/support/fault_kit.h"
 #include "records/support/record_session.h"
-#include "signing/support/openssl_oracle.h"
+#include "support/oracle/cng_blobs.h"
+#include "support/oracle/keys.h"
+#include "support/oracle/signatures.h"
 #include "support/provider_env.h"
 
 namespace sslp11::faults {
 namespace {
 
-using signingtest::Bytes;
+using oracle::Bytes;
 
 bool key_lost(SECURITY_STATUS s) { return s == NTE_BAD_KEY_STATE || s == NTE_INVALID_HANDLE; }
 
 // An RSA key of OpenSSL's, and a PKCS#1 v1.5 signature by it (flags 0: the
 // value is signed as is, as TLS 1.0 did).
 struct Signer {
-  signingtest::Pkey key = signingtest::rsa_generate(2048);
-  Bytes blob = signingtest::bcrypt_rsa_public_blob(key.get());
-  Bytes value = signingtest::random_bytes(36);
-  Bytes signature = signingtest::sign_pkcs1_raw(key.get(), value);
+  oracle::Pkey key = oracle::rsa_generate(2048);
+  Bytes blob = oracle::rsa_public_blob(oracle::rsa_modulus(key.get()), oracle::rsa_public_exponent(key.get()));
+  Bytes value = oracle::random_bytes(36);
+  Bytes signature = oracle::sign_pkcs1_raw(key.get(), value);
 };
 
 SECURITY_STATUS verify(NCRYPT_PROV_HANDLE p, NCRYPT_KEY_HANDLE key, Bytes value, Bytes signature) {

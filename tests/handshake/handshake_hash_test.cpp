@@ -122,7 +122,7 @@ TEST_P(HandshakeHash, ClientAuthHashIsTheDigestWithTheRequestedHash) {
   };
   for (const Case& c : {Case{u"SHA256", Hash::sha256}, Case{u"SHA384", Hash::sha384}, Case{u"SHA1", Hash::sha1},
                         Case{u"sha384", Hash::sha384}}) {
-    SCOPED_TRACE(hash_len(c.hash));
+    SCOPED_TRACE(hash_bytes(c.hash));
     Handle hash;
     ASSERT_OK(
         SslCreateClientAuthHash(p(), hash.out(), TLS1_2_PROTOCOL_VERSION, sha256_case().suite, c.name, 0));
@@ -130,7 +130,7 @@ TEST_P(HandshakeHash, ClientAuthHashIsTheDigestWithTheRequestedHash) {
     for (LPCWSTR alg : {u"RSA", u"ECDSA", c.name}) {
       DWORD size = 0;
       ASSERT_OK(SslComputeClientAuthHash(p(), session.master.get(), hash.get(), alg, nullptr, 0, &size, 0));
-      ASSERT_EQ(size, hash_len(c.hash));
+      ASSERT_EQ(size, hash_bytes(c.hash));
       Bytes out(size);
       DWORD written = 0;
       ASSERT_OK(SslComputeClientAuthHash(p(), session.master.get(), hash.get(), alg, out.data(), size, &written, 0));
@@ -139,7 +139,7 @@ TEST_P(HandshakeHash, ClientAuthHashIsTheDigestWithTheRequestedHash) {
     }
     // Non-destructive too: the CertificateVerify digest, then more messages.
     const Bytes more = feed(hash.get(), {20}, 15);
-    Bytes out(hash_len(c.hash));
+    Bytes out(hash_bytes(c.hash));
     DWORD written = 0;
     ASSERT_OK(SslComputeClientAuthHash(p(), session.master.get(), hash.get(), u"RSA", out.data(),
                                        static_cast<DWORD>(out.size()), &written, 0));

@@ -14,7 +14,6 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <sslp11/winerror.h>
 
 #include "pkcs11/api.h"
 #include "pkcs11/attributes.h"
@@ -146,7 +145,6 @@ TEST_P(ApiTest, FailedCallCountsAndThrowsNamingFunctionAndCode) {
     const std::string what = e.what();
     EXPECT_NE(what.find("C_GetSessionInfo"), std::string::npos) << what;
     EXPECT_NE(what.find("CKR_SESSION_HANDLE_INVALID"), std::string::npos) << what;
-    EXPECT_EQ(e.status(), NTE_DEVICE_NOT_READY);
   }
   EXPECT_EQ(calls_on_this_thread() - before, 1u);
 }
@@ -209,7 +207,6 @@ TEST_P(ApiTest, HmacSignAndVerifyMatchOpenSsl) {
     // CKR_DEVICE_ERROR (not CKR_SIGNATURE_INVALID) for a wrong HMAC.
     const CK_RV expected = spec().name == "nss" ? CKR_DEVICE_ERROR : CKR_SIGNATURE_INVALID;
     EXPECT_EQ(e.rv(), expected) << e.what();
-    EXPECT_EQ(e.status(), status_for(expected));
     EXPECT_EQ(e.function(), "C_Verify");
     std::cout << "[" << spec().name << "] tampered HMAC: " << e.what() << "\n";
   }
@@ -244,7 +241,6 @@ TEST_P(ApiTest, ShortMacBufferIsRefusedOrTruncatedAsTheTokenSays) {
     ADD_FAILURE() << "a 32-byte MAC fit in 16 bytes";
   } catch (const Error& e) {
     EXPECT_EQ(e.rv(), CKR_BUFFER_TOO_SMALL) << e.what();
-    EXPECT_EQ(e.status(), NTE_BUFFER_TOO_SMALL);
     EXPECT_EQ(e.function(), "C_Sign");
   }
   EXPECT_EQ(buffer[16], 0xEE) << "written past the buffer";

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sslp11/winerror.h>
 
 #include "pkcs11/module.h"
 #include "pkcs11/token.h"
@@ -86,7 +85,7 @@ TEST_P(ModuleTest, DifferentInitStringForALoadedPathIsRefused) {
     Module::load(spec().module_path, other);
     FAIL() << "second load with a different init string succeeded";
   } catch (const LayerError& e) {
-    EXPECT_EQ(e.status(), NTE_INVALID_PARAMETER);
+    EXPECT_EQ(e.fault(), Fault::bad_argument);
     EXPECT_NE(std::string(e.what()).find(spec().module_path), std::string::npos) << e.what();
   }
   // The instance already loaded is untouched.
@@ -182,13 +181,13 @@ TEST_P(ModuleTest, LoadDuringTheLastReleaseGetsAnInitialisedModule) {
 
 INSTANTIATE_TEST_SUITE_P(Tokens, ModuleTest, ::testing::ValuesIn(TestTokens::all()), TokenName());
 
-TEST(ModuleLoad, MissingFileIsProvDllNotFoundNamingThePath) {
+TEST(ModuleLoad, MissingFileIsModuleNotFoundNamingThePath) {
   const std::string path = TestTokens::temp_dir() + "/no-such-pkcs11-module.so";
   try {
     Module::load(path);
     FAIL() << "loading " << path << " succeeded";
   } catch (const LayerError& e) {
-    EXPECT_EQ(e.status(), NTE_PROV_DLL_NOT_FOUND);
+    EXPECT_EQ(e.fault(), Fault::module_not_found);
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
 }
@@ -205,7 +204,7 @@ std::string libz_path() {
   return path;
 }
 
-TEST(ModuleLoad, LibraryWithoutPkcs11EntryPointIsProviderDllFail) {
+TEST(ModuleLoad, LibraryWithoutPkcs11EntryPointIsNotAModule) {
   const std::string path = libz_path();
   ASSERT_FALSE(path.empty()) << "libz.so.1 not found";
   ASSERT_EQ(path.front(), '/') << path;
@@ -213,7 +212,7 @@ TEST(ModuleLoad, LibraryWithoutPkcs11EntryPointIsProviderDllFail) {
     Module::load(path);
     FAIL() << "loading " << path << " as a PKCS#11 module succeeded";
   } catch (const LayerError& e) {
-    EXPECT_EQ(e.status(), NTE_PROVIDER_DLL_FAIL);
+    EXPECT_EQ(e.fault(), Fault::not_a_module);
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
 }

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sslp11/winerror.h>
 
 #include "pkcs11/attributes.h"
 #include "pkcs11/object.h"
@@ -104,7 +103,7 @@ TEST_P(SessionPoolTest, AcquireTimesOutWhenAllSessionsStayLeased) {
     FAIL() << "a third lease was handed out with max_sessions 2";
   } catch (const LayerError& e) {
     const auto waited = std::chrono::steady_clock::now() - start;
-    EXPECT_EQ(e.status(), NTE_DEVICE_NOT_READY) << e.what();
+    EXPECT_EQ(e.fault(), Fault::token_unreachable) << e.what();
     EXPECT_GE(waited, 140ms) << "gave up before acquire_timeout";
     EXPECT_LT(waited, 10s);
     std::cout << "[" << spec().name << "] " << e.what() << "\n";
@@ -294,7 +293,6 @@ TEST_P(SessionPoolPinTest, WrongPinIsReportedOnceAndNeverRetried) {
   } catch (const Error& e) {
     expect_no_pin_in(e.what());
     EXPECT_EQ(e.rv(), CKR_PIN_INCORRECT) << e.what();
-    EXPECT_EQ(e.status(), NTE_INCORRECT_PASSWORD);
     EXPECT_EQ(e.function(), "C_Login");
     std::cout << "[" << spec().name << "] first attempt: " << e.what() << "\n";
   }
@@ -311,7 +309,7 @@ TEST_P(SessionPoolPinTest, WrongPinIsReportedOnceAndNeverRetried) {
     FAIL() << "run() succeeded without a login";
   } catch (const LayerError& e) {
     expect_no_pin_in(e.what());
-    EXPECT_EQ(e.status(), NTE_INCORRECT_PASSWORD) << e.what();
+    EXPECT_EQ(e.fault(), Fault::pin_rejected) << e.what();
     std::cout << "[" << spec().name << "] second attempt: " << e.what() << "\n";
   } catch (const Error& e) {
     expect_no_pin_in(e.what());
@@ -321,7 +319,7 @@ TEST_P(SessionPoolPinTest, WrongPinIsReportedOnceAndNeverRetried) {
 
   // 3. Two more acquire()s, held together so the second needs a new session.
   //    Each may hand out a logged-out session or refuse with
-  //    NTE_INCORRECT_PASSWORD, but neither may try the PIN again: at most
+  //    Fault::pin_rejected, but neither may try the PIN again: at most
   //    one call each (C_OpenSession), where a C_Login retry needs two more.
   {
     std::vector<Lease> held;
@@ -331,7 +329,7 @@ TEST_P(SessionPoolPinTest, WrongPinIsReportedOnceAndNeverRetried) {
         held.push_back(pool->acquire());
       } catch (const LayerError& e) {
         expect_no_pin_in(e.what());
-        EXPECT_EQ(e.status(), NTE_INCORRECT_PASSWORD) << e.what();
+        EXPECT_EQ(e.fault(), Fault::pin_rejected) << e.what();
       } catch (const Error& e) {
         expect_no_pin_in(e.what());
         ADD_FAILURE() << "the token was asked again: " << e.what();

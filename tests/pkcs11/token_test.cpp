@@ -8,7 +8,6 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <sslp11/winerror.h>
 
 #include "pkcs11/token.h"
 #include "support/test_tokens.h"
@@ -75,13 +74,13 @@ class TokenTest : public ::testing::TestWithParam<TokenSpec> {
     EXPECT_EQ(s.serial, spec().serial);
   }
 
-  // select_token must fail with NTE_DEVICE_NOT_FOUND; returns the message.
+  // select_token must fail with Fault::token_not_found; returns the message.
   std::string expect_not_found(const TokenSelector& selector) const {
     try {
       const SlotDescription s = select_token(module(), selector);
       ADD_FAILURE() << "selector " << selector.describe() << " matched slot " << s.id << " label '" << s.label << "'";
     } catch (const LayerError& e) {
-      EXPECT_EQ(e.status(), NTE_DEVICE_NOT_FOUND) << e.what();
+      EXPECT_EQ(e.fault(), Fault::token_not_found) << e.what();
       return e.what();
     }
     return {};
@@ -158,7 +157,7 @@ TEST_P(TokenTest, MalformedUriIsInvalidParameter) {
       select_token(module(), by_uri(uri));
       ADD_FAILURE() << "URI '" << uri << "' was accepted";
     } catch (const LayerError& e) {
-      EXPECT_EQ(e.status(), NTE_INVALID_PARAMETER) << uri << ": " << e.what();
+      EXPECT_EQ(e.fault(), Fault::bad_argument) << uri << ": " << e.what();
       EXPECT_NE(std::string(e.what()).find(uri), std::string::npos) << e.what();
     }
   }
@@ -175,7 +174,7 @@ TEST_P(TokenTest, PinValueInAUriNeverAppearsInMessages) {
       ADD_FAILURE() << "URI matched a token";
     } catch (const LayerError& e) {
       const std::string what = e.what();
-      EXPECT_TRUE(e.status() == NTE_DEVICE_NOT_FOUND || e.status() == NTE_INVALID_PARAMETER) << what;
+      EXPECT_TRUE(e.fault() == Fault::token_not_found || e.fault() == Fault::bad_argument) << what;
       EXPECT_EQ(what.find(pin), std::string::npos) << "the PIN leaks in: " << what;
       EXPECT_NE(what.find("sslp11-no-such-token"), std::string::npos) << "the rest of the URI is still shown: "
                                                                        << what;

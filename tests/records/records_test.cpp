@@ -237,13 +237,13 @@ TEST_P(Catalogue, EveryOfferedSuiteIsCovered) {
   EXPECT_FALSE(offered.empty());
   std::string names;
   for (auto id : offered) {
-    const SuiteFacts* s = find_suite(id);
+    const SuiteFacts* s = find_suite_facts(id);
     EXPECT_NE(s, nullptr) << "suite 0x" << std::hex << id << " is offered but unknown to the record tests";
     if (s != nullptr) names += " " + std::string(s->name);
   }
   std::cout << "[records] " << GetParam().name << " offers " << offered.size() << " suites:" << names << "\n";
-  for (const auto& s : all_suites()) {
-    const bool represented = std::any_of(all_suites().begin(), all_suites().end(), [&](const SuiteFacts& r) {
+  for (const auto& s : all_suite_facts()) {
+    const bool represented = std::any_of(all_suite_facts().begin(), all_suite_facts().end(), [&](const SuiteFacts& r) {
       return represents_its_layout(r) && same_record_layout(r, s);
     });
     EXPECT_TRUE(represented) << s.name << " has no representative among the per-layout tests";
@@ -256,7 +256,7 @@ TEST_P(Catalogue, EveryOfferedSuiteYieldsRecordKeys) {
   test::ProviderHandle provider(GetParam());
   ASSERT_EQ(provider.open_status(), ERROR_SUCCESS) << test::last_error();
   for (auto id : offered_suites(provider.get())) {
-    const SuiteFacts* s = find_suite(id);
+    const SuiteFacts* s = find_suite_facts(id);
     if (s == nullptr) continue;
     try {
       connect(provider.get(), *s);

@@ -24,7 +24,7 @@
 #include "core/support/server_key.h"
 #include "core/support/ssl_calls.h"
 #include "log/logger.h"
-#include "records/support/record_oracle.h"
+#include "support/oracle/records.h"
 #include "secrets/support/schedules.h"
 #include "secrets/support/secret_patterns.h"
 #include "signing/support/signing_fixture.h"
@@ -47,8 +47,6 @@ std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
-recordtest::DirectionKeys record_keys(const coretest::DirectionKeys& k) { return {k.mac, k.key, k.iv}; }
 
 class SecretsNeverLogged : public ::testing::TestWithParam<TokenSpec> {
  protected:
@@ -80,9 +78,9 @@ class SecretsNeverLogged : public ::testing::TestWithParam<TokenSpec> {
 
   // Records both ways, a tampered record and a short output buffer.
   void exercise_records(Schedule& s) {
-    const auto* facts = recordtest::find_suite(s.suite->id);
+    const auto* facts = s.suite;
     ASSERT_NE(facts, nullptr);
-    const recordtest::DirectionKeys peer_keys = record_keys(s.client ? s.keys.server : s.keys.client);
+    const oracle::DirectionKeys& peer_keys = s.client ? s.keys.server : s.keys.client;
     const Bytes plaintext = coretest::random_bytes(100);
 
     Bytes record(plaintext.size() + 256);
@@ -93,19 +91,19 @@ class SecretsNeverLogged : public ::testing::TestWithParam<TokenSpec> {
               ERROR_SUCCESS)
         << test::last_error();
     record.resize(cb);
-    const recordtest::DirectionKeys our_keys = record_keys(s.client ? s.keys.client : s.keys.server);
-    const auto opened = recordtest::open(*facts, our_keys, 0, record);
+    const oracle::DirectionKeys& our_keys = s.client ? s.keys.client : s.keys.server;
+    const auto opened = oracle::open(*facts, our_keys, 0, record);
     ASSERT_TRUE(opened.has_value()) << "the peer cannot open sslp11's record";
     EXPECT_EQ(*opened, plaintext);
 
-    Bytes incoming = recordtest::seal(*facts, peer_keys, 0, CT_APPLICATIONDATA, plaintext);
+    Bytes incoming = oracle::seal(*facts, peer_keys, 0, CT_APPLICATIONDATA, plaintext);
     Bytes out(incoming.size());
     ASSERT_EQ(SslDecryptPacket(p(), s.read.get(), incoming.data(), static_cast<DWORD>(incoming.size()), out.data(),
                                static_cast<DWORD>(out.size()), &cb, 0, 0),
               ERROR_SUCCESS)
         << test::last_error();
 
-    Bytes tampered = recordtest::seal(*facts, peer_keys, 1, CT_APPLICATIONDATA, plaintext);
+    Bytes tampered = oracle::seal(*facts, peer_keys, 1, CT_APPLICATIONDATA, plaintext);
     tampered.back() ^= 0x01;
     expect_failure(SslDecryptPacket(p(), s.read.get(), tampered.data(), static_cast<DWORD>(tampered.size()),
                                     out.data(), static_cast<DWORD>(out.size()), &cb, 1, 0),

@@ -10,10 +10,13 @@
 #include <cstring>
 
 #include "core/signatures.h"
-#include "signing/support/openssl_oracle.h"
+#include "support/oracle/bytes.h"
+#include "support/oracle/signatures.h"
 
 namespace sslp11::signingtest {
 namespace {
+
+using namespace ::sslp11::oracle;
 
 // r or s as PKCS#11 gives it: `size` bytes, with the shape asked for.
 Bytes half(std::size_t size, int shape) {

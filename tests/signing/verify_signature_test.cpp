@@ -92,8 +92,8 @@ TEST_P(VerifySignature, AcceptsOpenSslRsaPssWithSaltOfHashLength) {
 }
 
 TEST_P(VerifySignature, AcceptsOpenSslEcdsaDer) {
-  for (const Curve* curve : {&p256(), &p384()}) {
-    SCOPED_TRACE(curve->name);
+  for (const CurveFacts* curve : {&p256(), &p384()}) {
+    SCOPED_TRACE(curve->openssl_name);
     Pkey own = ec_generate(*curve);
     const NCRYPT_KEY_HANDLE pub = import_public(own.get(), curve);
     for (std::size_t digest_len : {20u, 32u, 48u, 64u}) {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "abi/guard.h"
+#include <sslp11/sslprovider.hpp>
 
 namespace sslp11::test {
 
@@ -45,6 +45,6 @@ ProviderHandle::~ProviderHandle() {
   if (handle_ != 0) SslFreeObject(handle_, 0);
 }
 
-std::string last_error() { return abi::last_error_message(); }
+std::string last_error() { return last_error_text(); }
 
 }  // namespace sslp11::test

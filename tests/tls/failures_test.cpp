@@ -19,7 +19,7 @@
 #include "support/provider_env.h"
 #include "tls/messages.h"
 #include "tls/record_io.h"
-#include "tls/token_import.h"
+#include "tls/pem_files.h"
 #include "tls/support/pki.h"
 #include "tls/support/tls_runs.h"
 

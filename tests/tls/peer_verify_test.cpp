@@ -20,7 +20,7 @@
 #include "tls/peer_verify.h"
 #include "tls/suites.h"
 #include "tls/support/pki.h"
-#include "tls/token_import.h"
+#include "tls/pem_files.h"
 
 namespace sslp11::tls {
 namespace {

@@ -5,6 +5,8 @@
 #include "core/handle_table.h"
 #include "core/keys.h"
 #include "pkcs11/attributes.h"
+#include "support/oracle/ciphers.h"
+#include "support/oracle/digests.h"
 
 namespace sslp11::coretest {
 
@@ -66,13 +68,12 @@ Bytes token_encrypt(const p11::Lease& l, CK_OBJECT_HANDLE key, Cipher c) {
 Bytes oracle_encrypt(ByteView key, Cipher c) {
   switch (c) {
     case Cipher::aes_gcm:
-      return aes_gcm_seal(key, kNonce, kAad, kPlaintext);
-    case Cipher::aes_cbc:
-      return aes_cbc_encrypt(key, kCbcIv, kPlaintext);
     case Cipher::chacha20_poly1305:
-      return chacha20_poly1305_seal(key, kNonce, kAad, kPlaintext);
+      return aead_seal(c, key, kNonce, kAad, kPlaintext);
+    case Cipher::aes_cbc:
+      break;
   }
-  return {};
+  return aes_cbc_encrypt(key, kCbcIv, kPlaintext);
 }
 
 Bytes token_hmac(const p11::Lease& l, CK_OBJECT_HANDLE key, Hash h) {

@@ -13,10 +13,14 @@
 
 #include <string>
 
-#include "core/support/tls_oracle.h"
 #include "pkcs11/session_pool.h"
+#include "support/oracle/bytes.h"
+#include "support/oracle/tls_prf.h"
+#include "support/suite_facts.h"
 
 namespace sslp11::coretest {
+
+using namespace ::sslp11::oracle;
 
 // What one session key computes compared with the oracle. Token or lookup
 // failures throw (so "does not match" is never the result of an error).

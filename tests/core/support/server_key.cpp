@@ -4,6 +4,7 @@
 
 #include "core/support/key_checks.h"
 #include "pkcs11/attributes.h"
+#include "support/oracle/certificates.h"
 
 namespace sslp11::coretest {
 
@@ -36,9 +37,9 @@ ServerRsaKey::ServerRsaKey(NCRYPT_PROV_HANDLE provider, bool token_objects) : pr
     const auto exp = p11::read_bytes(l.api(), l.handle(), pub_h, CKA_PUBLIC_EXPONENT);
     if (!n || !exp) throw std::runtime_error("the token did not return the RSA public key");
     public_ = rsa_public_from(*n, *exp);
-    certificate_ = certificate_der(public_.get(), "sslp11 core test server");
     // NSS softoken requires subject, issuer and serial on an X.509 certificate object.
-    const CertificateFields fields = certificate_fields(certificate_);
+    const Certificate fields = make_certificate(public_.get(), "sslp11 core test server");
+    certificate_ = fields.der;
     p11::AttributeTemplate cert;
     cert.add_ulong(CKA_CLASS, CKO_CERTIFICATE)
         .add_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509)

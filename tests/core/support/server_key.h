@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/support/ssl_calls.h"
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
 #include "pkcs11/cryptoki.h"
 
 namespace sslp11::coretest {

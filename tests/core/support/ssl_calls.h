@@ -12,9 +12,14 @@
 #include <utility>
 #include <vector>
 
-#include "core/support/tls_oracle.h"
+#include "support/oracle/bytes.h"
+#include "support/oracle/cng_blobs.h"
+#include "support/suite_facts.h"
 
 namespace sslp11::coretest {
+
+// The key-schedule tests speak the independent oracle's vocabulary.
+using namespace ::sslp11::oracle;
 
 std::string status_hex(SECURITY_STATUS s);
 
@@ -70,14 +75,6 @@ std::vector<DWORD> enumerate_suites(NCRYPT_PROV_HANDLE provider);
 // A UTF-16 string property (SslGetKeyProperty) as ASCII.
 std::string key_property_string(NCRYPT_KEY_HANDLE key, LPCWSTR name);
 std::string provider_property_string(NCRYPT_PROV_HANDLE provider, LPCWSTR name);
-
-// CNG blobs, built and parsed independently of src/abi/key_blobs.cpp.
-Bytes ecc_public_blob(const CurveFacts& curve, ByteView point);     // point = 04||X||Y
-Bytes ecc_point_from_blob(const CurveFacts& curve, ByteView blob);  // throws if the header is wrong
-Bytes dh_parameters_blob(ByteView prime, ByteView generator);
-Bytes dh_public_blob(ByteView prime, ByteView generator, ByteView y);
-Bytes dh_y_from_blob(ByteView prime, ByteView generator, ByteView blob);  // throws if p/g/header differ
-Bytes rsa_public_blob(ByteView modulus, ByteView exponent);
 
 // SslExportKey with the two-call size query.
 Bytes export_key(NCRYPT_PROV_HANDLE provider, NCRYPT_KEY_HANDLE key, LPCWSTR blob_type);

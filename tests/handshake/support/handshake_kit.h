@@ -1,9 +1,10 @@
-// Shared by the handshake tests (tests/handshake): an OpenSSL oracle (digests,
-// the TLS 1.2 PRF, ECDH), an ECDHE key schedule run through the Ssl* API whose
+// Shared by the handshake tests (tests/handshake): the suites they run (from
+// the fact table of tests/support), an ECDHE key schedule run through the Ssl* API whose
 // master secret the test knows from OpenSSL's side of the exchange, statuses
 // that print by name, and an owning Ssl* handle.
 //
-// The oracle is OpenSSL's libcrypto only -- never sslp11's own code.
+// The oracle (tests/support/oracle) is OpenSSL's libcrypto only -- never
+// sslp11's own code.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,13 +18,17 @@
 #include <utility>
 #include <vector>
 
+#include "support/oracle/bytes.h"
+#include "support/oracle/digests.h"
+#include "support/oracle/tls_prf.h"
 #include "support/provider_env.h"
+#include "support/suite_facts.h"
 #include "support/test_tokens.h"
 
 namespace sslp11::hstest {
 
-using Bytes = std::vector<std::uint8_t>;
-using ByteView = std::span<const std::uint8_t>;
+// The handshake tests speak the independent oracle's vocabulary.
+using namespace ::sslp11::oracle;
 
 using test::ProviderHandle;
 using test::TestTokens;
@@ -86,25 +91,15 @@ class Handle {
   NCRYPT_HANDLE h_ = 0;
 };
 
-// ---- The OpenSSL oracle ----
-
-enum class Hash { sha1, sha256, sha384 };
-std::size_t hash_len(Hash h);
-
-Bytes random_bytes(std::size_t n);
-Bytes concat(ByteView a, ByteView b);
-Bytes digest(Hash h, ByteView data);  // EVP_Digest
-// The TLS 1.2 PRF, EVP_KDF "TLS1-PRF": P_hash(secret, label || seed).
-Bytes tls12_prf(Hash h, ByteView secret, std::string_view label, ByteView seed, std::size_t length);
-
 // A random "handshake message": 4-byte header (type, 24-bit length) + body.
 Bytes handshake_message(std::uint8_t type, std::size_t body_bytes);
 
 // ---- A TLS 1.2 ECDHE handshake up to the master key ----
 
+// A suite of the fact table with the curve its handshake runs on.
 struct SuiteCase {
   DWORD suite;
-  const char* name;
+  std::string name;  // the suite's name without "TLS_" and "WITH_"
   Hash prf;
   DWORD group;            // TLS_ECC_P256/P384_CURVE_KEY_TYPE
   std::size_t key_block;  // 2 * (MAC key + write key + fixed IV)

@@ -3,6 +3,8 @@
 #include <map>
 
 #include "abi/guard.h"
+#include "support/oracle/cng_blobs.h"
+#include "support/oracle/keys.h"
 #include "pkcs11/capabilities.h"
 #include "pkcs11/module.h"
 #include "pkcs11/token.h"
@@ -19,18 +21,6 @@ constexpr DWORD kTls12 = TLS1_2_PROTOCOL_VERSION;
 
 void require_ok(SECURITY_STATUS s, const char* call) {
   if (s != ERROR_SUCCESS) throw std::runtime_error(std::string(call) + ": " + status_name(s) + " " + test::last_error());
-}
-
-template <class Header>
-void append_header(Bytes& out, const Header& h) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(&h);
-  out.insert(out.end(), p, p + sizeof h);
-}
-
-Bytes left_pad(ByteView v, std::size_t n) {
-  Bytes out(n - v.size(), 0);
-  out.insert(out.end(), v.begin(), v.end());
-  return out;
 }
 
 Bytes export_key(NCRYPT_PROV_HANDLE p, NCRYPT_KEY_HANDLE key, LPCWSTR type) {
@@ -57,58 +47,34 @@ struct Exchanged {
   Bytes pre_master;
 };
 
-struct Curve {
-  DWORD group;
-  const char* openssl_name;
-  ULONG magic;
-  ULONG coordinate_bytes;
-};
-constexpr Curve kP256{TLS_ECC_P256_CURVE_KEY_TYPE, "P-256", BCRYPT_ECDH_PUBLIC_P256_MAGIC, 32};
-constexpr Curve kP384{TLS_ECC_P384_CURVE_KEY_TYPE, "P-384", BCRYPT_ECDH_PUBLIC_P384_MAGIC, 48};
-
 Exchanged ecdhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& s) {
   // A SHA-384 PRF keyed with a P-256 secret is refused by tokens whose
   // CKM_SHA384_HMAC wants 48-byte keys (SoftHSM's composed path): use P-384.
-  const Curve& curve = s.prf == Hash::sha384 ? kP384 : kP256;
+  const CurveFacts& curve = s.prf == Hash::sha384 ? p384() : p256();
   Exchanged x;
   require_ok(SslCreateEphemeralKey(p, x.own.out(), kTls12, s.id, curve.group, 0, nullptr, 0, 0),
              "SslCreateEphemeralKey");
-  const Bytes blob = export_key(p, x.own.get(), BCRYPT_ECCPUBLIC_BLOB);
-  Bytes our_point{0x04};
-  our_point.insert(our_point.end(), blob.begin() + sizeof(BCRYPT_ECCKEY_BLOB), blob.end());
-  Pkey server = ec_generate(curve.openssl_name);
-  const Bytes point = ec_point(server.get());
-  Bytes server_blob;
-  append_header(server_blob, BCRYPT_ECCKEY_BLOB{curve.magic, curve.coordinate_bytes});
-  server_blob.insert(server_blob.end(), point.begin() + 1, point.end());
-  x.peer = import_key(p, BCRYPT_ECCPUBLIC_BLOB, server_blob);
-  Pkey ours = ec_from_point(curve.openssl_name, our_point);
+  const Bytes our_point = ecc_point_from_blob(curve, export_key(p, x.own.get(), BCRYPT_ECCPUBLIC_BLOB));
+  Pkey server = ec_generate(curve);
+  x.peer = import_key(p, BCRYPT_ECCPUBLIC_BLOB, ecc_public_blob(curve, ec_public_point(server.get())));
+  Pkey ours = ec_public_from_point(curve, our_point);
   x.pre_master = ecdh(server.get(), ours.get());
   return x;
 }
 
 Exchanged dhe(NCRYPT_PROV_HANDLE p, const SuiteFacts& s) {
   Exchanged x;
-  Pkey server = ffdhe2048_generate();
-  const Bytes prime = dh_prime(server.get());
-  const std::size_t n = prime.size();
-  const Bytes generator = left_pad(dh_generator(server.get()), n);
-  Bytes params;
-  append_header(params, BCRYPT_DH_PARAMETER_HEADER{static_cast<ULONG>(sizeof(BCRYPT_DH_PARAMETER_HEADER) + 2 * n),
-                                                   BCRYPT_DH_PARAMETERS_MAGIC, static_cast<ULONG>(n)});
-  params.insert(params.end(), prime.begin(), prime.end());
-  params.insert(params.end(), generator.begin(), generator.end());
-  require_ok(SslCreateEphemeralKey(p, x.own.out(), kTls12, s.id, 0, 0, params.data(), static_cast<DWORD>(params.size()), 0),
+  const Bytes prime = openssl_ffdhe2048_prime(), generator{2};
+  Pkey server = dh_generate(prime, generator);
+  const Bytes params = dh_parameters_blob(prime, generator);
+  require_ok(SslCreateEphemeralKey(p, x.own.out(), kTls12, s.id, 0, 0, const_cast<std::uint8_t*>(params.data()),
+                                   static_cast<DWORD>(params.size()), 0),
              "SslCreateEphemeralKey(ffdhe2048)");
-  const Bytes blob = export_key(p, x.own.get(), BCRYPT_DH_PUBLIC_BLOB);
-  const ByteView our_y = ByteView(blob).subspan(sizeof(BCRYPT_DH_KEY_BLOB) + 2 * n, n);
-  Bytes server_blob;
-  append_header(server_blob, BCRYPT_DH_KEY_BLOB{BCRYPT_DH_PUBLIC_MAGIC, static_cast<ULONG>(n)});
-  const Bytes server_y = dh_public(server.get(), n);
-  for (const Bytes* part : {&prime, &generator, &server_y}) server_blob.insert(server_blob.end(), part->begin(), part->end());
-  x.peer = import_key(p, BCRYPT_DH_PUBLIC_BLOB, server_blob);
-  Pkey ours = dh_from_public(prime, generator, our_y);
-  x.pre_master = dh_pre_master(server.get(), ours.get());
+  const Bytes our_y = dh_y_from_blob(prime, generator, export_key(p, x.own.get(), BCRYPT_DH_PUBLIC_BLOB));
+  x.peer = import_key(p, BCRYPT_DH_PUBLIC_BLOB,
+                      dh_public_blob(prime, generator, dh_public_value(server.get(), prime.size())));
+  Pkey ours = dh_public_from(prime, generator, our_y);
+  x.pre_master = strip_leading_zeros(dh_padded(server.get(), ours.get()));
   return x;
 }
 
@@ -119,15 +85,7 @@ EVP_PKEY* rsa_server_key() {
   return key.get();
 }
 
-Bytes rsa_public_blob(EVP_PKEY* key) {
-  const Bytes modulus = rsa_modulus(key), exponent = rsa_exponent(key);
-  Bytes blob;
-  append_header(blob, BCRYPT_RSAKEY_BLOB{BCRYPT_RSAPUBLIC_MAGIC, static_cast<ULONG>(modulus.size() * 8),
-                                         static_cast<ULONG>(exponent.size()), static_cast<ULONG>(modulus.size()), 0, 0});
-  blob.insert(blob.end(), exponent.begin(), exponent.end());
-  blob.insert(blob.end(), modulus.begin(), modulus.end());
-  return blob;
-}
+Bytes rsa_public_blob(EVP_PKEY* key) { return oracle::rsa_public_blob(rsa_modulus(key), rsa_public_exponent(key)); }
 
 }  // namespace
 
@@ -173,7 +131,9 @@ Connection connect(NCRYPT_PROV_HANDLE p, const SuiteFacts& s, DWORD role) {
                                     static_cast<DWORD>(encrypted.size()), &n, role),
                "SslGenerateMasterKey(RSA)");
     encrypted.resize(n);
-    pre_master = rsa_decrypt_pkcs1(rsa_server_key(), encrypted);
+    auto decrypted = rsa_decrypt_pkcs1(rsa_server_key(), encrypted);
+    if (!decrypted) throw std::runtime_error("OpenSSL cannot decrypt the encrypted pre-master");
+    pre_master = std::move(*decrypted);
   } else {
     Exchanged x = s.exchange == Exchange::ecdhe ? ecdhe(p, s) : dhe(p, s);
     require_ok(SslGenerateMasterKey(p, x.own.get(), x.peer.get(), master.out(), kTls12, s.id, &params, nullptr, 0,
@@ -185,7 +145,7 @@ Connection connect(NCRYPT_PROV_HANDLE p, const SuiteFacts& s, DWORD role) {
   c.suite = &s;
   require_ok(SslGenerateSessionKeys(p, master.get(), c.read.out(), c.write.out(), &params, 0), "SslGenerateSessionKeys");
   const Bytes ms = master_secret(s, pre_master, client_random, server_random);
-  KeyBlock kb = key_block(s, ms, client_random, server_random);
+  ExpectedKeys kb = expected_keys(s, ms, client_random, server_random);
   const bool client = role == NCRYPT_SSL_CLIENT_FLAG;
   c.ours = client ? kb.client : kb.server;
   c.theirs = client ? kb.server : kb.client;
@@ -244,7 +204,7 @@ bool token_has_cipher(const test::TokenSpec& token, const SuiteFacts& s) {
 std::vector<TokenSuite> token_suites(bool (*keep)(const SuiteFacts&)) {
   std::vector<TokenSuite> out;
   for (const auto& token : test::TestTokens::all())
-    for (const auto& s : all_suites())
+    for (const auto& s : all_suite_facts())
       if (keep(s) && token_has_cipher(token, s)) out.emplace_back(token, &s);
   return out;
 }
@@ -256,7 +216,7 @@ bool same_record_layout(const SuiteFacts& a, const SuiteFacts& b) {
 bool represents_its_layout(const SuiteFacts& s) {
   // The first ECDHE suite of the table with this layout, else the first suite.
   const SuiteFacts* first = nullptr;
-  for (const auto& other : all_suites()) {
+  for (const auto& other : all_suite_facts()) {
     if (!same_record_layout(s, other)) continue;
     if (other.exchange == Exchange::ecdhe) return &other == &s;
     if (first == nullptr) first = &other;

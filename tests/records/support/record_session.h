@@ -13,11 +13,16 @@
 #include <utility>
 #include <vector>
 
-#include "records/support/record_oracle.h"
+#include "support/oracle/bytes.h"
+#include "support/oracle/records.h"
+#include "support/oracle/tls_prf.h"
 #include "support/provider_env.h"
 #include "support/test_tokens.h"
 
 namespace sslp11::recordtest {
+
+// The record tests speak the independent oracle's vocabulary.
+using namespace ::sslp11::oracle;
 
 // ---- Statuses ----
 

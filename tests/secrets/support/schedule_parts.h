@@ -11,8 +11,9 @@
 #include <string>
 
 #include "core/support/ssl_calls.h"
-#include "core/support/suite_facts.h"
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
+#include "support/oracle/tls_prf.h"
+#include "support/suite_facts.h"
 
 namespace sslp11::secretstest {
 

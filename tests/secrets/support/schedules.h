@@ -16,8 +16,9 @@
 
 #include "core/support/server_key.h"
 #include "core/support/ssl_calls.h"
-#include "core/support/suite_facts.h"
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
+#include "support/oracle/tls_prf.h"
+#include "support/suite_facts.h"
 #include "secrets/support/secret_patterns.h"
 
 namespace sslp11::secretstest {

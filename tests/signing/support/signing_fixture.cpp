@@ -73,7 +73,7 @@ TokenKey& SigningTest::key(KeyKind kind) {
 std::unique_ptr<TokenKey> SigningTest::make_key(KeyKind kind) {
   auto key = std::make_unique<TokenKey>();
   key->curve = kind == KeyKind::p256 ? &p256() : kind == KeyKind::p384 ? &p384() : nullptr;
-  key->name = key->curve ? key->curve->name : "RSA-2048";
+  key->name = key->curve ? key->curve->openssl_name : "RSA-2048";
   key->id = random_bytes(16);
   // SoftHSM: private token objects, as an operator's key would be. The NSS
   // softoken without a database cannot store token objects.
@@ -148,8 +148,9 @@ SECURITY_STATUS SigningTest::verify(NCRYPT_KEY_HANDLE key, Bytes value, Bytes si
                             static_cast<DWORD>(signature.size()), flags);
 }
 
-NCRYPT_KEY_HANDLE SigningTest::import_public(const EVP_PKEY* key, const Curve* curve) {
-  Bytes blob = curve ? bcrypt_ecc_public_blob(key, *curve) : bcrypt_rsa_public_blob(key);
+NCRYPT_KEY_HANDLE SigningTest::import_public(const EVP_PKEY* key, const CurveFacts* curve) {
+  Bytes blob = curve ? ecdsa_public_blob(*curve, ec_public_point(key))
+                     : rsa_public_blob(rsa_modulus(key), rsa_public_exponent(key));
   SslHandle h;
   const SECURITY_STATUS s = SslImportKey(p(), h.out(), curve ? BCRYPT_ECCPUBLIC_BLOB : BCRYPT_RSAPUBLIC_BLOB, blob.data(),
                                          static_cast<DWORD>(blob.size()), 0);

@@ -18,11 +18,19 @@
 #include <sslp11/sslprovider.h>
 
 #include "pkcs11/session_pool.h"
-#include "signing/support/openssl_oracle.h"
+#include "support/oracle/bytes.h"
+#include "support/oracle/certificates.h"
+#include "support/oracle/cng_blobs.h"
+#include "support/oracle/keys.h"
+#include "support/oracle/signatures.h"
+#include "support/suite_facts.h"
 #include "support/provider_env.h"
 #include "support/test_tokens.h"
 
 namespace sslp11::signingtest {
+
+// The signing tests speak the independent oracle's vocabulary.
+using namespace ::sslp11::oracle;
 
 using test::TokenSpec;
 
@@ -57,7 +65,7 @@ enum class KeyKind { rsa2048, p256, p384 };
 
 struct TokenKey {
   std::string name;              // "RSA-2048", "P-256"
-  const Curve* curve = nullptr;  // EC keys
+  const CurveFacts* curve = nullptr;  // EC keys
   Bytes id;                      // CKA_ID of the key pair and the certificate
   Pkey public_key;               // the oracle's copy of the public half
   Certificate certificate;
@@ -88,7 +96,7 @@ class SigningTest : public ::testing::TestWithParam<TokenSpec> {
   SECURITY_STATUS verify(NCRYPT_KEY_HANDLE key, Bytes value, Bytes signature, DWORD flags);
 
   // SslImportKey of an OpenSSL public key (RSA, or EC on `curve`); freed in TearDown.
-  NCRYPT_KEY_HANDLE import_public(const EVP_PKEY* key, const Curve* curve = nullptr);
+  NCRYPT_KEY_HANDLE import_public(const EVP_PKEY* key, const CurveFacts* curve = nullptr);
 
   // How many objects of the class / key type the token shows (leak checks).
   std::size_t count_objects(CK_OBJECT_CLASS cls, CK_KEY_TYPE type);

@@ -3,7 +3,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/support/tls_oracle.h"
+#include "support/oracle/keys.h"
+#include "support/oracle/tls_prf.h"
 
 namespace sslp11::stresstest {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/support/ssl_calls.h"
-#include "core/support/suite_facts.h"
+#include "support/suite_facts.h"
 
 namespace sslp11::stresstest {
 

@@ -1,15 +1,16 @@
 #include "tls/support/tls_runs.h"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <stdexcept>
 
-#include "core/handle_table.h"
-#include "core/keys.h"
+#include <sslp11/sslprovider.hpp>
+
 #include "support/provider_env.h"
 #include "tls/suites.h"
 #include "tls/support/pki.h"
-#include "tls/token_import.h"
+#include "tls/pem_files.h"
 
 namespace sslp11::tlstest {
 
@@ -37,30 +38,18 @@ class ServerUnderTest::TokenKey {
   TokenKey(const TokenSpec& spec, const std::string& key_pem, const std::string& cert_pem)
       : provider_(std::make_unique<test::ProviderHandle>(spec, "", "tls-setup")) {
     if (provider_->get() == 0) throw std::runtime_error("cannot open the provider to put the server key on the token");
-    tls::PkeyPtr key = tls::read_private_key_pem(key_pem);
-    const std::vector<tls::Bytes> certs = tls::read_certificates_pem(cert_pem);
-    made_ = pool()->run([&](p11::Lease& l) {
-      return tls::import_key_and_certificate(l.api(), l.handle(), key.get(), certs[0], /*token_objects=*/true,
-                                             "sslp11-tls test server key");
-    });
+    const tls::Bytes key = tls::read_file(key_pem), cert = tls::read_file(cert_pem);
+    const SECURITY_STATUS s =
+        Sslp11ImportPemKey(provider_->get(), key.data(), static_cast<DWORD>(key.size()), cert.data(),
+                           static_cast<DWORD>(cert.size()), "sslp11-tls test server key", id_.data(),
+                           SSLP11_IMPORT_TOKEN_OBJECTS);
+    if (s != ERROR_SUCCESS) throw std::runtime_error(failure_text("Sslp11ImportPemKey", s));
   }
-  ~TokenKey() {
-    try {
-      pool()->run([&](p11::Lease& l) {
-        for (CK_OBJECT_HANDLE h : made_.objects) l.api().C_DestroyObject(l.handle(), h);
-        return 0;
-      });
-    } catch (...) {
-    }
-  }
+  ~TokenKey() { Sslp11DeleteImportedKey(provider_->get(), id_.data(), static_cast<DWORD>(id_.size()), 0); }
 
  private:
-  std::shared_ptr<p11::SessionPool> pool() const {
-    auto object = core::HandleTable::instance().find(provider_->get());
-    return std::static_pointer_cast<core::Provider>(object)->token()->pool();
-  }
   std::unique_ptr<test::ProviderHandle> provider_;
-  tls::ImportedKey made_;
+  std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH> id_{};
 };
 
 ServerUnderTest::ServerUnderTest(const TokenSpec& token, const std::string& suites, std::vector<std::string> args,

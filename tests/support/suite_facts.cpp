@@ -1,8 +1,8 @@
-#include "core/support/suite_facts.h"
+#include "support/suite_facts.h"
 
 #include <array>
 
-namespace sslp11::coretest {
+namespace sslp11::oracle {
 
 namespace {
 
@@ -43,12 +43,29 @@ constexpr std::array<SuiteFacts, 27> kSuites{{
 }};
 // clang-format on
 
-// Magics: bcrypt.h ("ECK1", "ECK3", "ECK5" read little-endian).
-constexpr CurveFacts kP256{23, 256, 32, "P-256", 0x314B4345};
-constexpr CurveFacts kP384{24, 384, 48, "P-384", 0x334B4345};
-constexpr CurveFacts kP521{25, 521, 66, "P-521", 0x354B4345};
+// namedCurve OIDs (RFC 5480 §2.1.1.1) as DER: secp256r1, secp384r1, secp521r1.
+constexpr std::uint8_t kP256Oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+constexpr std::uint8_t kP384Oid[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+constexpr std::uint8_t kP521Oid[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+
+// Magics: bcrypt.h (ECDH "ECK1", "ECK3", "ECK5"; ECDSA "ECS1", "ECS3", "ECS5", read little-endian).
+constexpr CurveFacts kP256{23, 256, 32, "P-256", 0x314B4345, 0x31534345, kP256Oid};
+constexpr CurveFacts kP384{24, 384, 48, "P-384", 0x334B4345, 0x33534345, kP384Oid};
+constexpr CurveFacts kP521{25, 521, 66, "P-521", 0x354B4345, 0x35534345, kP521Oid};
 
 }  // namespace
+
+std::size_t SuiteFacts::explicit_iv_bytes() const {
+  switch (cipher) {
+    case Cipher::aes_gcm:
+      return 8;
+    case Cipher::aes_cbc:
+      return 16;
+    case Cipher::chacha20_poly1305:
+      break;
+  }
+  return 0;
+}
 
 std::span<const SuiteFacts> all_suite_facts() { return kSuites; }
 
@@ -72,22 +89,8 @@ std::size_t hash_bytes(Hash h) {
   return 0;
 }
 
-const char* openssl_digest_name(Hash h) {
-  switch (h) {
-    case Hash::sha1:
-      return "SHA1";
-    case Hash::sha256:
-      return "SHA256";
-    case Hash::sha384:
-      return "SHA384";
-    case Hash::none:
-      break;
-  }
-  return "";
-}
-
 const CurveFacts& p256() { return kP256; }
 const CurveFacts& p384() { return kP384; }
 const CurveFacts& p521() { return kP521; }
 
-}  // namespace sslp11::coretest
+}  // namespace sslp11::oracle

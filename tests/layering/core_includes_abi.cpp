@@ -1,0 +1,3 @@
+// Must NOT compile: the core is below the C boundary.
+#include "core/cipher_suites.h"
+#include "abi/guard.h"
