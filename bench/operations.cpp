@@ -58,18 +58,6 @@ Handle import_public(NCRYPT_PROV_HANDLE p, std::vector<std::uint8_t>& blob) {
 
 }  // namespace
 
-Handle& Handle::operator=(Handle&& o) noexcept {
-  if (this != &o) {
-    if (h_ != 0) SslFreeObject(h_, 0);
-    h_ = o.release();
-  }
-  return *this;
-}
-
-Handle::~Handle() {
-  if (h_ != 0) SslFreeObject(h_, 0);
-}
-
 void check(SECURITY_STATUS status, const char* call) {
   if (status != ERROR_SUCCESS) {
     char code[16];

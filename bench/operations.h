@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <sslp11/sslprovider.h>
+#include <sslp11/sslprovider.hpp>
 
 #include "bench/raw_floor.h"
 #include "support/test_tokens.h"
@@ -25,26 +26,7 @@ inline constexpr std::size_t kTranscriptBytes = 2048;  // a handshake's messages
 inline constexpr std::size_t kFinishedMessageBytes = 16;
 
 // An NCRYPT_* handle freed with SslFreeObject.
-class Handle {
- public:
-  Handle() = default;
-  explicit Handle(NCRYPT_HANDLE h) : h_(h) {}
-  Handle(Handle&& o) noexcept : h_(o.release()) {}
-  Handle& operator=(Handle&& o) noexcept;
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle();
-  NCRYPT_HANDLE get() const noexcept { return h_; }
-  NCRYPT_HANDLE* out() noexcept { return &h_; }
-  NCRYPT_HANDLE release() noexcept {
-    NCRYPT_HANDLE h = h_;
-    h_ = 0;
-    return h;
-  }
-
- private:
-  NCRYPT_HANDLE h_ = 0;
-};
+using Handle = ::sslp11::SslHandle;
 
 // Throws std::runtime_error with the provider's explanation.
 void check(SECURITY_STATUS status, const char* call);

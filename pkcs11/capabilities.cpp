@@ -198,6 +198,14 @@ std::size_t Capabilities::min_hmac_key_bytes(CK_MECHANISM_TYPE hmac) const {
   return i ? i->ulMinKeySize : 0;
 }
 
+std::optional<std::string> Capabilities::hmac_key_too_short(CK_MECHANISM_TYPE hmac, std::size_t key_bytes) const {
+  const std::size_t min = min_hmac_key_bytes(hmac);
+  if (key_bytes >= min) return std::nullopt;
+  std::string why = "the token's ";
+  why.append(mechanism_name(hmac)).append(" needs keys of at least ").append(std::to_string(min)).append(" bytes");
+  return why;
+}
+
 std::vector<std::string> Capabilities::evidence() const {
   // Built with append(): gcc 12 at -O3 raises a false -Wrestrict on chains of
   // operator+ over string literals.

@@ -61,6 +61,10 @@ class Capabilities {
   std::optional<CK_MECHANISM_TYPE> tls_mac_mechanism() const;
   // Smallest HMAC key (bytes) the token accepts for this HMAC mechanism (0 = no limit stated).
   std::size_t min_hmac_key_bytes(CK_MECHANISM_TYPE hmac) const;
+  // The one wording of that limit: "the token's CKM_SHA384_HMAC needs keys of
+  // at least 48 bytes" when `key_bytes` is below it, else nullopt. HMAC itself
+  // takes any key length; this is the token's rule (SoftHSMv2: the hash length).
+  std::optional<std::string> hmac_key_too_short(CK_MECHANISM_TYPE hmac, std::size_t key_bytes) const;
 
   // Operator-facing evidence: one line per feature, with the mechanisms that
   // decided it and their key-size range and flags.

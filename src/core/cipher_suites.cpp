@@ -175,10 +175,9 @@ std::optional<std::string> suite_curve_unavailable_reason(const CipherSuite& s, 
                                                           const p11::Capabilities& caps) {
   if (s.kx != KeyExchange::ecdhe || caps.tier() != p11::Tier::composed) return std::nullopt;
   const CK_MECHANISM_TYPE hmac = hmac_mechanism(s.prf);
-  const std::size_t min = caps.min_hmac_key_bytes(hmac);
-  if (curve.coordinate_bytes >= min) return std::nullopt;
-  return "the token's " + p11::mechanism_name(hmac) + " needs keys of at least " + std::to_string(min) +
-         " bytes but a P-" + std::to_string(curve.bits) + " pre-master has " + std::to_string(curve.coordinate_bytes) +
+  auto why = caps.hmac_key_too_short(hmac, curve.coordinate_bytes);
+  if (!why) return std::nullopt;
+  return *why + " but a P-" + std::to_string(curve.bits) + " pre-master has " + std::to_string(curve.coordinate_bytes) +
          " (use a larger curve, e.g. P-384, or a SHA-256 suite)";
 }
 

@@ -1,8 +1,6 @@
 // The composed key schedule: TLS 1.2 PRF = P_hash over the token's HMAC.
 #include "core/composed_schedule.h"
 
-#include <algorithm>
-
 #include "core/composed_prf.h"
 #include "core/error.h"
 #include "core/prf_labels.h"
@@ -11,14 +9,9 @@
 namespace sslp11::core {
 
 void ComposedKeySchedule::check_hmac_key(HashAlg prf, std::size_t key_bytes) const {
-  const std::size_t min = caps_.min_hmac_key_bytes(hmac_mechanism(prf));
-  if (key_bytes < min) {
-    // HMAC itself takes any key length; this is the token's limit (SoftHSMv2
-    // wants 48 bytes for HMAC-SHA384), so say which way round it.
-    throw Error(Fault::not_supported,
-                "the token's " + p11::mechanism_name(hmac_mechanism(prf)) + " needs keys of at least " +
-                    std::to_string(min) + " bytes but this pre-master has " + std::to_string(key_bytes) +
-                    " (use a larger (EC)DH group, e.g. P-384, or a SHA-256 suite)");
+  if (auto why = caps_.hmac_key_too_short(hmac_mechanism(prf), key_bytes)) {
+    throw Error(Fault::not_supported, *why + " but this pre-master has " + std::to_string(key_bytes) +
+                                          " (use a larger (EC)DH group, e.g. P-384, or a SHA-256 suite)");
   }
 }
 

@@ -57,11 +57,8 @@ void require_hmac(const p11::Capabilities& caps, CK_MECHANISM_TYPE hmac, std::si
     throw Error(Fault::not_supported, "the token lacks " + p11::mechanism_name(hmac) +
                                           ", which sslp11 needs to compute a TLS PRF output for the caller");
   }
-  const std::size_t min = caps.min_hmac_key_bytes(hmac);
-  if (min > key_bytes) {
-    throw Error(Fault::not_supported, "the token's " + p11::mechanism_name(hmac) + " needs keys of at least " +
-                                          std::to_string(min) + " bytes, more than the " +
-                                          std::to_string(key_bytes) + " it would be keyed with");
+  if (auto why = caps.hmac_key_too_short(hmac, key_bytes)) {
+    throw Error(Fault::not_supported, *why + ", more than the " + std::to_string(key_bytes) + " it would be keyed with");
   }
 }
 

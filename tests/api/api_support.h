@@ -26,6 +26,7 @@
 #include "pkcs11/module.h"
 #include "pkcs11/token.h"
 #include "support/provider_env.h"
+#include "support/test_handle.h"
 #include "support/test_tokens.h"
 
 #include "abi/guard.h"
@@ -87,48 +88,9 @@ inline std::string ascii(const WCHAR* s, std::size_t capacity) {
 // Handles and buffers
 // ---------------------------------------------------------------------------
 
-// An NCRYPT_* handle released with SslFreeObject.
-class Handle {
- public:
-  Handle() = default;
-  explicit Handle(NCRYPT_HANDLE h) : h_(h) {}
-  ~Handle() { reset(); }
-  Handle(Handle&& o) noexcept : h_(o.release()) {}
-  Handle& operator=(Handle&& o) noexcept {
-    if (this != &o) {
-      reset();
-      h_ = o.release();
-    }
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-
-  NCRYPT_HANDLE get() const { return h_; }
-  NCRYPT_HANDLE* out() {
-    reset();
-    return &h_;
-  }
-  NCRYPT_HANDLE release() {
-    const NCRYPT_HANDLE h = h_;
-    h_ = 0;
-    return h;
-  }
-  void reset() {
-    if (h_ != 0) SslFreeObject(h_, 0);
-    h_ = 0;
-  }
-  // Frees the handle but remembers its value: a "freed handle" for negative tests.
-  NCRYPT_HANDLE free_keep_value() {
-    const NCRYPT_HANDLE h = h_;
-    EXPECT_EQ(SslFreeObject(h, 0), ERROR_SUCCESS);
-    h_ = 0;
-    return h;
-  }
-
- private:
-  NCRYPT_HANDLE h_ = 0;
-};
+// An NCRYPT_* handle released with SslFreeObject (sslprovider.hpp), plus
+// free_keep_value() for negative tests.
+using Handle = TestHandle;
 
 // Memory returned by sslp11, released with SslFreeBuffer.
 template <class T>

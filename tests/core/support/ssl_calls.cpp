@@ -1,6 +1,5 @@
 #include "core/support/ssl_calls.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -31,28 +30,6 @@ std::string status_hex(SECURITY_STATUS s) {
 void require_ok(SECURITY_STATUS s, const char* call) {
   if (s != ERROR_SUCCESS)
     throw std::runtime_error(std::string(call) + " returned " + status_hex(s) + ": " + test::last_error());
-}
-
-void SslObject::reset() noexcept {
-  if (h_ != 0) SslFreeObject(h_, 0);
-  h_ = 0;
-}
-
-ParamList& ParamList::add(ULONG type, ByteView bytes) {
-  storage_.emplace_back(bytes.begin(), bytes.end());
-  buffers_.push_back({static_cast<ULONG>(bytes.size()), type, storage_.back().data()});
-  return *this;
-}
-
-ParamList& ParamList::add_dword(ULONG type, DWORD value) {
-  Bytes b(sizeof value);
-  std::memcpy(b.data(), &value, sizeof value);
-  return add(type, b);
-}
-
-NCryptBufferDesc* ParamList::desc() {
-  desc_ = {NCRYPTBUFFER_VERSION, static_cast<ULONG>(buffers_.size()), buffers_.data()};
-  return &desc_;
 }
 
 std::vector<DWORD> enumerate_suites(NCRYPT_PROV_HANDLE provider) {

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <sslp11/sslprovider.h>
+#include <sslp11/sslprovider.hpp>
 
-#include <deque>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -27,46 +27,13 @@ std::string status_hex(SECURITY_STATUS s);
 void require_ok(SECURITY_STATUS s, const char* call);
 
 // Owns one Ssl* object handle (SslFreeObject on destruction).
-class SslObject {
+using SslObject = ::sslp11::SslHandle;
+
+// An NCryptBufferDesc that owns copies of its buffers (sslprovider.hpp's
+// builder; desc() is this suite's name for get()).
+class ParamList : public ::sslp11::BufferDescBuilder {
  public:
-  SslObject() = default;
-  explicit SslObject(NCRYPT_HANDLE h) : h_(h) {}
-  SslObject(SslObject&& o) noexcept : h_(std::exchange(o.h_, 0)) {}
-  SslObject& operator=(SslObject&& o) noexcept {
-    if (this != &o) {
-      reset();
-      h_ = std::exchange(o.h_, 0);
-    }
-    return *this;
-  }
-  SslObject(const SslObject&) = delete;
-  SslObject& operator=(const SslObject&) = delete;
-  ~SslObject() { reset(); }
-
-  NCRYPT_HANDLE get() const noexcept { return h_; }
-  // For out-parameters: frees any current object first.
-  NCRYPT_HANDLE* out() noexcept {
-    reset();
-    return &h_;
-  }
-  NCRYPT_HANDLE release() noexcept { return std::exchange(h_, 0); }
-  void reset() noexcept;
-
- private:
-  NCRYPT_HANDLE h_ = 0;
-};
-
-// An NCryptBufferDesc that owns copies of its buffers.
-class ParamList {
- public:
-  ParamList& add(ULONG type, ByteView bytes);
-  ParamList& add_dword(ULONG type, DWORD value);
-  NCryptBufferDesc* desc();
-
- private:
-  std::deque<Bytes> storage_;
-  std::vector<NCryptBuffer> buffers_;
-  NCryptBufferDesc desc_{};
+  NCryptBufferDesc* desc() { return get(); }
 };
 
 // Every suite id SslEnumCipherSuites returns for the provider (state freed).

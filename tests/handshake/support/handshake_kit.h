@@ -22,6 +22,7 @@
 #include "support/oracle/digests.h"
 #include "support/oracle/tls_prf.h"
 #include "support/provider_env.h"
+#include "support/test_handle.h"
 #include "support/suite_facts.h"
 #include "support/test_tokens.h"
 
@@ -54,42 +55,9 @@ void PrintTo(const Status& s, std::ostream* os);
 
 // ---- Handles ----
 
-// An Ssl* object handle released with SslFreeObject.
-class Handle {
- public:
-  Handle() = default;
-  explicit Handle(NCRYPT_HANDLE h) : h_(h) {}
-  Handle(Handle&& o) noexcept : h_(std::exchange(o.h_, 0)) {}
-  Handle& operator=(Handle&& o) noexcept {
-    if (this != &o) {
-      reset();
-      h_ = std::exchange(o.h_, 0);
-    }
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() { reset(); }
-
-  NCRYPT_HANDLE get() const noexcept { return h_; }
-  NCRYPT_HANDLE* out() noexcept {
-    reset();
-    return &h_;
-  }
-  void reset() noexcept {
-    if (h_ != 0) SslFreeObject(h_, 0);
-    h_ = 0;
-  }
-  // Frees the object but returns its (now dead) handle value.
-  NCRYPT_HANDLE free_keep_value() noexcept {
-    const NCRYPT_HANDLE h = h_;
-    reset();
-    return h;
-  }
-
- private:
-  NCRYPT_HANDLE h_ = 0;
-};
+using test::TestHandle;
+// An Ssl* object handle released with SslFreeObject (sslprovider.hpp).
+using Handle = TestHandle;
 
 // A random "handshake message": 4-byte header (type, 24-bit length) + body.
 Bytes handshake_message(std::uint8_t type, std::size_t body_bytes);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <sslp11/sslprovider.h>
+#include <sslp11/sslprovider.hpp>
 
 #include <cstdint>
 #include <ostream>
@@ -44,34 +45,7 @@ inline void PrintTo(const Status& s, std::ostream* os) { *os << status_name(s.va
 // ---- Handles ----
 
 // One Ssl* object, released with SslFreeObject.
-class SslHandle {
- public:
-  SslHandle() = default;
-  SslHandle(SslHandle&& o) noexcept : h_(std::exchange(o.h_, 0)) {}
-  SslHandle& operator=(SslHandle&& o) noexcept {
-    if (this != &o) {
-      reset();
-      h_ = std::exchange(o.h_, 0);
-    }
-    return *this;
-  }
-  SslHandle(const SslHandle&) = delete;
-  SslHandle& operator=(const SslHandle&) = delete;
-  ~SslHandle() { reset(); }
-
-  NCRYPT_HANDLE get() const noexcept { return h_; }
-  NCRYPT_HANDLE* out() noexcept {
-    reset();
-    return &h_;
-  }
-  void reset() noexcept {
-    if (h_ != 0) SslFreeObject(h_, 0);
-    h_ = 0;
-  }
-
- private:
-  NCRYPT_HANDLE h_ = 0;
-};
+using ::sslp11::SslHandle;
 
 // Every suite id SslEnumCipherSuites returns.
 std::vector<std::uint32_t> offered_suites(NCRYPT_PROV_HANDLE provider);

@@ -27,11 +27,6 @@ Bytes point_from_attribute(const Bytes& attr) {
 
 }  // namespace
 
-void SslHandle::reset() noexcept {
-  if (h_ != 0) SslFreeObject(h_, 0);
-  h_ = 0;
-}
-
 void SigningTest::SetUp() {
   provider_ = std::make_unique<test::ProviderHandle>(spec());
   ASSERT_EQ(provider_->open_status(), ERROR_SUCCESS);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <sslp11/sslprovider.h>
+#include <sslp11/sslprovider.hpp>
 
 #include "pkcs11/session_pool.h"
 #include "support/oracle/bytes.h"
@@ -35,31 +36,7 @@ using namespace ::sslp11::oracle;
 using test::TokenSpec;
 
 // An Ssl* object, freed with SslFreeObject.
-class SslHandle {
- public:
-  SslHandle() = default;
-  SslHandle(SslHandle&& o) noexcept : h_(std::exchange(o.h_, 0)) {}
-  SslHandle& operator=(SslHandle&& o) noexcept {
-    if (this != &o) {
-      reset();
-      h_ = std::exchange(o.h_, 0);
-    }
-    return *this;
-  }
-  SslHandle(const SslHandle&) = delete;
-  SslHandle& operator=(const SslHandle&) = delete;
-  ~SslHandle() { reset(); }
-
-  NCRYPT_KEY_HANDLE get() const noexcept { return h_; }
-  NCRYPT_KEY_HANDLE* out() noexcept {
-    reset();
-    return &h_;
-  }
-  void reset() noexcept;
-
- private:
-  NCRYPT_KEY_HANDLE h_ = 0;
-};
+using ::sslp11::SslHandle;
 
 enum class KeyKind { rsa2048, p256, p384 };
 
