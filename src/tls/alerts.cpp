@@ -22,7 +22,13 @@ std::string alert_name(std::uint8_t description) {
     case AlertDescription::internal_error: return "internal_error";
     case AlertDescription::user_canceled: return "user_canceled";
     case AlertDescription::no_renegotiation: return "no_renegotiation";
+    case AlertDescription::missing_extension: return "missing_extension";
     case AlertDescription::unsupported_extension: return "unsupported_extension";
+    case AlertDescription::unrecognized_name: return "unrecognized_name";
+    case AlertDescription::bad_certificate_status_response: return "bad_certificate_status_response";
+    case AlertDescription::unknown_psk_identity: return "unknown_psk_identity";
+    case AlertDescription::certificate_required: return "certificate_required";
+    case AlertDescription::no_application_protocol: return "no_application_protocol";
   }
   return "alert " + std::to_string(description);
 }

@@ -31,7 +31,13 @@ enum class AlertDescription : std::uint8_t {
   internal_error = 80,
   user_canceled = 90,
   no_renegotiation = 100,
+  missing_extension = 109,
   unsupported_extension = 110,
+  unrecognized_name = 112,
+  bad_certificate_status_response = 113,
+  unknown_psk_identity = 115,
+  certificate_required = 116,
+  no_application_protocol = 120,
 };
 
 std::string alert_name(std::uint8_t description);

@@ -28,6 +28,11 @@ std::uint32_t ByteReader::u24() {
   return v;
 }
 
+std::uint32_t ByteReader::u32() {
+  const std::uint32_t high = u16();
+  return high << 16 | u16();
+}
+
 ByteView ByteReader::bytes(std::size_t n) {
   need(n);
   const ByteView v = data_.subspan(at_, n);
@@ -63,6 +68,11 @@ ByteWriter& ByteWriter::u16(std::uint16_t v) {
   out_.push_back(static_cast<std::uint8_t>(v >> 8));
   out_.push_back(static_cast<std::uint8_t>(v));
   return *this;
+}
+
+ByteWriter& ByteWriter::u32(std::uint32_t v) {
+  u16(static_cast<std::uint16_t>(v >> 16));
+  return u16(static_cast<std::uint16_t>(v));
 }
 
 ByteWriter& ByteWriter::u24(std::uint32_t v) {

@@ -29,6 +29,7 @@ class ByteReader {
   std::uint8_t u8();
   std::uint16_t u16();
   std::uint32_t u24();
+  std::uint32_t u32();
   ByteView bytes(std::size_t n);
   // A vector with a 1-, 2- or 3-byte length prefix, as its own reader.
   ByteReader vec8(std::string_view what);
@@ -53,6 +54,7 @@ class ByteWriter {
   ByteWriter& u8(std::uint8_t v);
   ByteWriter& u16(std::uint16_t v);
   ByteWriter& u24(std::uint32_t v);
+  ByteWriter& u32(std::uint32_t v);
   ByteWriter& bytes(ByteView b);
   ByteWriter& bytes(std::string_view s);
   // A vector with a 1-, 2- or 3-byte length prefix; throws std::length_error

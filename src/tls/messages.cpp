@@ -6,44 +6,11 @@
 #include <set>
 
 #include "tls/alerts.h"
+#include "tls/extension_block.h"
 
 namespace sslp11::tls {
 
 namespace {
-
-std::vector<std::uint16_t> u16_list(ByteReader r, const char* what) {
-  if (r.remaining() == 0 || r.remaining() % 2 != 0) {
-    throw DecodeError(std::string(what) + " must be a non-empty list of 16-bit values");
-  }
-  std::vector<std::uint16_t> out;
-  while (!r.empty()) out.push_back(r.u16());
-  return out;
-}
-
-Bytes u16_list_bytes(const std::vector<std::uint16_t>& values) {
-  ByteWriter w;
-  for (std::uint16_t v : values) w.u16(v);
-  return w.take();
-}
-
-// Walks an extensions block: each extension once, its data as its own reader.
-void for_each_extension(ByteReader& message, std::vector<std::uint16_t>& seen,
-                        const std::function<void(std::uint16_t, ByteReader&)>& on_extension) {
-  if (message.empty()) return;  // extensions are optional
-  ByteReader block = message.vec16("extensions");
-  std::set<std::uint16_t> types;
-  while (!block.empty()) {
-    const std::uint16_t type = block.u16();
-    ByteReader data = block.vec16("extension " + std::to_string(type));
-    if (!types.insert(type).second) {
-      throw TlsFailure(AlertDescription::illegal_parameter, "extension " + std::to_string(type) + " appears twice");
-    }
-    seen.push_back(type);
-    on_extension(type, data);
-    data.expect_end();
-  }
-  message.expect_end();
-}
 
 void expect_empty_extension(ByteReader& data, const char* name) {
   if (!data.empty()) throw DecodeError(std::string(name) + " must be empty");
@@ -57,7 +24,54 @@ void read_initial_renegotiation_info(ByteReader& data) {
   }
 }
 
-void write_extension(ByteWriter& w, std::uint16_t type, ByteView data) { w.u16(type).vec16(data); }
+Bytes copy(ByteView b) { return Bytes(b.begin(), b.end()); }
+
+KeyShare read_key_share(ByteReader& r) {
+  KeyShare k;
+  k.group = r.u16();
+  ByteReader value = r.vec16("key_exchange");
+  if (value.empty()) throw DecodeError("an empty key_exchange in key_share");
+  k.key_exchange = copy(value.rest());
+  return k;
+}
+
+void write_key_share(ByteWriter& w, const KeyShare& k) { w.u16(k.group).vec16(k.key_exchange); }
+
+Bytes pre_shared_key_extension(const std::vector<PskOffer>& psks) {
+  ByteWriter identities, binders;
+  for (const PskOffer& p : psks) {
+    identities.vec16(p.identity).u32(p.obfuscated_ticket_age);
+    binders.vec8(p.binder);
+  }
+  ByteWriter d;
+  d.vec16(identities.data()).vec16(binders.data());
+  return d.take();
+}
+
+std::vector<PskOffer> read_pre_shared_key(ByteReader& data) {
+  std::vector<PskOffer> out;
+  ByteReader identities = data.vec16("PSK identities");
+  while (!identities.empty()) {
+    PskOffer p;
+    ByteReader id = identities.vec16("PSK identity");
+    if (id.empty()) throw DecodeError("an empty PSK identity");
+    p.identity = copy(id.rest());
+    p.obfuscated_ticket_age = identities.u32();
+    out.push_back(std::move(p));
+  }
+  ByteReader binders = data.vec16("PSK binders");
+  std::size_t i = 0;
+  while (!binders.empty()) {
+    ByteReader b = binders.vec8("PSK binder");
+    if (b.remaining() < 32) throw DecodeError("a PSK binder shorter than 32 bytes");
+    if (i >= out.size()) throw TlsFailure(AlertDescription::illegal_parameter, "more PSK binders than identities");
+    out[i++].binder = copy(b.rest());
+  }
+  if (out.empty() || i != out.size()) {
+    throw TlsFailure(AlertDescription::illegal_parameter, "pre_shared_key needs one binder per identity, at least one");
+  }
+  return out;
+}
 
 Random read_random(ByteReader& r) {
   Random out;
@@ -81,6 +95,10 @@ std::string handshake_type_name(std::uint8_t type) {
     case handshake_type::client_hello: return "ClientHello";
     case handshake_type::server_hello: return "ServerHello";
     case handshake_type::new_session_ticket: return "NewSessionTicket";
+    case handshake_type::end_of_early_data: return "EndOfEarlyData";
+    case handshake_type::encrypted_extensions: return "EncryptedExtensions";
+    case handshake_type::key_update: return "KeyUpdate";
+    case handshake_type::message_hash: return "message_hash";
     case handshake_type::certificate: return "Certificate";
     case handshake_type::server_key_exchange: return "ServerKeyExchange";
     case handshake_type::certificate_request: return "CertificateRequest";
@@ -97,6 +115,7 @@ std::string group_name(std::uint16_t group) {
     case named_group::secp256r1: return "P-256";
     case named_group::secp384r1: return "P-384";
     case named_group::secp521r1: return "P-521";
+    case named_group::x25519: return "x25519";
     case named_group::ffdhe2048: return "ffdhe2048";
     case named_group::ffdhe3072: return "ffdhe3072";
     case named_group::ffdhe4096: return "ffdhe4096";
@@ -123,6 +142,7 @@ std::string signature_scheme_name(std::uint16_t scheme) {
     case signature_scheme::rsa_pss_rsae_sha256: return "rsa_pss_rsae_sha256";
     case signature_scheme::rsa_pss_rsae_sha384: return "rsa_pss_rsae_sha384";
     case signature_scheme::rsa_pss_rsae_sha512: return "rsa_pss_rsae_sha512";
+    case signature_scheme::rsa_pss_pss_sha256: return "rsa_pss_pss_sha256";
     default: {
       char buf[24];
       std::snprintf(buf, sizeof buf, "scheme 0x%04x", scheme);
@@ -160,6 +180,29 @@ Bytes build_client_hello(const ClientHello& hello) {
     const Bytes empty_renegotiated_connection{0};
     write_extension(ext, extension::renegotiation_info, empty_renegotiated_connection);
   }
+  if (!hello.supported_versions.empty()) {
+    ByteWriter d;
+    d.vec8(u16_list_bytes(hello.supported_versions));
+    write_extension(ext, extension::supported_versions, d.data());
+  }
+  if (hello.has_key_share) {
+    ByteWriter shares;
+    for (const KeyShare& k : hello.key_shares) write_key_share(shares, k);
+    ByteWriter d;
+    d.vec16(shares.data());
+    write_extension(ext, extension::key_share, d.data());
+  }
+  if (!hello.psk_modes.empty()) {
+    ByteWriter d;
+    d.vec8(hello.psk_modes);
+    write_extension(ext, extension::psk_key_exchange_modes, d.data());
+  }
+  if (hello.cookie) {
+    ByteWriter d;
+    d.vec16(*hello.cookie);
+    write_extension(ext, extension::cookie, d.data());
+  }
+  if (!hello.psks.empty()) write_extension(ext, extension::pre_shared_key, pre_shared_key_extension(hello.psks));
   ByteWriter w;
   w.u16(hello.version).bytes(hello.random).vec8(hello.session_id).vec16(u16_list_bytes(hello.cipher_suites));
   w.vec8(hello.compression_methods);
@@ -219,12 +262,71 @@ ClientHello parse_client_hello(ByteView body) {
         read_initial_renegotiation_info(data);
         h.renegotiation_info = true;
         break;
+      case extension::supported_versions: {
+        ByteReader list = data.vec8("supported_versions");
+        if (list.empty() || list.remaining() % 2 != 0) throw DecodeError("supported_versions is malformed");
+        while (!list.empty()) h.supported_versions.push_back(list.u16());
+        break;
+      }
+      case extension::key_share: {
+        h.has_key_share = true;
+        ByteReader shares = data.vec16("client_shares");
+        std::set<std::uint16_t> groups;
+        while (!shares.empty()) {
+          KeyShare k = read_key_share(shares);
+          if (!groups.insert(k.group).second) {
+            throw TlsFailure(AlertDescription::illegal_parameter, "key_share offers " + group_name(k.group) + " twice");
+          }
+          h.key_shares.push_back(std::move(k));
+        }
+        break;
+      }
+      case extension::psk_key_exchange_modes: {
+        ByteReader modes = data.vec8("psk_key_exchange_modes");
+        if (modes.empty()) throw DecodeError("psk_key_exchange_modes is empty");
+        h.psk_modes = copy(modes.rest());
+        break;
+      }
+      case extension::cookie: {
+        ByteReader c = data.vec16("cookie");
+        if (c.empty()) throw DecodeError("an empty cookie");
+        h.cookie = copy(c.rest());
+        break;
+      }
+      case extension::pre_shared_key:
+        h.psks = read_pre_shared_key(data);
+        break;
       default:
         data.bytes(data.remaining());  // extensions we do not use are ignored
         break;
     }
   });
+  // RFC 8446 §4.2.11: pre_shared_key must be the last extension.
+  if (!h.psks.empty() && h.extensions_seen.back() != extension::pre_shared_key) {
+    throw TlsFailure(AlertDescription::illegal_parameter, "pre_shared_key is not the last extension of the ClientHello");
+  }
   return h;
+}
+
+std::size_t binders_bytes(const ClientHello& hello) {
+  if (hello.psks.empty()) return 0;
+  std::size_t n = 2;
+  for (const PskOffer& p : hello.psks) n += 1 + p.binder.size();
+  return n;
+}
+
+// SHA-256("HelloRetryRequest").
+const Random kHelloRetryRandom{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
+                               0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
+                               0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+const std::array<std::uint8_t, 8> kDowngradeTls12{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
+
+bool is_hello_retry_request(const ServerHello& hello) { return hello.random == kHelloRetryRandom; }
+
+bool has_downgrade_sentinel(const Random& random) {
+  // Either sentinel (…01 for TLS 1.2, …00 for older): the first 7 bytes match.
+  return std::equal(kDowngradeTls12.begin(), kDowngradeTls12.end() - 1, random.end() - 8) &&
+         (random[31] == 0x00 || random[31] == 0x01);
 }
 
 Bytes build_server_hello(const ServerHello& hello) {
@@ -240,6 +342,30 @@ Bytes build_server_hello(const ServerHello& hello) {
     d.vec8(hello.ec_point_formats);
     write_extension(ext, extension::ec_point_formats, d.data());
   }
+  if (hello.selected_version) {
+    ByteWriter d;
+    d.u16(*hello.selected_version);
+    write_extension(ext, extension::supported_versions, d.data());
+  }
+  if (hello.key_share) {
+    ByteWriter d;
+    write_key_share(d, *hello.key_share);
+    write_extension(ext, extension::key_share, d.data());
+  } else if (hello.hrr_group) {
+    ByteWriter d;
+    d.u16(*hello.hrr_group);
+    write_extension(ext, extension::key_share, d.data());
+  }
+  if (hello.selected_psk) {
+    ByteWriter d;
+    d.u16(*hello.selected_psk);
+    write_extension(ext, extension::pre_shared_key, d.data());
+  }
+  if (hello.cookie) {
+    ByteWriter d;
+    d.vec16(*hello.cookie);
+    write_extension(ext, extension::cookie, d.data());
+  }
   ByteWriter w;
   w.u16(hello.version).bytes(hello.random).vec8(hello.session_id).u16(hello.cipher_suite).u8(hello.compression_method);
   if (!ext.data().empty()) w.vec16(ext.data());
@@ -254,7 +380,8 @@ ServerHello parse_server_hello(ByteView body) {
   h.session_id = read_session_id(r);
   h.cipher_suite = r.u16();
   h.compression_method = r.u8();
-  for_each_extension(r, h.extensions_seen, [&h](std::uint16_t type, ByteReader& data) {
+  const bool hello_retry = is_hello_retry_request(h);
+  for_each_extension(r, h.extensions_seen, [&h, hello_retry](std::uint16_t type, ByteReader& data) {
     switch (type) {
       case extension::server_name:
         expect_empty_extension(data, "server_name in ServerHello");
@@ -274,6 +401,25 @@ ServerHello parse_server_hello(ByteView body) {
         if (formats.empty()) throw DecodeError("ec_point_formats is empty");
         const ByteView f = formats.rest();
         h.ec_point_formats.assign(f.begin(), f.end());
+        break;
+      }
+      case extension::supported_versions:
+        h.selected_version = data.u16();
+        break;
+      case extension::key_share:
+        if (hello_retry) {
+          h.hrr_group = data.u16();
+        } else {
+          h.key_share = read_key_share(data);
+        }
+        break;
+      case extension::pre_shared_key:
+        h.selected_psk = data.u16();
+        break;
+      case extension::cookie: {
+        ByteReader c = data.vec16("cookie");
+        if (c.empty()) throw DecodeError("an empty cookie");
+        h.cookie = copy(c.rest());
         break;
       }
       default:

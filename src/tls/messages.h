@@ -1,5 +1,7 @@
-// TLS 1.2 handshake message bodies (RFC 5246 §7.4, RFC 4492, RFC 7627,
-// RFC 5746, RFC 6066, RFC 7919): builders produce the body, parsers take the
+// Hello messages of both versions and the TLS 1.2 handshake message bodies
+// (RFC 5246 §7.4, RFC 4492, RFC 7627, RFC 5746, RFC 6066, RFC 7919; the
+// TLS 1.3 hello extensions of RFC 8446 §4.2; TLS 1.3's other messages are in
+// messages13.h): builders produce the body, parsers take the
 // body (the 4-byte handshake header is record_io's business) and throw
 // DecodeError for anything malformed, truncated or trailing, and TlsFailure
 // for well-formed but illegal content (duplicate extensions, a non-empty
@@ -21,6 +23,8 @@ constexpr std::uint8_t hello_request = 0;
 constexpr std::uint8_t client_hello = 1;
 constexpr std::uint8_t server_hello = 2;
 constexpr std::uint8_t new_session_ticket = 4;
+constexpr std::uint8_t end_of_early_data = 5;
+constexpr std::uint8_t encrypted_extensions = 8;
 constexpr std::uint8_t certificate = 11;
 constexpr std::uint8_t server_key_exchange = 12;
 constexpr std::uint8_t certificate_request = 13;
@@ -28,6 +32,8 @@ constexpr std::uint8_t server_hello_done = 14;
 constexpr std::uint8_t certificate_verify = 15;
 constexpr std::uint8_t client_key_exchange = 16;
 constexpr std::uint8_t finished = 20;
+constexpr std::uint8_t key_update = 24;
+constexpr std::uint8_t message_hash = 254;  // RFC 8446 §4.4.1: stands for ClientHello1 after an HRR
 }  // namespace handshake_type
 std::string handshake_type_name(std::uint8_t type);
 
@@ -38,6 +44,13 @@ constexpr std::uint16_t ec_point_formats = 11;
 constexpr std::uint16_t signature_algorithms = 13;
 constexpr std::uint16_t extended_master_secret = 23;
 constexpr std::uint16_t session_ticket = 35;
+constexpr std::uint16_t pre_shared_key = 41;
+constexpr std::uint16_t early_data = 42;
+constexpr std::uint16_t supported_versions = 43;
+constexpr std::uint16_t cookie = 44;
+constexpr std::uint16_t psk_key_exchange_modes = 45;
+constexpr std::uint16_t signature_algorithms_cert = 50;
+constexpr std::uint16_t key_share = 51;
 constexpr std::uint16_t renegotiation_info = 0xFF01;
 }  // namespace extension
 
@@ -45,6 +58,7 @@ namespace named_group {
 constexpr std::uint16_t secp256r1 = 23;
 constexpr std::uint16_t secp384r1 = 24;
 constexpr std::uint16_t secp521r1 = 25;
+constexpr std::uint16_t x25519 = 29;
 constexpr std::uint16_t ffdhe2048 = 256;
 constexpr std::uint16_t ffdhe3072 = 257;
 constexpr std::uint16_t ffdhe4096 = 258;
@@ -65,14 +79,35 @@ constexpr std::uint16_t ecdsa_secp521r1_sha512 = 0x0603;
 constexpr std::uint16_t rsa_pss_rsae_sha256 = 0x0804;
 constexpr std::uint16_t rsa_pss_rsae_sha384 = 0x0805;
 constexpr std::uint16_t rsa_pss_rsae_sha512 = 0x0806;
+constexpr std::uint16_t rsa_pss_pss_sha256 = 0x0809;
 }  // namespace signature_scheme
 std::string signature_scheme_name(std::uint16_t scheme);
 
 constexpr std::uint16_t kTls12 = 0x0303;
+constexpr std::uint16_t kTls13 = 0x0304;
 constexpr std::uint16_t kRenegotiationScsv = 0x00FF;
 constexpr std::size_t kVerifyDataBytes = 12;
 
 using Random = std::array<std::uint8_t, 32>;
+
+// RFC 8446 §4.2.8: one KeyShareEntry.
+struct KeyShare {
+  std::uint16_t group = 0;
+  Bytes key_exchange;  // EC: 04 || X || Y
+};
+
+// RFC 8446 §4.2.11: one PskIdentity with its binder.
+struct PskOffer {
+  Bytes identity;
+  std::uint32_t obfuscated_ticket_age = 0;
+  Bytes binder;
+};
+
+// psk_key_exchange_modes values (RFC 8446 §4.2.9).
+namespace psk_mode {
+constexpr std::uint8_t psk_ke = 0;
+constexpr std::uint8_t psk_dhe_ke = 1;
+}  // namespace psk_mode
 
 struct ClientHello {
   std::uint16_t version = kTls12;
@@ -90,10 +125,21 @@ struct ClientHello {
   std::vector<std::uint16_t> signature_algorithms;
   bool extended_master_secret = false;
   bool renegotiation_info = false;  // the (empty) extension, or the SCSV in cipher_suites
+  // TLS 1.3 (RFC 8446 §4.2).
+  std::vector<std::uint16_t> supported_versions;  // empty: extension absent
+  bool has_key_share = false;
+  std::vector<KeyShare> key_shares;
+  Bytes psk_modes;  // empty: extension absent
+  std::optional<Bytes> cookie;
+  std::vector<PskOffer> psks;  // pre_shared_key, always written last
   std::vector<std::uint16_t> extensions_seen;
 };
 Bytes build_client_hello(const ClientHello& hello);
 ClientHello parse_client_hello(ByteView body);
+// The bytes the PSK binders take at the end of a ClientHello body (their
+// 16-bit list length and each 8-bit-prefixed binder): the binder's
+// transcript is the ClientHello without them (RFC 8446 §4.2.11.2). 0 without PSKs.
+std::size_t binders_bytes(const ClientHello& hello);
 
 struct ServerHello {
   std::uint16_t version = kTls12;
@@ -106,9 +152,24 @@ struct ServerHello {
   bool has_ec_point_formats = false;
   Bytes ec_point_formats;
   bool server_name_ack = false;
+  // TLS 1.3: the selected version, the server's share (or, in a
+  // HelloRetryRequest, only its group), the chosen PSK, an HRR cookie.
+  std::optional<std::uint16_t> selected_version;
+  std::optional<KeyShare> key_share;
+  std::optional<std::uint16_t> hrr_group;
+  std::optional<std::uint16_t> selected_psk;
+  std::optional<Bytes> cookie;
   std::vector<std::uint16_t> extensions_seen;
 };
+// A HelloRetryRequest is a ServerHello with this random (RFC 8446 §4.1.3).
+extern const Random kHelloRetryRandom;
+bool is_hello_retry_request(const ServerHello& hello);
+// RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3-capable server's random
+// when it negotiates TLS 1.2 ("DOWNGRD" 01) or below ("DOWNGRD" 00).
+extern const std::array<std::uint8_t, 8> kDowngradeTls12;
+bool has_downgrade_sentinel(const Random& random);
 Bytes build_server_hello(const ServerHello& hello);
+// A HelloRetryRequest (told by its random) carries only the group in key_share.
 ServerHello parse_server_hello(ByteView body);
 
 // Certificate: DER certificates, leaf first. At most `max_certificates`.

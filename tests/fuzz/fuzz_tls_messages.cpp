@@ -1,4 +1,5 @@
-// The TLS 1.2 handshake message parsers of sslp11-tls (src/tls/messages.*),
+// The handshake message parsers of sslp11-tls (src/tls/messages*.*: TLS 1.2
+// and the TLS 1.3 hellos and messages),
 // the record header check and the handshake reassembler (src/tls/record_io.*).
 // The first byte picks the parser, the rest is the message body. A malformed
 // body must end in DecodeError or TlsFailure, never a crash; what parses must
@@ -11,6 +12,7 @@
 
 #include "tls/alerts.h"
 #include "tls/messages.h"
+#include "tls/messages13.h"
 #include "tls/record_io.h"
 
 using namespace sslp11::tls;
@@ -30,7 +32,7 @@ void reparse(const Bytes& rebuilt, Parse parse_again) {
 }
 
 void parse(std::uint8_t selector, ByteView body) {
-  switch (selector % 12) {
+  switch (selector % 18) {
     case 0: {
       const ClientHello hello = parse_client_hello(body);
       reparse(build_client_hello(hello), [](ByteView b) { (void)parse_client_hello(b); });
@@ -73,6 +75,32 @@ void parse(std::uint8_t selector, ByteView body) {
       // programming error, std::invalid_argument).
       if (body.size() >= kRecordHeaderBytes) (void)parse_record_header(body.first(kRecordHeaderBytes));
       break;
+    case 12: {
+      const EncryptedExtensions ee = parse_encrypted_extensions(body);
+      reparse(build_encrypted_extensions(ee), [](ByteView b) { (void)parse_encrypted_extensions(b); });
+      break;
+    }
+    case 13: {
+      const Certificate13 c = parse_certificate13(body);
+      reparse(build_certificate13(c), [](ByteView b) { (void)parse_certificate13(b); });
+      break;
+    }
+    case 14: {
+      const CertificateVerify cv = parse_certificate_verify(body);
+      reparse(build_certificate_verify(cv), [](ByteView b) { (void)parse_certificate_verify(b); });
+      break;
+    }
+    case 15: {
+      const NewSessionTicket13 t = parse_new_session_ticket13(body);
+      reparse(build_new_session_ticket13(t), [](ByteView b) { (void)parse_new_session_ticket13(b); });
+      break;
+    }
+    case 16: {
+      const CertificateRequest13 r = parse_certificate_request13(body);
+      reparse(build_certificate_request13(r), [](ByteView b) { (void)parse_certificate_request13(b); });
+      break;
+    }
+    case 17: (void)parse_key_update(body); break;
     case 11: {
       // Fragments: each a 1-byte length then that many bytes.
       HandshakeAssembler assembler(4096);
