@@ -42,4 +42,22 @@ void for_each_extension(ByteReader& message, std::vector<std::uint16_t>& seen,
 
 void write_extension(ByteWriter& w, std::uint16_t type, ByteView data) { w.u16(type).vec16(data); }
 
+void write_vec8_extension(ByteWriter& w, std::uint16_t type, ByteView body) {
+  ByteWriter d;
+  d.vec8(body);
+  write_extension(w, type, d.data());
+}
+
+void write_vec16_extension(ByteWriter& w, std::uint16_t type, ByteView body) {
+  ByteWriter d;
+  d.vec16(body);
+  write_extension(w, type, d.data());
+}
+
+void write_u16_extension(ByteWriter& w, std::uint16_t type, std::uint16_t value) {
+  ByteWriter d;
+  d.u16(value);
+  write_extension(w, type, d.data());
+}
+
 }  // namespace sslp11::tls

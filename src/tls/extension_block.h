@@ -24,5 +24,9 @@ void for_each_extension(ByteReader& message, std::vector<std::uint16_t>& seen,
                         Block presence = Block::optional);
 
 void write_extension(ByteWriter& w, std::uint16_t type, ByteView data);
+// An extension whose data is one vector with an 8- or 16-bit length, or one 16-bit value.
+void write_vec8_extension(ByteWriter& w, std::uint16_t type, ByteView body);
+void write_vec16_extension(ByteWriter& w, std::uint16_t type, ByteView body);
+void write_u16_extension(ByteWriter& w, std::uint16_t type, std::uint16_t value);
 
 }  // namespace sslp11::tls

@@ -73,6 +73,18 @@ std::vector<PskOffer> read_pre_shared_key(ByteReader& data) {
   return out;
 }
 
+Bytes read_cookie(ByteReader& data) {
+  ByteReader c = data.vec16("cookie");
+  if (c.empty()) throw DecodeError("an empty cookie");
+  return copy(c.rest());
+}
+
+Bytes read_ec_point_formats(ByteReader& data) {
+  ByteReader formats = data.vec8("ec_point_formats");
+  if (formats.empty()) throw DecodeError("ec_point_formats is empty");
+  return copy(formats.rest());
+}
+
 Random read_random(ByteReader& r) {
   Random out;
   const ByteView b = r.bytes(out.size());
@@ -161,19 +173,13 @@ Bytes build_client_hello(const ClientHello& hello) {
     write_extension(ext, extension::server_name, list.data());
   }
   if (hello.has_supported_groups) {
-    ByteWriter d;
-    d.vec16(u16_list_bytes(hello.supported_groups));
-    write_extension(ext, extension::supported_groups, d.data());
+    write_vec16_extension(ext, extension::supported_groups, u16_list_bytes(hello.supported_groups));
   }
   if (hello.has_ec_point_formats) {
-    ByteWriter d;
-    d.vec8(hello.ec_point_formats);
-    write_extension(ext, extension::ec_point_formats, d.data());
+    write_vec8_extension(ext, extension::ec_point_formats, hello.ec_point_formats);
   }
   if (hello.has_signature_algorithms) {
-    ByteWriter d;
-    d.vec16(u16_list_bytes(hello.signature_algorithms));
-    write_extension(ext, extension::signature_algorithms, d.data());
+    write_vec16_extension(ext, extension::signature_algorithms, u16_list_bytes(hello.signature_algorithms));
   }
   if (hello.extended_master_secret) write_extension(ext, extension::extended_master_secret, {});
   if (hello.renegotiation_info) {
@@ -181,9 +187,7 @@ Bytes build_client_hello(const ClientHello& hello) {
     write_extension(ext, extension::renegotiation_info, empty_renegotiated_connection);
   }
   if (!hello.supported_versions.empty()) {
-    ByteWriter d;
-    d.vec8(u16_list_bytes(hello.supported_versions));
-    write_extension(ext, extension::supported_versions, d.data());
+    write_vec8_extension(ext, extension::supported_versions, u16_list_bytes(hello.supported_versions));
   }
   if (hello.has_key_share) {
     ByteWriter shares;
@@ -193,14 +197,10 @@ Bytes build_client_hello(const ClientHello& hello) {
     write_extension(ext, extension::key_share, d.data());
   }
   if (!hello.psk_modes.empty()) {
-    ByteWriter d;
-    d.vec8(hello.psk_modes);
-    write_extension(ext, extension::psk_key_exchange_modes, d.data());
+    write_vec8_extension(ext, extension::psk_key_exchange_modes, hello.psk_modes);
   }
   if (hello.cookie) {
-    ByteWriter d;
-    d.vec16(*hello.cookie);
-    write_extension(ext, extension::cookie, d.data());
+    write_vec16_extension(ext, extension::cookie, *hello.cookie);
   }
   if (!hello.psks.empty()) write_extension(ext, extension::pre_shared_key, pre_shared_key_extension(hello.psks));
   ByteWriter w;
@@ -244,10 +244,7 @@ ClientHello parse_client_hello(ByteView body) {
         break;
       case extension::ec_point_formats: {
         h.has_ec_point_formats = true;
-        ByteReader formats = data.vec8("ec_point_formats");
-        if (formats.empty()) throw DecodeError("ec_point_formats is empty");
-        const ByteView f = formats.rest();
-        h.ec_point_formats.assign(f.begin(), f.end());
+        h.ec_point_formats = read_ec_point_formats(data);
         break;
       }
       case extension::signature_algorithms:
@@ -287,12 +284,9 @@ ClientHello parse_client_hello(ByteView body) {
         h.psk_modes = copy(modes.rest());
         break;
       }
-      case extension::cookie: {
-        ByteReader c = data.vec16("cookie");
-        if (c.empty()) throw DecodeError("an empty cookie");
-        h.cookie = copy(c.rest());
+      case extension::cookie:
+        h.cookie = read_cookie(data);
         break;
-      }
       case extension::pre_shared_key:
         h.psks = read_pre_shared_key(data);
         break;
@@ -338,33 +332,23 @@ Bytes build_server_hello(const ServerHello& hello) {
   }
   if (hello.extended_master_secret) write_extension(ext, extension::extended_master_secret, {});
   if (hello.has_ec_point_formats) {
-    ByteWriter d;
-    d.vec8(hello.ec_point_formats);
-    write_extension(ext, extension::ec_point_formats, d.data());
+    write_vec8_extension(ext, extension::ec_point_formats, hello.ec_point_formats);
   }
   if (hello.selected_version) {
-    ByteWriter d;
-    d.u16(*hello.selected_version);
-    write_extension(ext, extension::supported_versions, d.data());
+    write_u16_extension(ext, extension::supported_versions, *hello.selected_version);
   }
   if (hello.key_share) {
     ByteWriter d;
     write_key_share(d, *hello.key_share);
     write_extension(ext, extension::key_share, d.data());
   } else if (hello.hrr_group) {
-    ByteWriter d;
-    d.u16(*hello.hrr_group);
-    write_extension(ext, extension::key_share, d.data());
+    write_u16_extension(ext, extension::key_share, *hello.hrr_group);
   }
   if (hello.selected_psk) {
-    ByteWriter d;
-    d.u16(*hello.selected_psk);
-    write_extension(ext, extension::pre_shared_key, d.data());
+    write_u16_extension(ext, extension::pre_shared_key, *hello.selected_psk);
   }
   if (hello.cookie) {
-    ByteWriter d;
-    d.vec16(*hello.cookie);
-    write_extension(ext, extension::cookie, d.data());
+    write_vec16_extension(ext, extension::cookie, *hello.cookie);
   }
   ByteWriter w;
   w.u16(hello.version).bytes(hello.random).vec8(hello.session_id).u16(hello.cipher_suite).u8(hello.compression_method);
@@ -397,10 +381,7 @@ ServerHello parse_server_hello(ByteView body) {
         break;
       case extension::ec_point_formats: {
         h.has_ec_point_formats = true;
-        ByteReader formats = data.vec8("ec_point_formats");
-        if (formats.empty()) throw DecodeError("ec_point_formats is empty");
-        const ByteView f = formats.rest();
-        h.ec_point_formats.assign(f.begin(), f.end());
+        h.ec_point_formats = read_ec_point_formats(data);
         break;
       }
       case extension::supported_versions:
@@ -416,12 +397,9 @@ ServerHello parse_server_hello(ByteView body) {
       case extension::pre_shared_key:
         h.selected_psk = data.u16();
         break;
-      case extension::cookie: {
-        ByteReader c = data.vec16("cookie");
-        if (c.empty()) throw DecodeError("an empty cookie");
-        h.cookie = copy(c.rest());
+      case extension::cookie:
+        h.cookie = read_cookie(data);
         break;
-      }
       default:
         // The caller decides whether an extension it did not offer is an error.
         data.bytes(data.remaining());

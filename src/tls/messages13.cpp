@@ -18,9 +18,7 @@ Bytes build_encrypted_extensions(const EncryptedExtensions& ee) {
   ByteWriter ext;
   if (ee.server_name_ack) write_extension(ext, extension::server_name, {});
   if (!ee.supported_groups.empty()) {
-    ByteWriter d;
-    d.vec16(u16_list_bytes(ee.supported_groups));
-    write_extension(ext, extension::supported_groups, d.data());
+    write_vec16_extension(ext, extension::supported_groups, u16_list_bytes(ee.supported_groups));
   }
   ByteWriter w;
   w.vec16(ext.data());
