@@ -6,6 +6,7 @@
 // its private key (SslOpenPrivateKey), self-tests the key schedule against
 // known answers (Sslp11RunSelfTest), and finally opens the provider itself
 // (SslOpenProvider). The token's objects it lists itself, with pkcs11/.
+#include <cstring>
 #include <iostream>
 #include <sstream>
 
