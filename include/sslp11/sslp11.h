@@ -12,7 +12,14 @@
  *     that puts a PEM private key and its certificate on the provider's token
  *     (so SslOpenPrivateKey finds it) without a key database or sslp11-admin;
  *   - Sslp11CountTokenObjects / Sslp11CountLiveHandles: the counts a long
- *     run compares before and after to find leaks.
+ *     run compares before and after to find leaks;
+ *   - (version 2) operator calls, so that tools such as sslp11-admin check
+ *     and measure the provider through this API only:
+ *     Sslp11OpenProviderForToken (a token named by the caller, with a PIN
+ *     the caller read), Sslp11GetTokenReport (why the token derives as it
+ *     does, why each suite is or is not offered), Sslp11RunSelfTest (the TLS
+ *     1.2 key schedule on the token against known answers),
+ *     Sslp11LookupCipherSuiteByName and Sslp11CountPkcs11Calls.
  *
  * C-compatible. Functions returning SECURITY_STATUS follow the Ssl*
  * conventions: every handle and buffer is checked, no exception or crash
@@ -30,7 +37,7 @@
  * function or a field is added; Sslp11GetExtensionVersion() tells which
  * version the loaded library implements.
  */
-#define SSLP11_EXTENSION_VERSION 1
+#define SSLP11_EXTENSION_VERSION 2
 
 /* Sslp11DescribeKey: what a token object is to the key it belongs to. */
 #define SSLP11_OBJECT_ROLE_PRIVATE_KEY 1 /* the private half of a long-term or ephemeral key pair */
@@ -59,6 +66,45 @@ typedef struct _SSLP11_KEY_OBJECT_INFO {
 
 /* The CKA_ID Sslp11ImportPemKey gives the objects it makes. */
 #define SSLP11_IMPORTED_KEY_ID_LENGTH 16
+
+/* Sslp11OpenProviderForToken: the token and how to use it, as a [token.NAME]
+   section of sslp11.conf says it. Strings are NUL-terminated. */
+#define SSLP11_TOKEN_SPEC_VERSION 1
+#define SSLP11_TOKEN_SPEC_SLOT        0x00000001 /* dwSlotId narrows the selection */
+#define SSLP11_TOKEN_SPEC_NATIVE_ONLY 0x00000002 /* derivation = native-only: refuse a composed token */
+
+typedef struct _SSLP11_TOKEN_SPEC {
+    DWORD dwVersion;              /* SSLP11_TOKEN_SPEC_VERSION */
+    const char *pszName;          /* for log lines and messages (a config section name), or NULL */
+    const char *pszModule;        /* absolute path of the PKCS#11 module */
+    const char *pszInitArgs;      /* C_Initialize pReserved string, or NULL */
+    const char *pszTokenUri;      /* a pkcs11: URI naming the token, or NULL */
+    const char *pszTokenLabel;    /* or NULL */
+    const char *pszTokenSerial;   /* or NULL */
+    DWORD dwSlotId;               /* with SSLP11_TOKEN_SPEC_SLOT */
+    const BYTE *pbPin;            /* the user PIN, or NULL for a token that needs no login */
+    DWORD cbPin;
+    DWORD dwPoolSize;             /* most sessions at once; 0: the default (8) */
+    const char *pszCipherSuites;  /* comma-separated suite names to offer at most, or NULL: all */
+    DWORD dwSpecFlags;            /* SSLP11_TOKEN_SPEC_* */
+} SSLP11_TOKEN_SPEC;
+
+/* Sslp11GetTokenReport dwReport. */
+#define SSLP11_REPORT_DERIVATION_EVIDENCE 1 /* one line per mechanism fact that decided native or composed */
+#define SSLP11_REPORT_CIPHER_SUITES       2 /* one line per suite sslp11 knows: "NAME" TAB "" when offered,
+                                               else "NAME" TAB why not */
+
+/* Sslp11RunSelfTest. */
+#define SSLP11_SELF_TEST_PASSED  0
+#define SSLP11_SELF_TEST_FAILED  1 /* the token's result differs from the known answer (szFailure says which) */
+#define SSLP11_SELF_TEST_SKIPPED 2 /* no offered suite uses the SHA-256 PRF, the one the vectors are for */
+
+typedef struct _SSLP11_SELF_TEST_RESULT {
+    DWORD dwOutcome;       /* SSLP11_SELF_TEST_* */
+    DWORD dwCipherSuite;   /* the suite whose key block was derived; 0 when skipped */
+    char szSteps[2048];    /* what was compared, one line each ("master secret: 48 bytes agree"); whole lines only */
+    char szFailure[512];   /* one line when dwOutcome is SSLP11_SELF_TEST_FAILED, else "" */
+} SSLP11_SELF_TEST_RESULT;
 
 #ifdef __cplusplus
 extern "C" {
@@ -162,6 +208,77 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11CountTokenObjects(
  */
 SSLP11_API SECURITY_STATUS WINAPI Sslp11CountLiveHandles(
     DWORD *pcHandles,
+    DWORD dwFlags);
+
+/*
+ * Version 2. Opens a provider handle on the token *pToken describes, as
+ * SslOpenProvider does on the configured default token, for a tool that
+ * chose the token itself and read the PIN itself (an operator typing it at a
+ * terminal, which SslOpenProvider never does). The handle works with every
+ * Ssl* call; release it with SslFreeObject. The PIN is copied into memory
+ * that is wiped when the handle goes. NTE_INVALID_PARAMETER (NULL
+ * arguments, wrong dwVersion, no module, unknown spec flags),
+ * NTE_NOT_SUPPORTED (a cipher-suite name sslp11 does not know, or a
+ * native-only token that cannot derive natively), NTE_PROV_DLL_NOT_FOUND,
+ * NTE_DEVICE_NOT_FOUND, NTE_INCORRECT_PASSWORD, NTE_BAD_FLAGS, token failures.
+ */
+SSLP11_API SECURITY_STATUS WINAPI Sslp11OpenProviderForToken(
+    NCRYPT_PROV_HANDLE *phSslProvider,
+    const SSLP11_TOKEN_SPEC *pToken,
+    DWORD dwFlags);
+
+/*
+ * Version 2. A report on the provider's token, as NUL-terminated UTF-8 text
+ * of lines ending in newlines (SSLP11_REPORT_*). Two calls, as
+ * Sslp11GetLastErrorText: *pcbResult always receives the size including the
+ * NUL; a NULL pszText is a size query; a smaller cbText gives
+ * NTE_BUFFER_TOO_SMALL. NTE_INVALID_HANDLE, NTE_INVALID_PARAMETER
+ * (pcbResult NULL, unknown dwReport), NTE_BAD_FLAGS.
+ */
+SSLP11_API SECURITY_STATUS WINAPI Sslp11GetTokenReport(
+    NCRYPT_PROV_HANDLE hSslProvider,
+    DWORD dwReport,
+    char *pszText,
+    DWORD cbText,
+    DWORD *pcbResult,
+    DWORD dwFlags);
+
+/*
+ * Version 2. Runs a full TLS 1.2 key schedule on the provider's token, on
+ * the derivation path it uses (native or composed), over fixed inputs, and
+ * compares what the token derives with known answers: master secret,
+ * extended master secret, and the key block of an offered SHA-256-PRF suite
+ * through the same code as SslGenerateSessionKeys. The test's own secrets
+ * are readable session objects holding only the public test vectors,
+ * destroyed before the call returns. ERROR_SUCCESS with the outcome in
+ * *pResult (a mismatch is SSLP11_SELF_TEST_FAILED, not an error status);
+ * NTE_INVALID_HANDLE, NTE_INVALID_PARAMETER (pResult NULL), NTE_BAD_FLAGS,
+ * and token failures when a step cannot run at all.
+ */
+SSLP11_API SECURITY_STATUS WINAPI Sslp11RunSelfTest(
+    NCRYPT_PROV_HANDLE hSslProvider,
+    SSLP11_SELF_TEST_RESULT *pResult,
+    DWORD dwFlags);
+
+/*
+ * Version 2. The IANA id of the cipher suite sslp11 knows by the name
+ * pszName ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), whether or not a token
+ * offers it (SslEnumCipherSuites tells what one offers). NTE_NOT_FOUND (a name
+ * sslp11 does not know), NTE_INVALID_PARAMETER (pszName or pdwCipherSuite
+ * NULL), NTE_BAD_FLAGS.
+ */
+SSLP11_API SECURITY_STATUS WINAPI Sslp11LookupCipherSuiteByName(
+    const char *pszName,
+    DWORD *pdwCipherSuite,
+    DWORD dwFlags);
+
+/*
+ * Version 2. The number of PKCS#11 calls sslp11 made on this thread so far;
+ * the difference around a call is the token work that call cost.
+ * NTE_INVALID_PARAMETER (pcCalls NULL), NTE_BAD_FLAGS.
+ */
+SSLP11_API SECURITY_STATUS WINAPI Sslp11CountPkcs11Calls(
+    ULONGLONG *pcCalls,
     DWORD dwFlags);
 
 #ifdef __cplusplus

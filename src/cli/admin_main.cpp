@@ -44,8 +44,8 @@ void usage(std::ostream& out) {
          "(--config, $SSLP11_CONF, $XDG_CONFIG_HOME/sslp11/sslp11.conf, /etc/sslp11/sslp11.conf) and its\n"
          "default token, where --token NAME picks [token.NAME] (or a token of that module by URI/label).\n"
          "PINs: --pin-source / --so-pin-source env:NAME, file:PATH (mode 0600) or prompt; never on the\n"
-         "command line itself.\n"
-         "\nExit codes: 0 success, 1 the operation failed, 2 usage or configuration error.\n";
+         "command line itself.\n\n"
+      << kExitCodeTable;
 }
 
 const Command* find(std::string_view name) {

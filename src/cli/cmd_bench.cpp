@@ -10,8 +10,6 @@
 #include "cli/errors.h"
 #include "cli/json.h"
 #include "cli/provider_handle.h"
-#include "core/cipher_suites.h"
-#include "pkcs11/api.h"
 
 namespace po = boost::program_options;
 
@@ -58,35 +56,58 @@ Measurement measure(double seconds, Op&& op) {
   return m;
 }
 
-std::vector<DWORD> offered_suites(NCRYPT_PROV_HANDLE p) {
-  std::vector<DWORD> out;
+// A TLS 1.2 suite the provider offers, as SslEnumCipherSuites describes it.
+struct OfferedSuite {
+  DWORD id = 0;
+  std::string name;
+  bool ecdhe = false;
+};
+
+std::string ascii(const WCHAR* text, std::size_t size) {
+  std::string out;
+  for (std::size_t i = 0; i < size && text[i] != 0; ++i) out += text[i] < 0x80 ? static_cast<char>(text[i]) : '?';
+  return out;
+}
+
+std::vector<OfferedSuite> offered_suites(NCRYPT_PROV_HANDLE p) {
+  std::vector<OfferedSuite> out;
   PVOID state = nullptr;
   for (int guard = 0; guard < 4096; ++guard) {
     NCRYPT_SSL_CIPHER_SUITE* s = nullptr;
     if (SslEnumCipherSuites(p, 0, &s, &state, 0) != ERROR_SUCCESS || s == nullptr) break;
-    if (s->dwProtocol == kTls12) out.push_back(s->dwCipherSuite);
+    if (s->dwProtocol == kTls12) {
+      out.push_back({s->dwCipherSuite, ascii(s->szCipherSuite, NCRYPT_SSL_MAX_NAME_SIZE),
+                     std::u16string_view(s->szExchange) == BCRYPT_ECDH_ALGORITHM});
+    }
     SslFreeBuffer(s);
   }
   if (state != nullptr) SslFreeBuffer(state);
   return out;
 }
 
-DWORD choose_suite(NCRYPT_PROV_HANDLE p, const std::string& name) {
-  const auto offered = offered_suites(p);
+const OfferedSuite& choose_suite(const std::vector<OfferedSuite>& offered, const std::string& name) {
   if (!name.empty()) {
-    const core::CipherSuite* s = core::find_cipher_suite(name);
-    if (s == nullptr) throw UsageError("--suite: sslp11 knows no cipher suite '" + name + "'");
-    if (s->kx != core::KeyExchange::ecdhe) throw UsageError("--suite: bench measures ECDHE suites only");
-    if (std::find(offered.begin(), offered.end(), s->id) == offered.end()) {
+    DWORD id = 0;
+    if (Sslp11LookupCipherSuiteByName(name.c_str(), &id, 0) != ERROR_SUCCESS) {
+      throw UsageError("--suite: sslp11 knows no cipher suite '" + name + "'");
+    }
+    // IANA names say the key exchange: "TLS_ECDHE_..." (RFC 8422).
+    if (!name.starts_with("TLS_ECDHE_")) throw UsageError("--suite: bench measures ECDHE suites only");
+    const auto it = std::find_if(offered.begin(), offered.end(), [id](const OfferedSuite& s) { return s.id == id; });
+    if (it == offered.end()) {
       throw OperationError("--suite " + name + " is not offered on this token (sslp11-admin doctor says why)");
     }
-    return s->id;
+    return *it;
   }
-  for (DWORD id : offered) {
-    const core::CipherSuite* s = core::find_cipher_suite(id);
-    if (s != nullptr && s->kx == core::KeyExchange::ecdhe) return id;
-  }
+  for (const OfferedSuite& s : offered)
+    if (s.ecdhe) return s;
   throw OperationError("the token offers no ECDHE cipher suite to measure");
+}
+
+// The PKCS#11 calls the provider made on this thread so far (0 if it cannot say).
+std::uint64_t pkcs11_calls() {
+  ULONGLONG calls = 0;
+  return Sslp11CountPkcs11Calls(&calls, 0) == ERROR_SUCCESS ? calls : 0;
 }
 
 // Both ends of one ECDHE handshake on the same provider: client and server masters.
@@ -205,14 +226,16 @@ int cmd_bench(const CommandArgs& args) {
         "bench measures the provider, which reads the PIN as its config says; --pin-source does not apply");
   }
 
+  const SelectedToken token = check_provider_config(target);
   const ProviderHandle provider(target.config_path);
-  const DWORD suite = choose_suite(provider.get(), suite_name);
-  const core::CipherSuite* info = core::find_cipher_suite(suite);
+  const std::vector<OfferedSuite> offered = offered_suites(provider.get());
+  const OfferedSuite& chosen = choose_suite(offered, suite_name);
+  const DWORD suite = chosen.id;
   Randoms randoms;
   Masters masters;
   make_masters(provider.get(), suite, randoms, masters);
 
-  const std::uint64_t calls_before = p11::calls_on_this_thread();
+  const std::uint64_t calls_before = pkcs11_calls();
   const Measurement keys = measure(seconds, [&](std::uint64_t) {
     KeyHandle read, write;
     check(SslGenerateSessionKeys(provider.get(), masters.client.get(), read.out(), write.out(), &randoms.desc, 0),
@@ -220,7 +243,7 @@ int cmd_bench(const CommandArgs& args) {
     return true;
   });
   const double calls_per_op =
-      keys.operations ? static_cast<double>(p11::calls_on_this_thread() - calls_before) / keys.operations : 0;
+      keys.operations ? static_cast<double>(pkcs11_calls() - calls_before) / keys.operations : 0;
   const RecordResult records = bench_records(provider.get(), masters, randoms, seconds);
   const std::string derivation = provider.string_property(SSLP11_DERIVATION_PATH_PROPERTY);
 
@@ -229,7 +252,7 @@ int cmd_bench(const CommandArgs& args) {
     j.begin_object()
         .field("token", provider.string_property(SSLP11_TOKEN_LABEL_PROPERTY))
         .field("derivation", derivation)
-        .field("suite", info ? info->name : "")
+        .field("suite", chosen.name)
         .key("session_keys")
         .begin_object()
         .field("operations", keys.operations)
@@ -251,7 +274,7 @@ int cmd_bench(const CommandArgs& args) {
     return kExitOk;
   }
   std::cout << "token '" << provider.string_property(SSLP11_TOKEN_LABEL_PROPERTY) << "', derivation " << derivation
-            << ", suite " << (info ? info->name : "?") << "\n";
+            << ", suite " << chosen.name << "\n";
   char line[160];
   std::snprintf(line, sizeof line, "session keys: %.1f ops/s (%llu in %.2f s, %.1f PKCS#11 calls each)\n",
                 keys.per_second(), static_cast<unsigned long long>(keys.operations), keys.seconds, calls_per_op);

@@ -7,6 +7,7 @@
 #include "cli/pins.h"
 #include "cli/token_session.h"
 #include "pkcs11/error.h"
+#include "pkcs11/login.h"
 
 namespace po = boost::program_options;
 
@@ -58,7 +59,7 @@ int cmd_change_pin(const CommandArgs& args) {
         throw OperationError("token '" + token.slot.label + "' refused the new " + who + " (" +
                              std::string(p11::rv_name(e.rv())) + "): check its length and characters");
       }
-      if (is_pin_failure(e.rv())) {
+      if (p11::is_pin_rejected(e.rv())) {
         throw OperationError(pin_rejected_message(session.api(), token.slot.id, token.slot.label, e.rv(), user));
       }
       throw;

@@ -1,10 +1,14 @@
 // sslp11-admin doctor: is this token ready for the provider? Loads the
-// config, opens the token the way the provider does (core::TokenContext),
-// logs in, shows the derivation tier with its evidence and the suites that
-// will really be offered (and why the others are not), checks that each
-// certificate finds its private key, self-tests the key schedule against a
-// software PRF, and finally opens the provider itself (SslOpenProvider).
+// config, opens the token through the provider's own API
+// (Sslp11OpenProviderForToken, with the PIN read here), logs in, shows the
+// derivation tier with its evidence and the suites that will really be
+// offered (and why the others are not), checks that each certificate finds
+// its private key (SslOpenPrivateKey), self-tests the key schedule against
+// known answers (Sslp11RunSelfTest), and finally opens the provider itself
+// (SslOpenProvider). The token's objects it lists itself, with pkcs11/.
+#include <cstring>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
@@ -12,11 +16,7 @@
 #include "cli/json.h"
 #include "cli/pins.h"
 #include "cli/provider_handle.h"
-#include "cli/self_test.h"
 #include "cli/token_session.h"
-#include "core/error.h"
-#include "core/keys.h"
-#include "core/private_keys.h"
 #include "pkcs11/attributes.h"
 #include "pkcs11/error.h"
 
@@ -32,10 +32,11 @@ constexpr CommandInfo kInfo{
     "Steps: read the config; open the token as the provider does and log in; report the derivation\n"
     "tier (native or composed) with the mechanisms that decided it; list the cipher suites that will\n"
     "be offered and why each other one is not; check that every certificate on the token finds its\n"
-    "private key (what SslOpenPrivateKey does); run a full TLS 1.2 key schedule on throwaway data\n"
-    "and compare it with a software PRF; open the provider through SslOpenProvider with the same\n"
+    "private key (what SslOpenPrivateKey does); run a full TLS 1.2 key schedule on fixed test data\n"
+    "and compare it with known answers; open the provider through SslOpenProvider with the same\n"
     "config. --verbose shows what the self-test compared and which path it exercised.\n"
-    "Exit 0 when every check passes, 1 otherwise.\n\n"
+    "Exit 0 when every check passes, 1 when one fails, 2 for a usage or configuration error (the\n"
+    "exit-code table of sslp11-admin --help).\n\n"
     "example: sslp11-admin doctor --config /etc/sslp11/sslp11.conf --verbose"};
 
 struct KeyCheck {
@@ -52,27 +53,47 @@ struct ProviderCheck {
   std::size_t keys_found = 0;
 };
 
-core::TokenSettings settings_for(const Target& target, p11::Pin pin) {
-  core::TokenSettings s;
-  s.name = target.section ? target.section->name : "command-line";
-  s.module = target.module;
-  s.init_args = target.init_args;
-  s.selector = target.selector;
-  s.pin = std::move(pin);
-  if (target.section) {
-    const config::TokenConfig& t = *target.section;
-    s.pool_size = t.pool_size;
-    s.policy = t.derivation == config::Derivation::native_only ? core::DerivationPolicy::native_only
-                                                                : core::DerivationPolicy::allow_composed;
-    for (const auto& name : t.cipher_suites) {
-      if (core::find_cipher_suite(name) == nullptr) {
-        throw UsageError(target.config_path + ": [token." + t.name + "] names cipher suite '" + name +
-                         "', which sslp11 does not know");
-      }
-    }
-    s.cipher_suites = t.cipher_suites;
+struct SelfTest {
+  bool passed = false;
+  bool skipped = false;
+  std::string suite;               // the suite whose key block was derived
+  std::vector<std::string> steps;  // what was compared, for --verbose
+  std::string failure;             // one line when !passed
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+std::string suite_name(NCRYPT_PROV_HANDLE provider, DWORD id) {
+  NCRYPT_SSL_CIPHER_SUITE info{};
+  if (SslLookupCipherSuiteInfo(provider, TLS1_2_PROTOCOL_VERSION, id, 0, &info, 0) != ERROR_SUCCESS) return {};
+  std::string name;
+  for (std::size_t i = 0; i < NCRYPT_SSL_MAX_NAME_SIZE && info.szCipherSuite[i] != 0; ++i) {
+    name += info.szCipherSuite[i] < 0x80 ? static_cast<char>(info.szCipherSuite[i]) : '?';
   }
-  return s;
+  return name;
+}
+
+SelfTest run_self_test(const ProviderHandle& provider) {
+  SelfTest t;
+  SSLP11_SELF_TEST_RESULT result{};
+  const SECURITY_STATUS status = Sslp11RunSelfTest(provider.get(), &result, 0);
+  if (status != ERROR_SUCCESS) {
+    // A token that refuses a step fails the self-test; the other findings still get reported.
+    t.failure = "the key schedule failed on the token: " + status_text(status);
+    return t;
+  }
+  t.skipped = result.dwOutcome == SSLP11_SELF_TEST_SKIPPED;
+  t.passed = result.dwOutcome != SSLP11_SELF_TEST_FAILED;
+  if (result.dwCipherSuite != 0) t.suite = suite_name(provider.get(), result.dwCipherSuite);
+  t.steps = lines_of(result.szSteps);
+  t.failure = result.szFailure;
+  return t;
 }
 
 struct CertificateOnToken {
@@ -80,46 +101,60 @@ struct CertificateOnToken {
   std::vector<std::uint8_t> id, der;
 };
 
-std::vector<CertificateOnToken> certificates(const core::TokenContext& token) {
-  return token.pool()->run([&](p11::Lease& lease) {
-    std::vector<CertificateOnToken> out;
-    p11::AttributeTemplate query;
-    query.add_ulong(CKA_CLASS, CKO_CERTIFICATE);
-    for (CK_OBJECT_HANDLE h : lease.api().find_objects(lease.handle(), query.span())) {
-      CertificateOnToken c;
-      const auto label = p11::read_bytes(lease.api(), lease.handle(), h, CKA_LABEL);
-      if (label) c.label.assign(label->begin(), label->end());
-      c.id = p11::read_bytes(lease.api(), lease.handle(), h, CKA_ID).value_or(std::vector<std::uint8_t>{});
-      c.der = p11::read_bytes(lease.api(), lease.handle(), h, CKA_VALUE).value_or(std::vector<std::uint8_t>{});
-      out.push_back(std::move(c));
-    }
-    return out;
-  });
+std::vector<CertificateOnToken> certificates(const TokenSession& session) {
+  std::vector<CertificateOnToken> out;
+  p11::AttributeTemplate query;
+  query.add_ulong(CKA_CLASS, CKO_CERTIFICATE);
+  const p11::Api& api = session.api();
+  for (CK_OBJECT_HANDLE h : api.find_objects(session.handle(), query.span())) {
+    CertificateOnToken c;
+    const auto label = p11::read_bytes(api, session.handle(), h, CKA_LABEL);
+    if (label) c.label.assign(label->begin(), label->end());
+    c.id = p11::read_bytes(api, session.handle(), h, CKA_ID).value_or(std::vector<std::uint8_t>{});
+    c.der = p11::read_bytes(api, session.handle(), h, CKA_VALUE).value_or(std::vector<std::uint8_t>{});
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
-KeyCheck check_key(const std::shared_ptr<core::TokenContext>& token, const CertificateOnToken& cert) {
+// What SslOpenPrivateKey finds for the certificate, and how the token keeps it (Sslp11DescribeKey).
+KeyCheck check_key(const ProviderHandle& provider, const CertificateOnToken& cert) {
   KeyCheck k;
   k.label = cert.label;
   k.id = hex(cert.id);
-  const core::Provider provider(0, token);
-  try {
-    const auto key = core::open_private_key_for_certificate(provider, cert.der);
-    k.found = true;
-    k.detail = std::string(key_type_name(key->key_type)) + " " + std::to_string(key->bits);
-    const auto [sensitive, extractable] = token->pool()->run([&](p11::Lease& lease) {
-      return std::pair{p11::read_bool(lease.api(), lease.handle(), key->handle, CKA_SENSITIVE),
-                       p11::read_bool(lease.api(), lease.handle(), key->handle, CKA_EXTRACTABLE)};
-    });
-    k.detail += sensitive == true ? ", sensitive" : ", NOT sensitive";
-    k.detail += extractable == false ? ", not extractable" : ", EXTRACTABLE";
-    k.warning = sensitive != true || extractable != false;
-  } catch (const core::Error& e) {
-    k.detail = e.what();
-  } catch (const p11::LayerError& e) {
-    k.detail = e.what();
-  } catch (const p11::Error& e) {
-    k.detail = e.what();
+  std::vector<std::uint8_t> der = cert.der;
+  CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
+  KeyHandle key;
+  if (SslOpenPrivateKey(provider.get(), key.out(), &context, 0) != ERROR_SUCCESS) {
+    k.detail = last_error_text();
+    return k;
   }
+  k.found = true;
+  DWORD bits = 0;
+  {
+    PBYTE out = nullptr;
+    DWORD size = 0;
+    if (SslGetKeyProperty(key.get(), NCRYPT_LENGTH_PROPERTY, &out, &size, 0) == ERROR_SUCCESS && out != nullptr) {
+      if (size == sizeof bits) std::memcpy(&bits, out, sizeof bits);
+      SslFreeBuffer(out);
+    }
+  }
+  SSLP11_KEY_OBJECT_INFO objects[4]{};
+  DWORD count = 0;
+  const SSLP11_KEY_OBJECT_INFO* private_key = nullptr;
+  if (Sslp11DescribeKey(key.get(), objects, 4, &count, 0) == ERROR_SUCCESS) {
+    for (DWORD i = 0; i < count && i < 4; ++i)
+      if (objects[i].dwRole == SSLP11_OBJECT_ROLE_PRIVATE_KEY) private_key = &objects[i];
+  }
+  const CK_KEY_TYPE type = private_key != nullptr && private_key->dwKeyType != SSLP11_UNKNOWN_VALUE
+                               ? private_key->dwKeyType
+                               : CK_UNAVAILABLE_INFORMATION;
+  const bool sensitive = private_key != nullptr && private_key->lSensitive == 1;
+  const bool extractable = private_key == nullptr || private_key->lExtractable != 0;
+  k.detail = std::string(key_type_name(type)) + " " + std::to_string(bits);
+  k.detail += sensitive ? ", sensitive" : ", NOT sensitive";
+  k.detail += extractable ? ", EXTRACTABLE" : ", not extractable";
+  k.warning = !sensitive || extractable;
   return k;
 }
 
@@ -157,48 +192,44 @@ int cmd_doctor(const CommandArgs& args) {
   if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
   const Target target = resolve_target(global);
 
-  // Open the token the way the provider does, with the PIN read here (a
-  // prompt is fine for an operator at a terminal).
+  // The token's own view first, with pkcs11/: its flags, its certificates,
+  // and whether it takes the PIN (one line naming its PIN flags if not).
   const SelectedToken selected = select_target_token(target);
-  const bool login = (selected.slot.token_flags & CKF_LOGIN_REQUIRED) != 0;
+  const p11::SlotDescription& slot = selected.slot;
+  const bool login = (slot.token_flags & CKF_LOGIN_REQUIRED) != 0;
   p11::Pin pin;
   if (login && target.user_pin.source.kind != config::PinSource::Kind::none) {
-    pin = read_pin(target.user_pin, "user PIN", selected.slot.label);
+    pin = read_pin(target.user_pin, "user PIN", slot.label);  // a prompt is fine for an operator at a terminal
   }
-  std::shared_ptr<core::TokenContext> token;
-  try {
-    token = core::TokenContext::open(settings_for(target, std::move(pin)));
-  } catch (const p11::Error& e) {
-    if (is_pin_failure(e.rv())) {
-      throw OperationError(pin_rejected_message(selected.module->api(), selected.slot.id, selected.slot.label, e.rv(),
-                                                CKU_USER));
-    }
-    throw;
+  std::vector<CertificateOnToken> certs;
+  {
+    // Closed (and logged out) before the provider logs in with its own sessions.
+    TokenSession session(selected.module, slot);
+    if (!pin.empty()) session.login(CKU_USER, pin);
+    certs = certificates(session);
   }
-  const p11::Capabilities& caps = token->capabilities();
   const CK_INFO module_info = selected.module->info();
   const std::string library = p11::trim_padded(module_info.libraryDescription, sizeof module_info.libraryDescription);
 
+  // Then the provider's view of the same token, through its API.
+  const ProviderHandle token(target, pin);
+  const std::string derivation = token.string_property(SSLP11_DERIVATION_PATH_PROPERTY);
+  const std::vector<std::string> evidence = lines_of(token.token_report(SSLP11_REPORT_DERIVATION_EVIDENCE));
   std::vector<std::string> offered;
   std::vector<std::pair<std::string, std::string>> not_offered;
-  for (const core::CipherSuite& s : core::all_cipher_suites()) {
-    if (token->offered_suite(s.id) != nullptr) {
-      offered.emplace_back(s.name);
+  for (const auto& line : lines_of(token.token_report(SSLP11_REPORT_CIPHER_SUITES))) {
+    const auto tab = line.find('\t');
+    const std::string name = line.substr(0, tab);
+    const std::string why = tab == std::string::npos ? std::string() : line.substr(tab + 1);
+    if (why.empty()) {
+      offered.push_back(name);
     } else {
-      not_offered.emplace_back(std::string(s.name), token->why_not_offered(s.id));
+      not_offered.emplace_back(name, why);
     }
   }
-  const auto certs = certificates(*token);
   std::vector<KeyCheck> keys;
   for (const auto& c : certs) keys.push_back(check_key(token, c));
-  SelfTestReport self_test;
-  try {
-    self_test = run_self_test(*token);
-  } catch (const std::exception& e) {
-    // A token that refuses a step fails the self-test; the other findings still get reported.
-    self_test.path = token->path();
-    self_test.failure = std::string("the key schedule failed on the token: ") + e.what();
-  }
+  const SelfTest self_test = run_self_test(token);
   const ProviderCheck provider = check_provider(target, certs);
 
   std::size_t problems = 0;
@@ -208,8 +239,8 @@ int cmd_doctor(const CommandArgs& args) {
   std::size_t warnings = 0;
   for (const auto& k : keys) warnings += (!k.found || k.warning) ? 1 : 0;
   const bool ok = problems == 0;
-  const std::string derivation(p11::tier_name(token->path()));
-  const std::string policy = token->policy() == core::DerivationPolicy::native_only ? "native-only" : "allow-composed";
+  const std::string policy(config::derivation_name(target.section ? target.section->derivation
+                                                                  : config::Derivation::allow_composed));
 
   if (global.json) {
     JsonWriter j(std::cout);
@@ -219,13 +250,13 @@ int cmd_doctor(const CommandArgs& args) {
     j.field("module", target.module).field("library", library);
     j.key("token")
         .begin_object()
-        .field("label", token->slot().label)
-        .field("serial", token->slot().serial)
-        .field("slot", static_cast<std::uint64_t>(token->slot().id))
-        .string_array("flags", token_flag_names(token->slot().token_flags))
+        .field("label", slot.label)
+        .field("serial", slot.serial)
+        .field("slot", static_cast<std::uint64_t>(slot.id))
+        .string_array("flags", token_flag_names(slot.token_flags))
         .end_object();
     j.field("login", login ? "user" : "not required");
-    j.field("derivation", derivation).field("policy", policy).string_array("evidence", caps.evidence());
+    j.field("derivation", derivation).field("policy", policy).string_array("evidence", evidence);
     j.string_array("offered", offered).key("not_offered").begin_array();
     for (const auto& [name, why] : not_offered) j.begin_object().field("suite", name).field("reason", why).end_object();
     j.end_array().key("keys").begin_array();
@@ -238,7 +269,7 @@ int cmd_doctor(const CommandArgs& args) {
         .begin_object()
         .field("passed", self_test.passed)
         .field("skipped", self_test.skipped)
-        .field("path", p11::tier_name(self_test.path))
+        .field("path", derivation)
         .field("suite", self_test.suite)
         .string_array("steps", self_test.steps)
         .field("failure", self_test.failure)
@@ -259,12 +290,12 @@ int cmd_doctor(const CommandArgs& args) {
                                                    : std::string("none (--module)"))
             << "\n"
             << "module      " << target.module << " (" << library << ")\n"
-            << "token       '" << token->slot().label << "' serial " << token->slot().serial << ", slot "
-            << token->slot().id << " [" << token_flags_text(token->slot().token_flags) << "]\n"
+            << "token       '" << slot.label << "' serial " << slot.serial << ", slot " << slot.id << " ["
+            << token_flags_text(slot.token_flags) << "]\n"
             << "login       " << (login ? "ok, user PIN from " + target.user_pin.source.describe() : "not required")
             << "\n"
             << "derivation  " << derivation << " (policy " << policy << ")\n";
-  for (const auto& line : caps.evidence()) std::cout << "    " << line << "\n";
+  for (const auto& line : evidence) std::cout << "    " << line << "\n";
   std::cout << "suites      " << offered.size() << " offered\n";
   for (const auto& s : offered) std::cout << "    " << s << "\n";
   std::cout << "            " << not_offered.size() << " not offered\n";
@@ -281,7 +312,7 @@ int cmd_doctor(const CommandArgs& args) {
     std::cout << "skipped\n";
   } else if (self_test.passed) {
     std::cout << "passed: the " << derivation << " key schedule of " << self_test.suite
-              << " agrees with the software TLS 1.2 PRF\n";
+              << " agrees with the TLS 1.2 PRF's known answers\n";
   } else {
     std::cout << "FAILED: " << self_test.failure << "\n";
   }

@@ -14,7 +14,8 @@
 #include "cli/key_formats.h"
 #include "cli/object_query.h"
 #include "cli/pem.h"
-#include "core/key_exchange.h"
+#include "pkcs11/ec_curves.h"
+#include "pkcs11/error.h"
 
 namespace po = boost::program_options;
 
@@ -50,8 +51,13 @@ std::string public_key_pem(const TokenSession& s, const ObjectInfo& o) {
     key.algorithm = KeyAlgorithm::ec;
     key.curve = curve_from_params(params);
     if (key.curve == nullptr) throw OperationError("the public key's curve is not P-256, P-384 or P-521");
-    point = core::decode_ec_point(required_bytes(s, o.handle, CKA_EC_POINT, "CKA_EC_POINT"),
-                                  key.curve->coordinate_bytes);
+    try {
+      point = p11::decode_ec_point(required_bytes(s, o.handle, CKA_EC_POINT, "CKA_EC_POINT"),
+                                   key.curve->coordinate_bytes);
+    } catch (const p11::LayerError& e) {
+      // The token's answer, not the operator's input: the operation failed.
+      throw OperationError(e.what());
+    }
     key.point = point;
   } else {
     throw OperationError("only RSA and EC public keys can be exported");

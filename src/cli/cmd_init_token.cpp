@@ -11,6 +11,7 @@
 #include "cli/pins.h"
 #include "cli/token_session.h"
 #include "pkcs11/error.h"
+#include "pkcs11/login.h"
 
 namespace po = boost::program_options;
 
@@ -128,7 +129,7 @@ int cmd_init_token(const CommandArgs& args) {
   try {
     api.C_InitToken(token.slot.id, pin.bytes(), label.data());
   } catch (const p11::Error& e) {
-    if (is_pin_failure(e.rv())) {
+    if (p11::is_pin_rejected(e.rv())) {
       throw OperationError(pin_rejected_message(api, token.slot.id, token.slot.label, e.rv(), CKU_SO));
     }
     if (e.rv() == CKR_SESSION_EXISTS) {

@@ -28,7 +28,7 @@ constexpr CommandInfo kInfo{
 struct KeySpec {
   KeyAlgorithm algorithm;
   CK_ULONG rsa_bits = 0;
-  const core::NamedCurve* curve = nullptr;
+  const p11::EcCurve* curve = nullptr;
   std::string text;
 };
 
@@ -45,7 +45,7 @@ KeySpec parse_key_spec(const std::string& text) {
   for (const auto& [name, bits] : kCurves) {
     if (text == name) {
       spec.algorithm = KeyAlgorithm::ec;
-      spec.curve = core::find_curve_by_bits(bits);
+      spec.curve = p11::find_ec_curve_by_bits(bits);
       return spec;
     }
   }

@@ -17,8 +17,10 @@ int exit_code_for(const std::exception& e) noexcept {
   if (dynamic_cast<const der::Error*>(&e) != nullptr) return kExitUsage;
   if (dynamic_cast<const pem::Error*>(&e) != nullptr) return kExitUsage;
   if (const auto* layer = dynamic_cast<const p11::LayerError*>(&e)) {
-    // The module path (from the config or --module) names nothing loadable.
+    // The module path (from the config or --module) names nothing loadable,
+    // or a file that is no PKCS#11 module: both the configuration's error.
     if (layer->fault() == p11::Fault::module_not_found) return kExitUsage;
+    if (layer->fault() == p11::Fault::not_a_module) return kExitUsage;
     // A malformed --token URI or module path.
     if (layer->fault() == p11::Fault::bad_argument) return kExitUsage;
   }

@@ -1,20 +1,30 @@
-// How sslp11-admin fails. Every failure ends the process with one line on
-// stderr, "sslp11-admin SUBCOMMAND: CAUSE", and one of three exit codes:
+// How sslp11-admin fails: the one exit-code table of every subcommand.
+// Every failure ends the process with one line on stderr, "sslp11-admin
+// SUBCOMMAND: CAUSE", and one of three exit codes:
 //   0  success
-//   1  the operation failed (token, PIN, object, self-test...)
+//   1  the operation failed (token, PIN, object, a doctor check, self-test...)
 //   2  usage or configuration error (bad option, config file, PIN source,
 //      a module that cannot be loaded)
-// PINs never appear in any message.
+// A subcommand throws UsageError or OperationError (or lets a layer's error
+// through) and exit_code_for() alone picks the code; no subcommand returns
+// 1 or 2 for an error of its own. PINs never appear in any message.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace sslp11::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+
+// The table as `sslp11-admin --help` prints it; README's operator guide
+// repeats these words.
+inline constexpr std::string_view kExitCodeTable =
+    "Exit codes: 0 success, 1 the operation failed (token, PIN, object, doctor check, self-test),\n"
+    "2 usage or configuration error (option, config file, PIN source, a module that cannot be loaded).\n";
 
 // Exit 2: the command line or the configuration is wrong.
 class UsageError : public std::runtime_error {

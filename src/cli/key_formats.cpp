@@ -21,13 +21,13 @@ std::uint32_t bit_length(Bytes magnitude) {
   return bits;
 }
 
-const core::NamedCurve& require_curve(const der::Element& oid, std::string_view where) {
+const p11::EcCurve& require_curve(const der::Element& oid, std::string_view where) {
   if (const auto* c = curve_from_params(oid.whole)) return *c;
   throw der::Error(std::string(where) + ": the curve is not one sslp11 supports (P-256, P-384, P-521)");
 }
 
 // Uncompressed points only: PKCS#11 tokens and the TLS groups sslp11 offers use them.
-Bytes check_point(Bytes point, const core::NamedCurve& curve, std::string_view where) {
+Bytes check_point(Bytes point, const p11::EcCurve& curve, std::string_view where) {
   if (point.size() != 1 + 2 * curve.coordinate_bytes || point[0] != 0x04) {
     throw der::Error(std::string(where) + ": the EC public key is not an uncompressed point on " +
                      std::string(curve.oid));
@@ -56,7 +56,7 @@ RsaPrivateKey parse_rsa_private_key(Bytes der, std::string_view what) {
 }
 
 // `curve` comes from the PKCS#8 AlgorithmIdentifier, or is null for a bare SEC1 key.
-EcPrivateKey parse_ec_private_key(Bytes der, const core::NamedCurve* curve, std::string_view what) {
+EcPrivateKey parse_ec_private_key(Bytes der, const p11::EcCurve* curve, std::string_view what) {
   Reader outer(der, what);
   Reader r = outer.enter(der::kSequence, "ECPrivateKey");
   outer.expect_end();
@@ -69,7 +69,7 @@ EcPrivateKey parse_ec_private_key(Bytes der, const core::NamedCurve* curve, std:
     Reader params = r.enter(der::context(0, true), "parameters");
     const auto oid = params.read(der::kOid, "namedCurve");
     params.expect_end();
-    const core::NamedCurve& named = require_curve(oid, what);
+    const p11::EcCurve& named = require_curve(oid, what);
     if (curve != nullptr && curve != &named) {
       throw der::Error(std::string(what) + ": the key's curve differs from its AlgorithmIdentifier's");
     }
@@ -225,8 +225,8 @@ Certificate parse_certificate(Bytes der) {
   return cert;
 }
 
-const core::NamedCurve* curve_from_params(Bytes params) {
-  for (const auto& c : core::all_curves())
+const p11::EcCurve* curve_from_params(Bytes params) {
+  for (const auto& c : p11::all_ec_curves())
     if (der::equal(params, c.der_oid)) return &c;
   return nullptr;
 }

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cli/der.h"
-#include "core/cipher_suites.h"
+#include "pkcs11/ec_curves.h"
 
 namespace sslp11::cli {
 
@@ -28,7 +28,7 @@ struct RsaPrivateKey {
 };
 
 struct EcPrivateKey {
-  const core::NamedCurve* curve = nullptr;
+  const p11::EcCurve* curve = nullptr;
   der::Bytes private_value;                  // the scalar, big-endian, as written
   std::optional<der::Bytes> public_point;    // uncompressed 04||X||Y when the file carries it
 };
@@ -44,7 +44,7 @@ struct PrivateKey {
 struct PublicKey {
   KeyAlgorithm algorithm = KeyAlgorithm::rsa;
   der::Bytes modulus, public_exponent;     // RSA
-  const core::NamedCurve* curve = nullptr; // EC
+  const p11::EcCurve* curve = nullptr; // EC
   der::Bytes point;                        // EC, uncompressed 04||X||Y
   std::uint32_t bits() const noexcept;
 };
@@ -63,7 +63,7 @@ PrivateKey parse_private_key(der::Bytes der);
 Certificate parse_certificate(der::Bytes der);
 
 // The curve whose CKA_EC_PARAMS (a DER OID) this is, or nullptr.
-const core::NamedCurve* curve_from_params(der::Bytes params);
+const p11::EcCurve* curve_from_params(der::Bytes params);
 
 // SubjectPublicKeyInfo for `export` (PEM label "PUBLIC KEY").
 std::vector<std::uint8_t> encode_subject_public_key_info(const PublicKey& key);

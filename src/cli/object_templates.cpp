@@ -48,7 +48,7 @@ p11::AttributeTemplate rsa_public_to_generate(const Naming& n, CK_ULONG bits) {
   return t;
 }
 
-p11::AttributeTemplate ec_public_to_generate(const Naming& n, const core::NamedCurve& curve) {
+p11::AttributeTemplate ec_public_to_generate(const Naming& n, const p11::EcCurve& curve) {
   auto t = long_term_public(n, KeyAlgorithm::ec);
   t.add_bytes(CKA_EC_PARAMS, curve.der_oid);
   return t;
@@ -98,23 +98,6 @@ p11::AttributeTemplate certificate_to_import(const Naming& n, const Certificate&
       .add_bytes(CKA_SERIAL_NUMBER, cert.serial_number)
       .add_bytes(CKA_VALUE, cert.der);
   name(t, n);
-  return t;
-}
-
-p11::AttributeTemplate selftest_secret(std::span<const std::uint8_t> value, std::size_t length) {
-  p11::AttributeTemplate t;
-  t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
-      .add_bool(CKA_TOKEN, false)
-      .add_bool(CKA_SENSITIVE, false)
-      .add_bool(CKA_EXTRACTABLE, true)
-      .add_bool(CKA_DERIVE, true)
-      .add_bool(CKA_SIGN, true);
-  if (!value.empty()) {
-    t.add_bytes(CKA_VALUE, value);
-  } else {
-    t.add_ulong(CKA_VALUE_LEN, length);
-  }
   return t;
 }
 

@@ -22,7 +22,7 @@ struct Naming {
 
 // C_GenerateKeyPair halves.
 p11::AttributeTemplate rsa_public_to_generate(const Naming& n, CK_ULONG bits);
-p11::AttributeTemplate ec_public_to_generate(const Naming& n, const core::NamedCurve& curve);
+p11::AttributeTemplate ec_public_to_generate(const Naming& n, const p11::EcCurve& curve);
 p11::AttributeTemplate private_to_generate(const Naming& n, KeyAlgorithm algorithm);
 
 // C_CreateObject of imported objects. The private templates carry the key
@@ -30,11 +30,5 @@ p11::AttributeTemplate private_to_generate(const Naming& n, KeyAlgorithm algorit
 p11::AttributeTemplate private_to_import(const Naming& n, const PrivateKey& key);
 p11::AttributeTemplate public_to_import(const Naming& n, const PublicKey& key);
 p11::AttributeTemplate certificate_to_import(const Naming& n, const Certificate& cert);
-
-// doctor's self-test: a throwaway session secret that is deliberately NOT
-// sensitive and extractable, so the token's result can be read back and
-// compared with the software PRF. With `value` for C_CreateObject, else
-// CKA_VALUE_LEN `length` for a derivation.
-p11::AttributeTemplate selftest_secret(std::span<const std::uint8_t> value, std::size_t length = 0);
 
 }  // namespace sslp11::cli::object_templates

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <sslp11/sslp11.h>
+
 #include "cli/errors.h"
 
 namespace sslp11::cli {
@@ -103,6 +105,15 @@ Target resolve_target(const GlobalOptions& g) {
     if (!g.token.empty() || !g.serial.empty() || g.slot >= 0) {
       t.selector = selector_from(g);
       t.selector_from_command_line = true;
+    }
+  }
+  // A suite list the provider would refuse is the config's error for every
+  // subcommand alike, not only for those that open the provider.
+  for (const auto& name : section->cipher_suites) {
+    DWORD id = 0;
+    if (Sslp11LookupCipherSuiteByName(name.c_str(), &id, 0) != ERROR_SUCCESS) {
+      throw UsageError(cfg.path + ": [token." + section->name + "] names cipher suite '" + name +
+                       "', which sslp11 does not know");
     }
   }
   t.section = *section;

@@ -15,26 +15,7 @@ SelectedToken select_target_token(const Target& target) {
 }
 
 TokenSession::TokenSession(std::shared_ptr<p11::Module> module, p11::SlotDescription slot)
-    : module_(std::move(module)), slot_(std::move(slot)) {
-  session_ = api().C_OpenSession(slot_.id, CKF_RW_SESSION);
-}
-
-TokenSession::~TokenSession() {
-  try {
-    if (logged_in_) api().C_Logout(session_);
-  } catch (const p11::Error&) {
-    // The session goes away next; logging out is a courtesy.
-  }
-  try {
-    api().C_CloseSession(session_);
-  } catch (const p11::Error&) {
-  }
-}
-
-bool is_pin_failure(CK_RV rv) noexcept {
-  return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_LOCKED ||
-         rv == CKR_PIN_EXPIRED;
-}
+    : session_(std::move(module), slot.id), slot_(std::move(slot)) {}
 
 std::string pin_rejected_message(const p11::Api& api, CK_SLOT_ID slot, const std::string& label, CK_RV rv,
                                  CK_USER_TYPE user) {
@@ -50,19 +31,15 @@ std::string pin_rejected_message(const p11::Api& api, CK_SLOT_ID slot, const std
 
 void TokenSession::login(CK_USER_TYPE user, const p11::Pin& pin) {
   try {
-    api().C_Login(session_, user, pin.bytes());
+    session_.login(user, pin);
+  } catch (const p11::PinRejected& e) {
+    throw OperationError(pin_rejected_message(api(), slot_.id, slot_.label, e.rv(), user));
   } catch (const p11::Error& e) {
-    if (e.rv() == CKR_USER_ALREADY_LOGGED_IN) {
-      logged_in_ = true;
-      return;
-    }
-    if (is_pin_failure(e.rv())) throw OperationError(pin_rejected_message(api(), slot_.id, slot_.label, e.rv(), user));
     if (e.rv() == CKR_USER_PIN_NOT_INITIALIZED) {
       throw OperationError("token '" + slot_.label + "' has no user PIN yet: run sslp11-admin init-pin");
     }
     throw;
   }
-  logged_in_ = true;
 }
 
 std::unique_ptr<TokenSession> open_user_session(const Target& target, Login login) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "pkcs11/ec_curves.h"
+
 namespace sslp11::core {
 
 namespace {
@@ -44,15 +46,15 @@ constexpr std::array<CipherSuite, 27> kSuites{{
     {0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", K::dhe, A::rsa, C::chacha20_poly1305, 32, 12, 0, 1, 16, H::none, H::sha256},
 }};
 
-// DER-encoded OIDs for CKA_EC_PARAMS.
-constexpr std::array<std::uint8_t, 10> kP256Oid{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-constexpr std::array<std::uint8_t, 7> kP384Oid{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-constexpr std::array<std::uint8_t, 7> kP521Oid{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+// The curves' PKCS#11 facts (CKA_EC_PARAMS, sizes) are pkcs11/ec_curves.h's.
+NamedCurve named(std::uint32_t group, std::u16string_view cng_name, const p11::EcCurve& c) {
+  return {group, cng_name, c.oid, c.der_oid, c.bits, c.coordinate_bytes};
+}
 
 const std::array<NamedCurve, 3> kCurves{{
-    {23, u"nistP256", "1.2.840.10045.3.1.7", kP256Oid, 256, 32},  // secp256r1
-    {24, u"nistP384", "1.3.132.0.34", kP384Oid, 384, 48},         // secp384r1
-    {25, u"nistP521", "1.3.132.0.35", kP521Oid, 521, 66},         // secp521r1
+    named(23, u"nistP256", p11::ec_curve_p256()),
+    named(24, u"nistP384", p11::ec_curve_p384()),
+    named(25, u"nistP521", p11::ec_curve_p521()),
 }};
 
 }  // namespace

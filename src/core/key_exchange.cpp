@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/templates.h"
 #include "pkcs11/attributes.h"
+#include "pkcs11/ec_curves.h"
 
 namespace sslp11::core {
 
@@ -80,24 +81,11 @@ p11::Object dh_premaster_stripped(const std::shared_ptr<p11::SessionPool>& pool,
 }  // namespace
 
 std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, std::size_t coordinate_bytes) {
-  const std::size_t raw_len = 1 + 2 * coordinate_bytes;
-  if (attr.size() == raw_len && attr[0] == 0x04) return Bytes(attr.begin(), attr.end());
-  // DER OCTET STRING: 04 len [len...] point
-  if (attr.size() > 2 && attr[0] == 0x04) {
-    std::size_t header = 2;
-    std::size_t len = attr[1];
-    if (len & 0x80) {
-      const std::size_t n = len & 0x7f;
-      if (n == 0 || n > 2 || attr.size() < 2 + n) throw Error(Fault::bad_data, "malformed CKA_EC_POINT");
-      len = 0;
-      for (std::size_t i = 0; i < n; ++i) len = (len << 8) | attr[2 + i];
-      header = 2 + n;
-    }
-    if (len == raw_len && attr.size() == header + len && attr[header] == 0x04) {
-      return Bytes(attr.begin() + static_cast<std::ptrdiff_t>(header), attr.end());
-    }
+  try {
+    return p11::decode_ec_point(attr, coordinate_bytes);
+  } catch (const p11::LayerError& e) {
+    throw Error(Fault::bad_data, e.what());
   }
-  throw Error(Fault::bad_data, "the token returned an EC point sslp11 cannot decode");
 }
 
 std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, const NamedCurve& curve) {

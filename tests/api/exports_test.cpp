@@ -75,6 +75,14 @@ TEST_F(SharedLibrary, ResolvesTheExtensionApi) {
   EXPECT_EQ(version(), DWORD{SSLP11_EXTENSION_VERSION});
 }
 
+TEST_F(SharedLibrary, ResolvesTheOperatorExtensionApi) {
+  // Version 2 of the extension API (src/abi/extensions_admin.cpp).
+  for (const char* name : {"Sslp11OpenProviderForToken", "Sslp11GetTokenReport", "Sslp11RunSelfTest",
+                           "Sslp11LookupCipherSuiteByName", "Sslp11CountPkcs11Calls"}) {
+    EXPECT_NE(dlsym(handle_, name), nullptr) << name << ": " << dlerror();
+  }
+}
+
 TEST_F(SharedLibrary, HidesItsInternals) {
   // C++ internals of the ABI and core layers (hidden by the version script).
   for (const char* name : {"_ZN6sslp113abi18last_error_messageEv", "_ZN6sslp114core11HandleTable8instanceEv"}) {

@@ -237,5 +237,165 @@ TEST_P(ExtensionApiTest, CountsValidateTheirArguments) {
 
 INSTANTIATE_TEST_SUITE_P(Tokens, ExtensionApiTest, ::testing::ValuesIn(TestTokens::all()), TokenName{});
 
+
+// --- version 2: the operator calls (src/abi/extensions_admin.cpp) ---
+
+class OperatorApiTest : public ::testing::TestWithParam<TokenSpec> {
+ protected:
+  const TokenSpec& token() const { return GetParam(); }
+  // The test token as SSLP11_TOKEN_SPEC; the strings live in this fixture.
+  SSLP11_TOKEN_SPEC spec(const std::string& pin) {
+    pin_ = pin;
+    SSLP11_TOKEN_SPEC s{};
+    s.dwVersion = SSLP11_TOKEN_SPEC_VERSION;
+    s.pszName = "test";
+    s.pszModule = token().module_path.c_str();
+    s.pszInitArgs = token().init_args.c_str();
+    s.pszTokenLabel = token().label.c_str();
+    s.pszTokenSerial = token().serial.c_str();
+    s.pbPin = pin_.empty() ? nullptr : reinterpret_cast<const BYTE*>(pin_.data());
+    s.cbPin = static_cast<DWORD>(pin_.size());
+    return s;
+  }
+  static std::string report(NCRYPT_PROV_HANDLE p, DWORD kind) {
+    DWORD size = 0;
+    EXPECT_OK(Sslp11GetTokenReport(p, kind, nullptr, 0, &size, 0));
+    std::string text(size, '\0');
+    EXPECT_OK(Sslp11GetTokenReport(p, kind, text.data(), size, &size, 0));
+    text.resize(size == 0 ? 0 : size - 1);
+    return text;
+  }
+
+ private:
+  std::string pin_;
+};
+
+TEST(OperatorApi, LooksUpSuitesByName) {
+  DWORD id = 0;
+  EXPECT_OK(Sslp11LookupCipherSuiteByName("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", &id, 0));
+  EXPECT_EQ(id, 0xC02Fu);
+  EXPECT_STATUS(NTE_NOT_FOUND, Sslp11LookupCipherSuiteByName("TLS_NO_SUCH_SUITE", &id, 0));
+  EXPECT_EQ(id, 0u);
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11LookupCipherSuiteByName(nullptr, &id, 0));
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11LookupCipherSuiteByName("TLS_RSA_WITH_AES_128_GCM_SHA256", nullptr, 0));
+  EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11LookupCipherSuiteByName("TLS_RSA_WITH_AES_128_GCM_SHA256", &id, 1));
+}
+
+TEST_P(OperatorApiTest, CountsThePkcs11CallsOfThisThread) {
+  ProviderHandle p(token());
+  ASSERT_NE(p.get(), 0u);
+  ULONGLONG before = 0, after = 0;
+  EXPECT_OK(Sslp11CountPkcs11Calls(&before, 0));
+  DWORD objects = 0;
+  EXPECT_OK(Sslp11CountTokenObjects(p.get(), &objects, 0));
+  EXPECT_OK(Sslp11CountPkcs11Calls(&after, 0));
+  EXPECT_GT(after, before) << "finding the objects calls the token";
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11CountPkcs11Calls(nullptr, 0));
+  EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11CountPkcs11Calls(&after, 1));
+}
+
+TEST_P(OperatorApiTest, OpensTheTokenItIsGivenAndReportsOnIt) {
+  SSLP11_TOKEN_SPEC s = spec(token().user_pin);
+  SslHandle p;
+  ASSERT_OK(Sslp11OpenProviderForToken(p.out(), &s, 0));
+  ASSERT_NE(p.get(), 0u);
+  const std::string evidence = report(p.get(), SSLP11_REPORT_DERIVATION_EVIDENCE);
+  EXPECT_FALSE(evidence.empty());
+  const std::string suites = report(p.get(), SSLP11_REPORT_CIPHER_SUITES);
+  std::size_t lines = 0, offered = 0;
+  for (std::size_t at = 0; at < suites.size();) {
+    const std::size_t end = suites.find('\n', at);
+    ASSERT_NE(end, std::string::npos) << "every line ends in a newline";
+    const std::string line = suites.substr(at, end - at);
+    const std::size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    EXPECT_EQ(line.rfind("TLS_", 0), 0u) << line;
+    ++lines;
+    if (tab + 1 == line.size()) ++offered;
+    at = end + 1;
+  }
+  EXPECT_GE(lines, 27u) << "one line per suite sslp11 knows";
+  EXPECT_GT(offered, 0u) << suites;
+  // The handle works with the Ssl* calls.
+  NCRYPT_SSL_CIPHER_SUITE info{};
+  EXPECT_OK(SslLookupCipherSuiteInfo(p.get(), TLS1_2_PROTOCOL_VERSION, 0xC02F, 0, &info, 0));
+
+  DWORD size = 0;
+  EXPECT_STATUS(NTE_BUFFER_TOO_SMALL, Sslp11GetTokenReport(p.get(), SSLP11_REPORT_CIPHER_SUITES,
+                                                           std::array<char, 4>{}.data(), 4, &size, 0));
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11GetTokenReport(p.get(), 99, nullptr, 0, &size, 0));
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11GetTokenReport(p.get(), SSLP11_REPORT_CIPHER_SUITES, nullptr, 0,
+                                                            nullptr, 0));
+  EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11GetTokenReport(p.get(), SSLP11_REPORT_CIPHER_SUITES, nullptr, 0, &size, 1));
+  EXPECT_STATUS(NTE_INVALID_HANDLE,
+                Sslp11GetTokenReport(kForgedHandle, SSLP11_REPORT_CIPHER_SUITES, nullptr, 0, &size, 0));
+}
+
+TEST_P(OperatorApiTest, SelfTestPassesOnTheTokensDerivationPath) {
+  SSLP11_TOKEN_SPEC s = spec(token().user_pin);
+  SslHandle p;
+  ASSERT_OK(Sslp11OpenProviderForToken(p.out(), &s, 0));
+  SSLP11_SELF_TEST_RESULT result{};
+  ASSERT_OK(Sslp11RunSelfTest(p.get(), &result, 0));
+  EXPECT_EQ(result.dwOutcome, DWORD{SSLP11_SELF_TEST_PASSED}) << result.szFailure << "\n" << result.szSteps;
+  EXPECT_NE(result.dwCipherSuite, 0u);
+  EXPECT_NE(std::string(result.szSteps).find("master secret: 48 bytes agree"), std::string::npos) << result.szSteps;
+  EXPECT_NE(std::string(result.szSteps).find("path exercised: " + token().expected_tier), std::string::npos)
+      << result.szSteps;
+  EXPECT_STREQ(result.szFailure, "");
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11RunSelfTest(p.get(), nullptr, 0));
+  EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11RunSelfTest(p.get(), &result, 1));
+  EXPECT_STATUS(NTE_INVALID_HANDLE, Sslp11RunSelfTest(kForgedHandle, &result, 0));
+}
+
+TEST_P(OperatorApiTest, OpenRefusesABadSpec) {
+  SslHandle p;
+  SSLP11_TOKEN_SPEC s = spec(token().user_pin);
+  s.dwVersion = 0;
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11OpenProviderForToken(p.out(), &s, 0));
+  EXPECT_EQ(p.get(), 0u);
+  s = spec(token().user_pin);
+  s.pszModule = nullptr;
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11OpenProviderForToken(p.out(), &s, 0));
+  s = spec(token().user_pin);
+  s.pszCipherSuites = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_NO_SUCH_SUITE";
+  EXPECT_STATUS(NTE_NOT_SUPPORTED, Sslp11OpenProviderForToken(p.out(), &s, 0));
+  EXPECT_NE(last_error_text().find("TLS_NO_SUCH_SUITE"), std::string::npos) << last_error_text();
+  s = spec(token().user_pin);
+  s.pszTokenLabel = "no-such-token";
+  s.pszTokenSerial = nullptr;
+  EXPECT_STATUS(NTE_DEVICE_NOT_FOUND, Sslp11OpenProviderForToken(p.out(), &s, 0));
+  s = spec(token().user_pin);
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11OpenProviderForToken(nullptr, &s, 0));
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11OpenProviderForToken(p.out(), nullptr, 0));
+  EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11OpenProviderForToken(p.out(), &s, 1));
+  EXPECT_EQ(p.get(), 0u);
+}
+
+TEST_P(OperatorApiTest, ConfiguredSuitesNarrowTheReport) {
+  SSLP11_TOKEN_SPEC s = spec(token().user_pin);
+  s.pszCipherSuites = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+  SslHandle p;
+  ASSERT_OK(Sslp11OpenProviderForToken(p.out(), &s, 0));
+  const std::string suites = report(p.get(), SSLP11_REPORT_CIPHER_SUITES);
+  EXPECT_NE(suites.find("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\t\n"), std::string::npos) << suites;
+  EXPECT_EQ(suites.find("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\t\n"), std::string::npos) << suites;
+}
+
+INSTANTIATE_TEST_SUITE_P(Tokens, OperatorApiTest, ::testing::ValuesIn(TestTokens::all()), TokenName{});
+
+class OperatorLoginTest : public OperatorApiTest {};
+
+TEST_P(OperatorLoginTest, AWrongPinIsRefused) {
+  SSLP11_TOKEN_SPEC s = spec("wrong-" + token().user_pin);
+  SslHandle p;
+  EXPECT_STATUS(NTE_INCORRECT_PASSWORD, Sslp11OpenProviderForToken(p.out(), &s, 0));
+  EXPECT_EQ(p.get(), 0u);
+  EXPECT_EQ(last_error_text().find(token().user_pin), std::string::npos) << "never the PIN";
+}
+
+INSTANTIATE_TEST_SUITE_P(Tokens, OperatorLoginTest, ::testing::ValuesIn(TestTokens::where(TestTokens::needs_login)),
+                         TokenName{});
+
 }  // namespace
 }  // namespace sslp11::test

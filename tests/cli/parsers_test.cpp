@@ -1,5 +1,5 @@
-// The file-format code of sslp11-admin (src/cli/der, pem, key_formats) and the
-// doctor's software PRF (src/cli/selftest_prf), with OpenSSL as the oracle:
+// The file-format code of sslp11-admin (src/cli/der, pem, key_formats), with
+// OpenSSL as the oracle:
 // keys and certificates OpenSSL writes must parse to the values OpenSSL
 // reports, exports must be byte-identical to OpenSSL's, and malformed input
 // (every truncation, bit flips) must be refused with an error, never a crash
@@ -14,7 +14,6 @@
 #include "cli/der.h"
 #include "cli/key_formats.h"
 #include "cli/pem.h"
-#include "cli/selftest_prf.h"
 #include "cli/support/openssl_keys.h"
 
 namespace sslp11::test {
@@ -243,33 +242,6 @@ TEST(Malformed, DerLengthForms) {
   test::Bytes long_ok = ok;
   long_ok.resize(3 + 0x80, 0x05);
   EXPECT_EQ(cli::der::parse_single(view(long_ok), "test").value.size(), 0x80u);
-}
-
-// --- software PRF ------------------------------------------------------------
-
-TEST(SelfTestPrf, Sha256AndHmacMatchOpenSsl) {
-  std::mt19937 rng(3);
-  for (std::size_t n : {0u, 1u, 55u, 56u, 63u, 64u, 65u, 119u, 120u, 1000u}) {
-    test::Bytes data(n), key(n % 150);
-    for (auto& b : data) b = static_cast<std::uint8_t>(rng());
-    for (auto& b : key) b = static_cast<std::uint8_t>(rng());
-    const auto digest = cli::selftest::sha256(data);
-    EXPECT_EQ(test::Bytes(digest.begin(), digest.end()), openssl_sha256(data)) << n;
-    const auto mac = cli::selftest::hmac_sha256(key, data);
-    EXPECT_EQ(test::Bytes(mac.begin(), mac.end()), openssl_hmac_sha256(key, data)) << n;
-  }
-}
-
-TEST(SelfTestPrf, Tls12PrfMatchesOpenSsl) {
-  std::mt19937 rng(5);
-  for (std::size_t length : {1u, 32u, 48u, 104u, 200u}) {
-    test::Bytes secret(48), seed(64);
-    for (auto& b : secret) b = static_cast<std::uint8_t>(rng());
-    for (auto& b : seed) b = static_cast<std::uint8_t>(rng());
-    test::Bytes out(length);
-    cli::selftest::tls12_prf_sha256(secret, "key expansion", seed, out);
-    EXPECT_EQ(out, openssl_tls12_prf(secret, "key expansion", seed, length)) << length;
-  }
 }
 
 }  // namespace

@@ -4,9 +4,6 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/encoder.h>
-#include <openssl/hmac.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/pem.h>
 
 #include <stdexcept>
@@ -149,42 +146,6 @@ Bytes OpenSslKey::ec_point() const {
   if (!EVP_PKEY_get_octet_string_param(key(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &len)) fail("EC point");
   Bytes out(len);
   EVP_PKEY_get_octet_string_param(key(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(), out.size(), &len);
-  return out;
-}
-
-Bytes openssl_tls12_prf(const Bytes& secret, const std::string& label, const Bytes& seed, std::size_t length) {
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "TLS1-PRF", nullptr);
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  EVP_KDF_free(kdf);
-  Bytes label_seed(label.begin(), label.end());
-  label_seed.insert(label_seed.end(), seed.begin(), seed.end());
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<std::uint8_t*>(secret.data()), secret.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, label_seed.data(), label_seed.size()),
-      OSSL_PARAM_construct_end(),
-  };
-  Bytes out(length);
-  const int ok = EVP_KDF_derive(ctx, out.data(), out.size(), params);
-  EVP_KDF_CTX_free(ctx);
-  if (ok <= 0) fail("TLS1-PRF");
-  return out;
-}
-
-Bytes openssl_hmac_sha256(const Bytes& key, const Bytes& data) {
-  Bytes out(32);
-  unsigned int len = 0;
-  static const std::uint8_t kEmpty[1] = {0};  // OpenSSL refuses a NULL key, even of length 0
-  HMAC(EVP_sha256(), key.empty() ? kEmpty : key.data(), static_cast<int>(key.size()), data.data(), data.size(),
-       out.data(), &len);
-  return out;
-}
-
-Bytes openssl_sha256(const Bytes& data) {
-  Bytes out(32);
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
   return out;
 }
 

@@ -52,9 +52,4 @@ class OpenSslKey {
 
 Bytes to_bytes(const std::string& s);
 
-// OpenSSL's TLS 1.2 PRF (EVP_KDF "TLS1-PRF", SHA-256) and HMAC-SHA256.
-Bytes openssl_tls12_prf(const Bytes& secret, const std::string& label, const Bytes& seed, std::size_t length);
-Bytes openssl_hmac_sha256(const Bytes& key, const Bytes& data);
-Bytes openssl_sha256(const Bytes& data);
-
 }  // namespace sslp11::test

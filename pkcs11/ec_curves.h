@@ -1,0 +1,36 @@
+// The PKCS#11 facts of the EC curves sslp11 supports: the DER OID a token
+// takes as CKA_EC_PARAMS, the key size, and the encoding of CKA_EC_POINT.
+// One copy, shared by the provider core (ECDHE, signatures) and
+// sslp11-admin (keygen, import, export).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace sslp11::p11 {
+
+struct EcCurve {
+  std::string_view name;                  // "P-256"
+  std::string_view oid;                   // "1.2.840.10045.3.1.7"
+  std::span<const std::uint8_t> der_oid;  // CKA_EC_PARAMS: the namedCurve OID, DER-encoded
+  std::uint32_t bits;                     // 256, 384, 521 (what modules report as key size)
+  std::uint32_t coordinate_bytes;         // 32, 48, 66
+};
+
+// P-256, P-384, P-521 (secp256r1, secp384r1, secp521r1).
+std::span<const EcCurve> all_ec_curves();
+const EcCurve& ec_curve_p256();
+const EcCurve& ec_curve_p384();
+const EcCurve& ec_curve_p521();
+const EcCurve* find_ec_curve_by_bits(std::uint32_t bits);
+// The curve whose CKA_EC_PARAMS these are, or nullptr.
+const EcCurve* find_ec_curve_by_params(std::span<const std::uint8_t> der_oid);
+
+// The uncompressed point 04||X||Y from CKA_EC_POINT, which tokens give
+// either raw or (as PKCS#11 says) wrapped in a DER OCTET STRING. Throws
+// LayerError(Fault::bad_argument) for anything else.
+std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, std::size_t coordinate_bytes);
+
+}  // namespace sslp11::p11
