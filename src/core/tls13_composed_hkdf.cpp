@@ -25,6 +25,7 @@
 #include "core/error.h"
 #include "core/tls13_hkdf.h"
 #include "pkcs11/attributes.h"
+#include "pkcs11/error.h"
 #include "pkcs11/secure_buffer.h"
 
 namespace sslp11::core {
@@ -44,22 +45,7 @@ class ComposedHkdf final : public Tls13Hkdf {
     const std::size_t n = hash_bytes(hash);
     check_hmac_key(hash);
     const CK_OBJECT_HANDLE key = salt != nullptr ? salt->handle() : zeros_.get(lease, n);
-    p11::SecureBytes message;
-    if (ikm != nullptr) {
-      auto value = p11::read_secret_bytes(lease.api(), lease.handle(), ikm->handle(), CKA_VALUE);
-      if (!value) {
-        throw Error(Fault::wrong_key,
-                    "the composed TLS 1.3 key schedule must read the PSK or (EC)DHE secret it extracts from "
-                    "(HMAC takes its message from the host), and this one is sensitive");
-      }
-      if (ikm_bytes != 0 && value->size() != ikm_bytes) {
-        throw Error(Fault::invalid_parameter, "the secret to extract from has " + std::to_string(value->size()) +
-                                                  " bytes, not the " + std::to_string(ikm_bytes) + " expected");
-      }
-      message = std::move(*value);
-    } else {
-      message = p11::SecureBytes(n);  // zeros
-    }
+    p11::SecureBytes message = ikm != nullptr ? read_ikm(lease, *ikm, ikm_bytes) : p11::SecureBytes(n);  // n zeros
     p11::SecretArray<kMaxHash> prk;
     hmac(lease, hash, key, message.span(), prk.first(n));
     return create(lease, out, prk.first(std::min(n, out.bytes)));
@@ -85,6 +71,27 @@ class ComposedHkdf final : public Tls13Hkdf {
                                             " needs keys of at least " + std::to_string(min) +
                                             " bytes, longer than the TLS 1.3 secrets of its hash");
     }
+  }
+
+  // The IKM's value, in one C_GetAttributeValue when its length is known
+  // (the (EC)DHE secret: once per handshake), in two otherwise (a PSK).
+  static p11::SecureBytes read_ikm(const p11::Lease& lease, const p11::Object& ikm, std::size_t ikm_bytes) {
+    const auto unreadable = [] {
+      return Error(Fault::wrong_key,
+                   "the composed TLS 1.3 key schedule must read the PSK or (EC)DHE secret it extracts from "
+                   "(HMAC takes its message from the host), and this one is sensitive or of another length");
+    };
+    if (ikm_bytes != 0) {
+      p11::SecureBytes value(ikm_bytes);
+      CK_ATTRIBUTE attr{CKA_VALUE, value.data(), value.size()};
+      const CK_RV rv = lease.api().C_GetAttributeValue(lease.handle(), ikm.handle(), {&attr, 1});
+      if (rv == CKR_OK && attr.ulValueLen == ikm_bytes) return value;
+      if (p11::is_session_lost(rv)) throw p11::Error(rv, "C_GetAttributeValue");
+      throw unreadable();
+    }
+    auto value = p11::read_secret_bytes(lease.api(), lease.handle(), ikm.handle(), CKA_VALUE);
+    if (!value) throw unreadable();
+    return std::move(*value);
   }
 
   static void hmac(const p11::Lease& lease, HashAlg hash, CK_OBJECT_HANDLE key, std::span<const std::uint8_t> message,

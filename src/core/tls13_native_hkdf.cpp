@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "core/tls13_hkdf.h"
-#include "pkcs11/attributes.h"
+#include "pkcs11/secure_buffer.h"
 #include "pkcs11/tls_params.h"
 
 namespace sslp11::core {
@@ -50,12 +50,15 @@ class NativeHkdf final : public Tls13Hkdf {
     CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
     lease.api().C_DeriveKey(lease.handle(), mech, prk.handle(), t.span(), &h);
     p11::Object data(pool_, lease, h);
-    auto value = p11::read_secret_bytes(lease.api(), lease.handle(), h, CKA_VALUE);
+    // One read straight into the caller's buffer: the length is known, and
+    // this runs twice per write key (the floor reads once too).
+    CK_ATTRIBUTE value{CKA_VALUE, out.data(), out.size()};
+    const CK_RV rv = lease.api().C_GetAttributeValue(lease.handle(), h, {&value, 1});
     data.reset(lease);
-    if (!value || value->size() != out.size()) {
+    if (rv != CKR_OK || value.ulValueLen != out.size()) {
+      p11::wipe(out.data(), out.size());
       throw Error(Fault::internal, "the token's CKM_HKDF_DATA output could not be read at the length asked for");
     }
-    std::copy_n(value->data(), out.size(), out.begin());
   }
 
  private:
