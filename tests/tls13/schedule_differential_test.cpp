@@ -23,6 +23,7 @@
 #include "core/key_exchange.h"
 #include "core/templates.h"
 #include "core/tls13_shared_secret.h"
+#include "pkcs11/attributes.h"
 #include "support/oracle/digests.h"
 #include "support/oracle/keys.h"
 #include "support/oracle/tls13_kdf.h"
@@ -96,6 +97,17 @@ TEST_P(Tls13Differential, EverySecretMatchesOpenSsl) {
     Pkey own_public = ec_public_from_point(curve, own.point);
     const Bytes z = ecdh(peer.get(), own_public.get());
     const p11::Object shared = core::ecdhe_shared_secret(pool(), s.path(), own.priv, peer_point, curve.coordinate_bytes);
+    // The (EC)DHE secret: protected on the native path; on the composed one
+    // readable, the documented exception (HKDF-Extract reads it as HMAC's message).
+    pool()->run([&](p11::Lease& l) {
+      if (s.path() == p11::Tier::native) {
+        EXPECT_TRUE(object_is_protected(l, shared.handle(), "(EC)DHE secret"));
+      } else {
+        EXPECT_EQ(p11::probe_attribute(l.api(), l.handle(), shared.handle(), CKA_VALUE), static_cast<CK_RV>(CKR_OK));
+        EXPECT_FALSE(p11::read_bool(l.api(), l.handle(), shared.handle(), CKA_TOKEN).value_or(true));
+      }
+      return 0;
+    });
 
     const Bytes th_hello = random_bytes(n), th_server_fin = random_bytes(n), th_client_fin = random_bytes(n);
     const Bytes th_cv = random_bytes(n);
