@@ -47,6 +47,7 @@ const std::vector<FeatureRule>& rules() {
       {Feature::AesCbc, "AES-CBC", {{CKM_AES_CBC, CKF_ENCRYPT | CKF_DECRYPT}}},
       {Feature::ChaCha20Poly1305, "ChaCha20-Poly1305", {{CKM_CHACHA20_POLY1305, CKF_ENCRYPT | CKF_DECRYPT}}},
       {Feature::Hkdf, "HKDF", {{CKM_HKDF_DERIVE, CKF_DERIVE}}},
+      {Feature::HkdfData, "HKDF to a data object", {{CKM_HKDF_DATA, CKF_DERIVE}}},
       {Feature::GenericSecretGen, "generic secret generation", {{CKM_GENERIC_SECRET_KEY_GEN, CKF_GENERATE}}},
   };
   return r;
@@ -179,6 +180,12 @@ Tier Capabilities::tier() const {
   return Tier::unusable;
 }
 
+Tier Capabilities::tls13_tier() const {
+  if (has(Feature::Hkdf) && has(Feature::HkdfData)) return Tier::native;
+  if (has(Feature::HmacSha256)) return Tier::composed;
+  return Tier::unusable;
+}
+
 std::optional<CK_MECHANISM_TYPE> Capabilities::extended_master_mechanism(bool dh) const {
   const CK_MECHANISM_TYPE standard = dh ? CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE_DH : CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE;
   const CK_MECHANISM_TYPE nss = dh ? CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH : CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE;
@@ -213,6 +220,9 @@ std::vector<std::string> Capabilities::evidence() const {
   std::string head = "derivation tier: ";
   head.append(tier_name(tier()));
   lines.push_back(std::move(head));
+  std::string tls13 = "TLS 1.3 derivation tier: ";
+  tls13.append(tier_name(tls13_tier()));
+  lines.push_back(std::move(tls13));
   for (const auto& r : rules()) {
     std::string line = has(r.feature) ? "[yes] " : "[no]  ";
     line.append(r.name).append(":");

@@ -3,6 +3,9 @@
 //   native   - CKM_TLS12_* derive mechanisms: the key schedule never leaves the token
 //   composed - only HMAC: sslp11 builds the TLS PRF from C_Sign on the token's keys
 //   unusable - neither
+// TLS 1.3 has a tier of its own (tls13_tier()): native with CKM_HKDF_DERIVE and
+// CKM_HKDF_DATA (PKCS#11 3.0), composed with HMAC only. A token may be native
+// for one protocol and composed for the other.
 #pragma once
 
 #include <map>
@@ -35,7 +38,8 @@ enum class Feature {
   AesGcm,
   AesCbc,
   ChaCha20Poly1305,
-  Hkdf,
+  Hkdf,      // CKM_HKDF_DERIVE: TLS 1.3 secrets and keys as token objects
+  HkdfData,  // CKM_HKDF_DATA: TLS 1.3 IVs and exporter output, the values that leave the token
   GenericSecretGen,
 };
 
@@ -55,6 +59,9 @@ class Capabilities {
   bool has_mechanism(CK_MECHANISM_TYPE m) const { return info_.count(m) != 0; }
   std::optional<CK_MECHANISM_INFO> info(CK_MECHANISM_TYPE m) const;
   Tier tier() const;
+  // The TLS 1.3 key schedule's path: native when the token has CKM_HKDF_DERIVE
+  // and CKM_HKDF_DATA, composed when it has HMAC-SHA256 only.
+  Tier tls13_tier() const;
   // The extended-master-secret mechanism to use (standard first, then NSS's), or nullopt.
   std::optional<CK_MECHANISM_TYPE> extended_master_mechanism(bool dh) const;
   // The TLS Finished mechanism (CKM_TLS_MAC preferred over the deprecated alias), or nullopt.

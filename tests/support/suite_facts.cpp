@@ -43,6 +43,15 @@ constexpr std::array<SuiteFacts, 27> kSuites{{
 }};
 // clang-format on
 
+// {id, name, exchange (unused), cipher, key, write IV, MAC, HKDF hash}
+// clang-format off
+constexpr std::array<SuiteFacts, 3> kTls13Suites{{
+    {0x1301, "TLS_AES_128_GCM_SHA256", E::ecdhe, C::aes_gcm, 16, 12, H::none, H::sha256},
+    {0x1302, "TLS_AES_256_GCM_SHA384", E::ecdhe, C::aes_gcm, 32, 12, H::none, H::sha384},
+    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", E::ecdhe, C::chacha20_poly1305, 32, 12, H::none, H::sha256},
+}};
+// clang-format on
+
 // namedCurve OIDs (RFC 5480 §2.1.1.1) as DER: secp256r1, secp384r1, secp521r1.
 constexpr std::uint8_t kP256Oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 constexpr std::uint8_t kP384Oid[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
@@ -71,6 +80,14 @@ std::span<const SuiteFacts> all_suite_facts() { return kSuites; }
 
 const SuiteFacts* find_suite_facts(std::uint32_t id) {
   for (const auto& s : kSuites)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::span<const SuiteFacts> all_tls13_suite_facts() { return kTls13Suites; }
+
+const SuiteFacts* find_tls13_suite_facts(std::uint32_t id) {
+  for (const auto& s : kTls13Suites)
     if (s.id == id) return &s;
   return nullptr;
 }

@@ -38,6 +38,13 @@ struct SuiteFacts {
 std::span<const SuiteFacts> all_suite_facts();
 const SuiteFacts* find_suite_facts(std::uint32_t id);
 
+// The TLS 1.3 suites (RFC 8446 §B.4), kept apart so the TLS 1.2 lists above
+// stay what they are. In these rows `prf` is the HKDF and transcript hash,
+// `fixed_iv_bytes` the 12-byte write IV (§5.3), `exchange` is meaningless
+// (TLS 1.3 negotiates it apart; ecdhe is written) and `mac` is none.
+std::span<const SuiteFacts> all_tls13_suite_facts();
+const SuiteFacts* find_tls13_suite_facts(std::uint32_t id);
+
 struct CurveFacts {
   std::uint32_t group;  // IANA named group = dwKeyType
   std::uint32_t bits;

@@ -1,0 +1,62 @@
+#include "core/tls13_templates.h"
+
+namespace sslp11::core::tls13_templates {
+
+namespace {
+
+p11::AttributeTemplate base(p11::Tier path, Use use, CK_KEY_TYPE type) {
+  const bool readable = use == Use::ikm && path == p11::Tier::composed;
+  p11::AttributeTemplate t;
+  t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
+      .add_ulong(CKA_KEY_TYPE, type)
+      .add_bool(CKA_TOKEN, false)
+      .add_bool(CKA_SENSITIVE, !readable)
+      .add_bool(CKA_EXTRACTABLE, readable);
+  switch (use) {
+    case Use::chain:
+    case Use::ikm:
+      if (path == p11::Tier::native) {
+        t.add_bool(CKA_DERIVE, true);
+      } else if (use == Use::chain) {
+        t.add_bool(CKA_SIGN, true);
+      }
+      break;
+    case Use::finished:
+      t.add_bool(CKA_SIGN, true);
+      break;
+    case Use::record:
+      t.add_bool(CKA_ENCRYPT, true).add_bool(CKA_DECRYPT, true);
+      break;
+  }
+  return t;
+}
+
+}  // namespace
+
+p11::AttributeTemplate derived(p11::Tier path, Use use, CK_KEY_TYPE type, std::size_t bytes) {
+  auto t = base(path, use, type);
+  t.add_ulong(CKA_VALUE_LEN, bytes);
+  return t;
+}
+
+p11::AttributeTemplate created(p11::Tier path, Use use, CK_KEY_TYPE type, std::span<const std::uint8_t> value) {
+  auto t = base(path, use, type);
+  t.add_bytes(CKA_VALUE, value);
+  return t;
+}
+
+p11::AttributeTemplate data(std::size_t bytes) {
+  // Asked for as a readable generic secret: the output is the caller's (an
+  // IV, exporter output) and is read once, then destroyed. NSS softoken
+  // honours this template (tests/tls13: the RFC 8448 IVs come out this way).
+  p11::AttributeTemplate t;
+  t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
+      .add_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
+      .add_bool(CKA_TOKEN, false)
+      .add_bool(CKA_SENSITIVE, false)
+      .add_bool(CKA_EXTRACTABLE, true)
+      .add_ulong(CKA_VALUE_LEN, bytes);
+  return t;
+}
+
+}  // namespace sslp11::core::tls13_templates
