@@ -101,7 +101,7 @@ KeyCheck check_key(const std::shared_ptr<core::TokenContext>& token, const Certi
   KeyCheck k;
   k.label = cert.label;
   k.id = hex(cert.id);
-  const core::Provider provider(0, token);
+  const core::Provider provider(token);
   try {
     const auto key = core::open_private_key_for_certificate(provider, cert.der);
     k.found = true;
