@@ -19,7 +19,7 @@ constexpr std::uint32_t kEnumMagic = 0x53554954;  // "SUIT"
 struct EnumState {
   std::uint32_t magic;
   std::uint32_t next;
-  std::uint64_t provider_id;
+  NCRYPT_PROV_HANDLE provider;  // never reused, so it names the instance
   CK_KEY_TYPE restrict_to;  // CK_UNAVAILABLE_INFORMATION: no private-key filter
 };
 
@@ -64,22 +64,22 @@ bool usable_with(const core::CipherSuite& s, CK_KEY_TYPE key_type) {
 }
 
 // Shared by both enumeration entry points: returns the next suite or nullptr.
-const core::CipherSuite* enumerate(const core::Provider& provider, NCRYPT_KEY_HANDLE hPrivateKey, PVOID* ppEnumState) {
+const core::CipherSuite* enumerate(const ProviderRef& provider, NCRYPT_KEY_HANDLE hPrivateKey, PVOID* ppEnumState) {
   if (ppEnumState == nullptr) fail(NTE_INVALID_PARAMETER, "ppEnumState is NULL");
   CK_KEY_TYPE restrict_to = CK_UNAVAILABLE_INFORMATION;
   if (hPrivateKey != 0) {
-    restrict_to = key_from<core::PrivateKey>(hPrivateKey, core::ObjectKind::private_key, &provider)->key_type;
+    restrict_to = key_from<core::PrivateKey>(hPrivateKey, provider)->key_type;
   }
   auto* state = static_cast<EnumState*>(*ppEnumState);
   if (state == nullptr) {
     state = allocate_for_caller<EnumState>();
-    *state = {kEnumMagic, 0, provider.provider_id(), restrict_to};
+    *state = {kEnumMagic, 0, provider.handle(), restrict_to};
     *ppEnumState = state;
   } else if (!is_live_allocation(state, sizeof(EnumState)) || state->magic != kEnumMagic ||
-             state->provider_id != provider.provider_id()) {
+             state->provider != provider.handle()) {
     fail(NTE_INVALID_PARAMETER, "ppEnumState is not an enumeration state of this provider");
   }
-  const auto& suites = provider.token()->suites();
+  const auto& suites = provider->token()->suites();
   while (state->next < suites.size()) {
     const core::CipherSuite* s = suites[state->next++];
     if (usable_with(*s, state->restrict_to)) return s;
@@ -99,7 +99,7 @@ SECURITY_STATUS WINAPI SslEnumCipherSuites(NCRYPT_PROV_HANDLE hSslProvider, NCRY
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumCipherSuites takes no flags");
     if (ppCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "ppCipherSuite is NULL");
     *ppCipherSuite = nullptr;
-    const core::CipherSuite* s = enumerate(*provider, hPrivateKey, ppEnumState);
+    const core::CipherSuite* s = enumerate(provider, hPrivateKey, ppEnumState);
     if (s == nullptr) fail(NTE_NO_MORE_ITEMS, "end of the cipher suites");
     auto* out = allocate_for_caller<NCRYPT_SSL_CIPHER_SUITE>();
     fill(*s, TLS1_2_PROTOCOL_VERSION, *out);
@@ -115,7 +115,7 @@ SECURITY_STATUS WINAPI SslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider, NC
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumCipherSuitesEx takes no flags");
     if (ppCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "ppCipherSuite is NULL");
     *ppCipherSuite = nullptr;
-    const core::CipherSuite* s = enumerate(*provider, hPrivateKey, ppEnumState);
+    const core::CipherSuite* s = enumerate(provider, hPrivateKey, ppEnumState);
     if (s == nullptr) fail(NTE_NO_MORE_ITEMS, "end of the cipher suites");
     NCRYPT_SSL_CIPHER_SUITE base;
     fill(*s, TLS1_2_PROTOCOL_VERSION, base);

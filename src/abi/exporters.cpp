@@ -65,7 +65,7 @@ SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider, 
     // The label, randoms and context are checked together by the core: the
     // PRF sees them as one string (core::check_exporter_input).
     const std::string_view label = label_view(sLabel);
-    auto master = live_master_from(hMasterKey, *provider);
+    auto master = live_master_from(hMasterKey, provider);
     // RFC 5705: a NULL context (no length field) is not an empty one (00 00).
     std::optional<std::span<const std::uint8_t>> context;
     if (pbContextValue != nullptr) context = std::span<const std::uint8_t>(pbContextValue, cbContextValue);
@@ -88,7 +88,7 @@ SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider, NC
     const auto kind = eap_key_block_for(dwFlags & NCRYPT_SSL_EAP_PRF_FIELD);
     if (!kind) fail(NTE_BAD_FLAGS, "unknown EAP selector (0 EAP-TLS, 1 TTLSv0, 2 TTLSv0 challenge, 3 EAP-FAST)");
     require_randoms(pbRandoms, cbRandoms);
-    auto master = live_master_from(hMasterKey, *provider);
+    auto master = live_master_from(hMasterKey, provider);
     const std::size_t size = core::eap_key_block_bytes(*kind);
     *pcbResult = static_cast<DWORD>(size);
     if (pbOutput == nullptr) return;  // size query

@@ -6,7 +6,6 @@
 #include <sslp11/sslp11.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -22,10 +21,6 @@ using namespace sslp11;
 using namespace sslp11::abi;
 
 namespace {
-
-// Provider ids only need to differ between live providers: SslOpenProvider
-// counts up from 1, these count up from the top bit, so the two never meet.
-std::atomic<std::uint64_t> g_next_provider_id{std::uint64_t{1} << 63};
 
 std::string text_or_empty(const char* text) { return text == nullptr ? std::string() : std::string(text); }
 
@@ -114,12 +109,8 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11OpenProviderForToken(NCRYPT_PROV_HANDLE*
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "Sslp11OpenProviderForToken takes no flags");
     // As SslOpenProvider, on a token context of the caller's own (never
     // shared with the configured one: its PIN and settings are the caller's).
-    auto provider = std::make_shared<core::Provider>(g_next_provider_id++,
-                                                     core::TokenContext::open(settings_from(*pToken)));
-    const auto identity = provider->identity();
-    const NCRYPT_PROV_HANDLE h = publish(std::move(provider));
-    identity->handle.store(h, std::memory_order_release);  // before the caller can name it
-    *phSslProvider = h;
+    *phSslProvider =
+        publish_provider(std::make_shared<core::Provider>(core::TokenContext::open(settings_from(*pToken))));
   });
 }
 

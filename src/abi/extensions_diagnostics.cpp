@@ -59,7 +59,7 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11CountLiveHandles(DWORD* pcHandles, DWORD
     if (pcHandles == nullptr) fail(NTE_INVALID_PARAMETER, "pcHandles is NULL");
     *pcHandles = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "Sslp11CountLiveHandles takes no flags");
-    *pcHandles = static_cast<DWORD>(core::HandleTable::instance().size());
+    *pcHandles = static_cast<DWORD>(HandleTable::instance().size());
   });
 }
 

@@ -41,35 +41,35 @@ void add(std::vector<SSLP11_KEY_OBJECT_INFO>& out, const p11::Object& o, DWORD r
 }
 
 std::vector<SSLP11_KEY_OBJECT_INFO> objects_of(NCRYPT_KEY_HANDLE h) {
-  const auto object = core::HandleTable::instance().find(h);
-  if (!object) fail(NTE_INVALID_HANDLE, "the handle is not a live sslp11 key handle");
+  const auto entry = HandleTable::instance().find(h);
+  if (!entry) fail(NTE_INVALID_HANDLE, "the handle is not a live sslp11 key handle");
   std::vector<SSLP11_KEY_OBJECT_INFO> out;
-  switch (object->kind()) {
-    case core::ObjectKind::private_key: {
-      const auto& k = static_cast<const core::PrivateKey&>(*object);
+  switch (entry->kind) {
+    case HandleKind::private_key: {
+      const auto& k = entry->as<const core::PrivateKey>();
       out.push_back(info_of(*k.token()->pool(), k.handle, SSLP11_OBJECT_ROLE_PRIVATE_KEY));
       break;
     }
-    case core::ObjectKind::ephemeral_key:
-      add(out, static_cast<const core::EphemeralKey&>(*object).private_key, SSLP11_OBJECT_ROLE_PRIVATE_KEY);
+    case HandleKind::ephemeral_key:
+      add(out, entry->as<const core::EphemeralKey>().private_key, SSLP11_OBJECT_ROLE_PRIVATE_KEY);
       break;
-    case core::ObjectKind::public_key:
-      add(out, static_cast<const core::PublicKey&>(*object).rsa_object, SSLP11_OBJECT_ROLE_PUBLIC_KEY);
+    case HandleKind::public_key:
+      add(out, entry->as<const core::PublicKey>().rsa_object, SSLP11_OBJECT_ROLE_PUBLIC_KEY);
       break;
-    case core::ObjectKind::pre_master_key:
-      add(out, static_cast<const core::PreMasterKey&>(*object).secret, SSLP11_OBJECT_ROLE_SECRET);
+    case HandleKind::pre_master_key:
+      add(out, entry->as<const core::PreMasterKey>().secret, SSLP11_OBJECT_ROLE_SECRET);
       break;
-    case core::ObjectKind::master_key:
-      add(out, static_cast<const core::MasterKey&>(*object).secret, SSLP11_OBJECT_ROLE_SECRET);
+    case HandleKind::master_key:
+      add(out, entry->as<const core::MasterKey>().secret, SSLP11_OBJECT_ROLE_SECRET);
       break;
-    case core::ObjectKind::session_key: {
-      const auto& k = static_cast<const core::SessionKey&>(*object);
+    case HandleKind::session_key: {
+      const auto& k = entry->as<const core::SessionKey>();
       add(out, k.cipher_key, SSLP11_OBJECT_ROLE_CIPHER_KEY);
       add(out, k.mac_key, SSLP11_OBJECT_ROLE_MAC_KEY);
       break;
     }
     default:
-      fail(NTE_INVALID_HANDLE, std::string("the handle is a ") + core::kind_name(object->kind()) + ", not a key");
+      fail(NTE_INVALID_HANDLE, std::string("the handle is a ") + kind_name(entry->kind) + ", not a key");
   }
   return out;
 }

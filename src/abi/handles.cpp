@@ -2,12 +2,12 @@
 
 namespace sslp11::abi {
 
-std::shared_ptr<core::Provider> provider_from(NCRYPT_PROV_HANDLE h) {
-  auto object = core::HandleTable::instance().find(h);
-  if (!object || object->kind() != core::ObjectKind::provider) {
+ProviderRef provider_from(NCRYPT_PROV_HANDLE h) {
+  auto entry = HandleTable::instance().find(h);
+  if (!entry || entry->kind != HandleKind::provider) {
     fail(NTE_INVALID_HANDLE, "the handle is not a live sslp11 provider handle");
   }
-  return std::static_pointer_cast<core::Provider>(std::move(object));
+  return ProviderRef(std::move(entry), h);
 }
 
 void require_alive(const p11::Object& object, const char* what) {
@@ -17,10 +17,6 @@ void require_alive(const p11::Object& object, const char* what) {
   }
 }
 
-NCRYPT_KEY_HANDLE publish(std::shared_ptr<core::HandleObject> object) {
-  return core::HandleTable::instance().insert(std::move(object));
-}
-
 const core::CipherSuite& offered_suite(const core::Provider& provider, DWORD protocol, DWORD suite) {
   if (!core::protocol_supported(protocol)) fail(NTE_NOT_SUPPORTED, "sslp11 runs the TLS 1.2 (0x0303) key schedule only");
   const core::CipherSuite* s = provider.token()->offered_suite(suite);
@@ -28,8 +24,8 @@ const core::CipherSuite& offered_suite(const core::Provider& provider, DWORD pro
   return *s;
 }
 
-std::shared_ptr<core::MasterKey> live_master_from(NCRYPT_KEY_HANDLE h, const core::Provider& provider) {
-  auto master = key_from<core::MasterKey>(h, core::ObjectKind::master_key, &provider);
+std::shared_ptr<core::MasterKey> live_master_from(NCRYPT_KEY_HANDLE h, const ProviderRef& provider) {
+  auto master = key_from<core::MasterKey>(h, provider);
   require_alive(master->secret, "master key");
   return master;
 }
@@ -39,6 +35,13 @@ bool output_wanted(std::size_t size, PBYTE out, DWORD cb_out, DWORD* pcb_result)
   if (out == nullptr) return false;
   if (cb_out < size) fail(NTE_BUFFER_TOO_SMALL, "the output buffer is too small");
   return true;
+}
+
+NCRYPT_PROV_HANDLE publish_provider(std::shared_ptr<core::Provider> provider) {
+  auto owner = std::make_shared<Owner>();
+  const NCRYPT_PROV_HANDLE h = HandleTable::instance().insert(std::move(provider), owner);
+  owner->handle.store(h, std::memory_order_release);
+  return h;
 }
 
 }  // namespace sslp11::abi

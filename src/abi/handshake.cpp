@@ -18,8 +18,8 @@ using namespace sslp11::abi;
 
 namespace {
 
-std::shared_ptr<core::HandshakeHash> hash_from(NCRYPT_HASH_HANDLE h, const core::Provider& provider) {
-  return key_from<core::HandshakeHash>(h, core::ObjectKind::hash, &provider);
+std::shared_ptr<core::HandshakeHash> hash_from(NCRYPT_HASH_HANDLE h, const ProviderRef& provider) {
+  return key_from<core::HandshakeHash>(h, provider);
 }
 
 // CNG algorithm identifiers compare without regard to ASCII case.
@@ -75,7 +75,7 @@ SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider, N
     *phHandshakeHash = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslCreateHandshakeHash takes no flags");
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
-    *phHandshakeHash = publish(core::create_handshake_hash(*provider, dwProtocol, suite));
+    *phHandshakeHash = publish(core::create_handshake_hash(*provider, dwProtocol, suite), provider);
   });
 }
 
@@ -86,7 +86,7 @@ SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
     auto provider = provider_from(hSslProvider);
     if (pbInput == nullptr && cbInput != 0) fail(NTE_INVALID_PARAMETER, "pbInput is NULL");
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslHashHandshake takes no flags");
-    auto hash = hash_from(hHandshakeHash, *provider);
+    auto hash = hash_from(hHandshakeHash, provider);
     if (cbInput != 0) hash->append({pbInput, cbInput});
   });
 }
@@ -105,8 +105,8 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider, N
       fail(NTE_BUFFER_TOO_SMALL, "TLS 1.2 verify_data is at least 12 bytes (cbOutput is its length)");
     }
     if (cbOutput > core::kMaxVerifyData) fail(NTE_INVALID_PARAMETER, "sslp11 computes at most 64 bytes of verify_data");
-    auto master = live_master_from(hMasterKey, *provider);
-    auto hash = hash_from(hHandshakeHash, *provider);
+    auto master = live_master_from(hMasterKey, provider);
+    auto hash = hash_from(hHandshakeHash, provider);
     if (hash->hash() != master->suite->prf) {
       fail(NTE_INVALID_PARAMETER, "the handshake hash was created for a suite with another PRF hash than the "
                                   "master key's");
@@ -129,7 +129,7 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider, 
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     const auto hash = hash_by_name(wide_view(pszHashAlgId));
     if (!hash) fail(NTE_NOT_SUPPORTED, "sslp11's client-auth hashes are SHA1, SHA256 and SHA384");
-    *phHandshakeHash = publish(core::create_client_auth_hash(*provider, dwProtocol, suite, *hash));
+    *phHandshakeHash = publish(core::create_client_auth_hash(*provider, dwProtocol, suite, *hash), provider);
   });
 }
 
@@ -144,8 +144,8 @@ SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslComputeClientAuthHash takes no flags");
     // TLS 1.2 does not mix the master secret in (SSL 3.0 did), but the caller
     // passes the handshake's master key and a dead one means a dead handshake.
-    auto master = live_master_from(hMasterKey, *provider);
-    auto hash = hash_from(hHandshakeHash, *provider);
+    auto master = live_master_from(hMasterKey, provider);
+    auto hash = hash_from(hHandshakeHash, provider);
     check_client_auth_algorithm(wide_view(pszAlgId), *hash);
     if (output_wanted(hash->digest_bytes(), pbOutput, cbOutput, pcbResult)) copy_digest(*hash, pbOutput);
   });
@@ -160,7 +160,7 @@ SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider, NC
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslComputeSessionHash takes no flags");
     if (!core::protocol_supported(dwProtocol)) fail(NTE_NOT_SUPPORTED, "sslp11 runs TLS 1.2 (0x0303) only");
-    auto hash = hash_from(hHandshakeHash, *provider);
+    auto hash = hash_from(hHandshakeHash, provider);
     if (dwProtocol != hash->protocol()) fail(NTE_INVALID_PARAMETER, "dwProtocol differs from the hash's protocol");
     // RFC 7627 §3: session_hash = Hash(handshake messages so far).
     if (output_wanted(hash->digest_bytes(), pbOutput, cbOutput, pcbResult)) copy_digest(*hash, pbOutput);
@@ -174,8 +174,8 @@ SECURITY_STATUS WINAPI SslDuplicateTranscriptHash(NCRYPT_PROV_HANDLE hSslProvide
     if (phTranscriptHash == nullptr) fail(NTE_INVALID_PARAMETER, "phTranscriptHash is NULL");
     *phTranscriptHash = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslDuplicateTranscriptHash takes no flags");
-    auto hash = hash_from(hTranscriptHash, *provider);
-    *phTranscriptHash = publish(hash->duplicate(provider->provider_id()));
+    auto hash = hash_from(hTranscriptHash, provider);
+    *phTranscriptHash = publish(hash->duplicate(), provider);
   });
 }
 

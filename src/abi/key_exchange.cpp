@@ -2,6 +2,7 @@
 // SslOpenPrivateKey, SslGeneratePreMasterKey, SslGenerateMasterKey,
 // SslImportMasterKey. Validate, translate, call the core.
 #include <cstring>
+#include <variant>
 
 #include "abi/buffer_desc.h"
 #include "abi/guard.h"
@@ -87,7 +88,7 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
     } else {
       fail(NTE_INVALID_PARAMETER, "RSA key exchange has no ephemeral key");
     }
-    *phEphemeralKey = publish(std::move(key));
+    *phEphemeralKey = publish(std::move(key), provider);
   });
 }
 
@@ -117,15 +118,15 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
       // A new handle to the registered master or session key: the token
       // objects are shared, and go with the last handle (or registry entry).
       auto registered = provider->opaque_blobs().import_blob(blob);
-      if (registered->provider_id() != provider->provider_id()) {
+      if (registered.exporter != provider.handle()) {
         fail(NTE_BAD_DATA, "the opaque key blob was exported by another provider instance");
       }
-      *phKey = publish(std::move(registered));
+      *phKey = std::visit([&](auto key) { return publish(std::move(key), provider); }, std::move(registered.key));
       return;
     } else {
       fail(NTE_NOT_SUPPORTED, "unsupported blob type");
     }
-    *phKey = publish(std::move(key));
+    *phKey = publish(std::move(key), provider);
   });
 }
 
@@ -136,16 +137,16 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslExportKey takes no flags");
     if (pszBlobType == nullptr) fail(NTE_INVALID_PARAMETER, "pszBlobType is NULL");
-    auto object = core::HandleTable::instance().find(hKey);
-    if (!object || object->kind() == core::ObjectKind::provider || object->kind() == core::ObjectKind::hash ||
-        object->provider_id() != provider->provider_id()) {
+    auto entry = HandleTable::instance().find(hKey);
+    if (!entry || entry->kind == HandleKind::provider || entry->kind == HandleKind::hash ||
+        entry->owner != provider.owner()) {
       fail(NTE_INVALID_HANDLE, "not a live key of this provider");
     }
     const auto type = wide_view(pszBlobType);
     std::vector<std::uint8_t> blob;
-    switch (object->kind()) {
-      case core::ObjectKind::ephemeral_key: {
-        const auto& k = static_cast<const core::EphemeralKey&>(*object);
+    switch (entry->kind) {
+      case HandleKind::ephemeral_key: {
+        const auto& k = entry->as<const core::EphemeralKey>();
         if (k.kind == core::ExchangeKind::ec && type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
           blob = ecc_public_blob(*k.curve, k.public_value);
         } else if (k.kind == core::ExchangeKind::dh && type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
@@ -155,8 +156,8 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         }
         break;
       }
-      case core::ObjectKind::public_key: {
-        const auto& k = static_cast<const core::PublicKey&>(*object);
+      case HandleKind::public_key: {
+        const auto& k = entry->as<const core::PublicKey>();
         if (k.kind == core::ExchangeKind::ec && type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
           blob = ecc_public_blob(*k.curve, k.public_value);
         } else if (k.kind == core::ExchangeKind::dh && type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
@@ -168,8 +169,8 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         }
         break;
       }
-      case core::ObjectKind::master_key:
-      case core::ObjectKind::session_key: {
+      case HandleKind::master_key:
+      case HandleKind::session_key: {
         // An authenticated reference, not the key: the key stays a sensitive,
         // non-extractable token object (core/opaque_blobs.h).
         if (type != std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
@@ -177,7 +178,10 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         }
         // Size query and short buffer before anything is registered.
         if (!output_wanted(core::OpaqueBlobRegistry::kBlobBytes, pbOutput, cbOutput, pcbResult)) return;
-        blob = provider->opaque_blobs().export_blob(std::static_pointer_cast<core::Key>(object));
+        const core::BlobKey key = entry->kind == HandleKind::master_key
+                                      ? core::BlobKey(HandleTable::object_of<core::MasterKey>(entry))
+                                      : core::BlobKey(HandleTable::object_of<core::SessionKey>(entry));
+        blob = provider->opaque_blobs().export_blob(key, provider.handle());
         break;
       }
       default:
@@ -201,7 +205,7 @@ SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT
     }
     auto key = core::open_private_key_for_certificate(
         *provider, {pCertContext->pbCertEncoded, pCertContext->cbCertEncoded});
-    *phPrivateKey = publish(std::move(key));
+    *phPrivateKey = publish(std::move(key), provider);
   });
 }
 
@@ -218,7 +222,7 @@ SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider, 
     const ParameterList params(pParameterList);
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     if (suite.kx != core::KeyExchange::rsa) fail(NTE_NOT_SUPPORTED, "a pre-master key is made only for RSA key exchange");
-    auto server = key_from<core::PublicKey>(hPublicKey, core::ObjectKind::public_key, provider.get());
+    auto server = key_from<core::PublicKey>(hPublicKey, provider);
     if (server->kind != core::ExchangeKind::rsa) fail(NTE_INVALID_HANDLE, "hPublicKey is not an RSA public key");
     require_alive(server->rsa_object, "server public key");
     if (pbOutput == nullptr) {
@@ -231,7 +235,7 @@ SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider, 
     }
     auto made = core::generate_rsa_premaster(*provider, *server, dwProtocol, suite, client_version(params, dwProtocol));
     write_output(made.encrypted, pbOutput, cbOutput, pcbResult);
-    *phPreMasterKey = publish(std::move(made.premaster));
+    *phPreMasterKey = publish(std::move(made.premaster), provider);
   });
 }
 
@@ -255,29 +259,29 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCR
     core::MasterRequest request{dwProtocol, &suite, role, master_input(params, suite)};
 
     if (suite.kx != core::KeyExchange::rsa) {
-      auto own = key_from<core::EphemeralKey>(hPrivateKey, core::ObjectKind::ephemeral_key, provider.get());
-      auto peer = key_from<core::PublicKey>(hPublicKey, core::ObjectKind::public_key, provider.get());
+      auto own = key_from<core::EphemeralKey>(hPrivateKey, provider);
+      auto peer = key_from<core::PublicKey>(hPublicKey, provider);
       const bool ec = suite.kx == core::KeyExchange::ecdhe;
       if ((own->kind == core::ExchangeKind::ec) != ec || (peer->kind == core::ExchangeKind::ec) != ec) {
         fail(NTE_INVALID_HANDLE, "the keys do not fit the suite's key exchange");
       }
       require_alive(own->private_key, "ephemeral private key");
       if (pcbResult != nullptr) *pcbResult = 0;
-      *phMasterKey = publish(core::generate_master_dh(*provider, *own, *peer, std::move(request)));
+      *phMasterKey = publish(core::generate_master_dh(*provider, *own, *peer, std::move(request)), provider);
       return;
     }
 
     if (role == core::Role::server) {
       fail(NTE_NOT_SUPPORTED, "an RSA-key-exchange server uses SslImportMasterKey");
     }
-    auto server = key_from<core::PublicKey>(hPublicKey, core::ObjectKind::public_key, provider.get());
+    auto server = key_from<core::PublicKey>(hPublicKey, provider);
     if (server->kind != core::ExchangeKind::rsa) fail(NTE_INVALID_HANDLE, "hPublicKey is not an RSA public key");
     if (hPrivateKey != 0) {
       // EMS flow: the pre-master was made (and sent) by SslGeneratePreMasterKey.
-      auto pms = key_from<core::PreMasterKey>(hPrivateKey, core::ObjectKind::pre_master_key, provider.get());
+      auto pms = key_from<core::PreMasterKey>(hPrivateKey, provider);
       require_alive(pms->secret, "pre-master key");
       if (pcbResult != nullptr) *pcbResult = 0;
-      *phMasterKey = publish(core::master_from_premaster(*provider, *pms, std::move(request)));
+      *phMasterKey = publish(core::master_from_premaster(*provider, *pms, std::move(request)), provider);
       return;
     }
     require_alive(server->rsa_object, "server public key");
@@ -294,7 +298,7 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCR
     auto made = core::generate_rsa_premaster(*provider, *server, dwProtocol, suite, client_version(params, dwProtocol));
     auto master = core::master_from_premaster(*provider, *made.premaster, std::move(request));
     write_output(made.encrypted, pbOutput, cbOutput, pcbResult);
-    *phMasterKey = publish(std::move(master));
+    *phMasterKey = publish(std::move(master), provider);
   });
 }
 
@@ -313,7 +317,7 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYP
     const ParameterList params(pParameterList);
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     if (suite.kx != core::KeyExchange::rsa) fail(NTE_NOT_SUPPORTED, "SslImportMasterKey is for RSA key exchange");
-    auto key = key_from<core::PrivateKey>(hPrivateKey, core::ObjectKind::private_key, provider.get());
+    auto key = key_from<core::PrivateKey>(hPrivateKey, provider);
     std::span<const std::uint8_t> encrypted(pbEncryptedKey, cbEncryptedKey);
     // Accept the ClientKeyExchange body with its 2-byte length too.
     if (encrypted.size() > 2 && static_cast<std::size_t>(encrypted[0] << 8 | encrypted[1]) == encrypted.size() - 2 &&
@@ -322,7 +326,8 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYP
     }
     core::MasterRequest request{dwProtocol, &suite, core::Role::server, master_input(params, suite)};
     *phMasterKey = publish(
-        core::import_rsa_master(*provider, *key, encrypted, client_version(params, dwProtocol), std::move(request)));
+        core::import_rsa_master(*provider, *key, encrypted, client_version(params, dwProtocol), std::move(request)),
+        provider);
   });
 }
 

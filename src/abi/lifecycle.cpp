@@ -16,8 +16,6 @@ using namespace sslp11::abi;
 
 namespace {
 
-std::atomic<std::uint64_t> g_next_provider_id{1};
-
 bool names_this_provider(LPCWSTR name) {
   if (name == nullptr) return true;
   const auto n = wide_view(name);
@@ -41,17 +39,17 @@ void return_dword(DWORD v, PBYTE* out, DWORD* out_size) { return_bytes(&v, sizeo
 
 std::u16string_view path_name(p11::Tier t) { return t == p11::Tier::native ? u"native" : u"composed"; }
 
-void release_provider_reference(NCRYPT_PROV_HANDLE h, const std::shared_ptr<core::Provider>& p) {
+void release_provider_reference(NCRYPT_PROV_HANDLE h, Owner& provider) {
   // Two threads may both have found the handle: the one that finds the count
   // already at 0 lost the race, and must not take it below 0.
-  std::atomic<int>& refs = p->references();
+  std::atomic<int>& refs = provider.references;
   int n = refs.load();
   do {
     if (n <= 0) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
   } while (!refs.compare_exchange_weak(n, n - 1));
   if (n == 1) {
-    p->identity()->open.store(false, std::memory_order_release);
-    core::HandleTable::instance().remove(h);
+    provider.open.store(false, std::memory_order_release);
+    HandleTable::instance().remove(h);
   }
 }
 
@@ -68,38 +66,34 @@ SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE* phSslProvider, LPCWST
       fail(STATUS_NOT_FOUND, "no SSL protocol provider of that name (sslp11 answers to NULL, MS_SCHANNEL_PROVIDER "
                              "and SSLP11_PROVIDER_NAME)");
     }
-    auto provider = std::make_shared<core::Provider>(g_next_provider_id++, open_configured_token());
-    const auto identity = provider->identity();
-    const NCRYPT_PROV_HANDLE h = publish(std::move(provider));
-    identity->handle.store(h, std::memory_order_release);  // before the caller can name it
-    *phSslProvider = h;
+    *phSslProvider = publish_provider(std::make_shared<core::Provider>(open_configured_token()));
   });
 }
 
 SECURITY_STATUS WINAPI SslFreeObject(NCRYPT_HANDLE hObject, DWORD dwFlags) {
   return guarded(call_args("hObject", hObject, "dwFlags", dwFlags), [&] {
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslFreeObject takes no flags");
-    auto object = core::HandleTable::instance().find(hObject);
-    if (!object) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
-    if (object->kind() == core::ObjectKind::provider) {
-      release_provider_reference(hObject, std::static_pointer_cast<core::Provider>(object));
+    auto entry = HandleTable::instance().find(hObject);
+    if (!entry) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
+    if (entry->kind == HandleKind::provider) {
+      release_provider_reference(hObject, *entry->owner);
       return;
     }
     // Two threads freeing one handle both get past find(); only the one whose
     // remove() takes the object succeeds (found by tests/stress).
-    if (!core::HandleTable::instance().remove(hObject)) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
+    if (!HandleTable::instance().remove(hObject)) fail(NTE_INVALID_HANDLE, "not a live sslp11 handle");
     // The token objects go when the last in-flight call using the key ends.
   });
 }
 
 SECURITY_STATUS WINAPI SslIncrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider) {
   return guarded(call_args("hSslProvider", hSslProvider),
-                 [&] { provider_from(hSslProvider)->references().fetch_add(1); });
+                 [&] { provider_from(hSslProvider).owner()->references.fetch_add(1); });
 }
 
 SECURITY_STATUS WINAPI SslDecrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider) {
   const SECURITY_STATUS status = guarded(call_args("hSslProvider", hSslProvider), [&] {
-    release_provider_reference(hSslProvider, provider_from(hSslProvider));
+    release_provider_reference(hSslProvider, *provider_from(hSslProvider).owner());
   });
   // Documented: an invalid handle here is the NTSTATUS, not the NTE code.
   return status == NTE_INVALID_HANDLE ? STATUS_INVALID_HANDLE : status;
@@ -163,8 +157,8 @@ SECURITY_STATUS WINAPI SslGetProviderProperty(NCRYPT_PROV_HANDLE hSslProvider, L
 SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProperty, PBYTE* ppbOutput,
                                          DWORD* pcbOutput, DWORD dwFlags) {
   return guarded(call_args("hKey", hKey, "dwFlags", dwFlags), [&] {
-    auto object = core::HandleTable::instance().find(hKey);
-    if (!object || object->kind() == core::ObjectKind::provider || object->kind() == core::ObjectKind::hash) {
+    auto entry = HandleTable::instance().find(hKey);
+    if (!entry || entry->kind == HandleKind::provider || entry->kind == HandleKind::hash) {
       fail(NTE_INVALID_HANDLE, "not a live sslp11 key handle");
     }
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslGetKeyProperty takes no flags");
@@ -176,9 +170,9 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
     DWORD bits = 0;
     std::u16string_view algorithm;
     std::optional<p11::Tier> path;
-    switch (object->kind()) {
-      case core::ObjectKind::ephemeral_key: {
-        const auto& k = static_cast<const core::EphemeralKey&>(*object);
+    switch (entry->kind) {
+      case HandleKind::ephemeral_key: {
+        const auto& k = entry->as<const core::EphemeralKey>();
         if (k.kind == core::ExchangeKind::ec) {
           key_type = k.curve->group;
           bits = k.curve->bits;
@@ -189,8 +183,8 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
         }
         break;
       }
-      case core::ObjectKind::public_key: {
-        const auto& k = static_cast<const core::PublicKey&>(*object);
+      case HandleKind::public_key: {
+        const auto& k = entry->as<const core::PublicKey>();
         if (k.kind == core::ExchangeKind::ec) {
           key_type = k.curve->group;
           bits = k.curve->bits;
@@ -204,24 +198,24 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
         }
         break;
       }
-      case core::ObjectKind::private_key: {
-        const auto& k = static_cast<const core::PrivateKey&>(*object);
+      case HandleKind::private_key: {
+        const auto& k = entry->as<const core::PrivateKey>();
         bits = k.bits;
         algorithm = k.key_type == CKK_RSA ? std::u16string_view(BCRYPT_RSA_ALGORITHM) : BCRYPT_ECDSA_ALGORITHM;
         break;
       }
-      case core::ObjectKind::master_key:
+      case HandleKind::master_key:
         bits = 48 * 8;
-        path = static_cast<const core::MasterKey&>(*object).path;
+        path = entry->as<const core::MasterKey>().path;
         break;
-      case core::ObjectKind::session_key: {
-        const auto& k = static_cast<const core::SessionKey&>(*object);
+      case HandleKind::session_key: {
+        const auto& k = entry->as<const core::SessionKey>();
         bits = k.suite->key_bytes * 8;
         algorithm = k.suite->cipher == core::BulkCipher::chacha20_poly1305 ? u"CHACHA20_POLY1305" : u"AES";
         path = k.path;
         break;
       }
-      case core::ObjectKind::pre_master_key:
+      case HandleKind::pre_master_key:
         bits = 48 * 8;
         break;
       default:

@@ -1,5 +1,6 @@
 // Record protection: SslEncryptPacket, SslDecryptPacket (reference §2.F, §6).
 // Validate, translate, call the core (core/records.h).
+#include <optional>
 #include <span>
 
 #include "abi/guard.h"
@@ -12,22 +13,21 @@ using namespace sslp11::abi;
 namespace {
 
 // The record calls' handle check, the same answers as provider_from +
-// key_from but with one table look-up: the key's ProviderIdentity tells
-// whether hSslProvider is the open provider that made it, without touching
-// the provider's own entry and counters, which the threads of every
-// connection would otherwise all write. Anything less than a live session key
-// of that open provider takes the full path, so each error keeps its status,
-// text and order.
+// key_from but with one table look-up: the key entry's Owner tells whether
+// hSslProvider is the open provider that made it, without touching the
+// provider's own entry and counters, which the threads of every connection
+// would otherwise all write. Anything less than a live session key of that
+// open provider takes the full path, so each error keeps its status, text and
+// order.
 class RecordHandles {
  public:
   RecordHandles(NCRYPT_PROV_HANDLE provider, NCRYPT_KEY_HANDLE key) : key_handle_(key) {
-    auto object = core::HandleTable::instance().find(key);
-    if (object && object->kind() == core::ObjectKind::session_key) {
-      auto candidate = std::static_pointer_cast<core::SessionKey>(std::move(object));
-      const core::ProviderIdentity* owner = candidate->owner.get();
+    auto entry = HandleTable::instance().find(key);
+    if (entry && entry->kind == HandleKind::session_key) {
+      const Owner* owner = entry->owner.get();
       if (owner != nullptr && owner->open.load(std::memory_order_acquire) &&
           owner->handle.load(std::memory_order_acquire) == provider) {
-        key_ = std::move(candidate);
+        key_ = HandleTable::object_of<core::SessionKey>(std::move(entry));
         return;
       }
     }
@@ -37,8 +37,7 @@ class RecordHandles {
   // The session key for the direction the call needs. A key of the other
   // direction is the wrong handle, as Windows treats it.
   std::shared_ptr<core::SessionKey> key(bool write) {
-    auto key = key_ ? std::move(key_)
-                    : key_from<core::SessionKey>(key_handle_, core::ObjectKind::session_key, provider_.get());
+    auto key = key_ ? std::move(key_) : key_from<core::SessionKey>(key_handle_, *provider_);
     if (key->write != write) {
       fail(NTE_INVALID_HANDLE, write ? "hKey is a read key; SslEncryptPacket takes the write key"
                                      : "hKey is a write key; SslDecryptPacket takes the read key");
@@ -50,8 +49,8 @@ class RecordHandles {
 
  private:
   NCRYPT_KEY_HANDLE key_handle_;
-  std::shared_ptr<core::SessionKey> key_;      // found by the fast check
-  std::shared_ptr<core::Provider> provider_;  // else: the provider, checked the full way
+  std::shared_ptr<core::SessionKey> key_;  // found by the fast check
+  std::optional<ProviderRef> provider_;    // else: the provider, checked the full way
 };
 
 std::span<const std::uint8_t> input(PBYTE p, DWORD n) {

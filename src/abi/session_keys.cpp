@@ -18,7 +18,7 @@ extern "C" SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSsl
     if (phReadKey == nullptr || phWriteKey == nullptr) fail(NTE_INVALID_PARAMETER, "phReadKey or phWriteKey is NULL");
     *phReadKey = 0;
     *phWriteKey = 0;
-    auto master = key_from<core::MasterKey>(hMasterKey, core::ObjectKind::master_key, provider.get());
+    auto master = key_from<core::MasterKey>(hMasterKey, provider);
     const ParameterList params(pParameterList);
     core::Random client, server;
     const auto cr = params.require(NCRYPTBUFFER_SSL_CLIENT_RANDOM, 32, "NCRYPTBUFFER_SSL_CLIENT_RANDOM");
@@ -26,12 +26,12 @@ extern "C" SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSsl
     std::memcpy(client.data(), cr.data(), 32);
     std::memcpy(server.data(), sr.data(), 32);
     require_alive(master->secret, "master key");
-    auto keys = core::generate_session_keys(*provider, *master, client, server);
-    const NCRYPT_KEY_HANDLE read = publish(std::move(keys.read));
+    auto keys = core::generate_session_keys(*master, client, server);
+    const NCRYPT_KEY_HANDLE read = publish(std::move(keys.read), provider);
     try {
-      *phWriteKey = publish(std::move(keys.write));
+      *phWriteKey = publish(std::move(keys.write), provider);
     } catch (...) {
-      core::HandleTable::instance().remove(read);
+      HandleTable::instance().remove(read);
       throw;
     }
     *phReadKey = read;

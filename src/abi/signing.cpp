@@ -45,15 +45,15 @@ core::SignatureInput signature_input(CK_KEY_TYPE key_type, PBYTE pbHashValue, DW
 
 // The key SslVerifySignature verifies with: an imported public key or an
 // opened private key (its public half), of this provider instance.
-std::shared_ptr<core::HandleObject> verifying_key(NCRYPT_KEY_HANDLE h, const core::Provider& provider) {
-  auto object = core::HandleTable::instance().find(h);
-  if (!object || (object->kind() != core::ObjectKind::public_key && object->kind() != core::ObjectKind::private_key)) {
+std::shared_ptr<const HandleEntry> verifying_key(NCRYPT_KEY_HANDLE h, const ProviderRef& provider) {
+  auto entry = HandleTable::instance().find(h);
+  if (!entry || (entry->kind != HandleKind::public_key && entry->kind != HandleKind::private_key)) {
     fail(NTE_INVALID_HANDLE, "hPublicKey is not a live public key or private key");
   }
-  if (object->provider_id() != provider.provider_id()) {
+  if (entry->owner != provider.owner()) {
     fail(NTE_INVALID_HANDLE, "hPublicKey belongs to another provider instance");
   }
-  return object;
+  return entry;
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ SECURITY_STATUS WINAPI SslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_H
   return guarded(call_args("hSslProvider", hSslProvider, "hPrivateKey", hPrivateKey, "cbHashValue", cbHashValue,
                            "cbSignature", cbSignature, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
-    auto key = key_from<core::PrivateKey>(hPrivateKey, core::ObjectKind::private_key, provider.get());
+    auto key = key_from<core::PrivateKey>(hPrivateKey, provider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     const core::SignatureInput input = signature_input(key->key_type, pbHashValue, cbHashValue, dwFlags);
     core::require_signable(*key, input);
@@ -91,16 +91,16 @@ SECURITY_STATUS WINAPI SslVerifySignature(NCRYPT_PROV_HANDLE hSslProvider, NCRYP
   return guarded(call_args("hSslProvider", hSslProvider, "hPublicKey", hPublicKey, "cbHashValue", cbHashValue,
                            "cbSignature", cbSignature, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
-    auto object = verifying_key(hPublicKey, *provider);
+    auto entry = verifying_key(hPublicKey, provider);
     const std::span<const std::uint8_t> signature(pbSignature, pbSignature == nullptr ? 0 : cbSignature);
-    if (object->kind() == core::ObjectKind::private_key) {
-      const auto& key = static_cast<const core::PrivateKey&>(*object);
+    if (entry->kind == HandleKind::private_key) {
+      const auto& key = entry->as<const core::PrivateKey>();
       const core::SignatureInput input = signature_input(key.key_type, pbHashValue, cbHashValue, dwFlags);
       if (signature.empty()) fail(NTE_INVALID_PARAMETER, "no signature (pbSignature / cbSignature)");
       core::verify_signature(key, input, signature);
       return;
     }
-    const auto& key = static_cast<const core::PublicKey&>(*object);
+    const auto& key = entry->as<const core::PublicKey>();
     if (key.kind == core::ExchangeKind::dh) fail(NTE_INVALID_HANDLE, "a DH public key does not verify signatures");
     const CK_KEY_TYPE type = key.kind == core::ExchangeKind::ec ? CKK_EC : CKK_RSA;
     const core::SignatureInput input = signature_input(type, pbHashValue, cbHashValue, dwFlags);

@@ -14,18 +14,14 @@ std::shared_ptr<HandshakeHash> create(const Provider& provider, std::uint32_t pr
     throw Error(Fault::not_supported, "the token cannot digest with " + p11::mechanism_name(mech) +
                                           ", and sslp11 computes the handshake hash on the token");
   }
-  return std::make_shared<HandshakeHash>(provider.provider_id(), provider.token(), protocol, suite, hash);
+  return std::make_shared<HandshakeHash>(provider.token(), protocol, suite, hash);
 }
 
 }  // namespace
 
-HandshakeHash::HandshakeHash(std::uint64_t provider_id, std::shared_ptr<TokenContext> token, std::uint32_t protocol,
-                             const CipherSuite& suite, HashAlg hash)
-    : HandleObject(ObjectKind::hash, provider_id),
-      token_(std::move(token)),
-      protocol_(protocol),
-      suite_(&suite),
-      hash_(hash) {}
+HandshakeHash::HandshakeHash(std::shared_ptr<TokenContext> token, std::uint32_t protocol, const CipherSuite& suite,
+                             HashAlg hash)
+    : token_(std::move(token)), protocol_(protocol), suite_(&suite), hash_(hash) {}
 
 void HandshakeHash::append(std::span<const std::uint8_t> bytes) {
   std::lock_guard lock(mutex_);
@@ -60,8 +56,8 @@ std::vector<std::uint8_t> HandshakeHash::digest() const {
   return token_->pool()->run([this](p11::Lease& lease) { return digest(lease); });
 }
 
-std::shared_ptr<HandshakeHash> HandshakeHash::duplicate(std::uint64_t provider_id) const {
-  auto copy = std::make_shared<HandshakeHash>(provider_id, token_, protocol_, *suite_, hash_);
+std::shared_ptr<HandshakeHash> HandshakeHash::duplicate() const {
+  auto copy = std::make_shared<HandshakeHash>(token_, protocol_, *suite_, hash_);
   std::lock_guard lock(mutex_);
   copy->transcript_ = transcript_;
   return copy;

@@ -19,21 +19,19 @@
 #include <vector>
 
 #include "core/cipher_suites.h"
-#include "core/handle_table.h"
 #include "core/keys.h"
 #include "pkcs11/session_pool.h"
 
 namespace sslp11::core {
 
-class HandshakeHash : public HandleObject {
+class HandshakeHash {
  public:
   // A transcript longer than this is refused (Fault::invalid_parameter): a TLS
   // 1.2 handshake with a long certificate chain is tens of KiB, so 1 MiB means
   // a confused caller or a peer trying to make us buffer without bound.
   static constexpr std::size_t kMaxTranscript = std::size_t{1} << 20;
 
-  HandshakeHash(std::uint64_t provider_id, std::shared_ptr<TokenContext> token, std::uint32_t protocol,
-                const CipherSuite& suite, HashAlg hash);
+  HandshakeHash(std::shared_ptr<TokenContext> token, std::uint32_t protocol, const CipherSuite& suite, HashAlg hash);
 
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
   std::uint32_t protocol() const noexcept { return protocol_; }
@@ -50,14 +48,14 @@ class HandshakeHash : public HandleObject {
   std::vector<std::uint8_t> digest(const p11::Lease& lease) const;
   std::vector<std::uint8_t> digest() const;
 
-  // An independent copy owned by `provider_id` (SslDuplicateTranscriptHash).
-  std::shared_ptr<HandshakeHash> duplicate(std::uint64_t provider_id) const;
+  // An independent copy (SslDuplicateTranscriptHash).
+  std::shared_ptr<HandshakeHash> duplicate() const;
 
  private:
-  std::shared_ptr<TokenContext> token_;
-  std::uint32_t protocol_;
-  const CipherSuite* suite_;
-  HashAlg hash_;
+  const std::shared_ptr<TokenContext> token_;
+  const std::uint32_t protocol_;
+  const CipherSuite* const suite_;
+  const HashAlg hash_;
   // Calls on one handle are not expected to overlap, but a misbehaving caller
   // must not corrupt memory: every access to the transcript holds `mutex_`.
   mutable std::mutex mutex_;

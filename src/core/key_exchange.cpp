@@ -17,15 +17,12 @@ using Bytes = std::vector<std::uint8_t>;
 
 const std::shared_ptr<p11::SessionPool>& pool_of(const Provider& p) { return p.token()->pool(); }
 
-std::shared_ptr<MasterKey> new_master(const Provider& provider, const MasterRequest& r, MasterResult result) {
-  auto master = std::make_shared<MasterKey>(provider.provider_id(), provider.token());
-  master->protocol = r.protocol;
-  master->suite = r.suite;
-  master->role = r.role;
-  master->path = provider.token()->path();
-  master->extended = r.input.session_hash.has_value();
-  master->secret = std::move(result.secret);
-  return master;
+std::shared_ptr<MasterKey> new_master(const Provider& provider, const MasterRequest& r, MasterResult result,
+                                      std::vector<p11::Object> leftovers = {}) {
+  const auto& token = provider.token();
+  return std::make_shared<MasterKey>(token, r.protocol, *r.suite, r.role, token->path(),
+                                     /*extended=*/r.input.session_hash.has_value(), std::move(result.secret),
+                                     std::move(leftovers));
 }
 
 // Left-pad a big-endian integer to `size` bytes.
@@ -89,18 +86,19 @@ std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, st
 }
 
 std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, const NamedCurve& curve) {
-  auto key = std::make_shared<EphemeralKey>(provider.provider_id(), provider.token());
-  key->kind = ExchangeKind::ec;
-  key->curve = &curve;
   auto pub_t = templates::ec_public(curve.der_oid);
   auto priv_t = templates::exchange_private();
   const auto& pool = pool_of(provider);
+  // Out here, not in the lease's scope: on a failure they are destroyed
+  // after the lease is returned, as a half-made key's would be.
+  p11::Object private_key, public_key;
+  Bytes public_value;
   pool->run([&](p11::Lease& lease) {
     CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
     CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
     lease.api().C_GenerateKeyPair(lease.handle(), mech, pub_t.span(), priv_t.span(), pub, priv);
-    key->public_key = p11::Object(pool, lease, pub);
-    key->private_key = p11::Object(pool, lease, priv);
+    public_key = p11::Object(pool, lease, pub);
+    private_key = p11::Object(pool, lease, priv);
     // One C_GetAttributeValue into a buffer that fits any named curve's point
     // (P-521 DER-wrapped: 3 + 133 bytes) instead of a length query first: this
     // runs on every handshake, and the raw floor makes one call here too.
@@ -112,36 +110,36 @@ std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, cons
       throw Error(Fault::internal, "the token did not return the EC public point");
     }
     if (rv != CKR_OK) throw p11::Error(rv, "C_GetAttributeValue");
-    key->public_value = decode_ec_point({point.data(), attr.ulValueLen}, curve.coordinate_bytes);
+    public_value = decode_ec_point({point.data(), attr.ulValueLen}, curve.coordinate_bytes);
     // The public half lives on in host memory; its token object is no longer needed.
-    key->public_key.reset(lease);
+    public_key.reset(lease);
     return 0;
   });
-  return key;
+  return std::make_shared<EphemeralKey>(provider.token(), curve, std::move(public_value), std::move(private_key));
 }
 
 std::shared_ptr<EphemeralKey> create_dh_ephemeral(const Provider& provider, std::span<const std::uint8_t> prime,
                                                   std::span<const std::uint8_t> generator) {
-  auto key = std::make_shared<EphemeralKey>(provider.provider_id(), provider.token());
-  key->kind = ExchangeKind::dh;
-  key->prime.assign(prime.begin(), prime.end());
-  key->generator.assign(generator.begin(), generator.end());
   auto pub_t = templates::dh_public(prime, generator);
   auto priv_t = templates::exchange_private();
   const auto& pool = pool_of(provider);
+  p11::Object private_key, public_key;  // out here as in create_ec_ephemeral
+  Bytes public_value;
   pool->run([&](p11::Lease& lease) {
     CK_MECHANISM mech{CKM_DH_PKCS_KEY_PAIR_GEN, nullptr, 0};
     CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
     lease.api().C_GenerateKeyPair(lease.handle(), mech, pub_t.span(), priv_t.span(), pub, priv);
-    key->public_key = p11::Object(pool, lease, pub);
-    key->private_key = p11::Object(pool, lease, priv);
+    public_key = p11::Object(pool, lease, pub);
+    private_key = p11::Object(pool, lease, priv);
     auto y = p11::read_bytes(lease.api(), lease.handle(), pub, CKA_VALUE);
     if (!y) throw Error(Fault::internal, "the token did not return the DH public value");
-    key->public_value = left_pad(*y, prime.size());
-    key->public_key.reset(lease);
+    public_value = left_pad(*y, prime.size());
+    public_key.reset(lease);
     return 0;
   });
-  return key;
+  return std::make_shared<EphemeralKey>(provider.token(), Bytes(prime.begin(), prime.end()),
+                                        Bytes(generator.begin(), generator.end()), std::move(public_value),
+                                        std::move(private_key));
 }
 
 std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const NamedCurve& curve,
@@ -151,38 +149,27 @@ std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const Name
                                      " (off the curve, a coordinate not below the field prime, or the "
                                      "point at infinity)");
   }
-  auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
-  key->kind = ExchangeKind::ec;
-  key->curve = &curve;
-  key->public_value.push_back(0x04);
-  key->public_value.insert(key->public_value.end(), x.begin(), x.end());
-  key->public_value.insert(key->public_value.end(), y.begin(), y.end());
-  return key;
+  Bytes point{0x04};
+  point.insert(point.end(), x.begin(), x.end());
+  point.insert(point.end(), y.begin(), y.end());
+  return std::make_shared<PublicKey>(provider.token(), curve, std::move(point));
 }
 
 std::shared_ptr<PublicKey> import_dh_public(const Provider& provider, std::span<const std::uint8_t> prime,
                                             std::span<const std::uint8_t> generator, std::span<const std::uint8_t> y) {
-  auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
-  key->kind = ExchangeKind::dh;
-  key->prime.assign(prime.begin(), prime.end());
-  key->generator.assign(generator.begin(), generator.end());
-  key->public_value.assign(y.begin(), y.end());
-  return key;
+  return std::make_shared<PublicKey>(provider.token(), Bytes(prime.begin(), prime.end()),
+                                     Bytes(generator.begin(), generator.end()), Bytes(y.begin(), y.end()));
 }
 
 std::shared_ptr<PublicKey> import_rsa_public(const Provider& provider, std::span<const std::uint8_t> modulus,
                                              std::span<const std::uint8_t> exponent) {
-  auto key = std::make_shared<PublicKey>(provider.provider_id(), provider.token());
-  key->kind = ExchangeKind::rsa;
-  key->modulus.assign(modulus.begin(), modulus.end());
-  key->exponent.assign(exponent.begin(), exponent.end());
   auto t = templates::rsa_public(modulus, exponent);
   const auto& pool = pool_of(provider);
-  pool->run([&](p11::Lease& lease) {
-    key->rsa_object = p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
-    return 0;
+  p11::Object rsa_object = pool->run([&](p11::Lease& lease) {
+    return p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
   });
-  return key;
+  return std::make_shared<PublicKey>(provider.token(), Bytes(modulus.begin(), modulus.end()),
+                                     Bytes(exponent.begin(), exponent.end()), std::move(rsa_object));
 }
 
 std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const EphemeralKey& own,
@@ -227,9 +214,7 @@ RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& s
   const auto& token = provider.token();
   const auto& pool = pool_of(provider);
   RsaPremaster out;
-  out.premaster = std::make_shared<PreMasterKey>(provider.provider_id(), token);
-  out.premaster->protocol = protocol;
-  out.premaster->suite = &suite;
+  p11::Object secret;  // out here, not in the lease's scope (see create_ec_ephemeral)
   const bool on_token_gen = token->path() == p11::Tier::native && token->capabilities().has(p11::Feature::TlsPreMasterGen);
   pool->run([&](p11::Lease& lease) {
     CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
@@ -248,14 +233,13 @@ RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& s
           .add_bool(CKA_SENSITIVE, true)
           .add_bool(CKA_EXTRACTABLE, true)
           .add_bool(CKA_DERIVE, true);
-      out.premaster->secret = p11::Object(pool, lease, lease.api().C_GenerateKey(lease.handle(), mech, t.span()));
-      out.encrypted = lease.api().C_WrapKey(lease.handle(), rsa, server_key.rsa_object.handle(),
-                                            out.premaster->secret.handle());
+      secret = p11::Object(pool, lease, lease.api().C_GenerateKey(lease.handle(), mech, t.span()));
+      out.encrypted = lease.api().C_WrapKey(lease.handle(), rsa, server_key.rsa_object.handle(), secret.handle());
       // Wrapped once to the server; from now on it may never leave again
       // (PKCS#11 always allows CKA_EXTRACTABLE TRUE -> FALSE).
       p11::AttributeTemplate lock;
       lock.add_bool(CKA_EXTRACTABLE, false);
-      lease.api().C_SetAttributeValue(lease.handle(), out.premaster->secret.handle(), lock.span());
+      lease.api().C_SetAttributeValue(lease.handle(), secret.handle(), lock.span());
     } else {
       // Composed path: random bytes from the token, encrypted by the token; the
       // 48 bytes pass through a wiped host buffer into a token object.
@@ -269,11 +253,12 @@ RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& s
       auto t = templates::premaster(0);
       t.add_bytes(CKA_VALUE, pms.span());
       pms.clear();
-      out.premaster->secret = p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
+      secret = p11::Object(pool, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
       out.encrypted = std::move(encrypted);
     }
     return 0;
   });
+  out.premaster = std::make_shared<PreMasterKey>(token, protocol, suite, std::move(secret));
   return out;
 }
 
@@ -354,11 +339,11 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
       const bool hidden = v.major == 0xff && v.minor == 0xff;  // the token will not reveal it
       candidate_ok &= hidden || (v.major == want_major && v.minor == want_minor);
     }
-    auto master = new_master(provider, request, std::move(candidate_ok ? from_candidate : from_random));
-    master->leftovers.push_back(std::move(candidate_ok ? from_random.secret : from_candidate.secret));
-    master->leftovers.push_back(std::move(random_pms));
-    master->leftovers.push_back(std::move(unwrapped));
-    return master;
+    std::vector<p11::Object> leftovers;
+    leftovers.push_back(std::move(candidate_ok ? from_random.secret : from_candidate.secret));
+    leftovers.push_back(std::move(random_pms));
+    leftovers.push_back(std::move(unwrapped));
+    return new_master(provider, request, std::move(candidate_ok ? from_candidate : from_random), std::move(leftovers));
   }
 
   // Composed path: the token decrypts into a wiped host buffer; the choice

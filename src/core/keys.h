@@ -3,7 +3,6 @@
 // implicit IVs that TLS sends no differently from a sequence number.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,7 +10,6 @@
 
 #include "core/cipher_suites.h"
 #include "core/error.h"
-#include "core/handle_table.h"
 #include "core/token_context.h"
 #include "pkcs11/object.h"
 #include "pkcs11/secure_buffer.h"
@@ -20,45 +18,35 @@ namespace sslp11::core {
 
 enum class Role { client, server };
 
-// Which provider handle made a key, and whether it is still open: what a
-// record call checks instead of looking the provider handle up. Written once
-// at open and once at the last release, so the threads of every connection
-// only read it (the provider's table entry and counters are shared by them all).
-struct ProviderIdentity {
-  std::atomic<std::uintptr_t> handle{0};
-  std::atomic<bool> open{true};
-};
-
-// One SslOpenProvider: the token it uses and its reference count.
-class Provider : public HandleObject {
+// One SslOpenProvider's hold on its token: the token and the opaque-blob
+// registry it shares with the other providers on that token. Which handle it
+// has, whether it is open and its reference count are the C boundary's
+// (abi::Owner).
+class Provider {
  public:
-  Provider(std::uint64_t id, std::shared_ptr<TokenContext> token)
-      : HandleObject(ObjectKind::provider, id),
-        token_(std::move(token)),
-        opaque_blobs_(token_->opaque_blobs()),
-        identity_(std::make_shared<ProviderIdentity>()) {}
+  explicit Provider(std::shared_ptr<TokenContext> token)
+      : token_(std::move(token)), opaque_blobs_(token_->opaque_blobs()) {}
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
-  const std::shared_ptr<ProviderIdentity>& identity() const noexcept { return identity_; }
-  std::atomic<int>& references() noexcept { return refs_; }
   // Shared with the other providers on the token (core/opaque_blobs.h).
   OpaqueBlobRegistry& opaque_blobs() const noexcept { return *opaque_blobs_; }
 
  private:
   std::shared_ptr<TokenContext> token_;
   std::shared_ptr<OpaqueBlobRegistry> opaque_blobs_;
-  std::shared_ptr<ProviderIdentity> identity_;
-  std::atomic<int> refs_{1};
 };
 
 // Base of every key: knows its token and must be alive on it to be used.
-class Key : public HandleObject {
+// Every key is made complete by its constructor and never changes after.
+class Key {
  public:
-  Key(ObjectKind kind, std::uint64_t provider_id, std::shared_ptr<TokenContext> token)
-      : HandleObject(kind, provider_id), token_(std::move(token)) {}
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
 
+ protected:
+  explicit Key(std::shared_ptr<TokenContext> token) : token_(std::move(token)) {}
+  ~Key() = default;  // owned as the derived type (shared_ptr keeps its deleter)
+
  private:
-  std::shared_ptr<TokenContext> token_;
+  const std::shared_ptr<TokenContext> token_;
 };
 
 // The handle of a token object sslp11 found rather than made (a long-term
@@ -89,83 +77,131 @@ class FoundHandle {
 // A long-term private key on the token (not ours to destroy).
 class PrivateKey : public Key {
  public:
-  PrivateKey(std::uint64_t pid, std::shared_ptr<TokenContext> t, CK_OBJECT_HANDLE handle, CK_KEY_TYPE type,
-             std::uint32_t bits)
-      : Key(ObjectKind::private_key, pid, std::move(t)),
-        handle(handle, token()->pool()->module()),
-        key_type(type),
-        bits(bits) {}
-  FoundHandle handle;
-  CK_KEY_TYPE key_type;  // CKK_RSA or CKK_EC
-  std::uint32_t bits;
+  PrivateKey(std::shared_ptr<TokenContext> t, CK_OBJECT_HANDLE handle, CK_KEY_TYPE type, std::uint32_t bits)
+      : Key(std::move(t)), handle(handle, token()->pool()->module()), key_type(type), bits(bits) {}
+  const FoundHandle handle;
+  const CK_KEY_TYPE key_type;  // CKK_RSA or CKK_EC
+  const std::uint32_t bits;
 };
 
 enum class ExchangeKind { ec, dh, rsa };
 
-// Our (EC)DH key pair for one handshake.
+// Our (EC)DH key pair for one handshake. Its public half lives on in host
+// memory; only the private half stays a token object.
 class EphemeralKey : public Key {
  public:
-  EphemeralKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::ephemeral_key, pid, std::move(t)) {}
-  ExchangeKind kind = ExchangeKind::ec;
-  const NamedCurve* curve = nullptr;       // EC
-  std::vector<std::uint8_t> prime, generator;  // DH group, big-endian
-  std::vector<std::uint8_t> public_value;  // EC: 04||X||Y; DH: Y left-padded to the prime length
-  p11::Object private_key;
-  p11::Object public_key;
+  // EC: `public_value` is 04||X||Y.
+  EphemeralKey(std::shared_ptr<TokenContext> t, const NamedCurve& curve, std::vector<std::uint8_t> public_value,
+               p11::Object private_key)
+      : Key(std::move(t)),
+        kind(ExchangeKind::ec),
+        curve(&curve),
+        public_value(std::move(public_value)),
+        private_key(std::move(private_key)) {}
+  // DH: the group (big-endian) and Y left-padded to the prime length.
+  EphemeralKey(std::shared_ptr<TokenContext> t, std::vector<std::uint8_t> prime, std::vector<std::uint8_t> generator,
+               std::vector<std::uint8_t> public_value, p11::Object private_key)
+      : Key(std::move(t)),
+        kind(ExchangeKind::dh),
+        prime(std::move(prime)),
+        generator(std::move(generator)),
+        public_value(std::move(public_value)),
+        private_key(std::move(private_key)) {}
+  const ExchangeKind kind;
+  const NamedCurve* const curve = nullptr;           // EC
+  const std::vector<std::uint8_t> prime, generator;  // DH group, big-endian
+  const std::vector<std::uint8_t> public_value;      // EC: 04||X||Y; DH: Y left-padded to the prime length
+  const p11::Object private_key;
 };
 
 // The peer's public key. Public values live in host memory; an RSA key is also
 // created as a token object because the token encrypts the pre-master with it.
 class PublicKey : public Key {
  public:
-  PublicKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::public_key, pid, std::move(t)) {}
-  ExchangeKind kind = ExchangeKind::ec;
-  const NamedCurve* curve = nullptr;
-  std::vector<std::uint8_t> public_value;      // EC point 04||X||Y, or DH Y
-  std::vector<std::uint8_t> prime, generator;  // DH
-  std::vector<std::uint8_t> modulus, exponent; // RSA
-  p11::Object rsa_object;
+  // EC: the point 04||X||Y.
+  PublicKey(std::shared_ptr<TokenContext> t, const NamedCurve& curve, std::vector<std::uint8_t> point)
+      : Key(std::move(t)), kind(ExchangeKind::ec), curve(&curve), public_value(std::move(point)) {}
+  // DH: the group and Y.
+  PublicKey(std::shared_ptr<TokenContext> t, std::vector<std::uint8_t> prime, std::vector<std::uint8_t> generator,
+            std::vector<std::uint8_t> y)
+      : Key(std::move(t)),
+        kind(ExchangeKind::dh),
+        public_value(std::move(y)),
+        prime(std::move(prime)),
+        generator(std::move(generator)) {}
+  // RSA: modulus, exponent and the token object made from them.
+  PublicKey(std::shared_ptr<TokenContext> t, std::vector<std::uint8_t> modulus, std::vector<std::uint8_t> exponent,
+            p11::Object rsa_object)
+      : Key(std::move(t)),
+        kind(ExchangeKind::rsa),
+        modulus(std::move(modulus)),
+        exponent(std::move(exponent)),
+        rsa_object(std::move(rsa_object)) {}
+  const ExchangeKind kind;
+  const NamedCurve* const curve = nullptr;
+  const std::vector<std::uint8_t> public_value;      // EC point 04||X||Y, or DH Y
+  const std::vector<std::uint8_t> prime, generator;  // DH
+  const std::vector<std::uint8_t> modulus, exponent; // RSA
+  const p11::Object rsa_object;
 };
 
 // An RSA pre-master secret made by SslGeneratePreMasterKey (client, EMS flow).
 class PreMasterKey : public Key {
  public:
-  PreMasterKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::pre_master_key, pid, std::move(t)) {}
-  std::uint32_t protocol = 0;
-  const CipherSuite* suite = nullptr;
-  p11::Object secret;
+  PreMasterKey(std::shared_ptr<TokenContext> t, std::uint32_t protocol, const CipherSuite& suite, p11::Object secret)
+      : Key(std::move(t)), protocol(protocol), suite(&suite), secret(std::move(secret)) {}
+  const std::uint32_t protocol;
+  const CipherSuite* const suite;
+  const p11::Object secret;
 };
 
 class MasterKey : public Key {
  public:
-  MasterKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::master_key, pid, std::move(t)) {}
-  std::uint32_t protocol = 0;
-  const CipherSuite* suite = nullptr;
-  Role role = Role::client;
-  p11::Tier path = p11::Tier::native;  // which derivation made it (reported by SslGetKeyProperty)
-  bool extended = false;               // RFC 7627
-  p11::Object secret;                  // 48-byte CKK_GENERIC_SECRET, sensitive, not extractable
+  MasterKey(std::shared_ptr<TokenContext> t, std::uint32_t protocol, const CipherSuite& suite, Role role,
+            p11::Tier path, bool extended, p11::Object secret, std::vector<p11::Object> leftovers = {})
+      : Key(std::move(t)),
+        protocol(protocol),
+        suite(&suite),
+        role(role),
+        path(path),
+        extended(extended),
+        secret(std::move(secret)),
+        leftovers(std::move(leftovers)) {}
+  const std::uint32_t protocol;
+  const CipherSuite* const suite;
+  const Role role;
+  const p11::Tier path;  // which derivation made it (reported by SslGetKeyProperty)
+  const bool extended;   // RFC 7627
+  const p11::Object secret;  // 48-byte CKK_GENERIC_SECRET, sensitive, not extractable
   // Objects made on the way to this master whose destruction is deferred to
   // its own, so that SslImportMasterKey makes the same token calls whether the
   // client's ciphertext was good or not (Bleichenbacher).
-  std::vector<p11::Object> leftovers;
+  const std::vector<p11::Object> leftovers;
 };
 
 // One direction's record protection key.
 class SessionKey : public Key {
  public:
-  SessionKey(std::uint64_t pid, std::shared_ptr<TokenContext> t) : Key(ObjectKind::session_key, pid, std::move(t)) {}
-  std::uint32_t protocol = 0;
-  const CipherSuite* suite = nullptr;
-  bool write = false;
-  p11::Tier path = p11::Tier::native;
-  p11::Object cipher_key;
-  p11::Object mac_key;            // CBC suites only
-  std::shared_ptr<const ProviderIdentity> owner;  // the provider that made it (see ProviderIdentity)
+  SessionKey(std::shared_ptr<TokenContext> t, std::uint32_t protocol, const CipherSuite& suite, bool write,
+             p11::Tier path, p11::Object cipher_key, p11::Object mac_key, p11::SecureBytes fixed_iv)
+      : Key(std::move(t)),
+        protocol(protocol),
+        suite(&suite),
+        write(write),
+        path(path),
+        cipher_key(std::move(cipher_key)),
+        mac_key(std::move(mac_key)),
+        fixed_iv(std::move(fixed_iv)) {}
   // Nothing here changes after creation, and each record borrows a session
   // of its own, so threads may protect records with one key at once (their
   // order is the caller's, by sequence number): no per-key lock.
-  p11::SecureBytes fixed_iv;  // GCM salt / ChaCha nonce (from the key block; wiped on free)
+  const std::uint32_t protocol;
+  const CipherSuite* const suite;
+  const bool write;
+  const p11::Tier path;
+  const p11::Object cipher_key;
+  const p11::Object mac_key;         // CBC suites only
+  const p11::SecureBytes fixed_iv;  // GCM salt / ChaCha nonce (from the key block; wiped on free)
 };
 
 }  // namespace sslp11::core

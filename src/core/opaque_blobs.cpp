@@ -1,6 +1,7 @@
 #include "core/opaque_blobs.h"
 
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -30,26 +31,27 @@ struct KeyFacts {
   bool operator==(const KeyFacts&) const = default;
 };
 
-KeyFacts facts_of(const Key& key) {
-  if (key.kind() == ObjectKind::master_key) {
-    const auto& m = static_cast<const MasterKey&>(key);
-    return {kKindMaster,
-            static_cast<std::uint8_t>((m.role == Role::server ? kFlagServer : 0) | (m.extended ? kFlagExtended : 0)),
-            m.protocol, m.suite->id};
-  }
-  if (key.kind() == ObjectKind::session_key) {
-    const auto& s = static_cast<const SessionKey&>(key);
-    return {kKindSession, static_cast<std::uint8_t>(s.write ? kFlagWrite : 0), s.protocol, s.suite->id};
-  }
-  throw Error(Fault::not_supported, std::string("a ") + kind_name(key.kind()) +
-                                        " has no opaque blob; only master and session keys do");
+KeyFacts facts_of(const MasterKey& m) {
+  return {kKindMaster,
+          static_cast<std::uint8_t>((m.role == Role::server ? kFlagServer : 0) | (m.extended ? kFlagExtended : 0)),
+          m.protocol, m.suite->id};
+}
+KeyFacts facts_of(const SessionKey& s) {
+  return {kKindSession, static_cast<std::uint8_t>(s.write ? kFlagWrite : 0), s.protocol, s.suite->id};
+}
+KeyFacts facts_of(const BlobKey& key) {
+  return std::visit([](const auto& k) { return facts_of(*k); }, key);
 }
 
 // The key's token objects still exist (their session was not lost).
-bool alive(const Key& key) {
-  if (key.kind() == ObjectKind::master_key) return static_cast<const MasterKey&>(key).secret.alive();
-  const auto& s = static_cast<const SessionKey&>(key);
-  return s.cipher_key.alive() && (s.suite->aead() || s.mac_key.alive());
+bool alive(const MasterKey& m) { return m.secret.alive(); }
+bool alive(const SessionKey& s) { return s.cipher_key.alive() && (s.suite->aead() || s.mac_key.alive()); }
+bool alive(const BlobKey& key) {
+  return std::visit([](const auto& k) { return alive(*k); }, key);
+}
+
+const void* address_of(const BlobKey& key) {
+  return std::visit([](const auto& k) -> const void* { return k.get(); }, key);
 }
 
 void put_le(std::uint8_t* p, std::uint64_t v, std::size_t n) {
@@ -110,20 +112,20 @@ bool OpaqueBlobRegistry::verify(std::span<const std::uint8_t> header, std::span<
   return diff == 0;
 }
 
-std::vector<std::uint8_t> OpaqueBlobRegistry::export_blob(const std::shared_ptr<Key>& key) {
-  const KeyFacts facts = facts_of(*key);
-  if (!alive(*key)) {
+std::vector<std::uint8_t> OpaqueBlobRegistry::export_blob(const BlobKey& key, std::uintptr_t exporter) {
+  const KeyFacts facts = facts_of(key);
+  if (!alive(key)) {
     throw Error(Fault::bad_key_state, "the key no longer exists on the token (its session was lost)");
   }
   std::uint64_t serial = 0;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = serial_of_.find(key.get()); it != serial_of_.end()) {
+    if (auto it = serial_of_.find(address_of(key)); it != serial_of_.end()) {
       serial = it->second;
     } else {
       serial = next_serial_++;
-      by_serial_.emplace(serial, key);
-      serial_of_.emplace(key.get(), serial);
+      by_serial_.emplace(serial, Registered{key, exporter});
+      serial_of_.emplace(address_of(key), serial);
       evict_over_capacity();
     }
   }
@@ -140,7 +142,7 @@ std::vector<std::uint8_t> OpaqueBlobRegistry::export_blob(const std::shared_ptr<
   return blob;
 }
 
-std::shared_ptr<Key> OpaqueBlobRegistry::import_blob(std::span<const std::uint8_t> blob) {
+OpaqueBlobRegistry::Registered OpaqueBlobRegistry::import_blob(std::span<const std::uint8_t> blob) {
   if (blob.size() != kBlobBytes) {
     bad_blob("an sslp11 opaque blob is " + std::to_string(kBlobBytes) + " bytes, not " + std::to_string(blob.size()));
   }
@@ -153,24 +155,24 @@ std::shared_ptr<Key> OpaqueBlobRegistry::import_blob(std::span<const std::uint8_
   }
   if (!verify(blob.first(kHeaderBytes), blob.subspan(kHeaderBytes))) bad_blob("the blob was altered (tag mismatch)");
   const std::uint64_t serial = get_le(&blob[32], 8);
-  std::shared_ptr<Key> key;
+  std::optional<Registered> found;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = by_serial_.find(serial); it != by_serial_.end()) key = it->second;
-    if (!key && serial < next_serial_) {
+    if (auto it = by_serial_.find(serial); it != by_serial_.end()) found = it->second;
+    if (!found && serial < next_serial_) {
       throw Error(Fault::bad_key_state,
                   "opaque key blob: the key was dropped from the export registry (it holds the " +
                       std::to_string(capacity_) + " most recent exports); start a new handshake");
     }
   }
-  if (!key) bad_blob("unknown serial");  // unreachable with a genuine tag
+  if (!found) bad_blob("unknown serial");  // unreachable with a genuine tag
   const KeyFacts facts{blob[6], blob[7], static_cast<std::uint32_t>(get_le(&blob[8], 4)),
                        static_cast<std::uint32_t>(get_le(&blob[12], 4))};
-  if (!(facts == facts_of(*key))) bad_blob("the header does not describe the registered key");
-  if (!alive(*key)) {
+  if (!(facts == facts_of(found->key))) bad_blob("the header does not describe the registered key");
+  if (!alive(found->key)) {
     throw Error(Fault::bad_key_state, "the key no longer exists on the token (its session was lost)");
   }
-  return key;
+  return std::move(*found);
 }
 
 std::size_t OpaqueBlobRegistry::size() const {
@@ -187,7 +189,7 @@ void OpaqueBlobRegistry::set_capacity(std::size_t capacity) {
 void OpaqueBlobRegistry::evict_over_capacity() {
   while (by_serial_.size() > capacity_) {
     const auto oldest = by_serial_.begin();
-    serial_of_.erase(oldest->second.get());
+    serial_of_.erase(address_of(oldest->second.key));
     by_serial_.erase(oldest);  // the key's token objects go with its last handle
   }
 }

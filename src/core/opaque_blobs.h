@@ -18,8 +18,9 @@
 // random per registry, so a blob from another token, process or registry
 // generation is refused before its tag is checked.
 //
-// Export registers the key (serial -> key) so that the blob stays importable
-// after the exporting handle is freed, as a session cache expects; the
+// Export registers the key (serial -> key, and who exported it) so that the
+// blob stays importable after the exporting handle is freed, as a session
+// cache expects; the
 // registry holds at most `capacity` keys (1024) and evicts the oldest serial
 // first, so exports cannot grow token objects without bound. Exporting the
 // same key again returns the same blob (its existing serial).
@@ -39,6 +40,7 @@
 #include <mutex>
 #include <span>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "pkcs11/object.h"
@@ -46,7 +48,11 @@
 
 namespace sslp11::core {
 
-class Key;
+class MasterKey;
+class SessionKey;
+
+// The keys an opaque blob can name.
+using BlobKey = std::variant<std::shared_ptr<MasterKey>, std::shared_ptr<SessionKey>>;
 
 class OpaqueBlobRegistry {
  public:
@@ -60,15 +66,21 @@ class OpaqueBlobRegistry {
   OpaqueBlobRegistry& operator=(const OpaqueBlobRegistry&) = delete;
   ~OpaqueBlobRegistry();
 
-  // The blob for a live master or session key (kBlobBytes). Registers the key.
-  // Throws core::Error / p11::Error.
-  std::vector<std::uint8_t> export_blob(const std::shared_ptr<Key>& key);
+  // The blob for a live master or session key (kBlobBytes). Registers the key
+  // with `exporter`: a number naming who asks that is never reused (the C
+  // boundary passes its provider handle), kept for import_blob to return.
+  // Exporting a key again keeps its first exporter. Throws core::Error / p11::Error.
+  std::vector<std::uint8_t> export_blob(const BlobKey& key, std::uintptr_t exporter);
 
+  struct Registered {
+    BlobKey key;
+    std::uintptr_t exporter;
+  };
   // The registered key a blob names. Error(Fault::bad_data) for a blob
   // of the wrong size, altered in any byte, or made by another registry
   // (token, process, provider generation); Fault::bad_key_state for a genuine
   // blob whose key was evicted or no longer exists on the token.
-  std::shared_ptr<Key> import_blob(std::span<const std::uint8_t> blob);
+  Registered import_blob(std::span<const std::uint8_t> blob);
 
   std::size_t size() const;
   std::size_t capacity() const noexcept { return capacity_; }
@@ -90,8 +102,8 @@ class OpaqueBlobRegistry {
 
   mutable std::mutex mutex_;  // guards the maps and next_serial_; never held across a token call
   std::uint64_t next_serial_ = 1;
-  std::map<std::uint64_t, std::shared_ptr<Key>> by_serial_;  // ordered: oldest first
-  std::unordered_map<const Key*, std::uint64_t> serial_of_;
+  std::map<std::uint64_t, Registered> by_serial_;  // ordered: oldest first
+  std::unordered_map<const void*, std::uint64_t> serial_of_;  // by the key's address
 };
 
 }  // namespace sslp11::core

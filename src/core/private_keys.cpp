@@ -39,7 +39,7 @@ std::shared_ptr<PrivateKey> open_private_key_for_certificate(const Provider& pro
     } else {
       throw Error(Fault::not_supported, "the certificate's private key is neither RSA nor EC");
     }
-    return std::make_shared<PrivateKey>(provider.provider_id(), token, keys[0], type, bits);
+    return std::make_shared<PrivateKey>(token, keys[0], type, bits);
   });
 }
 

@@ -14,7 +14,7 @@ struct SessionKeyPair {
   std::shared_ptr<SessionKey> write;
 };
 
-SessionKeyPair generate_session_keys(const Provider& provider, const MasterKey& master, const Random& client_random,
+SessionKeyPair generate_session_keys(const MasterKey& master, const Random& client_random,
                                      const Random& server_random);
 
 }  // namespace sslp11::core

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "api/api_support.h"
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/keys.h"
 
 namespace sslp11::test {
@@ -403,10 +403,10 @@ TEST_P(GenerateMasterKeyErrors, ClientAndServerTogetherMeanClient) {
   ASSERT_OK(generate(params.desc(), NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG));
   // The role is not observable through the Ssl* functions available here (it
   // decides which session key reads); look behind the handle.
-  auto object = core::HandleTable::instance().find(master_.get());
-  ASSERT_NE(object, nullptr);
-  ASSERT_EQ(object->kind(), core::ObjectKind::master_key);
-  EXPECT_EQ(static_cast<const core::MasterKey&>(*object).role, core::Role::client);
+  auto entry = abi::HandleTable::instance().find(master_.get());
+  ASSERT_NE(entry, nullptr);
+  ASSERT_EQ(entry->kind, abi::HandleKind::master_key);
+  EXPECT_EQ(entry->as<const core::MasterKey>().role, core::Role::client);
 }
 
 TEST_P(GenerateMasterKeyErrors, BadForeignAndWrongKindHandles) {

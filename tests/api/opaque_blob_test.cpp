@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "api/api_support.h"
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/keys.h"
 #include "core/opaque_blobs.h"
 #include "core/support/key_checks.h"
@@ -77,8 +77,7 @@ SECURITY_STATUS import_opaque(NCRYPT_PROV_HANDLE p, Handle& out, Bytes blob) {
 
 // The registry behind a provider handle (tests only: through the handle table).
 core::OpaqueBlobRegistry& registry_of(NCRYPT_PROV_HANDLE p) {
-  auto object = core::HandleTable::instance().find(p);
-  return std::static_pointer_cast<core::Provider>(object)->opaque_blobs();
+  return abi::HandleTable::instance().find<core::Provider>(p)->opaque_blobs();
 }
 
 class OpaqueBlobTest : public ::testing::TestWithParam<TokenSpec> {

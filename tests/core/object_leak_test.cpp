@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/support/key_checks.h"
 #include "core/support/server_key.h"
 #include "core/support/ssl_calls.h"
@@ -283,7 +283,7 @@ class ObjectLeak : public ::testing::TestWithParam<TokenSpec> {
   // its token context alive on its own).
   void run(bool vary) {
     const std::size_t objects_before = count_token_objects(anchor_->get());
-    const std::size_t handles_before = core::HandleTable::instance().size();
+    const std::size_t handles_before = abi::HandleTable::instance().size();
     std::mt19937 rng(12345);
     NCRYPT_PROV_HANDLE p = 0;
     int failures = 0, order_counts[4] = {0, 0, 0, 0};
@@ -319,7 +319,7 @@ class ObjectLeak : public ::testing::TestWithParam<TokenSpec> {
       EXPECT_EQ(SslFreeObject(p, 0), ERROR_SUCCESS);
     }
     const std::size_t objects_after = count_token_objects(anchor_->get());
-    const std::size_t handles_after = core::HandleTable::instance().size();
+    const std::size_t handles_after = abi::HandleTable::instance().size();
     std::cout << "[leak] token=" << spec().name << (vary ? " varied free orders" : " creation order") << ": " << kCycles
               << " cycles (" << failures << " failed); objects " << objects_before << " -> " << objects_after
               << ", handles " << handles_before << " -> " << handles_after;

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/composed_prf.h"
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/key_schedule.h"
 #include "core/keys.h"
 #include "core/support/key_checks.h"
@@ -126,9 +126,9 @@ class PrfVectorsOnToken : public ::testing::TestWithParam<TokenSpec> {
   void SetUp() override {
     provider_ = std::make_unique<ProviderHandle>(spec());
     ASSERT_EQ(provider_->open_status(), ERROR_SUCCESS);
-    auto object = core::HandleTable::instance().find(provider_->get());
-    ASSERT_TRUE(object && object->kind() == core::ObjectKind::provider);
-    token_ = std::static_pointer_cast<core::Provider>(object)->token();
+    auto entry = abi::HandleTable::instance().find(provider_->get());
+    ASSERT_TRUE(entry && entry->kind == abi::HandleKind::provider);
+    token_ = entry->as<const core::Provider>().token();
     pool_ = token_->pool();
   }
   void TearDown() override {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/support/key_checks.h"
 #include "core/support/server_key.h"
 #include "core/support/ssl_calls.h"
@@ -404,7 +404,7 @@ TEST_P(RsaClient, SizeQueryCreatesNothing) {
   params.add(NCRYPTBUFFER_SSL_CLIENT_RANDOM, client_random)
       .add(NCRYPTBUFFER_SSL_SERVER_RANDOM, server_random)
       .add_dword(NCRYPTBUFFER_SSL_HIGHEST_VERSION, kTls12);
-  const std::size_t handles_before = core::HandleTable::instance().size();
+  const std::size_t handles_before = abi::HandleTable::instance().size();
   const std::size_t objects_before = count_token_objects(p());
   NCRYPT_KEY_HANDLE master = 0xdead;
   DWORD cb = 0;
@@ -414,7 +414,7 @@ TEST_P(RsaClient, SizeQueryCreatesNothing) {
       << test::last_error();
   EXPECT_EQ(cb, 256u);
   EXPECT_EQ(master, 0u);
-  EXPECT_EQ(core::HandleTable::instance().size(), handles_before);
+  EXPECT_EQ(abi::HandleTable::instance().size(), handles_before);
   EXPECT_EQ(count_token_objects(p()), objects_before);
 
   ParamList pre_params;
@@ -427,7 +427,7 @@ TEST_P(RsaClient, SizeQueryCreatesNothing) {
       << test::last_error();
   EXPECT_EQ(cb, 256u);
   EXPECT_EQ(premaster, 0u);
-  EXPECT_EQ(core::HandleTable::instance().size(), handles_before);
+  EXPECT_EQ(abi::HandleTable::instance().size(), handles_before);
   EXPECT_EQ(count_token_objects(p()), objects_before);
 }
 

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "fuzz_session.h"
 #include "fuzz_token.h"
 
@@ -80,7 +80,7 @@ std::size_t handles_at_start = 0;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   for (DWORD s : kSuites) (void)fuzz_session(s);
-  handles_at_start = sslp11::core::HandleTable::instance().size();
+  handles_at_start = sslp11::abi::HandleTable::instance().size();
   return 0;
 }
 
@@ -128,6 +128,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   free_key(k1);
   free_key(k2);
   free_key(k3);
-  if (sslp11::core::HandleTable::instance().size() != handles_at_start) finding("an input left a handle behind", 0);
+  if (sslp11::abi::HandleTable::instance().size() != handles_at_start) finding("an input left a handle behind", 0);
   return 0;
 }

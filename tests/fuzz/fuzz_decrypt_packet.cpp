@@ -15,7 +15,7 @@
 #include <cstring>
 #include <vector>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "fuzz_session.h"
 #include "fuzz_token.h"
 
@@ -40,7 +40,7 @@ std::size_t handles_at_start = 0;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   for (const Suite& s : kSuites) (void)fuzz_session(s.id);
-  handles_at_start = sslp11::core::HandleTable::instance().size();
+  handles_at_start = sslp11::abi::HandleTable::instance().size();
   return 0;
 }
 
@@ -106,6 +106,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (in_place && record != record_before) finding("a refused in-place record changed the buffer", status);
   }
-  if (sslp11::core::HandleTable::instance().size() != handles_at_start) finding("an input left a handle behind", 0);
+  if (sslp11::abi::HandleTable::instance().size() != handles_at_start) finding("an input left a handle behind", 0);
   return 0;
 }

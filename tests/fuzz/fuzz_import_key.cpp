@@ -14,7 +14,7 @@
 #include <cstring>
 #include <vector>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "fuzz_session.h"
 #include "fuzz_token.h"
 
@@ -52,7 +52,7 @@ std::size_t handles_at_start = 0;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   (void)fuzz_session(kSuite);
-  handles_at_start = sslp11::core::HandleTable::instance().size();
+  handles_at_start = sslp11::abi::HandleTable::instance().size();
   return 0;
 }
 
@@ -128,6 +128,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
   }
-  if (sslp11::core::HandleTable::instance().size() != handles_at_start) finding("an input left a handle behind", 0);
+  if (sslp11::abi::HandleTable::instance().size() != handles_at_start) finding("an input left a handle behind", 0);
   return 0;
 }

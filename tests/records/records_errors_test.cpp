@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/keys.h"
 #include "records/support/record_fixture.h"
 
@@ -125,7 +125,7 @@ TEST_P(RecordErrors, ProviderHandle) {
 // reset, C_CloseAllSessions...). Simulated by closing the pool's sessions.
 TEST_P(RecordErrors, KeysLostWithTheirSession) {
   Bytes record = peer_record();
-  auto provider = std::static_pointer_cast<core::Provider>(core::HandleTable::instance().find(p()));
+  auto provider = abi::HandleTable::instance().find<core::Provider>(p());
   ASSERT_NE(provider, nullptr);
   provider->token()->pool()->reset();
   EXPECT_STATUS(NTE_BAD_KEY_STATE, enc(write_key(), plaintext_.data(), 32, out_.data(), 1024, &result_));

@@ -31,7 +31,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/support/key_checks.h"
 #include "core/support/ssl_calls.h"
 #include "stress/support/handle_queue.h"
@@ -230,7 +230,7 @@ TEST_P(KeyScheduleStress, EightThreadsHandOverAndFreeHandles) {
   ProviderHandle anchor(spec);
   ASSERT_EQ(anchor.open_status(), ERROR_SUCCESS);
   const std::size_t objects_before = coretest::count_token_objects(anchor.get());
-  const std::size_t handles_before = core::HandleTable::instance().size();
+  const std::size_t handles_before = abi::HandleTable::instance().size();
 
   Shared shared;
   ASSERT_EQ(SslOpenProvider(&shared.provider, nullptr, 0), ERROR_SUCCESS) << test::last_error();
@@ -250,7 +250,7 @@ TEST_P(KeyScheduleStress, EightThreadsHandOverAndFreeHandles) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const std::size_t objects_after = coretest::count_token_objects(anchor.get());
-  const std::size_t handles_after = core::HandleTable::instance().size();
+  const std::size_t handles_after = abi::HandleTable::instance().size();
   std::cout << "[stress] token=" << spec.name << ": " << kThreads << " threads x " << schedules << " schedules ("
             << shared.suites.size() << " suites), " << shared.schedules.load() << " schedules and "
             << shared.records.load() << " records in " << seconds << " s; freed by another thread "
@@ -279,7 +279,7 @@ TEST_P(KeyScheduleStress, TwoThreadsFreeTheSameHandlesAtOnce) {
   ProviderHandle anchor(GetParam());
   ASSERT_EQ(anchor.open_status(), ERROR_SUCCESS);
   const std::size_t objects_before = coretest::count_token_objects(anchor.get());
-  const std::size_t handles_before = core::HandleTable::instance().size();
+  const std::size_t handles_before = abi::HandleTable::instance().size();
   std::vector<NCRYPT_HANDLE> handles;
   for (int i = 0; i < kHandles; ++i) {
     // Cheap objects: transcript hashes and imported public keys alternately.
@@ -324,7 +324,7 @@ TEST_P(KeyScheduleStress, TwoThreadsFreeTheSameHandlesAtOnce) {
   EXPECT_EQ(both_ok, 0) << "a handle was freed successfully by both threads";
   EXPECT_EQ(other, 0);
   EXPECT_EQ(coretest::count_token_objects(anchor.get()), objects_before);
-  EXPECT_EQ(core::HandleTable::instance().size(), handles_before);
+  EXPECT_EQ(abi::HandleTable::instance().size(), handles_before);
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokens, KeyScheduleStress, ::testing::ValuesIn(TestTokens::all()), TokenName{});

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/keys.h"
 #include "pkcs11/attributes.h"
 #include "support/oracle/ciphers.h"
@@ -85,10 +85,10 @@ Bytes token_hmac(const p11::Lease& l, CK_OBJECT_HANDLE key, Hash h) {
 }
 
 template <class T>
-std::shared_ptr<T> object_behind(NCRYPT_HANDLE h, core::ObjectKind kind, const char* what) {
-  auto object = core::HandleTable::instance().find(h);
-  if (!object || object->kind() != kind) throw std::runtime_error(std::string("not a live ") + what + " handle");
-  return std::static_pointer_cast<T>(object);
+std::shared_ptr<T> object_behind(NCRYPT_HANDLE h, const char* what) {
+  auto object = abi::HandleTable::instance().find<T>(h);
+  if (!object) throw std::runtime_error(std::string("not a live ") + what + " handle");
+  return object;
 }
 
 std::string rv_text(CK_RV rv) {
@@ -132,7 +132,7 @@ KeyComparison compare_key_objects(const p11::Lease& l, CK_OBJECT_HANDLE cipher, 
 
 KeyComparison compare_session_key(NCRYPT_KEY_HANDLE handle, const SuiteFacts& suite, const DirectionKeys& expected,
                                   bool expect_write) {
-  auto key = object_behind<core::SessionKey>(handle, core::ObjectKind::session_key, "session key");
+  auto key = object_behind<core::SessionKey>(handle, "session key");
   KeyComparison c = key->token()->pool()->run([&](p11::Lease& l) {
     return compare_key_objects(l, key->cipher_key.handle(), key->mac_key.handle(), key->fixed_iv.span(), suite,
                                expected);
@@ -183,7 +183,7 @@ KeyComparison compare_session_key(NCRYPT_KEY_HANDLE handle, const SuiteFacts& su
 
 ::testing::AssertionResult master_is_protected(NCRYPT_KEY_HANDLE master) {
   try {
-    auto key = object_behind<core::MasterKey>(master, core::ObjectKind::master_key, "master key");
+    auto key = object_behind<core::MasterKey>(master, "master key");
     return key->token()->pool()->run(
         [&](p11::Lease& l) { return secret_is_protected(l, key->secret.handle(), "master secret"); });
   } catch (const std::exception& e) {
@@ -193,7 +193,7 @@ KeyComparison compare_session_key(NCRYPT_KEY_HANDLE handle, const SuiteFacts& su
 
 ::testing::AssertionResult session_key_is_protected(NCRYPT_KEY_HANDLE handle) {
   try {
-    auto key = object_behind<core::SessionKey>(handle, core::ObjectKind::session_key, "session key");
+    auto key = object_behind<core::SessionKey>(handle, "session key");
     return key->token()->pool()->run([&](p11::Lease& l) {
       auto r = secret_is_protected(l, key->cipher_key.handle(), "write key");
       if (r && !key->mac_key.empty()) r = secret_is_protected(l, key->mac_key.handle(), "MAC key");
@@ -205,7 +205,7 @@ KeyComparison compare_session_key(NCRYPT_KEY_HANDLE handle, const SuiteFacts& su
 }
 
 std::shared_ptr<p11::SessionPool> pool_of(NCRYPT_PROV_HANDLE provider) {
-  return object_behind<core::Provider>(provider, core::ObjectKind::provider, "provider")->token()->pool();
+  return object_behind<core::Provider>(provider, "provider")->token()->pool();
 }
 
 std::size_t count_token_objects(NCRYPT_PROV_HANDLE provider) {

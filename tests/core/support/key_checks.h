@@ -4,8 +4,8 @@
 // MAC key by a C_Sign HMAC compared with OpenSSL's, and every secret must
 // refuse CKA_VALUE, be non-extractable and be a session object.
 //
-// Reaching the objects behind a handle (HandleTable + static_pointer_cast) is
-// allowed in tests only.
+// Reaching the objects behind a handle (abi::HandleTable) is allowed in tests
+// only.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "abi/guard.h"
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/keys.h"
 #include "support/oracle/cng_blobs.h"
 #include "support/oracle/keys.h"
@@ -133,17 +133,22 @@ Bytes session_hash(NCRYPT_PROV_HANDLE provider, NCRYPT_HASH_HANDLE hash) {
 }
 
 void lose_sessions_behind(NCRYPT_KEY_HANDLE key) {
-  auto object = core::HandleTable::instance().find(key);
-  if (!object || object->kind() == core::ObjectKind::provider || object->kind() == core::ObjectKind::hash) {
-    throw std::runtime_error("lose_sessions_behind: not a live key handle");
-  }
-  static_cast<core::Key&>(*object).token()->pool()->reset();
+  const auto& table = abi::HandleTable::instance();
+  std::shared_ptr<core::TokenContext> token;
+  if (auto k = table.find<core::EphemeralKey>(key)) token = k->token();
+  if (auto k = table.find<core::PublicKey>(key)) token = k->token();
+  if (auto k = table.find<core::PrivateKey>(key)) token = k->token();
+  if (auto k = table.find<core::PreMasterKey>(key)) token = k->token();
+  if (auto k = table.find<core::MasterKey>(key)) token = k->token();
+  if (auto k = table.find<core::SessionKey>(key)) token = k->token();
+  if (!token) throw std::runtime_error("lose_sessions_behind: not a live key handle");
+  token->pool()->reset();
 }
 
 bool token_has_tls_mac(NCRYPT_PROV_HANDLE provider) {
-  auto object = core::HandleTable::instance().find(provider);
-  if (!object || object->kind() != core::ObjectKind::provider) throw std::runtime_error("not a provider handle");
-  return static_cast<core::Provider&>(*object).token()->capabilities().tls_mac_mechanism().has_value();
+  auto object = abi::HandleTable::instance().find<core::Provider>(provider);
+  if (!object) throw std::runtime_error("not a provider handle");
+  return object->token()->capabilities().tls_mac_mechanism().has_value();
 }
 
 }  // namespace sslp11::hstest

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "core/handle_table.h"
+#include "abi/handle_table.h"
 #include "core/keys.h"
 #include "pkcs11/api.h"
 #include "pkcs11/attributes.h"
@@ -54,9 +54,9 @@ void SigningTest::TearDown() {
 }
 
 std::shared_ptr<p11::SessionPool> SigningTest::pool() const {
-  auto object = core::HandleTable::instance().find(p());
-  if (!object || object->kind() != core::ObjectKind::provider) throw std::runtime_error("no live provider");
-  return std::static_pointer_cast<core::Provider>(object)->token()->pool();
+  auto provider = abi::HandleTable::instance().find<core::Provider>(p());
+  if (!provider) throw std::runtime_error("no live provider");
+  return provider->token()->pool();
 }
 
 TokenKey& SigningTest::key(KeyKind kind) {
