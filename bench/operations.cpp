@@ -101,7 +101,7 @@ BenchToken::BenchToken(const test::TokenSpec& spec) : spec_(spec) {
   check(SslOpenProvider(reinterpret_cast<NCRYPT_PROV_HANDLE*>(provider_.out()), nullptr, 0), "SslOpenProvider");
   access_ = open_token(spec_.module_path, spec_.init_args, spec_.serial);
   setup_ = open_session();
-  floor_ = std::make_unique<RawFloor>(access_.fl, spec_.expected_tier == "native", tls_mac_of(access_));
+  floor_ = std::make_unique<RawFloor>(access_.fl, spec_.expected_path == "native", tls_mac_of(access_));
 }
 
 std::unique_ptr<RawSession> BenchToken::open_session() const {

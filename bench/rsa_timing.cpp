@@ -116,7 +116,7 @@ CiphertextSets make_ciphertexts(EVP_PKEY* server_public, std::size_t n, std::uin
 
 RsaTimingTarget::RsaTimingTarget(const std::string& token)
     : token_(BenchToken::get(token)),
-      native_(token_.spec().expected_tier == "native"),
+      native_(token_.spec().expected_path == "native"),
       suite_(core::find_cipher_suite(kRsaGcm128)) {
   if (suite_ == nullptr) throw std::logic_error("TLS_RSA_WITH_AES_128_GCM_SHA256 is not in the suite table");
   // SoftHSM keeps the key as token objects, NSS without a database as session objects (as the tests do).

@@ -125,13 +125,13 @@ std::string flags_text(CK_FLAGS f) {
 
 std::string_view feature_name(Feature f) { return rule(f).name; }
 
-std::string_view tier_name(Tier t) {
+std::string_view derivation_path_name(DerivationPath t) {
   switch (t) {
-    case Tier::native:
+    case DerivationPath::native:
       return "native";
-    case Tier::composed:
+    case DerivationPath::composed:
       return "composed";
-    case Tier::unusable:
+    case DerivationPath::unusable:
       break;
   }
   return "unusable";
@@ -174,16 +174,16 @@ std::optional<CK_MECHANISM_INFO> Capabilities::info(CK_MECHANISM_TYPE m) const {
   return it->second;
 }
 
-Tier Capabilities::tier() const {
-  if (has(Feature::Tls12MasterDeriveDh) && has(Feature::Tls12KeyAndMacDerive)) return Tier::native;
-  if (has(Feature::HmacSha256)) return Tier::composed;
-  return Tier::unusable;
+DerivationPath Capabilities::derivation_path() const {
+  if (has(Feature::Tls12MasterDeriveDh) && has(Feature::Tls12KeyAndMacDerive)) return DerivationPath::native;
+  if (has(Feature::HmacSha256)) return DerivationPath::composed;
+  return DerivationPath::unusable;
 }
 
-Tier Capabilities::tls13_tier() const {
-  if (has(Feature::Hkdf) && has(Feature::HkdfData)) return Tier::native;
-  if (has(Feature::HmacSha256)) return Tier::composed;
-  return Tier::unusable;
+DerivationPath Capabilities::tls13_derivation_path() const {
+  if (has(Feature::Hkdf) && has(Feature::HkdfData)) return DerivationPath::native;
+  if (has(Feature::HmacSha256)) return DerivationPath::composed;
+  return DerivationPath::unusable;
 }
 
 std::optional<CK_MECHANISM_TYPE> Capabilities::extended_master_mechanism(bool dh) const {
@@ -217,11 +217,11 @@ std::vector<std::string> Capabilities::evidence() const {
   // Built with append(): gcc 12 at -O3 raises a false -Wrestrict on chains of
   // operator+ over string literals.
   std::vector<std::string> lines;
-  std::string head = "derivation tier: ";
-  head.append(tier_name(tier()));
+  std::string head = "derivation path: ";
+  head.append(derivation_path_name(derivation_path()));
   lines.push_back(std::move(head));
-  std::string tls13 = "TLS 1.3 derivation tier: ";
-  tls13.append(tier_name(tls13_tier()));
+  std::string tls13 = "TLS 1.3 derivation path: ";
+  tls13.append(derivation_path_name(tls13_derivation_path()));
   lines.push_back(std::move(tls13));
   for (const auto& r : rules()) {
     std::string line = has(r.feature) ? "[yes] " : "[no]  ";

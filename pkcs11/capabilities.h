@@ -1,9 +1,9 @@
 // What a token can do, read once from C_GetMechanismList/C_GetMechanismInfo,
-// and the derivation tier that follows from it:
+// and the derivation path that follows from it:
 //   native   - CKM_TLS12_* derive mechanisms: the key schedule never leaves the token
 //   composed - only HMAC: sslp11 builds the TLS PRF from C_Sign on the token's keys
 //   unusable - neither
-// TLS 1.3 has a tier of its own (tls13_tier()): native with CKM_HKDF_DERIVE and
+// TLS 1.3 has a derivation path of its own (tls13_derivation_path()): native with CKM_HKDF_DERIVE and
 // CKM_HKDF_DATA (PKCS#11 3.0), composed with HMAC only. A token may be native
 // for one protocol and composed for the other.
 #pragma once
@@ -43,10 +43,10 @@ enum class Feature {
   GenericSecretGen,
 };
 
-enum class Tier { native, composed, unusable };
+enum class DerivationPath { native, composed, unusable };
 
 std::string_view feature_name(Feature f);
-std::string_view tier_name(Tier t);
+std::string_view derivation_path_name(DerivationPath t);
 // "CKM_TLS12_KEY_AND_MAC_DERIVE" or "0x80000373" for mechanisms we do not name.
 std::string mechanism_name(CK_MECHANISM_TYPE m);
 
@@ -58,10 +58,10 @@ class Capabilities {
   bool has(Feature f) const;
   bool has_mechanism(CK_MECHANISM_TYPE m) const { return info_.count(m) != 0; }
   std::optional<CK_MECHANISM_INFO> info(CK_MECHANISM_TYPE m) const;
-  Tier tier() const;
+  DerivationPath derivation_path() const;
   // The TLS 1.3 key schedule's path: native when the token has CKM_HKDF_DERIVE
   // and CKM_HKDF_DATA, composed when it has HMAC-SHA256 only.
-  Tier tls13_tier() const;
+  DerivationPath tls13_derivation_path() const;
   // The extended-master-secret mechanism to use (standard first, then NSS's), or nullopt.
   std::optional<CK_MECHANISM_TYPE> extended_master_mechanism(bool dh) const;
   // The TLS Finished mechanism (CKM_TLS_MAC preferred over the deprecated alias), or nullopt.

@@ -19,7 +19,8 @@
  *     the caller read), Sslp11GetTokenReport (why the token derives as it
  *     does, why each suite is or is not offered), Sslp11RunSelfTest (the TLS
  *     1.2 key schedule on the token against known answers),
- *     Sslp11LookupCipherSuiteByName and Sslp11CountPkcs11Calls.
+ *     Sslp11LookupCipherSuiteByName, Sslp11GetCipherSuiteName and
+ *     Sslp11CountPkcs11Calls.
  *
  * C-compatible. Functions returning SECURITY_STATUS follow the Ssl*
  * conventions: every handle and buffer is checked, no exception or crash
@@ -270,6 +271,20 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11RunSelfTest(
 SSLP11_API SECURITY_STATUS WINAPI Sslp11LookupCipherSuiteByName(
     const char *pszName,
     DWORD *pdwCipherSuite,
+    DWORD dwFlags);
+
+/*
+ * Version 2. The IANA name of the cipher suite dwCipherSuite, the reverse of
+ * Sslp11LookupCipherSuiteByName, NUL-terminated: *pcbResult gets the size
+ * with the NUL; pszName NULL asks only for the size. NTE_NOT_FOUND (an id
+ * sslp11 does not know), NTE_BUFFER_TOO_SMALL, NTE_INVALID_PARAMETER
+ * (pcbResult NULL), NTE_BAD_FLAGS.
+ */
+SSLP11_API SECURITY_STATUS WINAPI Sslp11GetCipherSuiteName(
+    DWORD dwCipherSuite,
+    char *pszName,
+    DWORD cbName,
+    DWORD *pcbResult,
     DWORD dwFlags);
 
 /*

@@ -2,7 +2,7 @@
 // 2), so that tools such as sslp11-admin check and measure the provider
 // through the exported functions only: Sslp11OpenProviderForToken,
 // Sslp11GetTokenReport, Sslp11RunSelfTest, Sslp11LookupCipherSuiteByName,
-// Sslp11CountPkcs11Calls.
+// Sslp11GetCipherSuiteName, Sslp11CountPkcs11Calls.
 #include <sslp11/sslp11.h>
 
 #include <algorithm>
@@ -160,6 +160,21 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11LookupCipherSuiteByName(const char* pszN
     const core::CipherSuite* suite = core::find_cipher_suite(std::string_view(pszName));
     if (suite == nullptr) fail(NTE_NOT_FOUND, "sslp11 knows no cipher suite '" + std::string(pszName) + "'");
     *pdwCipherSuite = suite->id;
+  });
+}
+
+SSLP11_API SECURITY_STATUS WINAPI Sslp11GetCipherSuiteName(DWORD dwCipherSuite, char* pszName, DWORD cbName,
+                                                           DWORD* pcbResult, DWORD dwFlags) {
+  return guarded(call_args("dwCipherSuite", dwCipherSuite, "dwFlags", dwFlags), [&] {
+    if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
+    *pcbResult = 0;
+    if (dwFlags != 0) fail(NTE_BAD_FLAGS, "Sslp11GetCipherSuiteName takes no flags");
+    const core::CipherSuite* suite = core::find_cipher_suite(static_cast<std::uint32_t>(dwCipherSuite));
+    if (suite == nullptr) fail(NTE_NOT_FOUND, "sslp11 knows no cipher suite " + std::to_string(dwCipherSuite));
+    const std::string_view name = suite->name;
+    if (!output_wanted(name.size() + 1, reinterpret_cast<PBYTE>(pszName), cbName, pcbResult)) return;
+    std::memcpy(pszName, name.data(), name.size());
+    pszName[name.size()] = '\0';
   });
 }
 

@@ -37,7 +37,7 @@ void return_wide(std::u16string_view s, PBYTE* out, DWORD* out_size) {
 
 void return_dword(DWORD v, PBYTE* out, DWORD* out_size) { return_bytes(&v, sizeof v, out, out_size); }
 
-std::u16string_view path_name(p11::Tier t) { return t == p11::Tier::native ? u"native" : u"composed"; }
+std::u16string_view path_name(p11::DerivationPath t) { return t == p11::DerivationPath::native ? u"native" : u"composed"; }
 
 void release_provider_reference(NCRYPT_PROV_HANDLE h, Owner& provider) {
   // Two threads may both have found the handle: the one that finds the count
@@ -169,7 +169,7 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
     DWORD key_type = 0;
     DWORD bits = 0;
     std::u16string_view algorithm;
-    std::optional<p11::Tier> path;
+    std::optional<p11::DerivationPath> path;
     switch (entry->kind) {
       case HandleKind::ephemeral_key: {
         const auto& k = entry->as<const core::EphemeralKey>();

@@ -25,7 +25,7 @@ core::TokenSettings settings_from(const config::TokenConfig& t) {
   s.selector = t.selector;
   s.pin = config::resolve_pin(t.pin, /*interactive=*/false);
   s.pool_size = t.pool_size;
-  s.policy = t.derivation == config::Derivation::native_only ? core::DerivationPolicy::native_only
+  s.policy = t.derivation == config::DerivationPolicy::native_only ? core::DerivationPolicy::native_only
                                                               : core::DerivationPolicy::allow_composed;
   for (const auto& name : t.cipher_suites) {
     if (core::find_cipher_suite(name) == nullptr) {
@@ -63,7 +63,7 @@ std::shared_ptr<core::TokenContext> open_configured_token() {
   contexts()[key] = ctx;
   log::info("provider", "opened [token.", token.name, "] of ", cfg.path, ": label '", ctx->slot().label, "', slot ",
             ctx->slot().id, ", module ", token.module, ", derivation ",
-            ctx->path() == p11::Tier::native ? "native" : "composed", ", ", ctx->suites().size(),
+            ctx->path() == p11::DerivationPath::native ? "native" : "composed", ", ", ctx->suites().size(),
             " cipher suites offered");
   return ctx;
 }

@@ -14,7 +14,7 @@ namespace sslp11::cli {
 std::span<const Command> all_commands() {
   static constexpr std::array<Command, 12> kCommands{{
       {"slots", "list slots and tokens with their flags", cmd_slots},
-      {"mechanisms", "list a token's mechanisms, the TLS capability each gives, and the derivation tier",
+      {"mechanisms", "list a token's mechanisms, the TLS capability each gives, and the derivation path",
        cmd_mechanisms},
       {"init-token", "initialise a token (label, SO PIN); SoftHSM: the free slot", cmd_init_token},
       {"init-pin", "set the user PIN (the security officer logs in)", cmd_init_pin},

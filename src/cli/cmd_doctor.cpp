@@ -1,7 +1,7 @@
 // sslp11-admin doctor: is this token ready for the provider? Loads the
 // config, opens the token through the provider's own API
 // (Sslp11OpenProviderForToken, with the PIN read here), logs in, shows the
-// derivation tier with its evidence and the suites that will really be
+// derivation path with its evidence and the suites that will really be
 // offered (and why the others are not), checks that each certificate finds
 // its private key (SslOpenPrivateKey), self-tests the key schedule against
 // known answers (Sslp11RunSelfTest), and finally opens the provider itself
@@ -30,7 +30,7 @@ constexpr CommandInfo kInfo{
     "doctor", "[options]",
     "Check the configured token end to end and self-test its TLS key schedule.",
     "Steps: read the config; open the token as the provider does and log in; report the derivation\n"
-    "tier (native or composed) with the mechanisms that decided it; list the cipher suites that will\n"
+    "path (native or composed) with the mechanisms that decided it; list the cipher suites that will\n"
     "be offered and why each other one is not; check that every certificate on the token finds its\n"
     "private key (what SslOpenPrivateKey does); run a full TLS 1.2 key schedule on fixed test data\n"
     "and compare it with known answers; open the provider through SslOpenProvider with the same\n"
@@ -240,7 +240,7 @@ int cmd_doctor(const CommandArgs& args) {
   for (const auto& k : keys) warnings += (!k.found || k.warning) ? 1 : 0;
   const bool ok = problems == 0;
   const std::string policy(config::derivation_name(target.section ? target.section->derivation
-                                                                  : config::Derivation::allow_composed));
+                                                                  : config::DerivationPolicy::allow_composed));
 
   if (global.json) {
     JsonWriter j(std::cout);

@@ -1,5 +1,5 @@
 // sslp11-admin mechanisms: what the token can do, what each mechanism is for
-// in TLS, and the derivation tier sslp11 will use (with the evidence).
+// in TLS, and the derivation path sslp11 will use (with the evidence).
 #include <algorithm>
 #include <iostream>
 
@@ -21,9 +21,9 @@ using p11::Feature;
 
 constexpr CommandInfo kInfo{
     "mechanisms", "[options]",
-    "List the token's mechanisms, the TLS capability each gives, and the derivation tier.",
-    "Tier native: the token has CKM_TLS12_MASTER_KEY_DERIVE_DH and CKM_TLS12_KEY_AND_MAC_DERIVE, so\n"
-    "no TLS secret ever leaves it. Tier composed: only HMAC-SHA256, from which sslp11 builds the\n"
+    "List the token's mechanisms, the TLS capability each gives, and the derivation path.",
+    "DerivationPath native: the token has CKM_TLS12_MASTER_KEY_DERIVE_DH and CKM_TLS12_KEY_AND_MAC_DERIVE, so\n"
+    "no TLS secret ever leaves it. DerivationPath composed: only HMAC-SHA256, from which sslp11 builds the\n"
     "TLS PRF (C_Sign on token keys; derived bytes pass a wiped host buffer). The evidence lines\n"
     "name the mechanisms that decided each capability.\n\n"
     "example: sslp11-admin mechanisms --token hsm\n"
@@ -95,7 +95,7 @@ int cmd_mechanisms(const CommandArgs& args) {
         .field("slot", static_cast<std::uint64_t>(token.slot.id))
         .field("label", token.slot.label)
         .field("serial", token.slot.serial)
-        .field("tier", p11::tier_name(caps.tier()))
+        .field("derivation_path", p11::derivation_path_name(caps.derivation_path()))
         .key("mechanisms")
         .begin_array();
     for (const auto& [type, info] : caps.mechanisms()) {

@@ -72,7 +72,7 @@ ProviderHandle::ProviderHandle(const Target& target, const p11::Pin& pin) {
   spec.cbPin = static_cast<DWORD>(pin.bytes().size());
   if (target.section) {
     spec.dwPoolSize = static_cast<DWORD>(target.section->pool_size);
-    if (target.section->derivation == config::Derivation::native_only) spec.dwSpecFlags |= SSLP11_TOKEN_SPEC_NATIVE_ONLY;
+    if (target.section->derivation == config::DerivationPolicy::native_only) spec.dwSpecFlags |= SSLP11_TOKEN_SPEC_NATIVE_ONLY;
     spec.pszCipherSuites = suites.empty() ? nullptr : suites.c_str();
   }
   const SECURITY_STATUS status = Sslp11OpenProviderForToken(handle_.out(), &spec, 0);

@@ -236,8 +236,8 @@ constexpr TokenKey kTokenKeys[] = {
     {"pool-size", [](const Field& f, TokenConfig& t) { t.pool_size = f.integer(1, 1024); }},
     {"derivation",
      [](const Field& f, TokenConfig& t) {
-       t.derivation = f.one_of<Derivation>(
-           {{"allow-composed", Derivation::allow_composed}, {"native-only", Derivation::native_only}});
+       t.derivation = f.one_of<DerivationPolicy>(
+           {{"allow-composed", DerivationPolicy::allow_composed}, {"native-only", DerivationPolicy::native_only}});
      }},
     {"protocols",
      [](const Field& f, TokenConfig& t) {
@@ -463,10 +463,10 @@ std::string_view log_level_name(LogLevel level) {
   return "?";
 }
 
-std::string_view derivation_name(Derivation derivation) {
+std::string_view derivation_name(DerivationPolicy derivation) {
   switch (derivation) {
-    case Derivation::allow_composed: return "allow-composed";
-    case Derivation::native_only: return "native-only";
+    case DerivationPolicy::allow_composed: return "allow-composed";
+    case DerivationPolicy::native_only: return "native-only";
   }
   return "?";
 }

@@ -57,10 +57,10 @@ namespace sslp11::config {
 
 enum class LogLevel { error, warn, info, debug };
 // Mirrors core::DerivationPolicy; the config layer does not depend on the core.
-enum class Derivation { allow_composed, native_only };
+enum class DerivationPolicy { allow_composed, native_only };
 
 std::string_view log_level_name(LogLevel level);          // "warn"
-std::string_view derivation_name(Derivation derivation);  // "allow-composed"
+std::string_view derivation_name(DerivationPolicy derivation);  // "allow-composed"
 
 struct TokenConfig {
   std::string name;  // NAME of [token.NAME]
@@ -70,7 +70,7 @@ struct TokenConfig {
   p11::TokenSelector selector;  // never empty
   PinSource pin;                // resolve with resolve_pin() when logging in
   std::size_t pool_size = 8;
-  Derivation derivation = Derivation::allow_composed;
+  DerivationPolicy derivation = DerivationPolicy::allow_composed;
   std::vector<std::string> protocols{"tls1.2"};  // as written, each of tls1.0, tls1.1, tls1.2
   std::vector<std::string> cipher_suites;        // as written; empty means `default`
 };

@@ -155,9 +155,9 @@ std::optional<std::string> suite_unavailable_reason(const CipherSuite& s, const 
     case HashAlg::sha384: needed.push_back(Feature::HmacSha384); break;
     case HashAlg::none: break;
   }
-  const p11::Tier tier = caps.tier();
-  if (tier == p11::Tier::unusable) return "token has neither TLS 1.2 derive mechanisms nor HMAC-SHA256";
-  if (tier == p11::Tier::native) {
+  const p11::DerivationPath path = caps.derivation_path();
+  if (path == p11::DerivationPath::unusable) return "token has neither TLS 1.2 derive mechanisms nor HMAC-SHA256";
+  if (path == p11::DerivationPath::native) {
     needed.push_back(s.kx == KeyExchange::rsa ? Feature::Tls12MasterDerive : Feature::Tls12MasterDeriveDh);
     needed.push_back(Feature::Tls12KeyAndMacDerive);
   } else {
@@ -175,7 +175,7 @@ std::span<const NamedCurve> all_curves() { return kCurves; }
 
 std::optional<std::string> suite_curve_unavailable_reason(const CipherSuite& s, const NamedCurve& curve,
                                                           const p11::Capabilities& caps) {
-  if (s.kx != KeyExchange::ecdhe || caps.tier() != p11::Tier::composed) return std::nullopt;
+  if (s.kx != KeyExchange::ecdhe || caps.derivation_path() != p11::DerivationPath::composed) return std::nullopt;
   const CK_MECHANISM_TYPE hmac = hmac_mechanism(s.prf);
   auto why = caps.hmac_key_too_short(hmac, curve.coordinate_bytes);
   if (!why) return std::nullopt;

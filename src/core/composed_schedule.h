@@ -7,7 +7,7 @@ namespace sslp11::core {
 class ComposedKeySchedule final : public KeySchedule {
  public:
   explicit ComposedKeySchedule(const p11::Capabilities& caps) : caps_(caps) {}
-  p11::Tier path() const noexcept override { return p11::Tier::composed; }
+  p11::DerivationPath path() const noexcept override { return p11::DerivationPath::composed; }
   MasterResult derive_master(const std::shared_ptr<p11::SessionPool>& pool, const p11::Object& pms,
                              const CipherSuite& suite, const MasterInput& in) const override;
   KeyBlock derive_key_block(const std::shared_ptr<p11::SessionPool>& pool, const p11::Object& master,

@@ -190,7 +190,7 @@ std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const Ep
     z_len = own.prime.size();
   }
   p11::Object pms;
-  if (own.kind == ExchangeKind::dh && token->path() == p11::Tier::composed) {
+  if (own.kind == ExchangeKind::dh && token->path() == p11::DerivationPath::composed) {
     pms = dh_premaster_stripped(pool, own, peer_value, z_len);
   } else {
     // EC: Z is the x coordinate, fixed length. DH on the native path: no
@@ -215,7 +215,7 @@ RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& s
   const auto& pool = pool_of(provider);
   RsaPremaster out;
   p11::Object secret;  // out here, not in the lease's scope (see create_ec_ephemeral)
-  const bool on_token_gen = token->path() == p11::Tier::native && token->capabilities().has(p11::Feature::TlsPreMasterGen);
+  const bool on_token_gen = token->path() == p11::DerivationPath::native && token->capabilities().has(p11::Feature::TlsPreMasterGen);
   pool->run([&](p11::Lease& lease) {
     CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
     if (on_token_gen) {
@@ -284,7 +284,7 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
   const std::uint8_t want_minor = static_cast<std::uint8_t>(client_version & 0xff);
   Bytes ciphertext(encrypted.begin(), encrypted.end());
 
-  if (token->path() == p11::Tier::native) {
+  if (token->path() == p11::DerivationPath::native) {
     // Every path makes the same token calls: one random pre-master, one
     // unwrap attempt, two master derivations (from the unwrapped pre-master,
     // or the random one again when the unwrap failed, and from the random

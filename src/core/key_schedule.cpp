@@ -5,8 +5,8 @@
 
 namespace sslp11::core {
 
-std::unique_ptr<KeySchedule> make_key_schedule(p11::Tier path, const p11::Capabilities& caps) {
-  if (path == p11::Tier::native) return std::make_unique<NativeKeySchedule>(caps);
+std::unique_ptr<KeySchedule> make_key_schedule(p11::DerivationPath path, const p11::Capabilities& caps) {
+  if (path == p11::DerivationPath::native) return std::make_unique<NativeKeySchedule>(caps);
   return std::make_unique<ComposedKeySchedule>(caps);
 }
 

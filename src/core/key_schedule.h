@@ -54,7 +54,7 @@ struct KeyBlock {
 class KeySchedule {
  public:
   virtual ~KeySchedule() = default;
-  virtual p11::Tier path() const noexcept = 0;
+  virtual p11::DerivationPath path() const noexcept = 0;
 
   // The 48-byte master secret as a token object. `pms` stays untouched.
   virtual MasterResult derive_master(const std::shared_ptr<p11::SessionPool>& pool, const p11::Object& pms,
@@ -65,6 +65,6 @@ class KeySchedule {
                                     const Random& server_random) const = 0;
 };
 
-std::unique_ptr<KeySchedule> make_key_schedule(p11::Tier path, const p11::Capabilities& caps);
+std::unique_ptr<KeySchedule> make_key_schedule(p11::DerivationPath path, const p11::Capabilities& caps);
 
 }  // namespace sslp11::core

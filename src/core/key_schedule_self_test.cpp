@@ -138,7 +138,7 @@ SelfTestReport run_key_schedule_self_test(const TokenContext& token) {
     return report;
   }
   report.suite = suite;
-  const bool native = token.path() == p11::Tier::native;
+  const bool native = token.path() == p11::DerivationPath::native;
   report.steps.push_back(std::string("path exercised: ") +
                          (native ? "native (CKM_TLS12_MASTER_KEY_DERIVE_DH, CKM_TLS12_KEY_AND_MAC_DERIVE)"
                                  : "composed (TLS PRF from C_Sign with CKM_SHA256_HMAC on token keys)"));

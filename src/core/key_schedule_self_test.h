@@ -25,7 +25,7 @@ namespace sslp11::core {
 struct SelfTestReport {
   bool passed = false;
   bool skipped = false;              // nothing this test can check (no SHA-256-PRF suite offered)
-  p11::Tier path = p11::Tier::unusable;
+  p11::DerivationPath path = p11::DerivationPath::unusable;
   const CipherSuite* suite = nullptr;  // the suite whose key block was derived
   std::vector<std::string> steps;    // what was compared, one line each
   std::string failure;               // one line when !passed

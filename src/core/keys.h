@@ -158,7 +158,7 @@ class PreMasterKey : public Key {
 class MasterKey : public Key {
  public:
   MasterKey(std::shared_ptr<TokenContext> t, std::uint32_t protocol, const CipherSuite& suite, Role role,
-            p11::Tier path, bool extended, p11::Object secret, std::vector<p11::Object> leftovers = {})
+            p11::DerivationPath path, bool extended, p11::Object secret, std::vector<p11::Object> leftovers = {})
       : Key(std::move(t)),
         protocol(protocol),
         suite(&suite),
@@ -170,7 +170,7 @@ class MasterKey : public Key {
   const std::uint32_t protocol;
   const CipherSuite* const suite;
   const Role role;
-  const p11::Tier path;  // which derivation made it (reported by SslGetKeyProperty)
+  const p11::DerivationPath path;  // which derivation made it (reported by SslGetKeyProperty)
   const bool extended;   // RFC 7627
   const p11::Object secret;  // 48-byte CKK_GENERIC_SECRET, sensitive, not extractable
   // Objects made on the way to this master whose destruction is deferred to
@@ -183,7 +183,7 @@ class MasterKey : public Key {
 class SessionKey : public Key {
  public:
   SessionKey(std::shared_ptr<TokenContext> t, std::uint32_t protocol, const CipherSuite& suite, bool write,
-             p11::Tier path, p11::Object cipher_key, p11::Object mac_key, p11::SecureBytes fixed_iv)
+             p11::DerivationPath path, p11::Object cipher_key, p11::Object mac_key, p11::SecureBytes fixed_iv)
       : Key(std::move(t)),
         protocol(protocol),
         suite(&suite),
@@ -198,7 +198,7 @@ class SessionKey : public Key {
   const std::uint32_t protocol;
   const CipherSuite* const suite;
   const bool write;
-  const p11::Tier path;
+  const p11::DerivationPath path;
   const p11::Object cipher_key;
   const p11::Object mac_key;         // CBC suites only
   const p11::SecureBytes fixed_iv;  // GCM salt / ChaCha nonce (from the key block; wiped on free)

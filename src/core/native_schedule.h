@@ -7,7 +7,7 @@ namespace sslp11::core {
 class NativeKeySchedule final : public KeySchedule {
  public:
   explicit NativeKeySchedule(const p11::Capabilities& caps);
-  p11::Tier path() const noexcept override { return p11::Tier::native; }
+  p11::DerivationPath path() const noexcept override { return p11::DerivationPath::native; }
   MasterResult derive_master(const std::shared_ptr<p11::SessionPool>& pool, const p11::Object& pms,
                              const CipherSuite& suite, const MasterInput& in) const override;
   KeyBlock derive_key_block(const std::shared_ptr<p11::SessionPool>& pool, const p11::Object& master,

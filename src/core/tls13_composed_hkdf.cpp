@@ -37,8 +37,8 @@ constexpr std::size_t kMaxHash = 64;
 class ComposedHkdf final : public Tls13Hkdf {
  public:
   ComposedHkdf(std::shared_ptr<p11::SessionPool> pool, const p11::Capabilities& caps)
-      : pool_(pool), zeros_(std::move(pool), p11::Tier::composed), caps_(caps) {}
-  p11::Tier path() const noexcept override { return p11::Tier::composed; }
+      : pool_(pool), zeros_(std::move(pool), p11::DerivationPath::composed), caps_(caps) {}
+  p11::DerivationPath path() const noexcept override { return p11::DerivationPath::composed; }
 
   p11::Object extract(const p11::Lease& lease, HashAlg hash, const p11::Object* salt, const p11::Object* ikm,
                       std::size_t ikm_bytes, const Tls13Output& out) const override {
@@ -128,7 +128,7 @@ class ComposedHkdf final : public Tls13Hkdf {
   }
 
   p11::Object create(const p11::Lease& lease, const Tls13Output& out, std::span<const std::uint8_t> value) const {
-    auto t = tls13_templates::created(p11::Tier::composed, out.use, out.type, value);
+    auto t = tls13_templates::created(p11::DerivationPath::composed, out.use, out.type, value);
     return p11::Object(pool_, lease, lease.api().C_CreateObject(lease.handle(), t.span()));
   }
 

@@ -35,13 +35,13 @@ struct Tls13Output {
 // "0" of RFC 8446 §7.1). Made again when the session that made it is lost.
 class Tls13ZeroKeys {
  public:
-  Tls13ZeroKeys(std::shared_ptr<p11::SessionPool> pool, p11::Tier path) : pool_(std::move(pool)), path_(path) {}
+  Tls13ZeroKeys(std::shared_ptr<p11::SessionPool> pool, p11::DerivationPath path) : pool_(std::move(pool)), path_(path) {}
   // The handle of the zeros object of `hash_bytes` (32 or 48), made with `lease` if needed.
   CK_OBJECT_HANDLE get(const p11::Lease& lease, std::size_t hash_bytes);
 
  private:
   std::shared_ptr<p11::SessionPool> pool_;
-  p11::Tier path_;
+  p11::DerivationPath path_;
   std::mutex mutex_;
   p11::Object sha256_, sha384_;
 };
@@ -49,7 +49,7 @@ class Tls13ZeroKeys {
 class Tls13Hkdf {
  public:
   virtual ~Tls13Hkdf() = default;
-  virtual p11::Tier path() const noexcept = 0;
+  virtual p11::DerivationPath path() const noexcept = 0;
 
   // HKDF-Extract(salt, IKM) as a token object. salt nullptr = Hash.length
   // zeros; ikm nullptr = Hash.length zeros, else a token object of

@@ -19,8 +19,8 @@ namespace {
 
 class NativeHkdf final : public Tls13Hkdf {
  public:
-  explicit NativeHkdf(std::shared_ptr<p11::SessionPool> pool) : pool_(pool), zeros_(std::move(pool), p11::Tier::native) {}
-  p11::Tier path() const noexcept override { return p11::Tier::native; }
+  explicit NativeHkdf(std::shared_ptr<p11::SessionPool> pool) : pool_(pool), zeros_(std::move(pool), p11::DerivationPath::native) {}
+  p11::DerivationPath path() const noexcept override { return p11::DerivationPath::native; }
 
   p11::Object extract(const p11::Lease& lease, HashAlg hash, const p11::Object* salt, const p11::Object* ikm,
                       std::size_t /*ikm_bytes*/, const Tls13Output& out) const override {
@@ -65,7 +65,7 @@ class NativeHkdf final : public Tls13Hkdf {
   p11::Object derive(const p11::Lease& lease, CK_HKDF_PARAMS& params, CK_OBJECT_HANDLE base,
                      const Tls13Output& out) const {
     CK_MECHANISM mech{CKM_HKDF_DERIVE, &params, sizeof params};
-    auto t = tls13_templates::derived(p11::Tier::native, out.use, out.type, out.bytes);
+    auto t = tls13_templates::derived(p11::DerivationPath::native, out.use, out.type, out.bytes);
     CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
     lease.api().C_DeriveKey(lease.handle(), mech, base, t.span(), &h);
     return p11::Object(pool_, lease, h);

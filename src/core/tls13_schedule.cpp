@@ -38,12 +38,12 @@ void check_transcript(const Tls13Secret& base, std::span<const std::uint8_t> tra
 
 Tls13Schedule::Tls13Schedule(std::shared_ptr<p11::SessionPool> pool, const p11::Capabilities& caps,
                              DerivationPolicy policy)
-    : pool_(std::move(pool)), caps_(caps), policy_(policy), path_(caps.tls13_tier()) {
+    : pool_(std::move(pool)), caps_(caps), policy_(policy), path_(caps.tls13_derivation_path()) {
   switch (path_) {
-    case p11::Tier::unusable:
+    case p11::DerivationPath::unusable:
       throw Error(Fault::not_supported,
                   "the token has neither CKM_HKDF_DERIVE/CKM_HKDF_DATA nor HMAC-SHA256: no TLS 1.3 key schedule");
-    case p11::Tier::composed:
+    case p11::DerivationPath::composed:
       if (policy_ == DerivationPolicy::native_only) {
         throw Error(Fault::not_supported,
                     "the token lacks CKM_HKDF_DERIVE/CKM_HKDF_DATA, so its TLS 1.3 key schedule would be composed "
@@ -52,7 +52,7 @@ Tls13Schedule::Tls13Schedule(std::shared_ptr<p11::SessionPool> pool, const p11::
       }
       hkdf_ = make_composed_hkdf(pool_, caps_);
       break;
-    case p11::Tier::native:
+    case p11::DerivationPath::native:
       hkdf_ = make_native_hkdf(pool_);
       break;
   }

@@ -34,7 +34,7 @@ enum class Tls13Binder { external, resumption };  // NCRYPT_SSL_EXTERNAL_PSK_FLA
 
 class Tls13Schedule {
  public:
-  // The path follows the token (p11::Capabilities::tls13_tier()). Throws
+  // The path follows the token (p11::Capabilities::tls13_derivation_path()). Throws
   // Error(Fault::not_supported) when the token can run neither, or when it
   // can only compose and `policy` is native-only.
   Tls13Schedule(std::shared_ptr<p11::SessionPool> pool, const p11::Capabilities& caps, DerivationPolicy policy);
@@ -42,7 +42,7 @@ class Tls13Schedule {
   Tls13Schedule(const Tls13Schedule&) = delete;
   Tls13Schedule& operator=(const Tls13Schedule&) = delete;
 
-  p11::Tier path() const noexcept { return path_; }
+  p11::DerivationPath path() const noexcept { return path_; }
   const std::shared_ptr<p11::SessionPool>& pool() const noexcept { return pool_; }
   // The suite for (protocol, suite id), or Error(invalid_parameter) when the
   // protocol is not 0x0304 or the id is not a TLS 1.3 suite, or
@@ -98,7 +98,7 @@ class Tls13Schedule {
   std::shared_ptr<p11::SessionPool> pool_;
   p11::Capabilities caps_;
   DerivationPolicy policy_;
-  p11::Tier path_;
+  p11::DerivationPath path_;
   std::unique_ptr<Tls13Hkdf> hkdf_;
 };
 

@@ -38,7 +38,7 @@ bool is_traffic_secret(Tls13SecretKind kind);
 struct Tls13Secret {
   const Tls13Suite* suite = nullptr;
   Tls13SecretKind kind = Tls13SecretKind::early;
-  p11::Tier path = p11::Tier::native;
+  p11::DerivationPath path = p11::DerivationPath::native;
   // CKK_GENERIC_SECRET, sensitive and not extractable -- except a PSK or an
   // (EC)DHE secret on the composed path, which HKDF-Extract must read
   // (docs/security.md, "TLS 1.3 key schedule (core)").
@@ -50,7 +50,7 @@ struct Tls13Secret {
 // which RFC 8446 §5.3 mixes with the sequence number in the clear.
 struct Tls13WriteKey {
   const Tls13Suite* suite = nullptr;
-  p11::Tier path = p11::Tier::native;
+  p11::DerivationPath path = p11::DerivationPath::native;
   p11::Object key;
   p11::SecureBytes iv;
 };

@@ -9,7 +9,7 @@
 
 namespace sslp11::core {
 
-p11::Object ecdhe_shared_secret(const std::shared_ptr<p11::SessionPool>& pool, p11::Tier path,
+p11::Object ecdhe_shared_secret(const std::shared_ptr<p11::SessionPool>& pool, p11::DerivationPath path,
                                 const p11::Object& own_private, std::span<const std::uint8_t> peer_point,
                                 std::size_t z_bytes) {
   std::vector<std::uint8_t> point(peer_point.begin(), peer_point.end());  // the token takes a non-const pointer

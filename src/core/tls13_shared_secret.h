@@ -17,7 +17,7 @@ namespace sslp11::core {
 // Z = ECDH(own private key, peer's uncompressed point) with CKD_NULL, of
 // `z_bytes` bytes (the curve's coordinate length). A point the token refuses
 // throws core::Error(Fault::bad_data).
-p11::Object ecdhe_shared_secret(const std::shared_ptr<p11::SessionPool>& pool, p11::Tier path,
+p11::Object ecdhe_shared_secret(const std::shared_ptr<p11::SessionPool>& pool, p11::DerivationPath path,
                                 const p11::Object& own_private, std::span<const std::uint8_t> peer_point,
                                 std::size_t z_bytes);
 

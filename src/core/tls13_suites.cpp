@@ -31,14 +31,14 @@ std::optional<std::string> tls13_suite_unavailable_reason(const Tls13Suite& s, c
   needed.push_back(s.cipher == BulkCipher::chacha20_poly1305 ? Feature::ChaCha20Poly1305 : Feature::AesGcm);
   // Finished and binders are HMACs on the token on either path.
   needed.push_back(s.hash == HashAlg::sha384 ? Feature::HmacSha384 : Feature::HmacSha256);
-  switch (caps.tls13_tier()) {
-    case p11::Tier::unusable:
+  switch (caps.tls13_derivation_path()) {
+    case p11::DerivationPath::unusable:
       return "token has neither CKM_HKDF_DERIVE/CKM_HKDF_DATA nor HMAC-SHA256 for the TLS 1.3 key schedule";
-    case p11::Tier::native:
+    case p11::DerivationPath::native:
       needed.push_back(Feature::Hkdf);
       needed.push_back(Feature::HkdfData);
       break;
-    case p11::Tier::composed:
+    case p11::DerivationPath::composed:
       if (policy == DerivationPolicy::native_only) {
         return "token lacks CKM_HKDF_DERIVE/CKM_HKDF_DATA, so its TLS 1.3 key schedule would be composed from "
                "HMAC, and the policy is derivation = native-only";

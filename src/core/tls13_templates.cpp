@@ -4,8 +4,8 @@ namespace sslp11::core::tls13_templates {
 
 namespace {
 
-p11::AttributeTemplate base(p11::Tier path, Use use, CK_KEY_TYPE type) {
-  const bool readable = use == Use::ikm && path == p11::Tier::composed;
+p11::AttributeTemplate base(p11::DerivationPath path, Use use, CK_KEY_TYPE type) {
+  const bool readable = use == Use::ikm && path == p11::DerivationPath::composed;
   p11::AttributeTemplate t;
   t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
       .add_ulong(CKA_KEY_TYPE, type)
@@ -15,7 +15,7 @@ p11::AttributeTemplate base(p11::Tier path, Use use, CK_KEY_TYPE type) {
   switch (use) {
     case Use::chain:
     case Use::ikm:
-      if (path == p11::Tier::native) {
+      if (path == p11::DerivationPath::native) {
         t.add_bool(CKA_DERIVE, true);
       } else if (use == Use::chain) {
         t.add_bool(CKA_SIGN, true);
@@ -33,13 +33,13 @@ p11::AttributeTemplate base(p11::Tier path, Use use, CK_KEY_TYPE type) {
 
 }  // namespace
 
-p11::AttributeTemplate derived(p11::Tier path, Use use, CK_KEY_TYPE type, std::size_t bytes) {
+p11::AttributeTemplate derived(p11::DerivationPath path, Use use, CK_KEY_TYPE type, std::size_t bytes) {
   auto t = base(path, use, type);
   t.add_ulong(CKA_VALUE_LEN, bytes);
   return t;
 }
 
-p11::AttributeTemplate created(p11::Tier path, Use use, CK_KEY_TYPE type, std::span<const std::uint8_t> value) {
+p11::AttributeTemplate created(p11::DerivationPath path, Use use, CK_KEY_TYPE type, std::span<const std::uint8_t> value) {
   auto t = base(path, use, type);
   t.add_bytes(CKA_VALUE, value);
   return t;

@@ -23,9 +23,9 @@ namespace sslp11::core::tls13_templates {
 enum class Use { chain, finished, ikm, record };
 
 // For C_DeriveKey: the length as CKA_VALUE_LEN.
-p11::AttributeTemplate derived(p11::Tier path, Use use, CK_KEY_TYPE type, std::size_t bytes);
+p11::AttributeTemplate derived(p11::DerivationPath path, Use use, CK_KEY_TYPE type, std::size_t bytes);
 // For C_CreateObject: the value itself (the composed path's outputs, and test fixtures).
-p11::AttributeTemplate created(p11::Tier path, Use use, CK_KEY_TYPE type, std::span<const std::uint8_t> value);
+p11::AttributeTemplate created(p11::DerivationPath path, Use use, CK_KEY_TYPE type, std::span<const std::uint8_t> value);
 // For CKM_HKDF_DATA: a value the host reads once and destroys (an IV, an exporter output).
 p11::AttributeTemplate data(std::size_t bytes);
 

@@ -18,18 +18,18 @@ TokenContext::TokenContext(Private, TokenSettings settings)
   module_ = p11::Module::load(settings.module, settings.init_args);
   slot_ = p11::select_token(*module_, settings.selector);
   caps_ = p11::Capabilities::probe(module_->api(), slot_.id);
-  const p11::Tier tier = caps_.tier();
-  if (tier == p11::Tier::unusable) {
+  const p11::DerivationPath path = caps_.derivation_path();
+  if (path == p11::DerivationPath::unusable) {
     throw Error(Fault::not_supported, "token '" + slot_.label +
                                           "' can run neither the native (CKM_TLS12_*) nor the composed "
                                           "(HMAC-SHA256) TLS key schedule");
   }
-  if (tier == p11::Tier::composed && policy_ == DerivationPolicy::native_only) {
+  if (path == p11::DerivationPath::composed && policy_ == DerivationPolicy::native_only) {
     throw Error(Fault::not_supported, "token '" + slot_.label +
                                           "' lacks CKM_TLS12_MASTER_KEY_DERIVE_DH/CKM_TLS12_KEY_AND_MAC_DERIVE "
                                           "and the configuration says derivation = native-only");
   }
-  path_ = tier;
+  path_ = path;
   schedule_ = make_key_schedule(path_, caps_);
   p11::PoolOptions options;
   options.max_sessions = settings.pool_size;

@@ -45,7 +45,7 @@ class TokenContext {
   const p11::Capabilities& capabilities() const noexcept { return caps_; }
   // The path this token derives keys on (native or composed); never unusable
   // for an open context.
-  p11::Tier path() const noexcept { return path_; }
+  p11::DerivationPath path() const noexcept { return path_; }
   DerivationPolicy policy() const noexcept { return policy_; }
   const KeySchedule& schedule() const noexcept { return *schedule_; }
   // Suites offered: supported by the token, allowed by policy and config.
@@ -64,7 +64,7 @@ class TokenContext {
   p11::SlotDescription slot_;
   std::shared_ptr<p11::SessionPool> pool_;
   p11::Capabilities caps_;
-  p11::Tier path_;
+  p11::DerivationPath path_;
   DerivationPolicy policy_;
   std::unique_ptr<KeySchedule> schedule_;
   std::vector<const CipherSuite*> suites_;

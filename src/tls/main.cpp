@@ -251,8 +251,8 @@ int run_suites() {
   Provider provider;
   print_provider(provider);
   for (const SuiteInfo& s : provider.suites()) {
-    const SuiteName* n = find_suite_name(s.id);
-    std::cout << "  " << s.name << (n != nullptr ? std::string("  (") + n->openssl + ")" : "") << "\n";
+    const char* openssl = openssl_suite_name(s.id);
+    std::cout << "  " << s.name << (openssl != nullptr ? std::string("  (") + openssl + ")" : "") << "\n";
   }
   return kExitOk;
 }

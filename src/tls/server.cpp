@@ -193,7 +193,7 @@ class ServerHandshake {
     std::size_t unknown = 0;
     for (std::uint16_t offered : ch_.cipher_suites) {
       if (offered == kRenegotiationScsv) continue;
-      if (find_suite_name(offered) == nullptr) {
+      if (!iana_suite_name(offered)) {
         ++unknown;
         continue;
       }

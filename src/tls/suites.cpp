@@ -14,34 +14,41 @@ namespace sslp11::tls {
 
 namespace {
 
-constexpr std::array<SuiteName, 27> kNames{{
-    {TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
-    {TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
-    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"},
-    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "ECDHE-ECDSA-AES256-SHA384"},
-    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
-    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
-    {TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
-    {TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
-    {TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
-    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"},
-    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", "ECDHE-RSA-AES256-SHA384"},
-    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
-    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
-    {TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
-    {TLS_RSA_WITH_AES_128_GCM_SHA256, "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
-    {TLS_RSA_WITH_AES_256_GCM_SHA384, "TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
-    {TLS_RSA_WITH_AES_128_CBC_SHA256, "TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"},
-    {TLS_RSA_WITH_AES_256_CBC_SHA256, "TLS_RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256"},
-    {TLS_RSA_WITH_AES_128_CBC_SHA, "TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
-    {TLS_RSA_WITH_AES_256_CBC_SHA, "TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
-    {TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256"},
-    {TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE-RSA-AES256-GCM-SHA384"},
-    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", "DHE-RSA-AES128-SHA256"},
-    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", "DHE-RSA-AES256-SHA256"},
-    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA"},
-    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA"},
-    {TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305"},
+// OpenSSL's names for the suites sslp11 knows (`-cipher` spelling), accepted
+// on the command line beside the IANA names. The IANA names themselves are the
+// provider's (Sslp11LookupCipherSuiteByName / Sslp11GetCipherSuiteName).
+struct OpensslAlias {
+  std::uint32_t id;
+  const char* name;
+};
+constexpr std::array<OpensslAlias, 27> kOpensslAliases{{
+    {TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256"},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384"},
+    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256"},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "ECDHE-ECDSA-AES256-SHA384"},
+    {TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA"},
+    {TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA"},
+    {TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305"},
+    {TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256"},
+    {TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384"},
+    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256"},
+    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "ECDHE-RSA-AES256-SHA384"},
+    {TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA"},
+    {TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA"},
+    {TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305"},
+    {TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256"},
+    {TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384"},
+    {TLS_RSA_WITH_AES_128_CBC_SHA256, "AES128-SHA256"},
+    {TLS_RSA_WITH_AES_256_CBC_SHA256, "AES256-SHA256"},
+    {TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA"},
+    {TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA"},
+    {TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "DHE-RSA-AES128-GCM-SHA256"},
+    {TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "DHE-RSA-AES256-GCM-SHA384"},
+    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, "DHE-RSA-AES128-SHA256"},
+    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, "DHE-RSA-AES256-SHA256"},
+    {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "DHE-RSA-AES128-SHA"},
+    {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, "DHE-RSA-AES256-SHA"},
+    {TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "DHE-RSA-CHACHA20-POLY1305"},
 }};
 
 bool same_ignoring_case(const std::string& a, const char* b) {
@@ -96,20 +103,33 @@ constexpr std::array<FfdhePrime, 3> kFfdhePrimes{{
 
 }  // namespace
 
-const SuiteName* find_suite_name(const std::string& name) {
-  for (const auto& n : kNames)
-    if (same_ignoring_case(name, n.iana) || same_ignoring_case(name, n.openssl)) return &n;
-  return nullptr;
+std::optional<std::uint32_t> find_suite_id(const std::string& name) {
+  std::string upper = name;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  DWORD id = 0;
+  if (Sslp11LookupCipherSuiteByName(upper.c_str(), &id, 0) == ERROR_SUCCESS) return id;
+  for (const auto& a : kOpensslAliases)
+    if (same_ignoring_case(name, a.name)) return a.id;
+  return std::nullopt;
 }
 
-const SuiteName* find_suite_name(std::uint32_t id) {
-  for (const auto& n : kNames)
-    if (n.id == id) return &n;
+std::optional<std::string> iana_suite_name(std::uint32_t id) {
+  DWORD size = 0;
+  if (Sslp11GetCipherSuiteName(id, nullptr, 0, &size, 0) != ERROR_SUCCESS || size == 0) return std::nullopt;
+  std::string name(size, '\0');
+  if (Sslp11GetCipherSuiteName(id, name.data(), size, &size, 0) != ERROR_SUCCESS) return std::nullopt;
+  name.resize(size - 1);
+  return name;
+}
+
+const char* openssl_suite_name(std::uint32_t id) {
+  for (const auto& a : kOpensslAliases)
+    if (a.id == id) return a.name;
   return nullptr;
 }
 
 std::string suite_display_name(std::uint32_t id) {
-  if (const SuiteName* n = find_suite_name(id)) return n->iana;
+  if (auto name = iana_suite_name(id)) return *name;
   char buf[32];
   std::snprintf(buf, sizeof buf, "suite 0x%04X", id);
   return buf;
@@ -123,13 +143,13 @@ std::vector<std::uint32_t> parse_suite_list(const std::string& list) {
     const std::string name = list.substr(at, comma - at);
     at = comma + 1;
     if (name.empty()) continue;
-    const SuiteName* n = find_suite_name(name);
-    if (n == nullptr) {
+    const std::optional<std::uint32_t> id = find_suite_id(name);
+    if (!id) {
       throw std::invalid_argument("unknown cipher suite '" + name +
                                   "' (use an IANA name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or an OpenSSL "
                                   "name such as ECDHE-RSA-AES128-GCM-SHA256)");
     }
-    if (std::find(out.begin(), out.end(), n->id) == out.end()) out.push_back(n->id);
+    if (std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
   }
   if (out.empty()) throw std::invalid_argument("no cipher suite given");
   return out;

@@ -1,8 +1,9 @@
 // Naming suites on the command line, and the policy of which key-exchange
-// groups make a suite work on the configured token. Lengths, mechanisms and
-// hashes of a suite are the provider's knowledge (SslLookupCipherSuiteInfo,
-// SslGetCipherSuitePRFHashAlgorithm); this file only maps names to IANA code
-// points, for the suites sslp11 knows.
+// groups make a suite work on the configured token. Names, lengths,
+// mechanisms and hashes of a suite are the provider's knowledge
+// (Sslp11LookupCipherSuiteByName, Sslp11GetCipherSuiteName,
+// SslLookupCipherSuiteInfo, SslGetCipherSuitePRFHashAlgorithm); this file
+// adds only OpenSSL's spelling of the names, for the command line.
 #pragma once
 
 #include <cstdint>
@@ -14,15 +15,13 @@
 
 namespace sslp11::tls {
 
-struct SuiteName {
-  std::uint32_t id;
-  const char* iana;     // "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
-  const char* openssl;  // "ECDHE-RSA-AES128-GCM-SHA256"
-};
-
-// By IANA or OpenSSL name, case-insensitive; nullptr if unknown.
-const SuiteName* find_suite_name(const std::string& name);
-const SuiteName* find_suite_name(std::uint32_t id);
+// By IANA name (the provider's catalogue) or OpenSSL name, case-insensitive;
+// nullopt if unknown.
+std::optional<std::uint32_t> find_suite_id(const std::string& name);
+// The provider's IANA name for a suite it knows; nullopt otherwise.
+std::optional<std::string> iana_suite_name(std::uint32_t id);
+// OpenSSL's name for a suite sslp11 knows, nullptr otherwise.
+const char* openssl_suite_name(std::uint32_t id);
 std::string suite_display_name(std::uint32_t id);
 // "A,B,C" -> ids; throws std::invalid_argument naming an unknown suite.
 std::vector<std::uint32_t> parse_suite_list(const std::string& list);

@@ -41,7 +41,7 @@ std::shared_ptr<core::PublicKey> public_key() {
 
 std::shared_ptr<core::MasterKey> master_key() {
   return std::make_shared<core::MasterKey>(nullptr, kTls12, *core::find_cipher_suite(kEcdheRsaAes128Gcm),
-                                           core::Role::client, p11::Tier::native, /*extended=*/false, p11::Object{});
+                                           core::Role::client, p11::DerivationPath::native, /*extended=*/false, p11::Object{});
 }
 
 std::shared_ptr<core::HandshakeHash> handshake_hash() {

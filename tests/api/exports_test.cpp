@@ -78,7 +78,7 @@ TEST_F(SharedLibrary, ResolvesTheExtensionApi) {
 TEST_F(SharedLibrary, ResolvesTheOperatorExtensionApi) {
   // Version 2 of the extension API (src/abi/extensions_admin.cpp).
   for (const char* name : {"Sslp11OpenProviderForToken", "Sslp11GetTokenReport", "Sslp11RunSelfTest",
-                           "Sslp11LookupCipherSuiteByName", "Sslp11CountPkcs11Calls"}) {
+                           "Sslp11LookupCipherSuiteByName", "Sslp11GetCipherSuiteName", "Sslp11CountPkcs11Calls"}) {
     EXPECT_NE(dlsym(handle_, name), nullptr) << name << ": " << dlerror();
   }
 }

@@ -281,6 +281,25 @@ TEST(OperatorApi, LooksUpSuitesByName) {
   EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11LookupCipherSuiteByName("TLS_RSA_WITH_AES_128_GCM_SHA256", &id, 1));
 }
 
+TEST(OperatorApi, NamesSuitesById) {
+  const std::string expected = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+  DWORD size = 0;
+  EXPECT_OK(Sslp11GetCipherSuiteName(0xC02F, nullptr, 0, &size, 0));
+  EXPECT_EQ(size, expected.size() + 1);
+  std::string name(size, 'x');
+  EXPECT_STATUS(NTE_BUFFER_TOO_SMALL, Sslp11GetCipherSuiteName(0xC02F, name.data(), size - 1, &size, 0));
+  EXPECT_OK(Sslp11GetCipherSuiteName(0xC02F, name.data(), size, &size, 0));
+  EXPECT_EQ(std::string(name.c_str()), expected);
+  // Both directions agree.
+  DWORD id = 0;
+  EXPECT_OK(Sslp11LookupCipherSuiteByName(name.c_str(), &id, 0));
+  EXPECT_EQ(id, 0xC02Fu);
+  EXPECT_STATUS(NTE_NOT_FOUND, Sslp11GetCipherSuiteName(0xFFFF, nullptr, 0, &size, 0));
+  EXPECT_EQ(size, 0u);
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11GetCipherSuiteName(0xC02F, nullptr, 0, nullptr, 0));
+  EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11GetCipherSuiteName(0xC02F, nullptr, 0, &size, 1));
+}
+
 TEST_P(OperatorApiTest, CountsThePkcs11CallsOfThisThread) {
   ProviderHandle p(token());
   ASSERT_NE(p.get(), 0u);
@@ -340,7 +359,7 @@ TEST_P(OperatorApiTest, SelfTestPassesOnTheTokensDerivationPath) {
   EXPECT_EQ(result.dwOutcome, DWORD{SSLP11_SELF_TEST_PASSED}) << result.szFailure << "\n" << result.szSteps;
   EXPECT_NE(result.dwCipherSuite, 0u);
   EXPECT_NE(std::string(result.szSteps).find("master secret: 48 bytes agree"), std::string::npos) << result.szSteps;
-  EXPECT_NE(std::string(result.szSteps).find("path exercised: " + token().expected_tier), std::string::npos)
+  EXPECT_NE(std::string(result.szSteps).find("path exercised: " + token().expected_path), std::string::npos)
       << result.szSteps;
   EXPECT_STREQ(result.szFailure, "");
   EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11RunSelfTest(p.get(), nullptr, 0));

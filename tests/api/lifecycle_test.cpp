@@ -65,7 +65,7 @@ TEST_P(LifecycleTest, NativeOnlyDerivationOpensOnlyOnATokenWithTheTls12Mechanism
   use_token(token(), "derivation = native-only", "native-only");
   Handle p;
   const SECURITY_STATUS status = open_provider(p);
-  if (token().expected_tier == "native") {
+  if (token().expected_path == "native") {
     ASSERT_OK(status);
     EXPECT_EQ(provider_property(p.get(), SSLP11_DERIVATION_PATH_PROPERTY).text(), "native");
   } else {
@@ -140,7 +140,7 @@ TEST_P(LifecycleTest, KeysOutliveTheProviderHandleThatMadeThem) {
   Handle master = make_master(p.get(), k, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, r);
   p.free_keep_value();
   EXPECT_EQ(key_property(k.own.get(), SSL_KEY_TYPE_PROPERTY).dword(), 23u);
-  EXPECT_EQ(key_property(master.get(), SSLP11_DERIVATION_PATH_PROPERTY).text(), token().expected_tier);
+  EXPECT_EQ(key_property(master.get(), SSLP11_DERIVATION_PATH_PROPERTY).text(), token().expected_path);
   EXPECT_OK(SslFreeObject(master.release(), 0));
   EXPECT_OK(SslFreeObject(k.own.release(), 0));
 }
@@ -257,8 +257,8 @@ TEST_P(LifecycleTest, ProviderPropertiesNameTheDerivationPathAndTheTokenLabel) {
   ProviderHandle p(token());
   const PropertyValue path = provider_property(p.get(), SSLP11_DERIVATION_PATH_PROPERTY);
   ASSERT_OK(path.status);
-  EXPECT_EQ(path.text(), token().expected_tier);
-  EXPECT_EQ(path.reported_size, (token().expected_tier.size() + 1) * sizeof(WCHAR));
+  EXPECT_EQ(path.text(), token().expected_path);
+  EXPECT_EQ(path.reported_size, (token().expected_path.size() + 1) * sizeof(WCHAR));
   const PropertyValue label = provider_property(p.get(), SSLP11_TOKEN_LABEL_PROPERTY);
   ASSERT_OK(label.status);
   EXPECT_EQ(label.text(), token().label);
@@ -326,14 +326,14 @@ TEST_P(LifecycleTest, KeyPropertiesOfMasterAndSessionKeysNameTheDerivationPath) 
   EcdheKeys k = make_ecdhe(p.get(), TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
   Handle master = make_master(p.get(), k, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, r);
   ASSERT_NE(master.get(), 0u);
-  EXPECT_EQ(key_property(master.get(), SSLP11_DERIVATION_PATH_PROPERTY).text(), token().expected_tier);
+  EXPECT_EQ(key_property(master.get(), SSLP11_DERIVATION_PATH_PROPERTY).text(), token().expected_path);
   EXPECT_EQ(key_property(master.get(), NCRYPT_LENGTH_PROPERTY).dword(), 384u);  // 48-byte master secret
 
   Handle read, write;
   ParamList params = r.list();
   ASSERT_OK(SslGenerateSessionKeys(p.get(), master.get(), read.out(), write.out(), params.desc(), 0));
   for (NCRYPT_KEY_HANDLE k2 : {read.get(), write.get()}) {
-    EXPECT_EQ(key_property(k2, SSLP11_DERIVATION_PATH_PROPERTY).text(), token().expected_tier);
+    EXPECT_EQ(key_property(k2, SSLP11_DERIVATION_PATH_PROPERTY).text(), token().expected_path);
     EXPECT_EQ(key_property(k2, NCRYPT_ALGORITHM_PROPERTY).text(), "AES");
     EXPECT_EQ(key_property(k2, NCRYPT_LENGTH_PROPERTY).dword(), 128u);
   }

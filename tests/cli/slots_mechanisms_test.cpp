@@ -107,7 +107,7 @@ TEST(Mechanisms, SoftHsmIsComposedWithEvidence) {
   const AdminToken token("cli-mech");
   const auto r = run_admin(Args{"mechanisms"} + token.select());
   ASSERT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_NE(r.out.find("derivation tier: composed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("derivation path: composed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("CKM_SHA256_HMAC"), std::string::npos);
   EXPECT_NE(r.out.find("TLS: composed TLS 1.2 PRF"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("[no]  TLS 1.2 key and MAC derive"), std::string::npos) << r.out;
@@ -115,7 +115,7 @@ TEST(Mechanisms, SoftHsmIsComposedWithEvidence) {
   const auto j = run_admin(Args{"mechanisms", "--json"} + token.select());
   ASSERT_EQ(j.exit_code, 0) << describe(j);
   const ptree tree = parse_json(j);
-  EXPECT_EQ(tree.get<std::string>("tier"), "composed");
+  EXPECT_EQ(tree.get<std::string>("derivation_path"), "composed");
   EXPECT_EQ(tree.get<std::string>("label"), "cli-mech");
   bool hmac = false;
   for (const auto& m : array(tree, "mechanisms")) {
@@ -142,7 +142,7 @@ TEST(Mechanisms, NssIsNativeThroughAConfig) {
   const auto j = run_admin({"mechanisms", "--config", conf, "--json"});
   ASSERT_EQ(j.exit_code, 0) << describe(j);
   const ptree tree = parse_json(j);
-  EXPECT_EQ(tree.get<std::string>("tier"), "native");
+  EXPECT_EQ(tree.get<std::string>("derivation_path"), "native");
   bool derive = false;
   for (const auto& m : array(tree, "mechanisms")) {
     if (m.get<std::string>("name") == "CKM_TLS12_KEY_AND_MAC_DERIVE") {

@@ -69,7 +69,7 @@ TEST(Config, MinimalTokenGetsDefaults) {
   EXPECT_EQ(t.pin.line, 1);  // the section's line: no pin key
   EXPECT_EQ(t.pin.token, "hsm");
   EXPECT_EQ(t.pool_size, 8u);
-  EXPECT_EQ(t.derivation, Derivation::allow_composed);
+  EXPECT_EQ(t.derivation, DerivationPolicy::allow_composed);
   EXPECT_EQ(t.protocols, std::vector<std::string>{"tls1.2"});
   EXPECT_TRUE(t.cipher_suites.empty());
 }
@@ -109,7 +109,7 @@ TEST(Config, EveryKey) {
   EXPECT_EQ(t.pin.line, 14);
   EXPECT_EQ(t.pin.file, kFile);
   EXPECT_EQ(t.pool_size, 1024u);
-  EXPECT_EQ(t.derivation, Derivation::native_only);
+  EXPECT_EQ(t.derivation, DerivationPolicy::native_only);
   EXPECT_EQ(derivation_name(t.derivation), "native-only");
   EXPECT_EQ(t.protocols, (std::vector<std::string>{"tls1.2", "tls1.1", "tls1.0"}));
   EXPECT_EQ(t.cipher_suites, (std::vector<std::string>{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -580,7 +580,7 @@ TEST(ConfigExamples, RemoteP11Kit) {
 
 TEST(ConfigExamples, NetworkHsmTemplate) {
   const TokenConfig t = example("network-hsm-template.conf").default_token_config();
-  EXPECT_EQ(t.derivation, Derivation::native_only);
+  EXPECT_EQ(t.derivation, DerivationPolicy::native_only);
 }
 
 }  // namespace

@@ -69,7 +69,7 @@ Ephemeral create_ephemeral(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite) {
 // checked against the oracle. `z` is g^xy mod p padded to the prime length.
 ::testing::AssertionResult derive_and_check(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const Ephemeral& ours,
                                             EVP_PKEY* peer, const Bytes& z, bool ems, bool client,
-                                            const std::string& expected_tier) {
+                                            const std::string& expected_path) {
   const Bytes client_random = random_bytes(32), server_random = random_bytes(32);
   SslObject peer_public, master, read, write;
   Bytes blob = dh_public_blob(ffdhe2048_p(), ffdhe2048_g(), dh_public_value(peer, ffdhe2048_p().size()));
@@ -103,18 +103,18 @@ Ephemeral create_ephemeral(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite) {
   if (auto r = session_key_is_protected(read.get()); !r) return r << " (read key)";
   if (auto r = session_key_is_protected(write.get()); !r) return r << " (write key)";
   const std::string path = key_property_string(master.get(), SSLP11_DERIVATION_PATH_PROPERTY);
-  if (path != expected_tier) return ::testing::AssertionFailure() << "derivation path '" << path << "'";
+  if (path != expected_path) return ::testing::AssertionFailure() << "derivation path '" << path << "'";
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult run_case(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, bool ems, bool client,
-                                    const std::string& expected_tier, bool& leading_zero) {
+                                    const std::string& expected_path, bool& leading_zero) {
   try {
     const Ephemeral ours = create_ephemeral(p, suite);
     Pkey peer = dh_generate(ffdhe2048_p(), ffdhe2048_g());
     const Bytes z = dh_padded(peer.get(), dh_public_from(ffdhe2048_p(), ffdhe2048_g(), ours.y).get());
     leading_zero = z[0] == 0;
-    return derive_and_check(p, suite, ours, peer.get(), z, ems, client, expected_tier);
+    return derive_and_check(p, suite, ours, peer.get(), z, ems, client, expected_path);
   } catch (const std::exception& e) {
     return ::testing::AssertionFailure() << e.what();
   }
@@ -162,7 +162,7 @@ TEST_P(DheDifferential, AllOfferedSuitesBothEmsModesBothRoles) {
       for (int i = 0; i < cases; ++i) {
         bool leading_zero = false;
         const bool client = i % 2 == 0;
-        const auto r = run_case(p(), *suite, ems, client, spec().expected_tier, leading_zero);
+        const auto r = run_case(p(), *suite, ems, client, spec().expected_path, leading_zero);
         leading_zero_cases += leading_zero ? 1 : 0;
         if (r) {
           ++passed;
@@ -212,7 +212,7 @@ TEST_P(DheDifferential, LeadingZeroSecret) {
                      (client ? ", client" : ", server"));
         ::testing::AssertionResult r = ::testing::AssertionFailure();
         try {
-          r = derive_and_check(p(), *suite, ours, peer.get(), z, ems, client, spec().expected_tier);
+          r = derive_and_check(p(), *suite, ours, peer.get(), z, ems, client, spec().expected_path);
         } catch (const std::exception& e) {
           r = ::testing::AssertionFailure() << e.what();
         }

@@ -94,7 +94,7 @@ void run_api(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const CurveFacts& cu
 
 // One random handshake, checked end to end against OpenSSL.
 ::testing::AssertionResult run_case(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const CurveFacts& curve, bool ems,
-                                    bool client, const std::string& expected_tier) {
+                                    bool client, const std::string& expected_path) {
   try {
     Handshake h;
     run_api(p, suite, curve, ems, client, h);
@@ -111,9 +111,9 @@ void run_api(NCRYPT_PROV_HANDLE p, const SuiteFacts& suite, const CurveFacts& cu
     if (auto r = session_key_is_protected(h.read.get()); !r) return r << " (read key)";
     if (auto r = session_key_is_protected(h.write.get()); !r) return r << " (write key)";
     const std::string path = key_property_string(h.master.get(), SSLP11_DERIVATION_PATH_PROPERTY);
-    if (path != expected_tier) {
+    if (path != expected_path) {
       return ::testing::AssertionFailure()
-             << "master key reports derivation path '" << path << "', expected '" << expected_tier << "'";
+             << "master key reports derivation path '" << path << "', expected '" << expected_path << "'";
     }
     return ::testing::AssertionSuccess();
   } catch (const std::exception& e) {
@@ -158,7 +158,7 @@ class EcdheDifferential : public ::testing::TestWithParam<TokenSpec> {
       for (int i = 0; i < kCasesPerSuite; ++i) {
         const CurveFacts& curve = curve_for(i, *suite, softhsm());
         const bool is_client = i % 2 == 0;
-        const auto r = run_case(p(), *suite, curve, ems, is_client, spec().expected_tier);
+        const auto r = run_case(p(), *suite, curve, ems, is_client, spec().expected_path);
         if (r) {
           ++passed;
           ++(is_client ? client : server);
@@ -182,7 +182,7 @@ class EcdheDifferential : public ::testing::TestWithParam<TokenSpec> {
 };
 
 TEST_P(EcdheDifferential, ProviderReportsTheTokensDerivationPath) {
-  EXPECT_EQ(provider_property_string(p(), SSLP11_DERIVATION_PATH_PROPERTY), spec().expected_tier);
+  EXPECT_EQ(provider_property_string(p(), SSLP11_DERIVATION_PATH_PROPERTY), spec().expected_path);
 }
 
 // ChaCha20-Poly1305 needs CKM_CHACHA20_POLY1305, which NSS softoken has and
@@ -217,8 +217,8 @@ TEST_P(EcdheDifferential, Sha384SuiteWithP256PreMaster) {
     SCOPED_TRACE(suite->name);
     for (bool ems : {false, true}) {
       if (!softhsm()) {
-        EXPECT_TRUE(run_case(p(), *suite, p256(), ems, /*client=*/true, spec().expected_tier));
-        EXPECT_TRUE(run_case(p(), *suite, p256(), ems, /*client=*/false, spec().expected_tier));
+        EXPECT_TRUE(run_case(p(), *suite, p256(), ems, /*client=*/true, spec().expected_path));
+        EXPECT_TRUE(run_case(p(), *suite, p256(), ems, /*client=*/false, spec().expected_path));
         continue;
       }
       Handshake h;

@@ -238,7 +238,7 @@ TEST_P(PrfVectorsOnToken, ComposedPrfReproducesTheIetfVectors) {
 // compared directly. The key block is split as MAC 32 + key 16 + IV 16 per
 // direction = 128 bytes, the whole vector: the IV buffers receive bytes
 // 96..127 in clear, the keys are recognised through AES-CBC and HMAC.
-// Only tokens with the CKM_TLS12_* mechanisms (the native tier) have a native
+// Only tokens with the CKM_TLS12_* mechanisms (the native path) have a native
 // path to test; the suite is instantiated for those tokens alone.
 class NativePrfVectorsOnToken : public PrfVectorsOnToken {};
 
@@ -352,7 +352,7 @@ TEST_P(PrfVectorsOnToken, KeyScheduleReproducesTheCavpVectors) {
       }
     }
   }
-  std::cout << "[prf] token=" << spec().name << ": CAVP vectors through sslp11's " << spec().expected_tier
+  std::cout << "[prf] token=" << spec().name << ": CAVP vectors through sslp11's " << spec().expected_path
             << " key schedule for " << checked << " (vector, suite) pairs" << std::endl;
   EXPECT_GT(checked, 0);
 }

@@ -114,7 +114,7 @@ class RsaExchange : public ::testing::TestWithParam<TokenSpec> {
       if (auto r = master_is_protected(master.get()); !r) return r;
       if (auto r = session_key_is_protected(write.get()); !r) return r;
       const std::string path = key_property_string(master.get(), SSLP11_DERIVATION_PATH_PROPERTY);
-      if (path != spec().expected_tier) return ::testing::AssertionFailure() << "derivation path '" << path << "'";
+      if (path != spec().expected_path) return ::testing::AssertionFailure() << "derivation path '" << path << "'";
       return ::testing::AssertionSuccess();
     } catch (const std::exception& e) {
       return ::testing::AssertionFailure() << e.what();

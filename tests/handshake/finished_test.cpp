@@ -32,7 +32,7 @@ class Finished : public ProviderTest {
 TEST_P(Finished, TheTokenChoosesThePath) {
   // NSS softoken has CKM_TLS_MAC, SoftHSMv2 does not: so the tests below
   // cover the native and the composed Finished.
-  EXPECT_EQ(token_has_tls_mac(p()), GetParam().expected_tier == "native") << GetParam();
+  EXPECT_EQ(token_has_tls_mac(p()), GetParam().expected_path == "native") << GetParam();
 }
 
 TEST_P(Finished, ClientAndServerVerifyDataMatchTheTlsPrf) {

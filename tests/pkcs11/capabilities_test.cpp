@@ -1,4 +1,4 @@
-// Tests of pkcs11/capabilities.cpp: the mechanism probe, the derivation tier
+// Tests of pkcs11/capabilities.cpp: the mechanism probe, the derivation path
 // it implies, and the evidence shown to operators.
 #include <iostream>
 #include <map>
@@ -97,8 +97,8 @@ class CapabilitiesTest : public ::testing::TestWithParam<TokenSpec> {
 
 TEST_P(CapabilitiesTest, TierIsTheExpectedOne) {
   for (const auto& line : caps_.evidence()) std::cout << "[" << spec().name << "] " << line << "\n";
-  EXPECT_EQ(tier_name(caps_.tier()), spec().expected_tier);
-  EXPECT_EQ(caps_.evidence().front(), "derivation tier: " + spec().expected_tier);
+  EXPECT_EQ(derivation_path_name(caps_.derivation_path()), spec().expected_path);
+  EXPECT_EQ(caps_.evidence().front(), "derivation path: " + spec().expected_path);
 }
 
 TEST_P(CapabilitiesTest, FeaturesMatchTheTokensMechanisms) {
@@ -166,11 +166,11 @@ INSTANTIATE_TEST_SUITE_P(Tokens, CapabilitiesTest, ::testing::ValuesIn(TestToken
 
 TEST(Capabilities, NothingProbedIsUnusable) {
   const Capabilities none;
-  EXPECT_EQ(none.tier(), Tier::unusable);
+  EXPECT_EQ(none.derivation_path(), DerivationPath::unusable);
   EXPECT_FALSE(none.has(Feature::HmacSha256));
   EXPECT_EQ(none.extended_master_mechanism(true), std::nullopt);
   EXPECT_EQ(none.tls_mac_mechanism(), std::nullopt);
-  EXPECT_EQ(none.evidence().front(), "derivation tier: unusable");
+  EXPECT_EQ(none.evidence().front(), "derivation path: unusable");
 }
 
 TEST(Capabilities, Names) {
@@ -178,9 +178,9 @@ TEST(Capabilities, Names) {
   EXPECT_EQ(mechanism_name(CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH), "CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH");
   EXPECT_EQ(mechanism_name(CKM_SHA384_HMAC), "CKM_SHA384_HMAC");
   EXPECT_EQ(mechanism_name(0x80001234UL), "0x80001234");
-  EXPECT_EQ(tier_name(Tier::native), "native");
-  EXPECT_EQ(tier_name(Tier::composed), "composed");
-  EXPECT_EQ(tier_name(Tier::unusable), "unusable");
+  EXPECT_EQ(derivation_path_name(DerivationPath::native), "native");
+  EXPECT_EQ(derivation_path_name(DerivationPath::composed), "composed");
+  EXPECT_EQ(derivation_path_name(DerivationPath::unusable), "unusable");
   for (Feature f : {Feature::Tls12MasterDerive, Feature::Tls12MasterDeriveDh, Feature::Tls12KeyAndMacDerive,
                     Feature::TlsMac, Feature::TlsExtendedMaster, Feature::TlsPreMasterGen, Feature::HmacSha1,
                     Feature::HmacSha256, Feature::HmacSha384, Feature::EcKeyPairGen, Feature::Ecdh,

@@ -507,7 +507,7 @@ TokenSpec init_softhsm_token_locked(State& st, const std::string& label) {
   spec.user_pin = "user-" + random_hex(8);
   spec.so_pin = "so-" + random_hex(8);
   spec.login_required = true;
-  spec.expected_tier = "composed";
+  spec.expected_path = "composed";
 
   const std::vector<std::string> env{"SOFTHSM2_CONF=" + st.conf};
   const std::vector<std::string> secrets{spec.user_pin, spec.so_pin};
@@ -554,7 +554,7 @@ const TokenSpec& TestTokens::nss() {
     spec.label = kNssLabel;    // token label of slot 1 (slot description differs, see top)
     spec.serial = kNssSerial;  // NSS softoken reports sixteen '0'
     spec.login_required = false;
-    spec.expected_tier = "native";
+    spec.expected_path = "native";
     st.nss = std::move(spec);
   }
   return *st.nss;
@@ -593,7 +593,7 @@ std::string TokenName::operator()(const ::testing::TestParamInfo<TokenSpec>& inf
 
 std::ostream& operator<<(std::ostream& os, const TokenSpec& spec) {
   return os << "TokenSpec{name=" << spec.name << ", module=" << spec.module_path << ", label=\""
-            << spec.label << "\", serial=" << spec.serial << ", tier=" << spec.expected_tier
+            << spec.label << "\", serial=" << spec.serial << ", path=" << spec.expected_path
             << ", login_required=" << (spec.login_required ? "true" : "false") << "}";
 }
 

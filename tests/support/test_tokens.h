@@ -43,7 +43,7 @@ struct TokenSpec {
   std::string user_pin;      // "" when no login is needed (NSS)
   std::string so_pin;        // "" for NSS
   bool login_required = false;
-  std::string expected_tier; // "composed" for SoftHSM, "native" for NSS
+  std::string expected_path; // "composed" for SoftHSM, "native" for NSS
 };
 
 class TestTokens {
@@ -61,7 +61,7 @@ class TestTokens {
   static std::vector<TokenSpec> where(bool (*applies)(const TokenSpec&));
   static bool needs_login(const TokenSpec& t) { return t.login_required; }
   static bool needs_no_login(const TokenSpec& t) { return !t.login_required; }
-  static bool is_native(const TokenSpec& t) { return t.expected_tier == "native"; }
+  static bool is_native(const TokenSpec& t) { return t.expected_path == "native"; }
   // Initialises one more SoftHSM token (fresh random PINs) in the same
   // per-process token directory and returns its spec.  The label must be
   // 1..32 bytes.  The spec's name is "softhsm" as well.
@@ -75,7 +75,7 @@ struct TokenName {
   std::string operator()(const ::testing::TestParamInfo<TokenSpec>& info) const;
 };
 
-// Prints name, module, label, serial and tier -- never the PINs (gtest prints
+// Prints name, module, label, serial and path -- never the PINs (gtest prints
 // test parameters on failure).
 std::ostream& operator<<(std::ostream& os, const TokenSpec& spec);
 

@@ -162,7 +162,7 @@ TEST(TestTokensSoftHsm, SpecLooksRight) {
   EXPECT_FALSE(t.so_pin.empty());
   EXPECT_NE(t.so_pin, t.user_pin);
   EXPECT_TRUE(t.login_required);
-  EXPECT_EQ(t.expected_tier, "composed");
+  EXPECT_EQ(t.expected_path, "composed");
   const char* conf = std::getenv("SOFTHSM2_CONF");
   ASSERT_NE(conf, nullptr);
   EXPECT_EQ(fs::path(conf).parent_path(), fs::path(TestTokens::temp_dir()));
@@ -221,7 +221,7 @@ TEST(TestTokensNss, ModuleInitialisesWithoutDatabase) {
   EXPECT_EQ(t.serial, "0000000000000000");
   EXPECT_TRUE(t.user_pin.empty());
   EXPECT_FALSE(t.login_required);
-  EXPECT_EQ(t.expected_tier, "native");
+  EXPECT_EQ(t.expected_path, "native");
   EXPECT_NE(t.init_args.find("noCertDB"), std::string::npos);
 
   Module m(t);

@@ -51,7 +51,7 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
          (info.param.ems ? "ems" : "no_ems");
 }
 
-std::string iana(const std::string& openssl_name) { return tls::find_suite_name(openssl_name)->iana; }
+std::string iana(const std::string& openssl_name) { return *tls::iana_suite_name(*tls::find_suite_id(openssl_name)); }
 
 class Interop : public ::testing::TestWithParam<Case> {};
 

@@ -122,10 +122,12 @@ TEST(PeerCertificateTest, RsaPublicBlobLayout) {
 }
 
 TEST(SuiteNamesTest, BothNamingsAndErrors) {
-  EXPECT_EQ(find_suite_name("ECDHE-RSA-AES128-GCM-SHA256")->id, 0xC02Fu);
-  EXPECT_EQ(find_suite_name("tls_ecdhe_rsa_with_aes_128_gcm_sha256")->id, 0xC02Fu);
-  EXPECT_EQ(find_suite_name("AES128-GCM-SHA256")->id, 0x009Cu);
-  EXPECT_EQ(find_suite_name("nonsense"), nullptr);
+  EXPECT_EQ(find_suite_id("ECDHE-RSA-AES128-GCM-SHA256"), 0xC02Fu);
+  EXPECT_EQ(find_suite_id("tls_ecdhe_rsa_with_aes_128_gcm_sha256"), 0xC02Fu);
+  EXPECT_EQ(find_suite_id("AES128-GCM-SHA256"), 0x009Cu);
+  EXPECT_EQ(find_suite_id("nonsense"), std::nullopt);
+  EXPECT_EQ(iana_suite_name(0xC02F), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+  EXPECT_STREQ(openssl_suite_name(0xC02F), "ECDHE-RSA-AES128-GCM-SHA256");
   EXPECT_EQ(parse_suite_list("AES128-GCM-SHA256,TLS_RSA_WITH_AES_128_GCM_SHA256,DHE-RSA-AES128-GCM-SHA256"),
             (std::vector<std::uint32_t>{0x009C, 0x009E}));
   EXPECT_THROW(parse_suite_list("AES128-GCM-SHA256,RC4-MD5"), std::invalid_argument);

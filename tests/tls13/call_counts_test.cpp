@@ -99,12 +99,12 @@ TEST_P(Tls13CallCounts, OneRttScheduleMakesTheFloorsCalls) {
       // Objects made by earlier steps are destroyed when this round ends; a
       // write key made and dropped inside its step is destroyed inside it.
       std::uint64_t calls = count(steps[i]);
-      const std::uint64_t want = s.path() == p11::Tier::native ? kSteps[i].native : kSteps[i].composed;
+      const std::uint64_t want = s.path() == p11::DerivationPath::native ? kSteps[i].native : kSteps[i].composed;
       const bool dropped_write_key = std::string_view(kSteps[i].step).find("write key") != std::string_view::npos;
       if (dropped_write_key) calls -= 1;  // its C_DestroyObject at the end of the step
-      EXPECT_EQ(calls, want) << kSteps[i].step << " on the " << p11::tier_name(s.path()) << " path";
+      EXPECT_EQ(calls, want) << kSteps[i].step << " on the " << p11::derivation_path_name(s.path()) << " path";
       if (round == 1) {
-        std::cout << "[tls13-calls] token=" << spec().name << " path=" << p11::tier_name(s.path()) << " "
+        std::cout << "[tls13-calls] token=" << spec().name << " path=" << p11::derivation_path_name(s.path()) << " "
                   << kSteps[i].step << ": " << calls << std::endl;
       }
       total += calls;
@@ -112,7 +112,7 @@ TEST_P(Tls13CallCounts, OneRttScheduleMakesTheFloorsCalls) {
     }
     EXPECT_EQ(total, want_total);
     if (round == 1) {
-      std::cout << "[tls13-calls] token=" << spec().name << " path=" << p11::tier_name(s.path())
+      std::cout << "[tls13-calls] token=" << spec().name << " path=" << p11::derivation_path_name(s.path())
                 << " 1-RTT schedule total: " << total << " PKCS#11 calls" << std::endl;
     }
   }

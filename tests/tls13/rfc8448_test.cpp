@@ -138,7 +138,7 @@ TEST_P(Rfc8448OnToken, SimpleOneRttHandshake) {
   const core::Tls13Secret psk = s.pre_shared_key(res, t.ticket_nonce);
   EXPECT_EQ(hex(probe(psk)), hex(expected_probe(facts, t.psk))) << "ticket PSK";
   pool()->run([&](p11::Lease& l) {
-    if (s.path() == p11::Tier::native) {
+    if (s.path() == p11::DerivationPath::native) {
       EXPECT_TRUE(object_is_protected(l, psk.object.handle(), "PSK"));
     } else {
       // The documented exception of the composed path: a readable session object.
@@ -147,7 +147,7 @@ TEST_P(Rfc8448OnToken, SimpleOneRttHandshake) {
     }
     return 0;
   });
-  std::cout << "[rfc8448] token=" << spec().name << " path=" << p11::tier_name(s.path())
+  std::cout << "[rfc8448] token=" << spec().name << " path=" << p11::derivation_path_name(s.path())
             << ": §3 secrets, keys, IVs, Finished and PSK match" << std::endl;
 }
 

@@ -100,7 +100,7 @@ TEST_P(Tls13Differential, EverySecretMatchesOpenSsl) {
     // The (EC)DHE secret: protected on the native path; on the composed one
     // readable, the documented exception (HKDF-Extract reads it as HMAC's message).
     pool()->run([&](p11::Lease& l) {
-      if (s.path() == p11::Tier::native) {
+      if (s.path() == p11::DerivationPath::native) {
         EXPECT_TRUE(object_is_protected(l, shared.handle(), "(EC)DHE secret"));
       } else {
         EXPECT_EQ(p11::probe_attribute(l.api(), l.handle(), shared.handle(), CKA_VALUE), static_cast<CK_RV>(CKR_OK));
@@ -210,7 +210,7 @@ TEST_P(Tls13Differential, EverySecretMatchesOpenSsl) {
     EXPECT_TRUE(secret_matches(s.early_secret(suite, &t_external), *f, tls13_extract(h, std::nullopt, external)));
     ++checked;
   }
-  std::cout << "[tls13] token=" << spec().name << " path=" << p11::tier_name(schedule().path()) << ": " << checked
+  std::cout << "[tls13] token=" << spec().name << " path=" << p11::derivation_path_name(schedule().path()) << ": " << checked
             << " suites, every secret equal to OpenSSL's TLS13-KDF" << std::endl;
   EXPECT_GT(checked, 0);
 }

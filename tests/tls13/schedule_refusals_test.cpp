@@ -42,11 +42,11 @@ std::pair<core::Fault, std::string> refusal(const std::function<void()>& f, cons
 class Tls13Refusals : public Tls13OnToken {};
 
 TEST_P(Tls13Refusals, TheTokensTls13PathIsTheExpectedOne) {
-  EXPECT_EQ(caps().tls13_tier(), expected_path());
+  EXPECT_EQ(caps().tls13_derivation_path(), expected_path());
   const auto evidence = caps().evidence();
   ASSERT_GE(evidence.size(), 2u);
-  EXPECT_EQ(evidence[1], "TLS 1.3 derivation tier: " + spec().expected_tier);
-  EXPECT_EQ(caps().has(p11::Feature::HkdfData), expected_path() == p11::Tier::native);
+  EXPECT_EQ(evidence[1], "TLS 1.3 derivation path: " + spec().expected_path);
+  EXPECT_EQ(caps().has(p11::Feature::HkdfData), expected_path() == p11::DerivationPath::native);
 }
 
 TEST_P(Tls13Refusals, NativeOnlyPolicyRefusesTheComposedPath) {
@@ -56,7 +56,7 @@ TEST_P(Tls13Refusals, NativeOnlyPolicyRefusesTheComposedPath) {
   };
   const core::Tls13Suite& suite = *core::find_tls13_suite(0x1301);
   const auto why = core::tls13_suite_unavailable_reason(suite, caps(), core::DerivationPolicy::native_only);
-  if (expected_path() == p11::Tier::composed) {
+  if (expected_path() == p11::DerivationPath::composed) {
     const auto r = refusal(make, "a native-only TLS 1.3 schedule on a composed token");
     EXPECT_EQ(r.first, core::Fault::not_supported);
     EXPECT_NE(r.second.find("native-only"), std::string::npos) << r.second;
@@ -65,7 +65,7 @@ TEST_P(Tls13Refusals, NativeOnlyPolicyRefusesTheComposedPath) {
     EXPECT_NE(why->find("native-only"), std::string::npos) << *why;
     std::cout << "[tls13] token=" << spec().name << " native-only: " << r.second << std::endl;
   } else {
-    EXPECT_EQ(make(), p11::Tier::native);
+    EXPECT_EQ(make(), p11::DerivationPath::native);
     EXPECT_FALSE(why.has_value()) << *why;
   }
 }
@@ -150,13 +150,13 @@ TEST_P(Tls13Refusals, ExporterLabelsAndLengths) {
 class Tls13ComposedRefusals : public Tls13OnToken {};
 
 TEST_P(Tls13ComposedRefusals, APskItCannotRead) {
-  ASSERT_EQ(schedule().path(), p11::Tier::composed);
+  ASSERT_EQ(schedule().path(), p11::DerivationPath::composed);
   core::Tls13Schedule& s = schedule();
   const core::Tls13Suite& suite = s.suite(core::kTls13Version, 0x1301);
   const Bytes value(32, 0x5a);
-  core::Tls13Secret psk{&suite, core::Tls13SecretKind::psk, p11::Tier::composed,
+  core::Tls13Secret psk{&suite, core::Tls13SecretKind::psk, p11::DerivationPath::composed,
                         pool()->run([&](p11::Lease& l) {
-                          auto t = core::tls13_templates::created(p11::Tier::native, core::tls13_templates::Use::ikm,
+                          auto t = core::tls13_templates::created(p11::DerivationPath::native, core::tls13_templates::Use::ikm,
                                                                   CKK_GENERIC_SECRET, value);
                           return p11::Object(pool(), l, l.api().C_CreateObject(l.handle(), t.span()));
                         })};

@@ -19,10 +19,15 @@ namespace {
 constexpr auto kStartWait = 10s;
 constexpr auto kRunWait = 20s;
 
-const tls::SuiteName& suite_named(const std::string& name) {
-  const tls::SuiteName* n = tls::find_suite_name(name);
-  if (n == nullptr) throw std::invalid_argument("unknown suite " + name);
-  return *n;
+// A suite by either name: its id and OpenSSL's name (for -cipher).
+struct NamedSuite {
+  std::uint32_t id;
+  const char* openssl;
+};
+NamedSuite suite_named(const std::string& name) {
+  const std::optional<std::uint32_t> id = tls::find_suite_id(name);
+  if (!id || tls::openssl_suite_name(*id) == nullptr) throw std::invalid_argument("unknown suite " + name);
+  return {*id, tls::openssl_suite_name(*id)};
 }
 
 std::string first_suite(const std::string& list) { return list.substr(0, list.find(',')); }
@@ -97,7 +102,7 @@ std::string reversed(std::string text) {
 
 RunResult run_client(const TokenSpec& token, const ClientRun& spec) {
   const TestPki& pki = test_pki();
-  const tls::SuiteName& suite = suite_named(spec.suite);
+  const NamedSuite suite = suite_named(spec.suite);
   const bool ecdsa = tls::suite_uses_ecdsa(suite.id);
   const std::string port = std::to_string(free_port());
   std::vector<std::string> s_server{"openssl", "s_server", "-tls1_2", "-accept", "127.0.0.1:" + port,

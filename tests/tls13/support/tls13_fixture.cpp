@@ -19,7 +19,7 @@ void Tls13OnToken::SetUp() {
   token_ = core::TokenContext::open(std::move(settings));
   schedule_ = std::make_unique<core::Tls13Schedule>(token_->pool(), token_->capabilities(),
                                                     core::DerivationPolicy::allow_composed);
-  probe_hkdf_ = schedule_->path() == p11::Tier::native ? core::make_native_hkdf(token_->pool())
+  probe_hkdf_ = schedule_->path() == p11::DerivationPath::native ? core::make_native_hkdf(token_->pool())
                                                        : core::make_composed_hkdf(token_->pool(), caps());
 }
 
@@ -29,8 +29,8 @@ void Tls13OnToken::TearDown() {
   token_.reset();
 }
 
-p11::Tier Tls13OnToken::expected_path() const {
-  return spec().expected_tier == "native" ? p11::Tier::native : p11::Tier::composed;
+p11::DerivationPath Tls13OnToken::expected_path() const {
+  return spec().expected_path == "native" ? p11::DerivationPath::native : p11::DerivationPath::composed;
 }
 
 Bytes Tls13OnToken::probe(const core::Tls13Secret& secret) {

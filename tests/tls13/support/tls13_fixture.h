@@ -40,7 +40,7 @@ class Tls13OnToken : public ::testing::TestWithParam<test::TokenSpec> {
   const p11::Capabilities& caps() const { return token_->capabilities(); }
   core::Tls13Schedule& schedule() { return *schedule_; }
   // The path the test token is expected to run TLS 1.3 on (NSS native, SoftHSM composed).
-  p11::Tier expected_path() const;
+  p11::DerivationPath expected_path() const;
 
   // HKDF-Expand-Label(secret, "sslp11 probe", "", Hash.length) off the token.
   Bytes probe(const core::Tls13Secret& secret);
