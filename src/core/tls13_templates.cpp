@@ -1,5 +1,7 @@
 #include "core/tls13_templates.h"
 
+#include "core/templates.h"
+
 namespace sslp11::core::tls13_templates {
 
 namespace {
@@ -46,17 +48,10 @@ p11::AttributeTemplate created(p11::DerivationPath path, Use use, CK_KEY_TYPE ty
 }
 
 p11::AttributeTemplate data(std::size_t bytes) {
-  // Asked for as a readable generic secret: the output is the caller's (an
-  // IV, exporter output) and is read once, then destroyed. NSS softoken
-  // honours this template (tests/tls13: the RFC 8448 IVs come out this way).
-  p11::AttributeTemplate t;
-  t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
-      .add_bool(CKA_TOKEN, false)
-      .add_bool(CKA_SENSITIVE, false)
-      .add_bool(CKA_EXTRACTABLE, true)
-      .add_ulong(CKA_VALUE_LEN, bytes);
-  return t;
+  // A readable generic secret: the output is the caller's (an IV, exporter
+  // output), read once, then destroyed. NSS softoken honours this template
+  // (tests/tls13: the RFC 8448 IVs come out this way).
+  return templates::readable_secret(bytes);
 }
 
 }  // namespace sslp11::core::tls13_templates
