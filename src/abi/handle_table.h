@@ -37,6 +37,8 @@ class HandshakeHash;
 
 namespace sslp11::abi {
 
+struct Tls13SecretKey;  // abi/tls13_keys.h
+
 enum class HandleKind {
   provider,
   private_key,    // long-term token key (SslOpenPrivateKey)
@@ -46,6 +48,8 @@ enum class HandleKind {
   master_key,
   session_key,    // one direction's record key
   hash,           // handshake transcript hash
+  tls13_secret,   // a TLS 1.3 secret (early, handshake, master, traffic, exporter, resumption, PSK, binder);
+                  // a TLS 1.3 write key is a session_key of protocol 0x0304
 };
 
 const char* kind_name(HandleKind k);
@@ -61,6 +65,7 @@ template <> struct HandleKindOf<core::PreMasterKey> { static constexpr HandleKin
 template <> struct HandleKindOf<core::MasterKey> { static constexpr HandleKind value = HandleKind::master_key; };
 template <> struct HandleKindOf<core::SessionKey> { static constexpr HandleKind value = HandleKind::session_key; };
 template <> struct HandleKindOf<core::HandshakeHash> { static constexpr HandleKind value = HandleKind::hash; };
+template <> struct HandleKindOf<Tls13SecretKey> { static constexpr HandleKind value = HandleKind::tls13_secret; };
 template <class T>
 inline constexpr HandleKind handle_kind_v = HandleKindOf<std::remove_const_t<T>>::value;
 
