@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
 #include <type_traits>
@@ -33,6 +34,7 @@ class PreMasterKey;
 class MasterKey;
 class SessionKey;
 class HandshakeHash;
+class Tls13Schedule;
 }  // namespace sslp11::core
 
 namespace sslp11::abi {
@@ -80,6 +82,12 @@ struct Owner {
   std::atomic<std::uintptr_t> handle{0};
   std::atomic<bool> open{true};
   alignas(64) std::atomic<int> references{1};
+  // The TLS 1.3 schedule of the provider's token, made at its first TLS 1.3
+  // call and kept while the instance or anything it made lives: one per
+  // handshake would remake the schedule's per-token objects (the HKDF zeros)
+  // on the token every time (abi/tls13_keys.cpp).
+  std::mutex tls13_mutex;
+  std::shared_ptr<const core::Tls13Schedule> tls13;
 };
 
 // What a handle names. Immutable once published.

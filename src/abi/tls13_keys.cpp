@@ -29,15 +29,24 @@ ScheduleCache& cache() {
 
 }  // namespace
 
-std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const core::Provider& provider) {
-  const auto& token = provider.token();
+std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const ProviderRef& provider) {
+  Owner& owner = *provider.owner();
+  std::lock_guard owner_lock(owner.tls13_mutex);
+  if (owner.tls13) return owner.tls13;
+  const auto& token = provider->token();
   auto& c = cache();
   std::lock_guard lock(c.mutex);
+  // Entries of closed token contexts go; their schedules live on only in
+  // what still holds them.
+  std::erase_if(c.entries, [](const auto& e) { return e.second.first.expired(); });
   auto& [weak_token, weak_schedule] = c.entries[token.get()];
-  if (auto s = weak_schedule.lock(); s && weak_token.lock() == token) return s;
-  auto s = std::make_shared<const core::Tls13Schedule>(token->pool(), token->capabilities(), token->policy());
-  weak_token = token;
-  weak_schedule = s;
+  auto s = weak_schedule.lock();
+  if (!s || weak_token.lock() != token) {
+    s = std::make_shared<const core::Tls13Schedule>(token->pool(), token->capabilities(), token->policy());
+    weak_token = token;
+    weak_schedule = s;
+  }
+  owner.tls13 = s;
   return s;
 }
 

@@ -22,10 +22,11 @@ struct Tls13SecretKey {
   core::Tls13Secret secret;
 };
 
-// The TLS 1.3 schedule of the provider's token: one per token context while
-// any of its secrets lives. NTE_NOT_SUPPORTED (with the reason) when the
-// token can run none, or only the composed one and the policy is native-only.
-std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const core::Provider& provider);
+// The TLS 1.3 schedule of the provider's token: one per token context, kept
+// by every provider instance that used it (Owner::tls13) and by every secret.
+// NTE_NOT_SUPPORTED (with the reason) when the token can run none, or only
+// the composed one and the policy is native-only.
+std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const ProviderRef& provider);
 
 // The TLS 1.3 suite for (protocol, suite) that this provider's token runs:
 // NTE_NOT_SUPPORTED for another protocol or a suite the token cannot run,

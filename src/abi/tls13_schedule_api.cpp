@@ -53,7 +53,7 @@ SECURITY_STATUS WINAPI SslExtractEarlyKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYP
     const core::Tls13Suite& suite = offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
     std::shared_ptr<Tls13SecretKey> psk;
     if (hPreSharedKey != 0) psk = tls13_secret_from(hPreSharedKey, provider, {Kind::psk}, "hPreSharedKey");
-    auto schedule = psk ? psk->schedule : tls13_schedule(*provider);
+    auto schedule = psk ? psk->schedule : tls13_schedule(provider);
     const Tls13SecretKey from{provider->token(), schedule, {}};
     *phEarlyKey = publish_tls13(from, schedule->early_secret(suite, psk ? &psk->secret : nullptr), provider);
   });
