@@ -29,8 +29,8 @@ struct Tls13SecretKey {
 std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const ProviderRef& provider);
 
 // The TLS 1.3 suite for (protocol, suite) that this provider's token runs:
-// NTE_NOT_SUPPORTED for another protocol or a suite the token cannot run,
-// NTE_INVALID_PARAMETER for an id that is no TLS 1.3 suite.
+// NTE_NOT_SUPPORTED for another protocol, an id that is no TLS 1.3 suite, or
+// a suite the token cannot run (with the reason).
 const core::Tls13Suite& offered_tls13_suite(const core::Provider& provider, DWORD protocol, DWORD suite);
 
 // The live TLS 1.3 secret behind `h`, made by `provider`, of one of `kinds`:

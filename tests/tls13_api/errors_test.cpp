@@ -49,12 +49,13 @@ class Tls13ApiErrors : public ::testing::TestWithParam<TokenSpec> {
 TEST_P(Tls13ApiErrors, WrongProtocolOrSuite) {
   Handle h;
   EXPECT_STATUS(NTE_NOT_SUPPORTED, SslExtractEarlyKey(p(), 0, h.out(), TLS1_2_PROTOCOL_VERSION, kAes128, nullptr, 0));
-  EXPECT_STATUS(NTE_INVALID_PARAMETER,
+  // A suite that is not TLS 1.3's: NTE_NOT_SUPPORTED, as an unknown TLS 1.2 suite is.
+  EXPECT_STATUS(NTE_NOT_SUPPORTED,
                 SslExtractEarlyKey(p(), 0, h.out(), kTls13, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, nullptr, 0));
-  EXPECT_STATUS(NTE_INVALID_PARAMETER, SslCreateHandshakeHash(p(), h.out(), kTls13, 0x1304, 0));
-  EXPECT_STATUS(NTE_INVALID_PARAMETER, SslCreateEphemeralKey(p(), h.out(), kTls13, 0x00FF, 23, 0, nullptr, 0, 0));
+  EXPECT_STATUS(NTE_NOT_SUPPORTED, SslCreateHandshakeHash(p(), h.out(), kTls13, 0x1304, 0));
+  EXPECT_STATUS(NTE_NOT_SUPPORTED, SslCreateEphemeralKey(p(), h.out(), kTls13, 0x00FF, 23, 0, nullptr, 0, 0));
   NCRYPT_SSL_CIPHER_SUITE info{};
-  EXPECT_STATUS(NTE_INVALID_PARAMETER, SslLookupCipherSuiteInfo(p(), kTls13, 0xC02F, 0, &info, 0));
+  EXPECT_STATUS(NTE_NOT_SUPPORTED, SslLookupCipherSuiteInfo(p(), kTls13, 0xC02F, 0, &info, 0));
   NCRYPT_SSL_CIPHER_LENGTHS lengths{};
   EXPECT_STATUS(NTE_INVALID_PARAMETER, SslLookupCipherLengths(p(), kTls13, 0xC02F, 0, &lengths, sizeof lengths, 0));
   // A TLS 1.2 transcript hash is not a TLS 1.3 one.
