@@ -6,6 +6,8 @@
 // exporter output, PSK binders.
 #include <sslp11/sslp11.h>
 
+#include <iostream>
+
 #include "tls13_api/tls13_api_support.h"
 
 namespace sslp11::tls13api {
@@ -36,6 +38,7 @@ class Tls13Api : public ::testing::TestWithParam<TokenSpec> {
 TEST_P(Tls13Api, OffersTheTls13SuitesTheTokenRuns) {
   const auto suites = runnable_suites(p());
   ASSERT_GE(suites.size(), 2u) << test::last_error();
+  for (const auto* s : suites) std::cout << "[tls13-api] token=" << GetParam().name << " runs " << s->name << std::endl;
   EXPECT_EQ(suites[0]->id, 0x1301u);
   EXPECT_EQ(suites[1]->id, 0x1302u);
   // Enumeration lists them under 0x0304 after the TLS 1.2 suites.
@@ -53,6 +56,38 @@ TEST_P(Tls13Api, OffersTheTls13SuitesTheTokenRuns) {
     WCHAR hash[NCRYPT_SSL_MAX_NAME_SIZE] = {};
     ASSERT_OK(SslGetCipherSuitePRFHashAlgorithm(p(), TLS1_3_PROTOCOL_VERSION, s->id, 0, hash, 0));
     EXPECT_EQ(test::ascii(hash, NCRYPT_SSL_MAX_NAME_SIZE), s->prf == oracle::Hash::sha384 ? "SHA384" : "SHA256");
+  }
+}
+
+// SslDuplicateTranscriptHash under 0x0304 (reference §2.G, v5): the copy goes
+// on independently, and a traffic secret from either matches OpenSSL's hash.
+TEST_P(Tls13Api, DuplicatedTranscriptHashesGoOnIndependently) {
+  for (const auto* suite : runnable_suites(p())) {
+    SCOPED_TRACE(suite->name);
+    const Bytes first = oracle::random_bytes(90), more = oracle::random_bytes(40);
+    Transcript th = hello_transcript(*suite, first);
+    Handle copy;
+    ASSERT_OK(SslDuplicateTranscriptHash(p(), th.hash.get(), copy.out(), 0));
+    th.add(p(), more);
+    // The handshake secret of a fixed early secret, expanded over each transcript.
+    Handle early, hs, from_original, from_copy;
+    const KeyShare ours = make_key_share(p(), *suite, oracle::p256());
+    const auto peer = oracle::ec_generate(oracle::p256());
+    const Handle peer_public = import_point(p(), oracle::p256(), oracle::ec_public_point(peer.get()));
+    ASSERT_OK(SslExtractEarlyKey(p(), 0, early.out(), TLS1_3_PROTOCOL_VERSION, suite->id, nullptr, 0));
+    ASSERT_OK(SslExtractHandshakeKey(p(), ours.key.get(), peer_public.get(), early.get(), hs.out(), nullptr, 0));
+    ASSERT_OK(SslExpandTrafficKeys(p(), hs.get(), th.hash.get(), from_original.out(), nullptr, nullptr, 0));
+    ASSERT_OK(SslExpandTrafficKeys(p(), hs.get(), copy.get(), from_copy.out(), nullptr, nullptr, 0));
+    const Bytes z = oracle::ecdh(peer.get(), oracle::ec_public_from_point(oracle::p256(), ours.point).get());
+    const Bytes o_hs = oracle::tls13_extract(suite->prf, oracle::tls13_extract(suite->prf, std::nullopt, std::nullopt), z);
+    const std::size_t n = oracle::hash_bytes(suite->prf);
+    Transcript fin = hello_transcript(*suite, first);
+    for (const auto& [secret, messages] : {std::pair{from_original.get(), oracle::concat(first, more)},
+                                           std::pair{from_copy.get(), first}}) {
+      const Bytes o_secret = oracle::tls13_derive_secret(suite->prf, o_hs, "c hs traffic", oracle::digest(suite->prf, messages));
+      EXPECT_EQ(oracle::hex(api_finished(p(), secret, fin.hash.get(), n)),
+                oracle::hex(oracle::tls13_finished(suite->prf, o_secret, fin.digest(suite->prf))));
+    }
   }
 }
 
