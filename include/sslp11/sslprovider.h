@@ -692,6 +692,16 @@ SSLP11_API SECURITY_STATUS WINAPI SslExpandPreSharedKey(
     PNCryptBufferDesc pParameterList,
     DWORD dwFlags);
 
+/* KeyUpdate (RFC 8446 §7.2): the next application traffic secret ("traffic
+ * upd"). Exported by current ncrypt.dll builds (table v6) but in no public
+ * header; the shape is the reference's (§2.J). Not in the v5 table below. */
+SSLP11_API SECURITY_STATUS WINAPI SslExpandNextGenTrafficKey(
+    NCRYPT_PROV_HANDLE hSslProvider,
+    NCRYPT_KEY_HANDLE hTrafficSecret,
+    NCRYPT_KEY_HANDLE *phNextTrafficSecret,
+    PNCryptBufferDesc pParameterList, /* optional */
+    DWORD dwFlags);
+
 /* =========================================================================
  * Provider function table: what a provider hands the router. The Fn types
  * mirror the prototypes above; the table order is fixed by the ABI.

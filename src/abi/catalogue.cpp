@@ -2,10 +2,12 @@
 // SslLookupCipherLengths, SslGetCipherSuitePRFHashAlgorithm, SslEnumEccCurves.
 // Enumeration is honest per token: only suites the configured token can run.
 #include <cstring>
+#include <vector>
 
 #include "abi/allocations.h"
 #include "abi/guard.h"
 #include "abi/handles.h"
+#include "abi/tls13_keys.h"
 #include "abi/wide.h"
 
 using namespace sslp11;
@@ -55,7 +57,28 @@ void fill(const core::CipherSuite& s, DWORD protocol, NCRYPT_SSL_CIPHER_SUITE& o
   copy_wide(s.auth == core::Authentication::rsa ? std::u16string_view(BCRYPT_RSA_ALGORITHM) : BCRYPT_ECDSA_ALGORITHM,
             out.szCertificate, NCRYPT_SSL_MAX_NAME_SIZE);
   out.dwKeyType = 0;
+  if (protocol == TLS1_3_PROTOCOL_VERSION) {
+    // A TLS 1.3 suite names no key exchange and no certificate (RFC 8446 §B.4).
+    std::memset(out.szExchange, 0, sizeof out.szExchange);
+    std::memset(out.szCertificate, 0, sizeof out.szCertificate);
+    out.dwMinExchangeLen = 0;
+    out.dwMaxExchangeLen = 0;
+  }
 }
+
+// The TLS 1.3 suites this token runs, in RFC 8446 order.
+std::vector<const core::Tls13Suite*> tls13_suites(const core::Provider& provider) {
+  std::vector<const core::Tls13Suite*> out;
+  const auto& token = provider.token();
+  for (const auto& s : core::all_tls13_suites())
+    if (!core::tls13_suite_unavailable_reason(s, token->capabilities(), token->policy())) out.push_back(&s);
+  return out;
+}
+
+struct Enumerated {
+  const core::CipherSuite* suite;
+  DWORD protocol;
+};
 
 bool usable_with(const core::CipherSuite& s, CK_KEY_TYPE key_type) {
   if (key_type == CK_UNAVAILABLE_INFORMATION) return true;
@@ -63,8 +86,10 @@ bool usable_with(const core::CipherSuite& s, CK_KEY_TYPE key_type) {
   return s.auth == core::Authentication::rsa;
 }
 
-// Shared by both enumeration entry points: returns the next suite or nullptr.
-const core::CipherSuite* enumerate(const ProviderRef& provider, NCRYPT_KEY_HANDLE hPrivateKey, PVOID* ppEnumState) {
+// Shared by both enumeration entry points: returns the next suite, the TLS
+// 1.2 ones first, then the TLS 1.3 ones (whose certificate is negotiated
+// apart, so a private-key filter keeps them all), or {nullptr}.
+Enumerated enumerate(const ProviderRef& provider, NCRYPT_KEY_HANDLE hPrivateKey, PVOID* ppEnumState) {
   if (ppEnumState == nullptr) fail(NTE_INVALID_PARAMETER, "ppEnumState is NULL");
   CK_KEY_TYPE restrict_to = CK_UNAVAILABLE_INFORMATION;
   if (hPrivateKey != 0) {
@@ -82,9 +107,13 @@ const core::CipherSuite* enumerate(const ProviderRef& provider, NCRYPT_KEY_HANDL
   const auto& suites = provider->token()->suites();
   while (state->next < suites.size()) {
     const core::CipherSuite* s = suites[state->next++];
-    if (usable_with(*s, state->restrict_to)) return s;
+    if (usable_with(*s, state->restrict_to)) return {s, TLS1_2_PROTOCOL_VERSION};
   }
-  return nullptr;
+  const auto tls13 = tls13_suites(*provider);
+  if (state->next - suites.size() < tls13.size()) {
+    return {&core::tls13_record_suite(*tls13[state->next++ - suites.size()]), TLS1_3_PROTOCOL_VERSION};
+  }
+  return {nullptr, 0};
 }
 
 }  // namespace
@@ -99,10 +128,10 @@ SECURITY_STATUS WINAPI SslEnumCipherSuites(NCRYPT_PROV_HANDLE hSslProvider, NCRY
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumCipherSuites takes no flags");
     if (ppCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "ppCipherSuite is NULL");
     *ppCipherSuite = nullptr;
-    const core::CipherSuite* s = enumerate(provider, hPrivateKey, ppEnumState);
+    const auto [s, protocol] = enumerate(provider, hPrivateKey, ppEnumState);
     if (s == nullptr) fail(NTE_NO_MORE_ITEMS, "end of the cipher suites");
     auto* out = allocate_for_caller<NCRYPT_SSL_CIPHER_SUITE>();
-    fill(*s, TLS1_2_PROTOCOL_VERSION, *out);
+    fill(*s, protocol, *out);
     *ppCipherSuite = out;
   });
 }
@@ -115,10 +144,10 @@ SECURITY_STATUS WINAPI SslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider, NC
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEnumCipherSuitesEx takes no flags");
     if (ppCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "ppCipherSuite is NULL");
     *ppCipherSuite = nullptr;
-    const core::CipherSuite* s = enumerate(provider, hPrivateKey, ppEnumState);
+    const auto [s, protocol] = enumerate(provider, hPrivateKey, ppEnumState);
     if (s == nullptr) fail(NTE_NO_MORE_ITEMS, "end of the cipher suites");
     NCRYPT_SSL_CIPHER_SUITE base;
-    fill(*s, TLS1_2_PROTOCOL_VERSION, base);
+    fill(*s, protocol, base);
     auto* out = allocate_for_caller<NCRYPT_SSL_CIPHER_SUITE_EX>();
     out->dwVersion = NCRYPT_SSL_CIPHER_SUITE_EX_VERSION;
     out->dwProtocol = base.dwProtocol;
@@ -151,6 +180,12 @@ SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider,
     auto provider = provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslLookupCipherSuiteInfo takes no flags");
     if (pCipherSuite == nullptr) fail(NTE_INVALID_PARAMETER, "pCipherSuite is NULL");
+    if (dwProtocol == TLS1_3_PROTOCOL_VERSION) {
+      // The group is negotiated apart from a TLS 1.3 suite: dwKeyType is not asked about.
+      const core::Tls13Suite& suite = offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
+      fill(core::tls13_record_suite(suite), dwProtocol, *pCipherSuite);
+      return;
+    }
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     // dwKeyType = a curve (IANA group) asks whether this token can run the
     // ECDHE suite on that curve; 0 asks about the suite alone.
@@ -176,10 +211,18 @@ SECURITY_STATUS WINAPI SslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, D
     if (pCipherLengths == nullptr || cbCipherLengths < sizeof(NCRYPT_SSL_CIPHER_LENGTHS)) {
       fail(NTE_INVALID_PARAMETER, "pCipherLengths is NULL or shorter than 20 bytes");
     }
-    if (dwProtocol < TLS1_1_PROTOCOL_VERSION || dwProtocol > TLS1_2_PROTOCOL_VERSION) {
-      fail(NTE_NOT_SUPPORTED, "record lengths are defined for TLS 1.1 and 1.2");
+    if (dwProtocol < TLS1_1_PROTOCOL_VERSION || dwProtocol > TLS1_3_PROTOCOL_VERSION) {
+      fail(NTE_NOT_SUPPORTED, "record lengths are defined for TLS 1.1, 1.2 and 1.3");
     }
-    const core::CipherSuite* s = core::find_cipher_suite(dwCipherSuite);
+    const core::CipherSuite* s = nullptr;
+    if (dwProtocol == TLS1_3_PROTOCOL_VERSION) {
+      // Reference §2.B: no explicit nonce (header 0), the 16-byte tag. The
+      // inner content type is the caller's (SslEncryptPacket takes
+      // TLSInnerPlaintext), so it is input, not overhead.
+      if (const core::Tls13Suite* t = core::find_tls13_suite(dwCipherSuite)) s = &core::tls13_record_suite(*t);
+    } else {
+      s = core::find_cipher_suite(dwCipherSuite);
+    }
     if (s == nullptr) fail(NTE_INVALID_PARAMETER, "unknown cipher suite");
     NCRYPT_SSL_CIPHER_LENGTHS out{};
     out.cbLength = sizeof out;
@@ -203,7 +246,15 @@ SECURITY_STATUS WINAPI SslGetCipherSuitePRFHashAlgorithm(NCRYPT_PROV_HANDLE hSsl
     provider_from(hSslProvider);
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslGetCipherSuitePRFHashAlgorithm takes no flags");
     if (szPRFHash == nullptr) fail(NTE_INVALID_PARAMETER, "szPRFHash is NULL");
-    if (dwProtocol != TLS1_2_PROTOCOL_VERSION) fail(NTE_NOT_SUPPORTED, "a PRF hash is chosen by the suite in TLS 1.2 only");
+    if (dwProtocol == TLS1_3_PROTOCOL_VERSION) {
+      const core::Tls13Suite* t = core::find_tls13_suite(dwCipherSuite);
+      if (t == nullptr) fail(NTE_NOT_SUPPORTED, "unknown TLS 1.3 cipher suite");
+      copy_wide(core::hash_cng_name(t->hash), szPRFHash, NCRYPT_SSL_MAX_NAME_SIZE);  // the HKDF hash
+      return;
+    }
+    if (dwProtocol != TLS1_2_PROTOCOL_VERSION) {
+      fail(NTE_NOT_SUPPORTED, "a PRF hash is chosen by the suite in TLS 1.2 and 1.3 only");
+    }
     const core::CipherSuite* s = core::find_cipher_suite(dwCipherSuite);
     if (s == nullptr) fail(NTE_NOT_SUPPORTED, "unknown cipher suite");
     copy_wide(core::hash_cng_name(s->prf), szPRFHash, NCRYPT_SSL_MAX_NAME_SIZE);

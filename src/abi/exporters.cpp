@@ -6,6 +6,7 @@
 
 #include "abi/guard.h"
 #include "abi/handles.h"
+#include "abi/tls13_keys.h"
 #include "core/exporters.h"
 
 using namespace sslp11;
@@ -56,6 +57,25 @@ SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider, 
     if (pbOutput == nullptr || cbOutput == 0) fail(NTE_INVALID_PARAMETER, "no output buffer");
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslExportKeyingMaterial takes no flags");
     if (cbOutput > core::kMaxExportBytes) fail(NTE_INVALID_PARAMETER, "sslp11 exports at most 65536 bytes per call");
+    if (auto entry = HandleTable::instance().find(hMasterKey); entry && entry->kind == HandleKind::tls13_secret) {
+      // RFC 8446 §7.5: no randoms (the exporter master has the transcript),
+      // and no context is the empty context.
+      if (pbRandoms != nullptr || cbRandoms != 0) {
+        fail(NTE_INVALID_PARAMETER, "a TLS 1.3 exporter takes no randoms (pbRandoms NULL, cbRandoms 0)");
+      }
+      if (pbContextValue == nullptr && cbContextValue != 0) {
+        fail(NTE_INVALID_PARAMETER, "cbContextValue must be 0 when pbContextValue is NULL");
+      }
+      const std::string_view label = label_view(sLabel);
+      // The TLS 1.2 labels stay reserved here too: one rule for every exporter.
+      core::check_exporter_input(label, {});
+      auto base = tls13_secret_from(hMasterKey, provider,
+                                    {core::Tls13SecretKind::exporter_master, core::Tls13SecretKind::early_exporter_master},
+                                    "hMasterKey");
+      const std::span<const std::uint8_t> context(pbContextValue, pbContextValue == nullptr ? 0 : cbContextValue);
+      base->schedule->export_keying_material(base->secret, label, context, {pbOutput, cbOutput});
+      return;
+    }
     // TLS 1.2 exporters need the randoms (TLS 1.3's would take NULL/0, but
     // sslp11's master keys are all TLS 1.2).
     require_randoms(pbRandoms, cbRandoms);

@@ -8,6 +8,7 @@
 
 #include "abi/guard.h"
 #include "abi/handles.h"
+#include "abi/tls13_keys.h"
 #include "core/object_facts.h"
 #include "core/pem_import.h"
 
@@ -68,6 +69,9 @@ std::vector<SSLP11_KEY_OBJECT_INFO> objects_of(NCRYPT_KEY_HANDLE h) {
       add(out, k.mac_key, SSLP11_OBJECT_ROLE_MAC_KEY);
       break;
     }
+    case HandleKind::tls13_secret:
+      add(out, entry->as<const Tls13SecretKey>().secret.object, SSLP11_OBJECT_ROLE_SECRET);
+      break;
     default:
       fail(NTE_INVALID_HANDLE, std::string("the handle is a ") + kind_name(entry->kind) + ", not a key");
   }

@@ -16,6 +16,7 @@ const char* kind_name(HandleKind k) {
     case HandleKind::master_key: return "master key";
     case HandleKind::session_key: return "session key";
     case HandleKind::hash: return "hash";
+    case HandleKind::tls13_secret: return "TLS 1.3 secret";
   }
   return "object";
 }

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
 #include <type_traits>
@@ -33,9 +34,12 @@ class PreMasterKey;
 class MasterKey;
 class SessionKey;
 class HandshakeHash;
+class Tls13Schedule;
 }  // namespace sslp11::core
 
 namespace sslp11::abi {
+
+struct Tls13SecretKey;  // abi/tls13_keys.h
 
 enum class HandleKind {
   provider,
@@ -46,6 +50,8 @@ enum class HandleKind {
   master_key,
   session_key,    // one direction's record key
   hash,           // handshake transcript hash
+  tls13_secret,   // a TLS 1.3 secret (early, handshake, master, traffic, exporter, resumption, PSK, binder);
+                  // a TLS 1.3 write key is a session_key of protocol 0x0304
 };
 
 const char* kind_name(HandleKind k);
@@ -61,6 +67,7 @@ template <> struct HandleKindOf<core::PreMasterKey> { static constexpr HandleKin
 template <> struct HandleKindOf<core::MasterKey> { static constexpr HandleKind value = HandleKind::master_key; };
 template <> struct HandleKindOf<core::SessionKey> { static constexpr HandleKind value = HandleKind::session_key; };
 template <> struct HandleKindOf<core::HandshakeHash> { static constexpr HandleKind value = HandleKind::hash; };
+template <> struct HandleKindOf<Tls13SecretKey> { static constexpr HandleKind value = HandleKind::tls13_secret; };
 template <class T>
 inline constexpr HandleKind handle_kind_v = HandleKindOf<std::remove_const_t<T>>::value;
 
@@ -75,6 +82,12 @@ struct Owner {
   std::atomic<std::uintptr_t> handle{0};
   std::atomic<bool> open{true};
   alignas(64) std::atomic<int> references{1};
+  // The TLS 1.3 schedule of the provider's token, made at its first TLS 1.3
+  // call and kept while the instance or anything it made lives: one per
+  // handshake would remake the schedule's per-token objects (the HKDF zeros)
+  // on the token every time (abi/tls13_keys.cpp).
+  std::mutex tls13_mutex;
+  std::shared_ptr<const core::Tls13Schedule> tls13;
 };
 
 // What a handle names. Immutable once published.

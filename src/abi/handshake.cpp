@@ -9,6 +9,7 @@
 
 #include "abi/guard.h"
 #include "abi/handles.h"
+#include "abi/tls13_keys.h"
 #include "abi/wide.h"
 #include "core/finished.h"
 #include "core/handshake_hash.h"
@@ -62,6 +63,28 @@ void copy_digest(const core::HandshakeHash& hash, PBYTE out) {
   std::memcpy(out, digest.data(), digest.size());
 }
 
+// TLS 1.3 Finished and PSK binders (RFC 8446 §4.4.4, §4.2.11.2): verify_data =
+// HMAC(finished_key, transcript hash) with the finished key a token object.
+// The base key says whose Finished it is, so dwFlags is 0, and the output is
+// exactly the suite's hash length.
+void tls13_finished(const ProviderRef& provider, NCRYPT_KEY_HANDLE base_handle, NCRYPT_HASH_HANDLE hash_handle,
+                    std::span<std::uint8_t> out, DWORD flags) {
+  using Kind = core::Tls13SecretKind;
+  if (flags != 0) fail(NTE_BAD_FLAGS, "a TLS 1.3 Finished or binder takes no flags (the key says whose it is)");
+  auto base = tls13_secret_from(base_handle, provider,
+                                {Kind::client_handshake_traffic, Kind::server_handshake_traffic,
+                                 Kind::client_application_traffic, Kind::server_application_traffic,
+                                 Kind::external_binder, Kind::resumption_binder},
+                                "hMasterKey");
+  const std::size_t n = base->secret.suite->hash_bytes();
+  if (out.size() < n) fail(NTE_BUFFER_TOO_SMALL, "TLS 1.3 verify_data is the hash length (" + std::to_string(n) + ")");
+  if (out.size() > n) {
+    fail(NTE_INVALID_PARAMETER, "cbOutput must be the hash length (" + std::to_string(n) + ") for TLS 1.3");
+  }
+  const auto transcript = tls13_transcript(hash_handle, provider, base->secret);
+  base->schedule->finished(base->secret, transcript, out);
+}
+
 }  // namespace
 
 extern "C" {
@@ -74,6 +97,13 @@ SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider, N
     if (phHandshakeHash == nullptr) fail(NTE_INVALID_PARAMETER, "phHandshakeHash is NULL");
     *phHandshakeHash = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslCreateHandshakeHash takes no flags");
+    if (dwProtocol == TLS1_3_PROTOCOL_VERSION) {
+      // RFC 8446 §4.4.1: the transcript hash is the suite's HKDF hash.
+      const core::Tls13Suite& suite = offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
+      *phHandshakeHash =
+          publish(core::create_handshake_hash(*provider, dwProtocol, core::tls13_record_suite(suite)), provider);
+      return;
+    }
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     *phHandshakeHash = publish(core::create_handshake_hash(*provider, dwProtocol, suite), provider);
   });
@@ -98,6 +128,10 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider, N
                            "cbOutput", cbOutput, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
     if (pbOutput == nullptr) fail(NTE_INVALID_PARAMETER, "pbOutput is NULL");
+    if (auto entry = HandleTable::instance().find(hMasterKey); entry && entry->kind == HandleKind::tls13_secret) {
+      tls13_finished(provider, hMasterKey, hHandshakeHash, {pbOutput, cbOutput}, dwFlags);
+      return;
+    }
     if (dwFlags != NCRYPT_SSL_CLIENT_FLAG && dwFlags != NCRYPT_SSL_SERVER_FLAG) {
       fail(NTE_BAD_FLAGS, "dwFlags must be NCRYPT_SSL_CLIENT_FLAG or NCRYPT_SSL_SERVER_FLAG (whose Finished)");
     }

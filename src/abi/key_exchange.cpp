@@ -8,6 +8,7 @@
 #include "abi/guard.h"
 #include "abi/handles.h"
 #include "abi/key_blobs.h"
+#include "abi/tls13_keys.h"
 #include "abi/wide.h"
 #include "core/key_exchange.h"
 #include "core/opaque_blobs.h"
@@ -66,6 +67,19 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
     *phEphemeralKey = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslCreateEphemeralKey takes no flags");
     if (pbParams == nullptr && cbParams != 0) fail(NTE_INVALID_PARAMETER, "cbParams without pbParams");
+    if (dwProtocol == TLS1_3_PROTOCOL_VERSION) {
+      // A TLS 1.3 key share (RFC 8446 §4.2.8): an ECDHE group, whatever the suite.
+      offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
+      const core::NamedCurve* curve =
+          dwKeyType != 0 ? core::find_curve_by_group(dwKeyType) : core::find_curve_by_bits(dwKeyBitLen);
+      if (curve == nullptr) fail(NTE_NOT_SUPPORTED, "sslp11's TLS 1.3 key shares are secp256r1, secp384r1, secp521r1");
+      if (dwKeyBitLen != 0 && dwKeyBitLen != curve->bits) fail(NTE_INVALID_PARAMETER, "dwKeyBitLen does not match the curve");
+      if (!core::curve_supported(*curve, provider->token()->capabilities())) {
+        fail(NTE_NOT_SUPPORTED, "the token cannot generate keys on that curve");
+      }
+      *phEphemeralKey = publish(core::create_ec_ephemeral(*provider, *curve), provider);
+      return;
+    }
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     std::shared_ptr<core::EphemeralKey> key;
     if (suite.kx == core::KeyExchange::ecdhe) {

@@ -16,12 +16,6 @@ using namespace sslp11::abi;
 
 namespace {
 
-bool names_this_provider(LPCWSTR name) {
-  if (name == nullptr) return true;
-  const auto n = wide_view(name);
-  return n == std::u16string_view(MS_SCHANNEL_PROVIDER) || n == std::u16string_view(SSLP11_PROVIDER_NAME);
-}
-
 // Hands a property value to the caller in memory SslFreeBuffer accepts.
 void return_bytes(const void* data, std::size_t size, PBYTE* out, DWORD* out_size) {
   auto* p = static_cast<PBYTE>(allocate_for_caller(size));

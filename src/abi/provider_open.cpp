@@ -4,10 +4,17 @@
 #include <mutex>
 
 #include "abi/guard.h"
+#include "abi/wide.h"
 #include "config/config.h"
 #include "config/log_settings.h"
 
 namespace sslp11::abi {
+
+bool names_this_provider(LPCWSTR name) {
+  if (name == nullptr) return true;
+  const auto n = wide_view(name);
+  return n == std::u16string_view(MS_SCHANNEL_PROVIDER) || n == std::u16string_view(SSLP11_PROVIDER_NAME);
+}
 
 namespace {
 

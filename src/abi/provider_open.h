@@ -5,9 +5,15 @@
 
 #include <memory>
 
+#include <sslp11/sslprovider.h>
+
 #include "core/token_context.h"
 
 namespace sslp11::abi {
+
+// The provider names sslp11 answers to (SslOpenProvider, GetSChannelInterface,
+// SslInitializeInterface): NULL, MS_SCHANNEL_PROVIDER and SSLP11_PROVIDER_NAME.
+bool names_this_provider(LPCWSTR name);
 
 std::shared_ptr<core::TokenContext> open_configured_token();
 

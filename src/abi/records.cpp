@@ -38,7 +38,9 @@ class RecordHandles {
   // direction is the wrong handle, as Windows treats it.
   std::shared_ptr<core::SessionKey> key(bool write) {
     auto key = key_ ? std::move(key_) : key_from<core::SessionKey>(key_handle_, *provider_);
-    if (key->write != write) {
+    // A TLS 1.3 write key (SslExpandWriteKey) protects one direction: its
+    // writer seals with it and the peer's reader opens with it.
+    if (key->protocol != core::kTls13RecordProtocol && key->write != write) {
       fail(NTE_INVALID_HANDLE, write ? "hKey is a read key; SslEncryptPacket takes the write key"
                                      : "hKey is a write key; SslDecryptPacket takes the read key");
     }
@@ -81,9 +83,17 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
     *pcbResult = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "SslEncryptPacket takes no flags");
     const auto plaintext = input(pbInput, cbInput);
-    if (plaintext.size() > core::kMaxPlaintext) fail(NTE_INVALID_PARAMETER, "a TLS fragment is at most 16384 bytes");
+    if (plaintext.size() > core::max_plaintext(core::kTls13RecordProtocol)) {
+      fail(NTE_INVALID_PARAMETER, "a TLS fragment is at most 16384 bytes");
+    }
     if (!core::is_content_type(dwContentType)) fail(NTE_INVALID_PARAMETER, "dwContentType must be 20..23");
     auto key = handles.key(/*write=*/true);
+    if (plaintext.size() > core::max_plaintext(key->protocol)) {
+      fail(NTE_INVALID_PARAMETER, "a TLS fragment is at most 16384 bytes");
+    }
+    if (key->protocol == core::kTls13RecordProtocol && plaintext.empty()) {
+      fail(NTE_INVALID_PARAMETER, "a TLS 1.3 record holds at least its inner content type (pbInput is TLSInnerPlaintext)");
+    }
     const auto record = output(pbOutput, cbOutput, core::sealed_size(*key->suite, plaintext.size()), pcbResult);
     if (!core::seal_layout_allowed(*key->suite, plaintext, record)) {
       fail(NTE_BUFFERS_OVERLAP, "pbInput overlaps pbOutput other than at pbOutput + 5 or + 5 + explicit IV");

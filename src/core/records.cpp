@@ -85,9 +85,13 @@ std::size_t cbc_body_bytes(const CipherSuite& s, std::size_t plaintext) {
 // The smallest CBC body: an empty plaintext's MAC and one padding byte.
 std::size_t cbc_min_body_bytes(const CipherSuite& s) { return cbc_body_bytes(s, 0); }
 
+// TLS 1.3 records carry TLS 1.2's version (RFC 8446 §5.1, legacy_record_version).
+bool is_tls13(std::uint32_t protocol) { return protocol == kTls13RecordProtocol; }
+std::uint32_t wire_version(std::uint32_t protocol) { return is_tls13(protocol) ? kTls12Version : protocol; }
+
 void write_header(std::span<std::uint8_t> record, std::uint8_t type, std::uint32_t protocol) {
   record[0] = type;
-  put_be16(&record[1], protocol);
+  put_be16(&record[1], wire_version(protocol));
   put_be16(&record[3], record.size() - kRecordHeaderBytes);
 }
 
@@ -148,10 +152,11 @@ void expect_length(std::size_t got, std::size_t want, const char* call) {
 // GCM: 4-byte salt from the key block | the 8-byte explicit nonce.
 // ChaCha20: the 12-byte IV from the key block XOR the sequence number,
 // big-endian, left-padded to 12 bytes.
+// TLS 1.3 (RFC 8446 §5.3): every AEAD as ChaCha20 in TLS 1.2.
 void fill_aead_nonce(Nonce& n, const SessionKey& key, std::uint64_t sequence,
                      std::span<const std::uint8_t> explicit_nonce) {
   const auto fixed = key.fixed_iv.span();
-  if (key.suite->cipher == BulkCipher::aes_gcm) {
+  if (key.suite->cipher == BulkCipher::aes_gcm && !is_tls13(key.protocol)) {
     // RFC 5288's fixed sizes (4 + 8; require_record_key checked the salt's),
     // so the copies compile to two moves on every record.
     constexpr std::size_t kSalt = 4;
@@ -175,12 +180,22 @@ class AeadMechanism {
                 std::uint8_t type, std::size_t length) {
     const CipherSuite& suite = *key.suite;
     fill_aead_nonce(nonce_, key, sequence, explicit_nonce);
-    fill_pseudo_header(aad_, sequence, type, key.protocol, length);
+    std::size_t aad_bytes = aad_.size();
+    if (is_tls13(key.protocol)) {
+      // RFC 8446 §5.2: the AAD is the record header itself, whose length
+      // counts the tag.
+      aad_[0] = type;
+      put_be16(&aad_[1], kTls12Version);
+      put_be16(&aad_[3], length + suite.tag_bytes);
+      aad_bytes = kRecordHeaderBytes;
+    } else {
+      fill_pseudo_header(aad_, sequence, type, key.protocol, length);
+    }
     if (suite.cipher == BulkCipher::aes_gcm) {
-      gcm_ = {nonce_.data(), nonce_.size(), nonce_.size() * 8, aad_.data(), aad_.size(), suite.tag_bytes * 8};
+      gcm_ = {nonce_.data(), nonce_.size(), nonce_.size() * 8, aad_.data(), aad_bytes, suite.tag_bytes * 8};
       mechanism_ = {CKM_AES_GCM, &gcm_, sizeof gcm_};
     } else {
-      chacha_ = {nonce_.data(), nonce_.size(), aad_.data(), aad_.size()};
+      chacha_ = {nonce_.data(), nonce_.size(), aad_.data(), aad_bytes};
       mechanism_ = {CKM_CHACHA20_POLY1305, &chacha_, sizeof chacha_};
     }
   }
@@ -442,8 +457,8 @@ std::size_t open_cbc(const SessionKey& key, std::uint64_t sequence, std::span<co
 // ---- Checks ------------------------------------------------------------------
 
 void require_record_key(const SessionKey& key) {
-  if (key.protocol != kTls12Version) {
-    throw Error(Fault::not_supported, "sslp11 protects TLS 1.2 records only");
+  if (key.protocol != kTls12Version && !is_tls13(key.protocol)) {
+    throw Error(Fault::not_supported, "sslp11 protects TLS 1.2 and TLS 1.3 records only");
   }
   if (key.fixed_iv.size() != key.suite->fixed_iv_bytes) {
     throw Error(Fault::internal, "the record key's implicit IV has the wrong length");
@@ -483,7 +498,16 @@ std::size_t open_capacity(const SessionKey& key, std::span<const std::uint8_t> r
   if (record.size() < kRecordHeaderBytes) bad_data("shorter than a record header");
   const std::size_t body = record.size() - kRecordHeaderBytes;
   if (be16(&record[3]) != body) bad_data("the header's length is not the record's");
-  if (be16(&record[1]) != key.protocol) bad_data("the header's version is not the key's protocol");
+  if (be16(&record[1]) != wire_version(key.protocol)) bad_data("the header's version is not the key's protocol");
+  if (is_tls13(key.protocol)) {
+    // RFC 8446 §5.2: a protected record is application_data, at most 2^14 +
+    // 256 bytes, and holds at least the inner content type and the tag.
+    constexpr std::uint8_t kApplicationData = 23;
+    if (record[0] != kApplicationData) bad_data("a TLS 1.3 protected record's outer type is application_data");
+    if (body > kMaxPlaintext + 256) bad_data("longer than 2^14 + 256 bytes");
+    if (body < s.tag_bytes + 1) bad_data("shorter than the tag and the inner content type");
+    return body - s.tag_bytes;
+  }
   if (body > kMaxCiphertext) bad_data("longer than 2^14 + 2048 bytes");
   if (s.aead()) {
     if (body < explicit_iv_bytes(s) + s.tag_bytes) bad_data("shorter than the suite's nonce and tag");
@@ -500,7 +524,9 @@ std::size_t open_capacity(const SessionKey& key, std::span<const std::uint8_t> r
 std::size_t seal_record(SessionKey& key, std::uint64_t sequence, std::uint8_t type,
                         std::span<const std::uint8_t> plaintext, std::span<std::uint8_t> record) {
   require_record_key(key);
-  if (plaintext.size() > kMaxPlaintext) throw Error(Fault::invalid_parameter, "a fragment is at most 2^14 bytes");
+  if (plaintext.size() > max_plaintext(key.protocol)) {
+    throw Error(Fault::invalid_parameter, "a fragment is at most 2^14 bytes");
+  }
   const std::size_t size = sealed_size(*key.suite, plaintext.size());
   if (record.size() < size) throw Error(Fault::buffer_too_small, "the record buffer is too small");
   if (key.suite->aead()) return seal_aead(key, sequence, type, plaintext, record.first(size));

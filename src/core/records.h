@@ -17,6 +17,15 @@ namespace sslp11::core {
 inline constexpr std::size_t kRecordHeaderBytes = 5;
 inline constexpr std::size_t kMaxPlaintext = 16384;                  // 2^14, RFC 5246 §6.2.1
 inline constexpr std::size_t kMaxCiphertext = kMaxPlaintext + 2048;  // RFC 5246 §6.2.3
+// A SessionKey of this protocol is a TLS 1.3 write key (SslExpandWriteKey):
+// the caller seals and opens TLSInnerPlaintext (content, type, padding), the
+// header says 0x0303, nonce = IV XOR sequence, AAD = the header (RFC 8446 §5).
+inline constexpr std::uint32_t kTls13RecordProtocol = 0x0304;
+// The largest plaintext SslEncryptPacket takes: a fragment, and in TLS 1.3
+// the inner content type behind a full one (RFC 8446 §5.2).
+constexpr std::size_t max_plaintext(std::uint32_t protocol) noexcept {
+  return protocol == kTls13RecordProtocol ? kMaxPlaintext + 1 : kMaxPlaintext;
+}
 
 // change_cipher_spec, alert, handshake, application_data (20..23).
 bool is_content_type(std::uint32_t type) noexcept;

@@ -14,7 +14,21 @@ constexpr std::array<Tls13Suite, 3> kTls13Suites{{
     {0x1303, "TLS_CHACHA20_POLY1305_SHA256", BulkCipher::chacha20_poly1305, HashAlg::sha256, 32, 12, 16},
 }};
 
+// {id, name, kx, auth, cipher, key, fixed IV, explicit IV, block, tag, MAC, hash}, in kTls13Suites' order.
+constexpr std::array<CipherSuite, 3> kTls13RecordSuites{{
+    {0x1301, "TLS_AES_128_GCM_SHA256", KeyExchange::ecdhe, Authentication::rsa, BulkCipher::aes_gcm, 16, 12, 0, 1, 16,
+     HashAlg::none, HashAlg::sha256},
+    {0x1302, "TLS_AES_256_GCM_SHA384", KeyExchange::ecdhe, Authentication::rsa, BulkCipher::aes_gcm, 32, 12, 0, 1, 16,
+     HashAlg::none, HashAlg::sha384},
+    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", KeyExchange::ecdhe, Authentication::rsa, BulkCipher::chacha20_poly1305,
+     32, 12, 0, 1, 16, HashAlg::none, HashAlg::sha256},
+}};
+
 }  // namespace
+
+const CipherSuite& tls13_record_suite(const Tls13Suite& s) {
+  return kTls13RecordSuites[static_cast<std::size_t>(&s - kTls13Suites.data())];
+}
 
 std::span<const Tls13Suite> all_tls13_suites() { return kTls13Suites; }
 

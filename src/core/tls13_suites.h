@@ -35,6 +35,13 @@ struct Tls13Suite {
 std::span<const Tls13Suite> all_tls13_suites();
 const Tls13Suite* find_tls13_suite(std::uint32_t id);
 
+// The suite as the record layer and the transcript hash see it (a
+// core::SessionKey's suite under protocol 0x0304): the AEAD and its lengths,
+// a 12-byte IV mixed with the sequence number, no explicit nonce, and the
+// HKDF hash in `prf`. Not a row of all_cipher_suites(), whose callers offer
+// TLS 1.2; kx and auth mean nothing here.
+const CipherSuite& tls13_record_suite(const Tls13Suite& s);
+
 // Why the TLS 1.3 key schedule and records of `s` cannot run on this token,
 // or nullopt when they can. The composed path (HMAC only) is refused under
 // derivation = native-only, as for TLS 1.2.

@@ -197,6 +197,10 @@ TEST_P(CatalogueTest, EnumCipherSuitesExAddsVersionAndChainingMode) {
     ASSERT_OK(status);
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(s->dwVersion, DWORD{NCRYPT_SSL_CIPHER_SUITE_EX_VERSION});
+    if (s->dwProtocol == TLS1_3_PROTOCOL_VERSION) {  // the TLS 1.3 suites are tests/tls13_api's
+      EXPECT_OK(SslFreeBuffer(s));
+      continue;
+    }
     EXPECT_EQ(s->dwProtocol, kTls12);
     ex_ids.push_back(s->dwCipherSuite);
     for (const ExpectedSuite& e : kExpected) {
@@ -279,6 +283,10 @@ TEST_P(CatalogueTest, APrivateKeyRestrictsTheEnumerationToItsSuites) {
     const SECURITY_STATUS status = SslEnumCipherSuites(p(), key.get(), &s, &state, 0);
     if (status == NTE_NO_MORE_ITEMS) break;
     ASSERT_OK(status);
+    if (s->dwProtocol == TLS1_3_PROTOCOL_VERSION) {  // certificate negotiated apart (tests/tls13_api)
+      EXPECT_OK(SslFreeBuffer(s));
+      continue;
+    }
     EXPECT_EQ(ascii(s->szCertificate, NCRYPT_SSL_MAX_NAME_SIZE), "RSA")
         << ascii(s->szCipherSuite, NCRYPT_SSL_MAX_NAME_SIZE) << " is not usable with an RSA key";
     ++count;

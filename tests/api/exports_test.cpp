@@ -95,8 +95,47 @@ TEST(SharedLibraryFile, ExportsOnlySslSymbols) {
   ASSERT_FALSE(names.empty());
   EXPECT_EQ(names.count("SslOpenProvider"), 1u);
   for (const std::string& name : names) {
+    if (name == "GetSChannelInterface") continue;  // provider discovery (reference §2.A)
     EXPECT_EQ(name.rfind("Ssl", 0), 0u) << name << " is exported";
   }
+  EXPECT_EQ(names.count("GetSChannelInterface"), 1u);
+}
+
+// The TLS 1.3 key schedule (reference §2.I, §2.J) and provider discovery.
+TEST_F(SharedLibrary, ResolvesTheTls13ApiAndTheFunctionTable) {
+  for (const char* name :
+       {"SslExtractEarlyKey", "SslExtractHandshakeKey", "SslExtractMasterKey", "SslExpandTrafficKeys",
+        "SslExpandWriteKey", "SslExpandExporterMasterKey", "SslExpandResumptionMasterKey", "SslExpandBinderKey",
+        "SslExpandPreSharedKey", "SslExpandNextGenTrafficKey", "SslDuplicateTranscriptHash", "SslInitializeInterface",
+        "GetSChannelInterface"}) {
+    EXPECT_NE(dlsym(handle_, name), nullptr) << name << " is not exported";
+  }
+  auto* get = symbol<decltype(GetSChannelInterface)>("GetSChannelInterface");
+  ASSERT_NE(get, nullptr);
+  NCRYPT_SSL_FUNCTION_TABLE* table = nullptr;
+  ASSERT_EQ(get(nullptr, &table, 0), 0);
+  ASSERT_NE(table, nullptr);
+  EXPECT_EQ(table->Version.MajorVersion, 5);
+  EXPECT_EQ(reinterpret_cast<void*>(table->OpenProvider), dlsym(handle_, "SslOpenProvider"));
+  EXPECT_EQ(reinterpret_cast<void*>(table->EncryptPacket), dlsym(handle_, "SslEncryptPacket"));
+  EXPECT_EQ(reinterpret_cast<void*>(table->ExtractEarlyKey), dlsym(handle_, "SslExtractEarlyKey"));
+  EXPECT_EQ(reinterpret_cast<void*>(table->EnumCipherSuitesEx), dlsym(handle_, "SslEnumCipherSuitesEx"));
+  EXPECT_EQ(reinterpret_cast<void*>(table->ExpandPreSharedKey), dlsym(handle_, "SslExpandPreSharedKey"));
+  // Every slot of the v5 table is filled.
+  const auto* slots = reinterpret_cast<void* const*>(reinterpret_cast<const char*>(table) + sizeof(void*));
+  for (std::size_t i = 0; i < 41; ++i) EXPECT_NE(slots[i], nullptr) << "slot " << i;
+  EXPECT_EQ(get(u"No Such SSL Provider", &table, 0), STATUS_NOT_FOUND);
+  EXPECT_EQ(table, nullptr);
+  EXPECT_EQ(get(nullptr, nullptr, 0), STATUS_INVALID_PARAMETER);
+
+  auto* init = symbol<decltype(SslInitializeInterface)>("SslInitializeInterface");
+  ASSERT_NE(init, nullptr);
+  NCRYPT_SSL_FUNCTION_TABLE mine{};
+  ASSERT_EQ(init(MS_SCHANNEL_PROVIDER, &mine, 0), 0);
+  EXPECT_EQ(mine.Version.MajorVersion, 5);
+  EXPECT_EQ(reinterpret_cast<void*>(mine.DuplicateTranscriptHash), dlsym(handle_, "SslDuplicateTranscriptHash"));
+  EXPECT_EQ(init(nullptr, &mine, 1), NTE_BAD_FLAGS);
+  EXPECT_EQ(init(nullptr, nullptr, 0), NTE_INVALID_PARAMETER);
 }
 
 TEST_F(SharedLibrary, WorksStandalone) {

@@ -1,0 +1,106 @@
+#include "abi/tls13_keys.h"
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "abi/guard.h"
+#include "core/error.h"
+#include "core/handshake_hash.h"
+#include "core/records.h"
+
+namespace sslp11::abi {
+
+namespace {
+
+// The schedules alive, by token context. Weak both ways: the secrets keep
+// their schedule, nothing here keeps a token open.
+struct ScheduleCache {
+  std::mutex mutex;
+  std::map<const core::TokenContext*,
+           std::pair<std::weak_ptr<core::TokenContext>, std::weak_ptr<const core::Tls13Schedule>>>
+      entries;
+};
+
+ScheduleCache& cache() {
+  static ScheduleCache* const c = new ScheduleCache;  // never destroyed, like the handle table
+  return *c;
+}
+
+}  // namespace
+
+std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const ProviderRef& provider) {
+  Owner& owner = *provider.owner();
+  std::lock_guard owner_lock(owner.tls13_mutex);
+  if (owner.tls13) return owner.tls13;
+  const auto& token = provider->token();
+  auto& c = cache();
+  std::lock_guard lock(c.mutex);
+  // Entries of closed token contexts go; their schedules live on only in
+  // what still holds them.
+  std::erase_if(c.entries, [](const auto& e) { return e.second.first.expired(); });
+  auto& [weak_token, weak_schedule] = c.entries[token.get()];
+  auto s = weak_schedule.lock();
+  if (!s || weak_token.lock() != token) {
+    s = std::make_shared<const core::Tls13Schedule>(token->pool(), token->capabilities(), token->policy());
+    weak_token = token;
+    weak_schedule = s;
+  }
+  owner.tls13 = s;
+  return s;
+}
+
+const core::Tls13Suite& offered_tls13_suite(const core::Provider& provider, DWORD protocol, DWORD suite) {
+  if (protocol != TLS1_3_PROTOCOL_VERSION) {
+    fail(NTE_NOT_SUPPORTED, "the TLS 1.3 key schedule runs for protocol 0x0304 (TLS1_3_PROTOCOL_VERSION) only");
+  }
+  const core::Tls13Suite* s = core::find_tls13_suite(suite);
+  // NTE_NOT_SUPPORTED, as offered_suite answers an unknown TLS 1.2 suite.
+  if (s == nullptr) fail(NTE_NOT_SUPPORTED, "dwCipherSuite is not a TLS 1.3 suite (0x1301..0x1303)");
+  const auto& token = provider.token();
+  if (auto why = core::tls13_suite_unavailable_reason(*s, token->capabilities(), token->policy())) {
+    fail(NTE_NOT_SUPPORTED, std::string(s->name) + ": " + *why);
+  }
+  return *s;
+}
+
+std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const ProviderRef& provider,
+                                                  std::initializer_list<core::Tls13SecretKind> kinds,
+                                                  const char* what) {
+  auto key = key_from<Tls13SecretKey>(h, provider);
+  bool fits = false;
+  for (auto k : kinds) fits = fits || key->secret.kind == k;
+  if (!fits) {
+    fail(NTE_INVALID_HANDLE, std::string(what) + " must be " + (kinds.size() == 1 ? "the " : "one of the ") +
+                                 [&] {
+                                   std::string names;
+                                   for (auto k : kinds) {
+                                     if (!names.empty()) names += " / ";
+                                     names += core::tls13_secret_name(k);
+                                   }
+                                   return names;
+                                 }() +
+                                 ", not the " + std::string(core::tls13_secret_name(key->secret.kind)));
+  }
+  require_alive(key->secret.object, core::tls13_secret_name(key->secret.kind).data());
+  return key;
+}
+
+NCRYPT_KEY_HANDLE publish_tls13(const Tls13SecretKey& from, core::Tls13Secret secret, const ProviderRef& provider) {
+  return publish(std::make_shared<Tls13SecretKey>(Tls13SecretKey{from.token, from.schedule, std::move(secret)}),
+                 provider);
+}
+
+std::vector<std::uint8_t> tls13_transcript(NCRYPT_HASH_HANDLE h, const ProviderRef& provider,
+                                           const core::Tls13Secret& secret) {
+  auto hash = key_from<core::HandshakeHash>(h, provider);
+  if (hash->protocol() != TLS1_3_PROTOCOL_VERSION) {
+    fail(NTE_INVALID_PARAMETER, "the transcript hash was created for another protocol than TLS 1.3 (0x0304)");
+  }
+  if (hash->hash() != secret.suite->hash) {
+    fail(NTE_INVALID_PARAMETER, "the transcript hash uses another hash than the secret's suite");
+  }
+  return hash->digest();
+}
+
+}  // namespace sslp11::abi
