@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl opensc opensc-pkcs11
   clang libclang-rt-14-dev
+  dpkg-dev groff-base
 )
 
 check_only=0

@@ -263,7 +263,8 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11RunSelfTest(
 
 /*
  * Version 2. The IANA id of the cipher suite sslp11 knows by the name
- * pszName ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), whether or not a token
+ * pszName (TLS 1.2's "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" or TLS 1.3's
+ * "TLS_AES_128_GCM_SHA256"), whether or not a token
  * offers it (SslEnumCipherSuites tells what one offers). NTE_NOT_FOUND (a name
  * sslp11 does not know), NTE_INVALID_PARAMETER (pszName or pdwCipherSuite
  * NULL), NTE_BAD_FLAGS.

@@ -66,15 +66,6 @@ void fill(const core::CipherSuite& s, DWORD protocol, NCRYPT_SSL_CIPHER_SUITE& o
   }
 }
 
-// The TLS 1.3 suites this token runs, in RFC 8446 order.
-std::vector<const core::Tls13Suite*> tls13_suites(const core::Provider& provider) {
-  std::vector<const core::Tls13Suite*> out;
-  const auto& token = provider.token();
-  for (const auto& s : core::all_tls13_suites())
-    if (!core::tls13_suite_unavailable_reason(s, token->capabilities(), token->policy())) out.push_back(&s);
-  return out;
-}
-
 struct Enumerated {
   const core::CipherSuite* suite;
   DWORD protocol;
@@ -109,7 +100,7 @@ Enumerated enumerate(const ProviderRef& provider, NCRYPT_KEY_HANDLE hPrivateKey,
     const core::CipherSuite* s = suites[state->next++];
     if (usable_with(*s, state->restrict_to)) return {s, TLS1_2_PROTOCOL_VERSION};
   }
-  const auto tls13 = tls13_suites(*provider);
+  const auto& tls13 = provider->token()->tls13_suites();
   if (state->next - suites.size() < tls13.size()) {
     return {&core::tls13_record_suite(*tls13[state->next++ - suites.size()]), TLS1_3_PROTOCOL_VERSION};
   }

@@ -13,6 +13,7 @@
 #include "abi/handles.h"
 #include "core/cipher_suites.h"
 #include "core/key_schedule_self_test.h"
+#include "core/tls13_suites.h"
 #include "core/keys.h"
 #include "core/token_context.h"
 #include "pkcs11/api.h"
@@ -62,7 +63,7 @@ core::TokenSettings settings_from(const SSLP11_TOKEN_SPEC& spec) {
                                                                      : core::DerivationPolicy::allow_composed;
   s.cipher_suites = split_names(spec.pszCipherSuites);
   for (const auto& name : s.cipher_suites) {
-    if (core::find_cipher_suite(name) == nullptr) {
+    if (core::find_cipher_suite(name) == nullptr && core::find_tls13_suite(name) == nullptr) {
       fail(NTE_NOT_SUPPORTED, "cipher suite '" + name + "', which sslp11 does not know");
     }
   }
@@ -77,6 +78,11 @@ std::string token_report(const core::TokenContext& token, DWORD report) {
     for (const core::CipherSuite& s : core::all_cipher_suites()) {
       text += std::string(s.name) + "\t";
       if (token.offered_suite(s.id) == nullptr) text += token.why_not_offered(s.id);
+      text += "\n";
+    }
+    for (const core::Tls13Suite& s : core::all_tls13_suites()) {
+      text += std::string(s.name) + "\t";
+      if (token.offered_tls13_suite(s.id) == nullptr) text += token.why_not_offered(s.id);
       text += "\n";
     }
   } else {

@@ -1,5 +1,6 @@
 #include "abi/provider_open.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -35,11 +36,16 @@ core::TokenSettings settings_from(const config::TokenConfig& t) {
   s.policy = t.derivation == config::DerivationPolicy::native_only ? core::DerivationPolicy::native_only
                                                               : core::DerivationPolicy::allow_composed;
   for (const auto& name : t.cipher_suites) {
-    if (core::find_cipher_suite(name) == nullptr) {
+    if (core::find_cipher_suite(name) == nullptr && core::find_tls13_suite(name) == nullptr) {
       fail(NTE_PROVIDER_DLL_FAIL, "configuration names cipher suite '" + name + "', which sslp11 does not know");
     }
   }
   s.cipher_suites = t.cipher_suites;
+  const auto listed = [&](std::string_view p) {
+    return std::find(t.protocols.begin(), t.protocols.end(), p) != t.protocols.end();
+  };
+  s.offer_tls12 = listed("tls1.2");
+  s.offer_tls13 = listed("tls1.3");
   return s;
 }
 

@@ -54,13 +54,10 @@ const core::Tls13Suite& offered_tls13_suite(const core::Provider& provider, DWOR
   if (protocol != TLS1_3_PROTOCOL_VERSION) {
     fail(NTE_NOT_SUPPORTED, "the TLS 1.3 key schedule runs for protocol 0x0304 (TLS1_3_PROTOCOL_VERSION) only");
   }
-  const core::Tls13Suite* s = core::find_tls13_suite(suite);
   // NTE_NOT_SUPPORTED, as offered_suite answers an unknown TLS 1.2 suite.
-  if (s == nullptr) fail(NTE_NOT_SUPPORTED, "dwCipherSuite is not a TLS 1.3 suite (0x1301..0x1303)");
-  const auto& token = provider.token();
-  if (auto why = core::tls13_suite_unavailable_reason(*s, token->capabilities(), token->policy())) {
-    fail(NTE_NOT_SUPPORTED, std::string(s->name) + ": " + *why);
-  }
+  if (core::find_tls13_suite(suite) == nullptr) fail(NTE_NOT_SUPPORTED, "dwCipherSuite is not a TLS 1.3 suite (0x1301..0x1303)");
+  const core::Tls13Suite* s = provider.token()->offered_tls13_suite(suite);
+  if (s == nullptr) fail(NTE_NOT_SUPPORTED, provider.token()->why_not_offered(suite));
   return *s;
 }
 

@@ -1,6 +1,10 @@
 // sslp11-admin: token and key setup for operators, and the health check of a
 // configured provider. One subcommand per file; this file dispatches and
 // turns failures into one stderr line and an exit code (errors.h).
+#include <sslp11/sslp11.h>
+#include <sslp11/version.h>
+
+#include <algorithm>
 #include <array>
 #include <iostream>
 #include <string>
@@ -67,6 +71,12 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "--help" || args[0] == "-h") {
     usage(std::cout);
+    return kExitOk;
+  }
+  // --version anywhere: operators try it after a subcommand too.
+  if (std::find(args.begin(), args.end(), "--version") != args.end()) {
+    std::cout << "sslp11-admin " << SSLP11_VERSION_STRING << " (libsslp11 extension API "
+              << Sslp11GetExtensionVersion() << ")\n";
     return kExitOk;
   }
   std::string name = args[0];

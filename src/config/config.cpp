@@ -241,11 +241,14 @@ constexpr TokenKey kTokenKeys[] = {
      }},
     {"protocols",
      [](const Field& f, TokenConfig& t) {
-       constexpr std::string_view kKnown[] = {"tls1.0", "tls1.1", "tls1.2"};
-       auto items = f.list("tls1.0, tls1.1, tls1.2");
+       constexpr std::string_view kKnown[] = {"tls1.2", "tls1.3"};
+       auto items = f.list("tls1.2, tls1.3");
        for (const auto& p : items) {
+         if (p == "tls1.0" || p == "tls1.1") {
+           f.fail("sslp11 implements only tls1.2 and tls1.3, got '" + p + "'");
+         }
          if (std::find(std::begin(kKnown), std::end(kKnown), p) == std::end(kKnown)) {
-           f.fail("expected a comma-separated list of tls1.0, tls1.1, tls1.2, got unknown protocol '" + p + "'");
+           f.fail("expected a comma-separated list of tls1.2, tls1.3, got unknown protocol '" + p + "'");
          }
        }
        t.protocols = std::move(items);

@@ -36,8 +36,8 @@
 //                                 (see config/pin_source.h)
 //   pool-size = 8                 sessions kept open, 1..1024
 //   derivation = allow-composed   allow-composed | native-only
-//   protocols = tls1.2            comma list of tls1.0, tls1.1, tls1.2
-//   cipher-suites = default       comma list of IANA names (TLS_...) or default
+//   protocols = tls1.2, tls1.3    the protocols offered: comma list of tls1.2, tls1.3
+//   cipher-suites = default       comma list of IANA names (TLS_..., TLS 1.2 and 1.3) or default
 //
 // Any other section or key is an error. Every error is a ConfigError naming
 // the file, the line and the key, and saying what was expected.
@@ -71,7 +71,7 @@ struct TokenConfig {
   PinSource pin;                // resolve with resolve_pin() when logging in
   std::size_t pool_size = 8;
   DerivationPolicy derivation = DerivationPolicy::allow_composed;
-  std::vector<std::string> protocols{"tls1.2"};  // as written, each of tls1.0, tls1.1, tls1.2
+  std::vector<std::string> protocols{"tls1.2", "tls1.3"};  // as written, each of tls1.2, tls1.3
   std::vector<std::string> cipher_suites;        // as written; empty means `default`
 };
 

@@ -38,6 +38,12 @@ const Tls13Suite* find_tls13_suite(std::uint32_t id) {
   return nullptr;
 }
 
+const Tls13Suite* find_tls13_suite(std::string_view name) {
+  for (const auto& s : kTls13Suites)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
 std::optional<std::string> tls13_suite_unavailable_reason(const Tls13Suite& s, const p11::Capabilities& caps,
                                                           DerivationPolicy policy) {
   using p11::Feature;

@@ -34,6 +34,7 @@ struct Tls13Suite {
 
 std::span<const Tls13Suite> all_tls13_suites();
 const Tls13Suite* find_tls13_suite(std::uint32_t id);
+const Tls13Suite* find_tls13_suite(std::string_view name);  // IANA name
 
 // The suite as the record layer and the transcript hash see it (a
 // core::SessionKey's suite under protocol 0x0304): the AEAD and its lengths,

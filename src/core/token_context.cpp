@@ -14,7 +14,10 @@ std::shared_ptr<TokenContext> TokenContext::open(TokenSettings settings) {
 }
 
 TokenContext::TokenContext(Private, TokenSettings settings)
-    : name_(settings.name), policy_(settings.policy) {
+    : name_(settings.name),
+      policy_(settings.policy),
+      offer_tls12_(settings.offer_tls12),
+      offer_tls13_(settings.offer_tls13) {
   module_ = p11::Module::load(settings.module, settings.init_args);
   slot_ = p11::select_token(*module_, settings.selector);
   caps_ = p11::Capabilities::probe(module_->api(), slot_.id);
@@ -37,14 +40,18 @@ TokenContext::TokenContext(Private, TokenSettings settings)
   // Log in now, so a wrong PIN is reported by the open, not by the first handshake.
   { auto warm = pool_->acquire(); }
 
-  for (const CipherSuite& s : all_cipher_suites()) {
-    if (suite_unavailable_reason(s, caps_, policy_)) continue;
-    if (!settings.cipher_suites.empty() &&
-        std::find(settings.cipher_suites.begin(), settings.cipher_suites.end(), s.name) ==
-            settings.cipher_suites.end()) {
-      continue;
-    }
-    suites_.push_back(&s);
+  const auto configured = [&](std::string_view name) {
+    return settings.cipher_suites.empty() ||
+           std::find(settings.cipher_suites.begin(), settings.cipher_suites.end(), name) !=
+               settings.cipher_suites.end();
+  };
+  if (offer_tls12_) {
+    for (const CipherSuite& s : all_cipher_suites())
+      if (!suite_unavailable_reason(s, caps_, policy_) && configured(s.name)) suites_.push_back(&s);
+  }
+  if (offer_tls13_) {
+    for (const Tls13Suite& s : all_tls13_suites())
+      if (!tls13_suite_unavailable_reason(s, caps_, policy_) && configured(s.name)) tls13_suites_.push_back(&s);
   }
 }
 
@@ -56,7 +63,19 @@ const CipherSuite* TokenContext::offered_suite(std::uint32_t id) const {
   return nullptr;
 }
 
+const Tls13Suite* TokenContext::offered_tls13_suite(std::uint32_t id) const {
+  for (const Tls13Suite* s : tls13_suites_)
+    if (s->id == id) return s;
+  return nullptr;
+}
+
 std::string TokenContext::why_not_offered(std::uint32_t id) const {
+  if (const Tls13Suite* t = find_tls13_suite(id)) {
+    if (auto why = tls13_suite_unavailable_reason(*t, caps_, policy_)) return std::string(t->name) + ": " + *why;
+    if (!offer_tls13_) return std::string(t->name) + ": TLS 1.3 is not among the configuration's protocols";
+    if (offered_tls13_suite(id) == nullptr) return std::string(t->name) + " is not enabled in the configuration";
+    return {};
+  }
   const CipherSuite* s = find_cipher_suite(id);
   if (s == nullptr) {
     char hex[16];
@@ -64,6 +83,7 @@ std::string TokenContext::why_not_offered(std::uint32_t id) const {
     return std::string("cipher suite ") + hex + " is not known to sslp11";
   }
   if (auto why = suite_unavailable_reason(*s, caps_, policy_)) return std::string(s->name) + ": " + *why;
+  if (!offer_tls12_) return std::string(s->name) + ": TLS 1.2 is not among the configuration's protocols";
   if (offered_suite(id) == nullptr) return std::string(s->name) + " is not enabled in the configuration";
   return {};
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/cipher_suites.h"
+#include "core/tls13_suites.h"
 #include "pkcs11/capabilities.h"
 #include "pkcs11/session_pool.h"
 #include "pkcs11/token.h"
@@ -27,7 +28,9 @@ struct TokenSettings {
   p11::Pin pin;
   std::size_t pool_size = 8;
   DerivationPolicy policy = DerivationPolicy::allow_composed;
-  std::vector<std::string> cipher_suites;  // empty = every suite the token can do
+  std::vector<std::string> cipher_suites;  // IANA names, TLS 1.2 and 1.3; empty = every suite the token can do
+  bool offer_tls12 = true;                 // the config's `protocols`
+  bool offer_tls13 = true;
 };
 
 class TokenContext {
@@ -48,10 +51,15 @@ class TokenContext {
   p11::DerivationPath path() const noexcept { return path_; }
   DerivationPolicy policy() const noexcept { return policy_; }
   const KeySchedule& schedule() const noexcept { return *schedule_; }
-  // Suites offered: supported by the token, allowed by policy and config.
+  // Suites offered: supported by the token, allowed by policy and config
+  // (its protocols and cipher-suites). TLS 1.2 and TLS 1.3 apart, as the
+  // catalogue keeps them (core/tls13_suites.h says why).
   const std::vector<const CipherSuite*>& suites() const noexcept { return suites_; }
+  const std::vector<const Tls13Suite*>& tls13_suites() const noexcept { return tls13_suites_; }
   const CipherSuite* offered_suite(std::uint32_t id) const;
-  // The reason a suite id is not offered ("unknown suite", "token lacks ...").
+  const Tls13Suite* offered_tls13_suite(std::uint32_t id) const;
+  // The reason a suite id (TLS 1.2 or 1.3) is not offered ("unknown suite",
+  // "token lacks ...", "not enabled in the configuration").
   std::string why_not_offered(std::uint32_t id) const;
   // The opaque-blob registry of this token (core/opaque_blobs.h), made when
   // none is alive. Provider instances own it; this keeps a weak reference,
@@ -68,6 +76,9 @@ class TokenContext {
   DerivationPolicy policy_;
   std::unique_ptr<KeySchedule> schedule_;
   std::vector<const CipherSuite*> suites_;
+  std::vector<const Tls13Suite*> tls13_suites_;
+  bool offer_tls12_;
+  bool offer_tls13_;
   std::mutex blobs_mutex_;
   std::weak_ptr<OpaqueBlobRegistry> blobs_;
 };

@@ -13,6 +13,8 @@
 // Exit status: 0 success, 1 a connection failed, 2 usage, 3 set-up (config,
 // token, certificate or suites) failed.
 #include <boost/program_options.hpp>
+#include <sslp11/sslp11.h>
+#include <sslp11/version.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -264,6 +266,12 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     usage(args.empty() ? std::cerr : std::cout);
     return args.empty() ? kExitUsage : kExitOk;
+  }
+  // --version anywhere: operators try it after a command too.
+  if (std::find(args.begin(), args.end(), "--version") != args.end()) {
+    std::cout << "sslp11-tls " << SSLP11_VERSION_STRING << " (libsslp11 extension API " << Sslp11GetExtensionVersion()
+              << ")\n";
+    return kExitOk;
   }
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());

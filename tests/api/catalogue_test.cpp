@@ -135,6 +135,47 @@ TEST_P(CatalogueTest, AConfiguredSuiteListLimitsTheEnumeration) {
                 SslLookupCipherSuiteInfo(limited.get(), kTls12, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, 0, &info, 0));
 }
 
+// The config's `protocols` decides which of the two catalogues is offered;
+// everything of a protocol left out is NTE_NOT_SUPPORTED with the reason.
+TEST_P(CatalogueTest, ProtocolsTls12OnlyOffersNoTls13Suite) {
+  ProviderHandle limited(token(), "protocols = tls1.2", "tls12-only");
+  EXPECT_FALSE(enumerate(limited.get()).empty());
+  EXPECT_TRUE(enum_cipher_suites(limited.get(), nullptr, TLS1_3_PROTOCOL_VERSION).empty());
+  NCRYPT_SSL_CIPHER_SUITE info{};
+  EXPECT_STATUS(NTE_NOT_SUPPORTED,
+                SslLookupCipherSuiteInfo(limited.get(), TLS1_3_PROTOCOL_VERSION, TLS_AES_128_GCM_SHA256, 0, &info, 0));
+  EXPECT_NE(last_error().find("TLS 1.3 is not among the configuration's protocols"), std::string::npos)
+      << last_error();
+  NCRYPT_HASH_HANDLE hash = 0;
+  EXPECT_STATUS(NTE_NOT_SUPPORTED,
+                SslCreateHandshakeHash(limited.get(), &hash, TLS1_3_PROTOCOL_VERSION, TLS_AES_128_GCM_SHA256, 0));
+  EXPECT_OK(SslLookupCipherSuiteInfo(limited.get(), kTls12, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 0, &info, 0));
+}
+
+TEST_P(CatalogueTest, ProtocolsTls13OnlyOffersNoTls12Suite) {
+  ProviderHandle limited(token(), "protocols = tls1.3", "tls13-only");
+  EXPECT_TRUE(enumerate(limited.get()).empty());
+  EXPECT_FALSE(enum_cipher_suites(limited.get(), nullptr, TLS1_3_PROTOCOL_VERSION).empty());
+  NCRYPT_SSL_CIPHER_SUITE info{};
+  EXPECT_STATUS(NTE_NOT_SUPPORTED,
+                SslLookupCipherSuiteInfo(limited.get(), kTls12, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 0, &info, 0));
+  EXPECT_NE(last_error().find("TLS 1.2 is not among the configuration's protocols"), std::string::npos)
+      << last_error();
+  EXPECT_OK(SslLookupCipherSuiteInfo(limited.get(), TLS1_3_PROTOCOL_VERSION, TLS_AES_128_GCM_SHA256, 0, &info, 0));
+}
+
+TEST_P(CatalogueTest, AConfiguredTls13SuiteListLimitsTheEnumeration) {
+  ProviderHandle limited(token(), "cipher-suites = TLS_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                         "two-suites");
+  EXPECT_EQ(ids(enumerate(limited.get())), std::set<DWORD>{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256});
+  EXPECT_EQ(ids(enum_cipher_suites(limited.get(), nullptr, TLS1_3_PROTOCOL_VERSION)),
+            std::set<DWORD>{TLS_AES_256_GCM_SHA384});
+  NCRYPT_SSL_CIPHER_SUITE info{};
+  EXPECT_STATUS(NTE_NOT_SUPPORTED,
+                SslLookupCipherSuiteInfo(limited.get(), TLS1_3_PROTOCOL_VERSION, TLS_AES_128_GCM_SHA256, 0, &info, 0));
+  EXPECT_NE(last_error().find("is not enabled in the configuration"), std::string::npos) << last_error();
+}
+
 struct ExpectedSuite {
   DWORD id;
   const char* name;

@@ -300,6 +300,22 @@ TEST(OperatorApi, NamesSuitesById) {
   EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11GetCipherSuiteName(0xC02F, nullptr, 0, &size, 1));
 }
 
+TEST(OperatorApi, KnowsTheTls13SuitesByNameAndId) {
+  const std::pair<const char*, DWORD> tls13[] = {{"TLS_AES_128_GCM_SHA256", TLS_AES_128_GCM_SHA256},
+                                                  {"TLS_AES_256_GCM_SHA384", TLS_AES_256_GCM_SHA384},
+                                                  {"TLS_CHACHA20_POLY1305_SHA256", TLS_CHACHA20_POLY1305_SHA256}};
+  for (const auto& [name, expected] : tls13) {
+    SCOPED_TRACE(name);
+    DWORD id = 0;
+    EXPECT_OK(Sslp11LookupCipherSuiteByName(name, &id, 0));
+    EXPECT_EQ(id, expected);
+    char back[64] = {};
+    DWORD size = 0;
+    EXPECT_OK(Sslp11GetCipherSuiteName(expected, back, sizeof back, &size, 0));
+    EXPECT_EQ(std::string(back), name);
+  }
+}
+
 TEST_P(OperatorApiTest, CountsThePkcs11CallsOfThisThread) {
   ProviderHandle p(token());
   ASSERT_NE(p.get(), 0u);

@@ -70,7 +70,7 @@ TEST(Config, MinimalTokenGetsDefaults) {
   EXPECT_EQ(t.pin.token, "hsm");
   EXPECT_EQ(t.pool_size, 8u);
   EXPECT_EQ(t.derivation, DerivationPolicy::allow_composed);
-  EXPECT_EQ(t.protocols, std::vector<std::string>{"tls1.2"});
+  EXPECT_EQ(t.protocols, (std::vector<std::string>{"tls1.2", "tls1.3"}));
   EXPECT_TRUE(t.cipher_suites.empty());
 }
 
@@ -92,7 +92,7 @@ TEST(Config, EveryKey) {
       "pin = env:HSM_PIN\n"
       "pool-size = 1024\n"
       "derivation = native-only\n"
-      "protocols = tls1.2, tls1.1 ,tls1.0\n"
+      "protocols = tls1.3 ,tls1.2\n"
       "cipher-suites = TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_256_CBC_SHA256\n");
   EXPECT_EQ(c.log_level, LogLevel::debug);
   EXPECT_EQ(log_level_name(c.log_level), "debug");
@@ -111,7 +111,7 @@ TEST(Config, EveryKey) {
   EXPECT_EQ(t.pool_size, 1024u);
   EXPECT_EQ(t.derivation, DerivationPolicy::native_only);
   EXPECT_EQ(derivation_name(t.derivation), "native-only");
-  EXPECT_EQ(t.protocols, (std::vector<std::string>{"tls1.2", "tls1.1", "tls1.0"}));
+  EXPECT_EQ(t.protocols, (std::vector<std::string>{"tls1.3", "tls1.2"}));
   EXPECT_EQ(t.cipher_suites, (std::vector<std::string>{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                                                        "TLS_RSA_WITH_AES_256_CBC_SHA256"}));
 }
@@ -211,9 +211,12 @@ TEST(ConfigErrors, BadDerivation) {
 }
 
 TEST(ConfigErrors, BadProtocol) {
-  expect_error(kMinimalToken + "protocols = tls1.2,tls1.3\n", 4, "protocols", "unknown protocol 'tls1.3'");
+  expect_error(kMinimalToken + "protocols = tls1.2,tls1.4\n", 4, "protocols", "unknown protocol 'tls1.4'");
   expect_error(kMinimalToken + "protocols = TLS1.2\n", 4, "protocols", "unknown protocol 'TLS1.2'");
-  expect_error(kMinimalToken + "protocols = tls1.2,,tls1.1\n", 4, "protocols", "comma-separated list");
+  expect_error(kMinimalToken + "protocols = tls1.2,tls1.1\n", 4, "protocols",
+               "sslp11 implements only tls1.2 and tls1.3, got 'tls1.1'");
+  expect_error(kMinimalToken + "protocols = tls1.0\n", 4, "protocols", "sslp11 implements only tls1.2 and tls1.3, got 'tls1.0'");
+  expect_error(kMinimalToken + "protocols = tls1.2,,tls1.3\n", 4, "protocols", "comma-separated list");
   expect_error(kMinimalToken + "protocols =\n", 4, "protocols", "comma-separated list");
   expect_error(kMinimalToken + "protocols = tls1.2, tls1.2\n", 4, "protocols", "'tls1.2' is listed twice");
 }
