@@ -5,7 +5,8 @@
 // report it, with application data checked both ways and every secret of the
 // connection a sensitive, non-extractable token object; both tokens, both
 // roles. Then session resumption in both versions and roles (our client
-// --resume against gnutls-serv, gnutls-cli --resume against our server).
+// --resume against gnutls-serv, gnutls-cli --resume against our server), and
+// TLS 1.3 KeyUpdate started by either side.
 // One ctest test per case (label "tls").
 #include <gtest/gtest.h>
 
@@ -184,6 +185,56 @@ TEST_P(GnutlsResumption, GnutlsCliResumesWithOurServer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(TokenVersion, GnutlsResumption, ::testing::ValuesIn(resume_cases()), resume_case_name);
+
+// TLS 1.3 KeyUpdate (RFC 8446 §4.6.3), started by either side; the line
+// sent after it and echoed back shows both directions' new keys agree.
+class GnutlsKeyUpdate : public ::testing::TestWithParam<TokenSpec> {};
+
+TEST_P(GnutlsKeyUpdate, OurClientUpdatesItsKeys) {
+  GnutlsServRun spec;
+  spec.suites = "TLS_AES_128_GCM_SHA256";
+  spec.text = "after our KeyUpdate";
+  spec.args = {"--key-update"};
+  const GnutlsRunResult run = run_against_gnutls_serv(GetParam(), spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  ASSERT_EQ(run.ours, 0) << run.describe();
+  EXPECT_TRUE(ours_negotiated(run.ours_out, "1.3")) << run.describe();
+  EXPECT_NE(run.ours_out.find(received_line(spec.text)), std::string::npos) << run.describe();
+}
+
+TEST_P(GnutlsKeyUpdate, OurServerUpdatesItsKeys) {
+  GnutlsCliRun spec;
+  spec.suites = "TLS_AES_128_GCM_SHA256";
+  spec.text = "after the server's KeyUpdate";
+  spec.tls13 = true;
+  spec.args = {"--key-update"};
+  const GnutlsRunResult run = run_gnutls_cli(GetParam(), spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  ASSERT_EQ(run.ours, 0) << run.describe();
+  EXPECT_EQ(run.peer, 0) << run.describe();
+  EXPECT_TRUE(ours_negotiated(run.ours_out, "1.3")) << run.describe();
+  EXPECT_NE(run.ours_out.find(received_line(spec.text)), std::string::npos) << run.describe();
+  EXPECT_NE(run.peer_out.find("\n" + spec.text + "\n"), std::string::npos) << run.describe();
+}
+
+// gnutls-cli's ^rekey^ updates its keys and requests ours (update_requested).
+TEST_P(GnutlsKeyUpdate, OurServerAnswersGnutlsCliKeyUpdate) {
+  GnutlsCliRun spec;
+  spec.suites = "TLS_AES_128_GCM_SHA256";
+  spec.text = "after gnutls-cli's KeyUpdate";
+  spec.tls13 = true;
+  spec.rekey = true;
+  const GnutlsRunResult run = run_gnutls_cli(GetParam(), spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  ASSERT_EQ(run.ours, 0) << run.describe();
+  EXPECT_EQ(run.peer, 0) << run.describe();
+  EXPECT_EQ(gnutls_version(run.peer_out), "TLS1.3") << run.describe();
+  EXPECT_NE(run.peer_out.find(kGnutlsRekeyed), std::string::npos) << run.describe();
+  EXPECT_NE(run.ours_out.find(received_line(spec.text)), std::string::npos) << run.describe();
+  EXPECT_NE(run.peer_out.find("\n" + spec.text + "\n"), std::string::npos) << run.describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Tokens, GnutlsKeyUpdate, ::testing::ValuesIn(test::TestTokens::all()), test::TokenName{});
 
 }  // namespace
 }  // namespace sslp11::tlstest

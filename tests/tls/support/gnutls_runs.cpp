@@ -126,12 +126,13 @@ GnutlsRunResult run_gnutls_cli(const TokenSpec& token, const GnutlsCliRun& spec)
                                "localhost"};
   if (spec.resume) cli.emplace_back("--resume");
   if (spec.resume && spec.tls13) cli.emplace_back("--waitresumption");
+  if (spec.rekey) cli.emplace_back("--inline-commands");
   cli.emplace_back("127.0.0.1");
   ChildProcess peer(cli, {}, /*pipe_stdin=*/true);
   try {
     // gnutls-cli reads stdin only once its (last) handshake is done; the line
     // waits in the pipe until then.
-    peer.write_stdin(spec.text + "\n");
+    peer.write_stdin((spec.rekey ? "^rekey^\n" : "") + spec.text + "\n");
   } catch (const std::exception&) {
     // gnutls-cli already gave up (a failed handshake): its output says why.
   }

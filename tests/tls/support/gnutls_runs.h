@@ -55,9 +55,15 @@ struct GnutlsCliRun {
   // (with --waitresumption when `tls13`, so the ticket has arrived first).
   bool resume = false;
   bool tls13 = false;
+  // gnutls-cli --inline-commands and "^rekey^" before the text: a TLS 1.3
+  // KeyUpdate that also asks our server to update its keys.
+  bool rekey = false;
   std::vector<std::string> args;  // extra sslp11-tls server arguments
 };
 GnutlsRunResult run_gnutls_cli(const TokenSpec& token, const GnutlsCliRun& spec);
+
+// What gnutls-cli prints once it has sent its KeyUpdate (^rekey^).
+inline constexpr std::string_view kGnutlsRekeyed = "- Rekey was completed";
 
 // The version a GnuTLS peer reports in its "- Description: (TLS1.x-..." line
 // ("TLS1.2", "TLS1.3"), empty if it printed none. With `last`, the last such
