@@ -34,8 +34,8 @@ suite=TLS_AES_128_GCM_SHA256
 case "${1:-}" in
   "") ;;
   --tls12) version=1.2 suite=ECDHE-RSA-AES128-GCM-SHA256 ;;
-  -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-  *) die "usage: $0 [--tls12]" ;;
+  -h|--help) sed -n '2,/^# Non-interactive/p' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--tls12]" >&2; exit 2 ;;
 esac
 
 step "installing dependencies"
