@@ -142,9 +142,16 @@ GnutlsRunResult run_gnutls_cli(const TokenSpec& token, const GnutlsCliRun& spec)
   peer.close_stdin();
   run.peer = peer.wait_exit(5s);
   if (spec.resume) {
-    // Not --once: the server keeps listening. Let it finish its account of
-    // the last connection, then collect its output (it is killed).
-    ours.wait_for(received_line(spec.text), 5s);
+    // Not --once: the server keeps listening. Let it print its account of
+    // the last connection (its protocol line follows the data), then collect
+    // its output (it is killed).
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto data = ours.out().find(received_line(spec.text));
+      if (data != std::string::npos && ours.out().find(kOurProtocolLine, data) != std::string::npos) break;
+      ours.wait_for("\n\x01", 100ms);  // reads its output (the needle is never printed)
+      ::usleep(10000);
+    }
     run.ours = ours.wait_exit(500ms);
   } else {
     run.ours = ours.wait_exit(5s);
