@@ -3,14 +3,18 @@
 #   1. install dependencies and build sslp11;
 #   2. create a temporary SoftHSMv2 token and an sslp11 config for it;
 #   3. make a throwaway CA and a server certificate, and start
-#      `openssl s_server -tls1_2 -rev` with them on a free loopback port
-#      (the server is plain OpenSSL; its key is an ordinary file);
+#      `openssl s_server -rev` with them on a free loopback port (the server
+#      is plain OpenSSL; its key is an ordinary file);
 #   4. run `sslp11-tls client` against it: every cryptographic step of the
-#      client goes through sslp11's Ssl* API, so its ephemeral key, master key
-#      and session keys are objects on the token (sensitive, not extractable);
-#      it sends a line, prints the reversed echo, resumes the session once, and
-#      prints an account of what happened;
+#      client goes through sslp11's Ssl* API, so its ephemeral key and every
+#      secret of the key schedule are objects on the token (sensitive, not
+#      extractable); it sends a line, prints the reversed echo, resumes the
+#      session once, and prints an account of what happened;
 #   5. stop the server and delete everything it made, also on failure.
+# By default the client offers TLS 1.3 (suite TLS_AES_128_GCM_SHA256) to a
+# server that accepts TLS 1.2 and 1.3; with --tls12 it offers TLS 1.2 (suite
+# ECDHE-RSA-AES128-GCM-SHA256) to `openssl s_server -tls1_2`, as before.
+#   scripts/demo.sh [--tls12]
 # Non-interactive; run it from a clone on Debian 12 (as root, or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +27,16 @@ die() {
   printf 'demo: %s\n' "$*" >&2
   exit 1
 }
+
+# What the client offers, and what s_server must then report it negotiated.
+version=1.3
+suite=TLS_AES_128_GCM_SHA256
+case "${1:-}" in
+  "") ;;
+  --tls12) version=1.2 suite=ECDHE-RSA-AES128-GCM-SHA256 ;;
+  -h|--help) sed -n '2,/^# Non-interactive/p' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--tls12]" >&2; exit 2 ;;
+esac
 
 step "installing dependencies"
 scripts/install-deps.sh
@@ -60,13 +74,22 @@ step "throwaway CA and server certificate for openssl s_server (plain files, not
 sslp11_server_pki
 openssl x509 -in "$work/server.pem" -noout -subject -issuer | sed 's/^/    /'
 
-step "starting openssl s_server -tls1_2 -rev (echoes each line reversed) on a free loopback port"
+if [[ $version == 1.2 ]]; then
+  step "starting openssl s_server -tls1_2 -rev (echoes each line reversed) on a free loopback port"
+else
+  # Every version OpenSSL enables (TLS 1.2 and 1.3): the client's suite list decides.
+  sslp11_s_server_versions=()
+  step "starting openssl s_server -rev (TLS 1.2 and 1.3; echoes each line reversed) on a free loopback port"
+fi
 sslp11_start_s_server
 echo "openssl s_server (pid $server_pid) listening on 127.0.0.1:$port"
 
-step "sslp11-tls client: the TLS 1.2 handshake with every secret on the token, then a resumed session"
+step "sslp11-tls client: the TLS $version handshake with every secret on the token, then a resumed session"
 "$tls" client --connect "127.0.0.1:$port" --servername localhost --cafile "$work/ca.pem" \
-  --suite ECDHE-RSA-AES128-GCM-SHA256 --send "hello from a key schedule inside a PKCS#11 token" --resume
+  --suite "$suite" --send "hello from a key schedule inside a PKCS#11 token" --resume | tee "$work/client.log"
+# The point of the demo is that account: it must list the token objects.
+grep -q 'keys on the token' "$work/client.log" || die "the client's account lists no token objects"
 
 step "what openssl s_server saw"
 grep -E '^(Protocol version|Ciphersuite|Reused session-id|CONNECTION)' "$work/s_server.log" | sed 's/^/    /' || true
+grep -q "^Protocol version: TLSv$version\$" "$work/s_server.log" || die "openssl s_server did not report TLS $version"

@@ -14,6 +14,7 @@ PACKAGES=(
   libboost-program-options-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl opensc opensc-pkcs11
+  gnutls-bin
   clang libclang-rt-14-dev
   dpkg-dev groff-base
 )

@@ -2,8 +2,9 @@
 # shellcheck disable=SC2154,SC2120  # $work and die come from the caller; s_server arguments are optional
 # Shared set-up of scripts/demo.sh and scripts/soak.sh (sourced, not run):
 # a throwaway SoftHSMv2 token and sslp11 config for it, a throwaway CA and
-# server certificate, and `openssl s_server -tls1_2 -rev` on a free loopback
-# port. Every function works in the directory "$work" (the caller makes it and
+# server certificate, and `openssl s_server -rev` on a free loopback port
+# (TLS 1.2 only unless the caller says otherwise, see sslp11_start_s_server).
+# Every function works in the directory "$work" (the caller makes it and
 # removes it) and dies (the caller's `die`) on failure.
 
 # sslp11_softhsm_token LABEL: a SoftHSMv2 token in $work/tokens with random
@@ -57,11 +58,18 @@ sslp11_server_pki() {
 
 # sslp11_start_s_server [extra s_server args...]: starts it in the background
 # (log $work/s_server.log) and waits until it listens; sets $server_pid and $port.
+# It speaks the versions in the array sslp11_s_server_versions if the caller
+# set it (an empty array: every version OpenSSL enables, TLS 1.2 and 1.3),
+# TLS 1.2 only otherwise.
 sslp11_start_s_server() {
+  local versions=(-tls1_2)
+  if declare -p sslp11_s_server_versions >/dev/null 2>&1; then
+    versions=("${sslp11_s_server_versions[@]}")
+  fi
   # The log exists before the first look at it: the background shell may not
   # have opened it yet, and a failing sed would end a `set -e` caller.
   : >"$work/s_server.log"
-  openssl s_server -tls1_2 -accept 127.0.0.1:0 -cert "$work/server.pem" -key "$work/server.key" -rev "$@" \
+  openssl s_server "${versions[@]}" -accept 127.0.0.1:0 -cert "$work/server.pem" -key "$work/server.key" -rev "$@" \
     >"$work/s_server.log" 2>&1 &
   server_pid=$!
   port=""
