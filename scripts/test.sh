@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: install dependencies, build, and run the whole suite
-# against throwaway SoftHSMv2 and NSS-softoken tokens, then again under
-# AddressSanitizer+UndefinedBehaviorSanitizer, then the concurrency tests
-# under ThreadSanitizer. Exits non-zero if anything fails.
+# against throwaway SoftHSMv2 and NSS-softoken tokens; build and use the
+# Debian package; run the suite again under AddressSanitizer+UndefinedBehavior-
+# Sanitizer, the concurrency tests under ThreadSanitizer, and the fuzzers.
+# Exits non-zero if anything fails.
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    the default build only
 set -euo pipefail
@@ -19,6 +20,10 @@ echo "== tests (default build)"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "$quick" = 1 ]; then exit 0; fi
+
+# The Debian package: built from the tree (release), unpacked into a scratch
+# root, used by a C program through pkg-config and find_package, tools run.
+scripts/package-test.sh
 
 # The stress test runs its full load (8 threads x 2,000 key schedules per
 # token) in the plain build above; under the sanitizers, which slow it 5-10x,
