@@ -270,7 +270,8 @@ int cmd_doctor(const CommandArgs& args) {
   for (const auto& s : suite_curves) {
     any_runs_everywhere = any_runs_everywhere || s.runs_everywhere();
     if (s.runs_nowhere()) {
-      problem("suites", s.suite + " cannot run on any curve the token offers: " + s.fails_on.front().second);
+      problem("suites", s.suite + " cannot run on any curve the token offers" +
+                            (s.fails_on.empty() ? std::string(" (it offers none)") : ": " + s.fails_on.front().second));
     } else if (!s.runs_everywhere()) {
       std::string curves;
       for (const auto& [curve, why] : s.fails_on) curves += (curves.empty() ? "" : ", ") + curve;
@@ -382,10 +383,12 @@ int cmd_doctor(const CommandArgs& args) {
   std::cout << "suites      " << offered.size() << " offered\n";
   for (const auto& sc : suite_curves) {
     std::cout << "    " << sc.suite;
-    if (!sc.fails_on.empty()) {
-      std::string curves;
-      for (const auto& [curve, why] : sc.fails_on) curves += (curves.empty() ? "" : ", ") + curve;
-      std::cout << (sc.runs_nowhere() ? " (PROBLEM: runs on no curve; not on " : " (WARNING: not on ") << curves << ")";
+    std::string curves;
+    for (const auto& [curve, why] : sc.fails_on) curves += (curves.empty() ? "" : ", ") + curve;
+    if (sc.runs_nowhere()) {
+      std::cout << " (PROBLEM: runs on no curve" << (curves.empty() ? "" : "; not on " + curves) << ")";
+    } else if (!curves.empty()) {
+      std::cout << " (WARNING: not on " << curves << ")";
     }
     std::cout << "\n";
   }
