@@ -1,8 +1,11 @@
 #include "pkcs11/token.h"
 
+#include "pkcs11/uri_attributes.h"
+
 #include <p11-kit/uri.h>
 
 #include <memory>
+#include <vector>
 
 namespace sslp11::p11 {
 
@@ -22,6 +25,9 @@ UriPtr parse_uri(const std::string& text) {
   if (rc != P11_KIT_URI_OK) {
     throw LayerError(Fault::bad_argument,
                      "invalid PKCS#11 URI '" + redact_uri(text) + "': " + p11_kit_uri_message(rc));
+  }
+  if (auto why = unknown_uri_attribute(text)) {
+    throw LayerError(Fault::bad_argument, "PKCS#11 URI '" + redact_uri(text) + "': " + *why);
   }
   if (p11_kit_uri_any_unrecognized(uri.get())) {
     throw LayerError(Fault::bad_argument,
@@ -45,13 +51,23 @@ bool uri_matches(P11KitUri* uri, const Api& api, const SlotDescription& slot) {
 
 std::string redact_uri(const std::string& uri) {
   // RFC 7512 allows the PIN in the URI query (pin-value=...): never echo it.
+  const bool is_uri = uri.rfind("pkcs11:", 0) == 0;
   std::string out;
   std::size_t start = 0;
   while (start <= uri.size()) {
     std::size_t end = uri.find_first_of(";?&", start);
     if (end == std::string::npos) end = uri.size();
     std::string part = uri.substr(start, end - start);
-    if (part.rfind("pin-value=", 0) == 0) part = "pin-value=<redacted>";
+    // And, in a URI, no value of an attribute that may be a misspelled
+    // pin-value (text that is no URI at all is shown as is, for the error).
+    const std::size_t name_at = part.rfind("pkcs11:", 0) == 0 ? 7 : 0;
+    const std::size_t equals = part.find('=');
+    if (equals != std::string::npos) {
+      const std::string_view name = std::string_view(part).substr(name_at, equals - name_at);
+      if (name == "pin-value" || (is_uri && !uri_attribute_value_is_public(name))) {
+        part = part.substr(0, equals) + "=<redacted>";
+      }
+    }
     out += part;
     if (end < uri.size()) out += uri[end];
     start = end + 1;
@@ -72,13 +88,31 @@ std::string TokenSelector::describe() const {
 SlotDescription select_token(const Module& module, const TokenSelector& selector) {
   UriPtr uri = selector.uri.empty() ? nullptr : parse_uri(selector.uri);
   const auto slots = module.slots();
+  std::vector<const SlotDescription*> matches;
   for (const SlotDescription& s : slots) {
     if (!s.token_present) continue;
     if (selector.slot && *selector.slot != s.id) continue;
     if (!selector.label.empty() && selector.label != s.label) continue;
     if (!selector.serial.empty() && selector.serial != s.serial) continue;
     if (uri && !uri_matches(uri.get(), module.api(), s)) continue;
-    return s;
+    // "Any token" is documented as the first one; a selector that names a
+    // token must name one, or a second token with the same label would
+    // silently get the first one's keys and PIN.
+    if (selector.empty()) return s;
+    matches.push_back(&s);
+  }
+  if (matches.size() == 1) return *matches.front();
+  if (matches.size() > 1) {
+    std::string msg = std::to_string(matches.size()) + " tokens match " + selector.describe() + " in " +
+                      module.path() + ": ";
+    for (std::size_t i = 0; i < matches.size(); ++i) {
+      const SlotDescription& s = *matches[i];
+      msg += (i == 0 ? "" : "; ") + std::string("slot ") + std::to_string(s.id) + " serial '" + s.serial +
+             "' manufacturer '" + s.manufacturer + "'";
+    }
+    msg += "; choose one by its serial as well (serial = in the config, --serial, or a URI such as "
+           "'pkcs11:token=LABEL;serial=SERIAL')";
+    throw LayerError(Fault::bad_argument, msg);
   }
   std::string msg = "no token matches " + selector.describe() + " in " + module.path() + "; available: ";
   bool any = false;

@@ -25,7 +25,9 @@ std::string redact_uri(const std::string& uri);
 // The slot whose token matches. An empty selector picks the first slot with a
 // token. Throws LayerError(Fault::token_not_found) naming what was looked for
 // and every token the module has when nothing matches, Fault::bad_argument for
-// a malformed URI.
+// a malformed URI and for a selector several tokens match (two tokens with one
+// label): the message lists each match's slot, serial and manufacturer, and
+// says to add the serial.
 SlotDescription select_token(const Module& module, const TokenSelector& selector);
 
 }  // namespace sslp11::p11

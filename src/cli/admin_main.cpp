@@ -47,6 +47,8 @@ void usage(std::ostream& out) {
   out << "\nWhich token: --module PATH with --token URI|LABEL, --serial or --slot; otherwise the config file\n"
          "(--config, $SSLP11_CONF, $XDG_CONFIG_HOME/sslp11/sslp11.conf, /etc/sslp11/sslp11.conf) and its\n"
          "default token, where --token NAME picks [token.NAME] (or a token of that module by URI/label).\n"
+         "When several tokens match (two with one label), none is taken: add --serial (or serial= in\n"
+         "the config, or ;serial= in the URI).\n"
          "PINs: --pin-source / --so-pin-source env:NAME, file:PATH (mode 0600) or prompt; never on the\n"
          "command line itself.\n\n"
       << kExitCodeTable;

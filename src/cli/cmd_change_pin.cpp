@@ -24,6 +24,31 @@ constexpr CommandInfo kInfo{
     "example: OLD=... NEW=... sslp11-admin change-pin --token web-tls --pin-source env:OLD "
     "--new-pin-source env:NEW"};
 
+// What must now hold the new user PIN. The config's own source when there is
+// one (even if --pin-source gave the old PIN here); else only the general rule.
+std::string pin_source_reminder(const Target& target) {
+  const std::string after = ", or applications using sslp11 fail to log in";
+  if (!target.section) {
+    return "update the PIN file or environment variable your sslp11 configuration's `pin` names" + after;
+  }
+  const config::PinSource& configured = target.section->pin;
+  const std::string where = "[token." + target.section->name + "] of " + target.config_path;
+  switch (configured.kind) {
+    case config::PinSource::Kind::file:
+      return "write the new PIN to " + configured.reference + " (the `pin` of " + where + ")" + after;
+    case config::PinSource::Kind::env:
+      return "set " + configured.reference + " to the new PIN for every process that loads sslp11 (the `pin` of " +
+             where + ")" + after;
+    case config::PinSource::Kind::value:
+      return "put the new PIN in the `pin` of " + where + after;
+    case config::PinSource::Kind::prompt:
+    case config::PinSource::Kind::none:
+      break;
+  }
+  return "the `pin` of " + where + " is " + configured.describe() +
+         ": give applications the new PIN wherever they read it from";
+}
+
 }  // namespace
 
 int cmd_change_pin(const CommandArgs& args) {
@@ -65,11 +90,17 @@ int cmd_change_pin(const CommandArgs& args) {
       throw;
     }
   }
+  // The provider logs in with the PIN its config names, not with this one:
+  // until that source holds the new PIN every application fails to log in.
+  const std::string reminder = so ? std::string() : pin_source_reminder(target);
   if (global.json) {
     JsonWriter j(std::cout);
-    j.begin_object().field("label", token.slot.label).field("changed", so ? "so" : "user").end_object();
+    j.begin_object().field("label", token.slot.label).field("changed", so ? "so" : "user");
+    if (!so) j.field("reminder", reminder);
+    j.end_object();
   } else {
     std::cout << who << " of token '" << token.slot.label << "' changed\n";
+    if (!so) std::cout << "remember: " << reminder << "\n";
   }
   return kExitOk;
 }

@@ -12,10 +12,13 @@
 
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/doctor_suites.h"
 #include "cli/format.h"
 #include "cli/json.h"
+#include "cli/openssl_checks.h"
 #include "cli/pins.h"
 #include "cli/provider_handle.h"
+#include "cli/remote_module.h"
 #include "cli/token_session.h"
 #include "pkcs11/attributes.h"
 #include "pkcs11/error.h"
@@ -35,13 +38,20 @@ constexpr CommandInfo kInfo{
     "private key (what SslOpenPrivateKey does); run a full TLS 1.2 key schedule on fixed test data\n"
     "and compare it with known answers; open the provider through SslOpenProvider with the same\n"
     "config. --verbose shows what the self-test compared and which path it exercised.\n"
-    "Exit 0 when every check passes, 1 when one fails, 2 for a usage or configuration error (the\n"
-    "exit-code table of sslp11-admin --help).\n\n"
+    "Each offered ECDHE suite is also asked about on every curve the token offers. The summary\n"
+    "names every problem and warning. Problems: no suite offered, a suite that runs on no curve,\n"
+    "no suite that runs on every curve, a certificate without its private key or that OpenSSL\n"
+    "cannot parse, a failed self-test, SslOpenProvider failing. Warnings: a suite not on some\n"
+    "curve, an extractable or non-sensitive key, a skipped self-test or provider check, the\n"
+    "p11-kit client module.\n"
+    "Exit 0 when no check finds a problem, 1 when one does, 2 for a usage or configuration error\n"
+    "(the exit-code table of sslp11-admin --help).\n\n"
     "example: sslp11-admin doctor --config /etc/sslp11/sslp11.conf --verbose"};
 
 struct KeyCheck {
   std::string label, id;
   bool found = false;
+  bool parsed = true;  // OpenSSL parses the certificate
   std::string detail;  // key type and flags, or why it was not found
   bool warning = false;  // found, but extractable or not sensitive
 };
@@ -54,11 +64,19 @@ struct ProviderCheck {
 };
 
 struct SelfTest {
-  bool passed = false;
+  bool passed = false;   // ran and agreed: never true when skipped
   bool skipped = false;
   std::string suite;               // the suite whose key block was derived
   std::vector<std::string> steps;  // what was compared, for --verbose
   std::string failure;             // one line when !passed
+};
+
+// One line of doctor's summary: a problem fails doctor (exit 1), a warning
+// does not; each names what it is about.
+struct Finding {
+  bool problem = false;
+  std::string check;  // suites | keys | self_test | provider | module
+  std::string text;
 };
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -89,7 +107,7 @@ SelfTest run_self_test(const ProviderHandle& provider) {
     return t;
   }
   t.skipped = result.dwOutcome == SSLP11_SELF_TEST_SKIPPED;
-  t.passed = result.dwOutcome != SSLP11_SELF_TEST_FAILED;
+  t.passed = result.dwOutcome == SSLP11_SELF_TEST_PASSED;
   if (result.dwCipherSuite != 0) t.suite = suite_name(provider.get(), result.dwCipherSuite);
   t.steps = lines_of(result.szSteps);
   t.failure = result.szFailure;
@@ -122,6 +140,11 @@ KeyCheck check_key(const ProviderHandle& provider, const CertificateOnToken& cer
   KeyCheck k;
   k.label = cert.label;
   k.id = hex(cert.id);
+  if (auto why = certificate_problem(cert.der)) {
+    k.parsed = false;
+    k.detail = *why;
+    return k;
+  }
   std::vector<std::uint8_t> der = cert.der;
   CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
   KeyHandle key;
@@ -229,18 +252,64 @@ int cmd_doctor(const CommandArgs& args) {
   }
   std::vector<KeyCheck> keys;
   for (const auto& c : certs) keys.push_back(check_key(token, c));
+  const std::vector<SuiteOnCurves> suite_curves = check_suites_on_curves(token, offered);
   const SelfTest self_test = run_self_test(token);
   const ProviderCheck provider = check_provider(target, certs);
+  const std::optional<std::string> remote_note = p11_kit_client_note(*selected.module);
 
-  std::size_t problems = 0;
-  if (!self_test.passed) ++problems;
-  if (provider.status == "failed") ++problems;
-  if (offered.empty()) ++problems;
-  std::size_t warnings = 0;
-  for (const auto& k : keys) warnings += (!k.found || k.warning) ? 1 : 0;
+  std::vector<Finding> findings;
+  auto problem = [&findings](std::string check, std::string text) {
+    findings.push_back({true, std::move(check), std::move(text)});
+  };
+  auto warning = [&findings](std::string check, std::string text) {
+    findings.push_back({false, std::move(check), std::move(text)});
+  };
+  if (remote_note) warning("module", *remote_note);
+  if (offered.empty()) problem("suites", "the token offers no cipher suite of the configured ones");
+  bool any_runs_everywhere = false;
+  for (const auto& s : suite_curves) {
+    any_runs_everywhere = any_runs_everywhere || s.runs_everywhere();
+    if (s.runs_nowhere()) {
+      problem("suites", s.suite + " cannot run on any curve the token offers" +
+                            (s.fails_on.empty() ? std::string(" (it offers none)") : ": " + s.fails_on.front().second));
+    } else if (!s.runs_everywhere()) {
+      std::string curves;
+      for (const auto& [curve, why] : s.fails_on) curves += (curves.empty() ? "" : ", ") + curve;
+      warning("suites", s.suite + " cannot run on " + curves + ": " + s.fails_on.front().second);
+    }
+  }
+  // A TLS stack pairs any offered suite with any offered curve; when every
+  // suite fails on some curve, a handshake on that curve (P-256, the one
+  // every client offers) fails whatever the suite.
+  if (!offered.empty() && !any_runs_everywhere) {
+    problem("suites", "no offered cipher suite runs on every curve the token offers, so a handshake on such a "
+                      "curve fails (enable a suite that does, e.g. a SHA-256 one)");
+  }
+  for (const auto& k : keys) {
+    const std::string which = "certificate '" + k.label + "' id " + k.id;
+    if (!k.parsed) {
+      problem("keys", which + " cannot be parsed: " + k.detail);
+    } else if (!k.found) {
+      problem("keys", which + " has no private key SslOpenPrivateKey finds: " + k.detail);
+    } else if (k.warning) {
+      warning("keys", which + ": the private key is " + k.detail);
+    }
+  }
+  if (self_test.skipped) {
+    warning("self_test", "the key schedule self-test was skipped: no offered suite uses the SHA-256 PRF, the one "
+                         "its known answers are for");
+  } else if (!self_test.passed) {
+    problem("self_test", "the key schedule self-test failed: " + self_test.failure);
+  }
+  if (provider.status == "failed") problem("provider", "SslOpenProvider failed: " + provider.detail);
+  if (provider.status == "skipped") warning("provider", "SslOpenProvider was not tried: " + provider.detail);
+
+  std::size_t problems = 0, warnings = 0;
+  for (const auto& f : findings) (f.problem ? problems : warnings) += 1;
   const bool ok = problems == 0;
   const std::string policy(config::derivation_name(target.section ? target.section->derivation
                                                                   : config::DerivationPolicy::allow_composed));
+  const std::string self_test_status = self_test.skipped ? "skipped" : self_test.passed ? "passed" : "failed";
 
   if (global.json) {
     JsonWriter j(std::cout);
@@ -248,6 +317,7 @@ int cmd_doctor(const CommandArgs& args) {
         .field("warnings", static_cast<std::uint64_t>(warnings));
     j.field("config", target.config_path).field("section", target.section ? target.section->name : "");
     j.field("module", target.module).field("library", library);
+    if (remote_note) j.field("module_note", *remote_note);
     j.key("token")
         .begin_object()
         .field("label", slot.label)
@@ -259,14 +329,21 @@ int cmd_doctor(const CommandArgs& args) {
     j.field("derivation", derivation).field("policy", policy).string_array("evidence", evidence);
     j.string_array("offered", offered).key("not_offered").begin_array();
     for (const auto& [name, why] : not_offered) j.begin_object().field("suite", name).field("reason", why).end_object();
+    j.end_array().key("suite_curves").begin_array();
+    for (const auto& sc : suite_curves) {
+      j.begin_object().field("suite", sc.suite).string_array("runs_on", sc.runs_on).key("fails_on").begin_array();
+      for (const auto& [curve, why] : sc.fails_on) j.begin_object().field("curve", curve).field("reason", why).end_object();
+      j.end_array().end_object();
+    }
     j.end_array().key("keys").begin_array();
     for (const auto& k : keys) {
-      j.begin_object().field("label", k.label).field("id", k.id).field("found", k.found).field("detail", k.detail)
-          .field("warning", k.warning).end_object();
+      j.begin_object().field("label", k.label).field("id", k.id).field("parsed", k.parsed).field("found", k.found)
+          .field("detail", k.detail).field("warning", k.warning).end_object();
     }
     j.end_array();
     j.key("self_test")
         .begin_object()
+        .field("status", self_test_status)
         .field("passed", self_test.passed)
         .field("skipped", self_test.skipped)
         .field("path", derivation)
@@ -281,6 +358,12 @@ int cmd_doctor(const CommandArgs& args) {
         .field("derivation", provider.derivation)
         .field("keys_found", static_cast<std::uint64_t>(provider.keys_found))
         .end_object();
+    j.key("findings").begin_array();
+    for (const auto& f : findings) {
+      j.begin_object().field("severity", f.problem ? "problem" : "warning").field("check", f.check)
+          .field("text", f.text).end_object();
+    }
+    j.end_array();
     j.end_object();
     return ok ? kExitOk : kExitFailed;
   }
@@ -290,6 +373,7 @@ int cmd_doctor(const CommandArgs& args) {
                                                    : std::string("none (--module)"))
             << "\n"
             << "module      " << target.module << " (" << library << ")\n"
+            << (remote_note ? "    WARNING: " + *remote_note + "\n" : std::string())
             << "token       '" << slot.label << "' serial " << slot.serial << ", slot " << slot.id << " ["
             << token_flags_text(slot.token_flags) << "]\n"
             << "login       " << (login ? "ok, user PIN from " + target.user_pin.source.describe() : "not required")
@@ -297,33 +381,48 @@ int cmd_doctor(const CommandArgs& args) {
             << "derivation  " << derivation << " (policy " << policy << ")\n";
   for (const auto& line : evidence) std::cout << "    " << line << "\n";
   std::cout << "suites      " << offered.size() << " offered\n";
-  for (const auto& s : offered) std::cout << "    " << s << "\n";
+  for (const auto& sc : suite_curves) {
+    std::cout << "    " << sc.suite;
+    std::string curves;
+    for (const auto& [curve, why] : sc.fails_on) curves += (curves.empty() ? "" : ", ") + curve;
+    if (sc.runs_nowhere()) {
+      std::cout << " (PROBLEM: runs on no curve" << (curves.empty() ? "" : "; not on " + curves) << ")";
+    } else if (!curves.empty()) {
+      std::cout << " (WARNING: not on " << curves << ")";
+    }
+    std::cout << "\n";
+  }
   std::cout << "            " << not_offered.size() << " not offered\n";
   for (const auto& [name, why] : not_offered) std::cout << "    " << why << "\n";
   std::cout << "keys        " << certs.size() << " certificate(s) on the token\n";
   for (const auto& k : keys) {
     std::cout << "    certificate '" << k.label << "' id " << k.id << ": "
-              << (k.found ? "private key found, " + k.detail : "WARNING: " + k.detail)
+              << (!k.parsed ? "PROBLEM: " + k.detail
+                  : k.found ? "private key found, " + k.detail
+                            : "PROBLEM: no private key: " + k.detail)
               << (k.warning ? " (WARNING)" : "")
               << "\n";
   }
   std::cout << "self-test   ";
   if (self_test.skipped) {
-    std::cout << "skipped\n";
+    std::cout << "skipped (not passed): no offered suite uses the SHA-256 PRF its known answers are for\n";
   } else if (self_test.passed) {
     std::cout << "passed: the " << derivation << " key schedule of " << self_test.suite
               << " agrees with the TLS 1.2 PRF's known answers\n";
   } else {
     std::cout << "FAILED: " << self_test.failure << "\n";
   }
-  if (global.verbose || !self_test.passed) {
+  if (global.verbose || (!self_test.passed && !self_test.skipped)) {
     for (const auto& step : self_test.steps) std::cout << "    " << step << "\n";
   }
   const std::string provider_prefix =
       provider.status == "failed" ? "FAILED: " : provider.status == "skipped" ? "skipped: " : "";
   std::cout << "provider    " << provider_prefix << provider.detail << "\n";
+  // The summary names every problem and warning, so the last lines say why
+  // the exit status is what it is.
   std::cout << (ok ? "result      OK" : "result      " + std::to_string(problems) + " problem(s)")
             << (warnings ? ", " + std::to_string(warnings) + " warning(s)" : "") << "\n";
+  for (const auto& f : findings) std::cout << "    " << (f.problem ? "problem: " : "warning: ") << f.text << "\n";
   return ok ? kExitOk : kExitFailed;
 }
 

@@ -29,7 +29,9 @@ constexpr CommandInfo kInfo{
     "certificate (the first of a PEM chain) is stored with its subject, issuer and serial number.\n"
     "Both get --label and the same CKA_ID: --id, else (certificate alone) the id of the key on the\n"
     "token whose public key matches, else 16 random bytes. A certificate whose public key differs\n"
-    "from the imported key is refused. Remove the key file once imported.\n\n"
+    "from the imported key is refused, and so are a key OpenSSL's key check rejects, a certificate\n"
+    "OpenSSL cannot parse, and a key or certificate the token already holds (unless --force).\n"
+    "Remove the key file once imported.\n\n"
     "example: sslp11-admin import --key server.key --cert server.pem --label web"};
 
 std::optional<std::vector<std::uint8_t>> read_id(const TokenSession& session, CK_OBJECT_HANDLE o) {
@@ -38,8 +40,10 @@ std::optional<std::vector<std::uint8_t>> read_id(const TokenSession& session, CK
   return id;
 }
 
-// The CKA_ID of a key already on the token whose public half is `pub`.
-std::optional<std::vector<std::uint8_t>> id_of_matching_key(const TokenSession& session, const PublicKey& pub) {
+// The key objects already on the token whose public half is `pub`: private
+// keys (RSA, by modulus) and public keys (RSA, and EC by point, as an EC
+// private key carries no point).
+std::vector<CK_OBJECT_HANDLE> matching_key_objects(const TokenSession& session, const PublicKey& pub) {
   std::vector<p11::AttributeTemplate> queries;
   if (pub.algorithm == KeyAlgorithm::rsa) {
     for (CK_OBJECT_CLASS cls : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
@@ -56,12 +60,45 @@ std::optional<std::vector<std::uint8_t>> id_of_matching_key(const TokenSession& 
       queries.push_back(std::move(q));
     }
   }
+  std::vector<CK_OBJECT_HANDLE> found;
   for (auto& q : queries) {
-    for (CK_OBJECT_HANDLE o : session.api().find_objects(session.handle(), q.span())) {
-      if (auto id = read_id(session, o)) return id;
-    }
+    for (CK_OBJECT_HANDLE o : session.api().find_objects(session.handle(), q.span())) found.push_back(o);
+  }
+  return found;
+}
+
+// The CKA_ID of a key already on the token whose public half is `pub`.
+std::optional<std::vector<std::uint8_t>> id_of_matching_key(const TokenSession& session, const PublicKey& pub) {
+  for (CK_OBJECT_HANDLE o : matching_key_objects(session, pub)) {
+    if (auto id = read_id(session, o)) return id;
   }
   return std::nullopt;
+}
+
+// "private-key 'web' id 01ab": how the operator finds an object with `objects`.
+std::string object_name(const TokenSession& session, CK_OBJECT_HANDLE o) {
+  const auto cls = p11::read_ulong(session.api(), session.handle(), o, CKA_CLASS).value_or(CKO_DATA);
+  const auto label = p11::read_bytes(session.api(), session.handle(), o, CKA_LABEL).value_or(std::vector<std::uint8_t>{});
+  return std::string(class_name(cls)) + " '" + std::string(label.begin(), label.end()) + "' id " +
+         hex(read_id(session, o).value_or(std::vector<std::uint8_t>{}));
+}
+
+// A second copy of a key (or certificate) is refused: SslOpenPrivateKey
+// would find either, and deleting "the" key would leave the other behind.
+void refuse_copies(const TokenSession& session, const PrivateKey* key, const std::optional<PublicKey>& public_key,
+                   const Certificate* cert) {
+  std::vector<CK_OBJECT_HANDLE> existing;
+  if (key != nullptr && public_key) existing = matching_key_objects(session, *public_key);
+  if (cert != nullptr) {
+    p11::AttributeTemplate q;
+    q.add_ulong(CKA_CLASS, CKO_CERTIFICATE).add_bytes(CKA_VALUE, cert->der);
+    for (CK_OBJECT_HANDLE o : session.api().find_objects(session.handle(), q.span())) existing.push_back(o);
+  }
+  if (existing.empty()) return;
+  std::string names;
+  for (CK_OBJECT_HANDLE o : existing) names += (names.empty() ? "" : ", ") + object_name(session, o);
+  throw OperationError("token '" + session.label() + "' already holds what this import adds: " + names +
+                       "; nothing imported (--force stores a second copy)");
 }
 
 // Objects created so far, destroyed again if a later step fails.
@@ -97,12 +134,14 @@ class Created {
 int cmd_import(const CommandArgs& args) {
   GlobalOptions global;
   std::string key_path, cert_path, label, id_text;
+  bool force = false;
   po::options_description own("import options");
   own.add_options()
       ("key", po::value(&key_path)->value_name("FILE"), "private key file (PEM or DER, unencrypted)")
       ("cert", po::value(&cert_path)->value_name("FILE"), "certificate file (PEM or DER)")
       ("label", po::value(&label)->required()->value_name("LABEL"), "CKA_LABEL of the imported objects")
-      ("id", po::value(&id_text)->value_name("HEX"), "CKA_ID linking key and certificate");
+      ("id", po::value(&id_text)->value_name("HEX"), "CKA_ID linking key and certificate")
+      ("force", po::bool_switch(&force), "import even if the token already holds this key or certificate");
   if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
   if (key_path.empty() && cert_path.empty()) throw UsageError("give --key FILE, --cert FILE or both");
   if (label.empty()) throw UsageError("--label must not be empty");
@@ -140,6 +179,7 @@ int cmd_import(const CommandArgs& args) {
   }
 
   const auto session = open_user_session(target);
+  if (!force) refuse_copies(*session, key, public_key, cert);
   std::vector<std::uint8_t> id;
   std::string id_origin = "given";
   if (!id_text.empty()) {

@@ -80,6 +80,23 @@ ObjectCount count_objects(const SelectedToken& token, const Target& target, cons
   return count;
 }
 
+// The init-pin command line that reaches the new token the way this one did
+// (the same --module or --config), so it can be pasted. No slot id: SoftHSM
+// gives the token a new one, seen by the next process. A serial when another
+// token has the same label, as the label alone is then refused.
+std::string init_pin_command(const GlobalOptions& g, const std::string& label, const std::string& serial) {
+  std::string c = "sslp11-admin init-pin";
+  if (!g.module.empty()) {
+    c += " --module " + shell_quoted(g.module);
+    if (!g.init_args.empty()) c += " --init-args " + shell_quoted(g.init_args);
+  } else if (!g.config.empty()) {
+    c += " --config " + shell_quoted(g.config);
+  }
+  c += " --token " + shell_quoted(label);
+  if (!serial.empty()) c += " --serial " + shell_quoted(serial);
+  return c;
+}
+
 }  // namespace
 
 int cmd_init_token(const CommandArgs& args) {
@@ -97,7 +114,7 @@ int cmd_init_token(const CommandArgs& args) {
   const PinSpec so_pin = so_pin_spec(global);
 
   SelectedToken token;
-  token.module = p11::Module::load(target.module, target.init_args);
+  token.module = load_module(target);
   token.slot = pick_slot(*token.module, target, global, o);
   const p11::Api& api = token.module->api();
   const bool initialized = (token.slot.token_flags & CKF_TOKEN_INITIALIZED) != 0;
@@ -158,9 +175,11 @@ int cmd_init_token(const CommandArgs& args) {
         .end_object();
     return kExitOk;
   }
-  // No slot id: SoftHSM gives the token a new one, seen by the next process.
+  std::size_t same_label = 0;
+  for (const auto& s : token.module->slots()) same_label += s.token_present && s.label == o.label;
   std::cout << "initialised token '" << o.label << "' (serial " << now.serial << ")\n"
-            << "next: set the user PIN with sslp11-admin init-pin --token '" << o.label << "'\n";
+            << "next: set the user PIN with " << init_pin_command(global, o.label, same_label > 1 ? now.serial : "")
+            << "\n";
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include "cli/format.h"
 #include "cli/json.h"
 #include "cli/target.h"
+#include "cli/token_session.h"
 #include "pkcs11/module.h"
 
 namespace po = boost::program_options;
@@ -37,7 +38,7 @@ int cmd_slots(const CommandArgs& args) {
   if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
   const Target target = resolve_target(global);
   if (global.verbose) std::cerr << "using " << target.describe() << "\n";
-  const auto module = p11::Module::load(target.module, target.init_args);
+  const auto module = load_module(target);
 
   std::vector<Row> rows;
   for (const auto& s : module->slots()) {

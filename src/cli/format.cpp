@@ -1,5 +1,6 @@
 #include "cli/format.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -57,6 +58,17 @@ std::string hex(std::span<const std::uint8_t> bytes) {
     s += kHex[b & 0xf];
   }
   return s;
+}
+
+std::string shell_quoted(std::string_view text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
+  });
+  if (safe) return std::string(text);
+  std::string q = "'";
+  for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
 }
 
 std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text) {

@@ -14,6 +14,9 @@
 namespace sslp11::cli {
 
 std::string hex(std::span<const std::uint8_t> bytes);
+// `text` as one POSIX shell word: as is when it holds only safe characters,
+// else in single quotes ('it'\''s'), for command lines the operator pastes.
+std::string shell_quoted(std::string_view text);
 // "01ab..." or "01:AB:..." -> bytes; nullopt when not an even number of hex digits.
 std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text);
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "cli/errors.h"
+#include "cli/openssl_checks.h"
 #include "cli/pem.h"
 
 namespace sslp11::cli {
@@ -95,6 +96,7 @@ KeyFile::KeyFile(const std::string& path) {
   } catch (const der::Error& e) {
     throw UsageError("'" + path + "': " + e.what());
   }
+  if (auto why = private_key_problem(der_.span())) throw UsageError("'" + path + "': " + *why + "; nothing imported");
 }
 
 CertificateFile::CertificateFile(const std::string& path) {
@@ -118,6 +120,7 @@ CertificateFile::CertificateFile(const std::string& path) {
   } catch (const der::Error& e) {
     throw UsageError("'" + path + "': " + e.what());
   }
+  if (auto why = certificate_problem(der_)) throw UsageError("'" + path + "': " + *why + "; nothing imported");
 }
 
 }  // namespace sslp11::cli

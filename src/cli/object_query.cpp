@@ -8,6 +8,7 @@
 #include "cli/format.h"
 #include "cli/key_formats.h"
 #include "pkcs11/token.h"
+#include "pkcs11/uri_attributes.h"
 
 namespace po = boost::program_options;
 
@@ -38,6 +39,11 @@ void add_uri(p11::AttributeTemplate& tmpl, const std::string& text, const TokenS
   const int rc = p11_kit_uri_parse(text.c_str(), P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri.get());
   if (rc != P11_KIT_URI_OK) {
     throw UsageError("--uri '" + p11::redact_uri(text) + "': " + p11_kit_uri_message(rc));
+  }
+  // p11-kit matches no token with an attribute it does not know: name the
+  // attribute rather than call it another token.
+  if (auto why = p11::unknown_uri_attribute(text)) {
+    throw UsageError("--uri '" + p11::redact_uri(text) + "': " + *why);
   }
   CK_TOKEN_INFO info = session.api().C_GetTokenInfo(session.slot().id);
   if (!p11_kit_uri_match_token_info(uri.get(), &info)) {

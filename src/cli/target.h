@@ -16,6 +16,9 @@
 //      - with none of them, the default token section.
 //      A section name wins over a token label of the same text; to force the
 //      label write --token 'pkcs11:token=LABEL'.
+//   Either way, criteria that several tokens match (two tokens with one
+//   label) choose none: p11::select_token refuses them with the list of
+//   matches, and --serial (or serial = in the section) chooses.
 //      --pin-source overrides the section's `pin`.
 #pragma once
 

@@ -3,13 +3,20 @@
 #include "cli/errors.h"
 #include "cli/format.h"
 #include "cli/pins.h"
+#include "cli/remote_module.h"
 #include "pkcs11/error.h"
 
 namespace sslp11::cli {
 
+std::shared_ptr<p11::Module> load_module(const Target& target) {
+  auto module = p11::Module::load(target.module, target.init_args);
+  require_remote_server(*module);
+  return module;
+}
+
 SelectedToken select_target_token(const Target& target) {
   SelectedToken t;
-  t.module = p11::Module::load(target.module, target.init_args);
+  t.module = load_module(target);
   t.slot = p11::select_token(*t.module, target.selector);
   return t;
 }

@@ -16,6 +16,10 @@
 
 namespace sslp11::cli {
 
+// Module::load, and a p11-kit client module without a server refused
+// (remote_module.h) before "no slots" or "no token matches" could mislead.
+std::shared_ptr<p11::Module> load_module(const Target& target);
+
 // The loaded module and the selected slot (throws LayerError when no token matches).
 struct SelectedToken {
   std::shared_ptr<p11::Module> module;

@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "config/ini_reader.h"
+#include "pkcs11/uri_attributes.h"
 
 namespace sslp11::config {
 
@@ -181,6 +182,7 @@ void check_pkcs11_uri(const Field& f) {
            " carries a PIN (pin-value or pin-source); remove it and set the pin key instead "
            "(pin = env:NAME or pin = file:PATH)");
   }
+  if (auto why = p11::unknown_uri_attribute(text)) f.fail("PKCS#11 URI " + shown + ": " + *why);
   if (p11_kit_uri_any_unrecognized(uri.get())) {
     f.fail("PKCS#11 URI " + shown +
            " has attributes that do not select a token (use token, manufacturer, serial, model, "

@@ -1,9 +1,18 @@
 // `sslp11-admin doctor` and `bench` on a configured SoftHSMv2 token (composed
 // derivation) and NSS softoken (native), and the documented one-line errors
 // for broken configurations.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "cli/support/admin_runner.h"
+#include "cli/support/openssl_keys.h"
+#include "pkcs11/attributes.h"
+#include "pkcs11/session.h"
+#include "pkcs11/token.h"
 
 namespace sslp11::test {
 namespace {
@@ -87,6 +96,168 @@ TEST_P(Doctor, BenchMeasuresSessionKeys) {
 INSTANTIATE_TEST_SUITE_P(Tokens, Doctor,
                          ::testing::Values(DoctorCase{"softhsm", "composed"}, DoctorCase{"nss", "native"}),
                          [](const auto& info) { return info.param.token; });
+
+// Issue 16: doctor's exit status follows its checks, its summary names each
+// problem, and its JSON never calls a skipped check passed.
+const ptree* finding(const std::vector<ptree>& findings, const std::string& severity, const std::string& part) {
+  for (const auto& f : findings) {
+    if (f.get<std::string>("severity") == severity && f.get<std::string>("text").find(part) != std::string::npos) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+TEST(DoctorFindings, OnlySuiteCannotRunOnEveryCurveAndTheSelfTestIsSkipped) {
+  // SoftHSM's CKM_SHA384_HMAC wants 48-byte keys; a P-256 pre-master has 32.
+  const AdminToken t("cli-doc-sha384");
+  const std::string conf = t.write_config("sha384", "cipher-suites = TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
+  const auto text = run_admin({"doctor", "--config", conf}, t.env());
+  EXPECT_EQ(text.exit_code, 1) << describe(text);
+  EXPECT_EQ(text.out.find("result      OK"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("result      1 problem(s)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("problem: no offered cipher suite runs on every curve"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("warning: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 cannot run on nistP256"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("CKM_SHA384_HMAC needs keys of at least 48 bytes"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("warning: the key schedule self-test was skipped"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("self-test   skipped (not passed)"), std::string::npos) << text.out;
+
+  const auto json = run_admin({"doctor", "--json", "--config", conf}, t.env());
+  EXPECT_EQ(json.exit_code, 1) << describe(json);
+  const ptree d = parse_json(json);
+  EXPECT_FALSE(d.get<bool>("ok"));
+  EXPECT_EQ(d.get<int>("problems"), 1) << json.out;
+  EXPECT_EQ(d.get<std::string>("self_test.status"), "skipped");
+  EXPECT_TRUE(d.get<bool>("self_test.skipped"));
+  EXPECT_FALSE(d.get<bool>("self_test.passed")) << "a skipped self-test is not a passed one";
+  const auto findings = array(d, "findings");
+  EXPECT_NE(finding(findings, "problem", "no offered cipher suite runs on every curve"), nullptr) << json.out;
+  EXPECT_NE(finding(findings, "warning", "self-test was skipped"), nullptr) << json.out;
+  const auto curves = array(d, "suite_curves");
+  ASSERT_EQ(curves.size(), 1u) << json.out;
+  EXPECT_EQ(array(curves[0], "fails_on").at(0).get<std::string>("curve"), "nistP256") << json.out;
+  EXPECT_FALSE(array(curves[0], "runs_on").empty()) << "P-384 has a 48-byte pre-master: " << json.out;
+}
+
+TEST(DoctorFindings, CertificateWithoutItsPrivateKey) {
+  const AdminToken t("cli-doc-nokey");
+  const OpenSslKey key("ec:P-256", "nokey.example.test");
+  const std::string cert = write_test_file("nokey.pem", key.certificate_pem());
+  const auto imported = run_admin(Args{"import", "--cert", cert, "--label", "orphan"} + t.user(), t.env());
+  ASSERT_EQ(imported.exit_code, 0) << describe(imported);
+  const std::string conf = t.write_config("nokey");
+  const auto text = run_admin({"doctor", "--config", conf}, t.env());
+  EXPECT_EQ(text.exit_code, 1) << describe(text);
+  EXPECT_NE(text.out.find("problem: certificate 'orphan'"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("has no private key"), std::string::npos) << text.out;
+  const auto json = run_admin({"doctor", "--json", "--config", conf}, t.env());
+  EXPECT_EQ(json.exit_code, 1) << describe(json);
+  EXPECT_NE(finding(array(parse_json(json), "findings"), "problem", "certificate 'orphan'"), nullptr) << json.out;
+}
+
+TEST(DoctorFindings, CertificateOpenSslCannotParse) {
+  const AdminToken t("cli-doc-badcert");
+  const OpenSslKey key("ec:P-256", "badcert.example.test");
+  {
+    // import refuses such a certificate, so it is put there directly, as another tool might.
+    auto module = p11::Module::load(t.spec.module_path, t.spec.init_args);
+    const CK_SLOT_ID slot = p11::select_token(*module, [&] {
+                              p11::TokenSelector s;
+                              s.label = t.spec.label;
+                              return s;
+                            }()).id;
+    p11::Session session(module, slot);
+    session.login(CKU_USER, p11::Pin(t.spec.user_pin));
+    const Bytes der = certificate_openssl_refuses(key);
+    const Bytes subject = key.subject_der();
+    const std::vector<std::uint8_t> label{'b', 'r', 'o', 'k', 'e', 'n'}, id{0x42};
+    p11::AttributeTemplate cert;
+    cert.add_ulong(CKA_CLASS, CKO_CERTIFICATE)
+        .add_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509)
+        .add_bool(CKA_TOKEN, true)
+        .add_bytes(CKA_LABEL, label)
+        .add_bytes(CKA_ID, id)
+        .add_bytes(CKA_SUBJECT, subject)
+        .add_bytes(CKA_VALUE, der);
+    session.api().C_CreateObject(session.handle(), cert.span());
+  }
+  const auto json = run_admin({"doctor", "--json", "--config", t.write_config("badcert")}, t.env());
+  EXPECT_EQ(json.exit_code, 1) << describe(json);
+  const ptree d = parse_json(json);
+  EXPECT_NE(finding(array(d, "findings"), "problem", "certificate 'broken' id 42 cannot be parsed"), nullptr)
+      << json.out;
+  const auto keys = array(d, "keys");
+  ASSERT_EQ(keys.size(), 1u) << json.out;
+  EXPECT_FALSE(keys[0].get<bool>("parsed"));
+}
+
+// A `p11-kit server` exporting one token on a private Unix socket, for as
+// long as the object lives (it inherits this process's SOFTHSM2_CONF).
+class P11KitServer {
+ public:
+  P11KitServer(const std::string& module, const std::string& token_uri)
+      : socket_(TestTokens::temp_dir() + "/p11-kit-server-" + std::to_string(::getpid())) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int devnull = ::open("/dev/null", O_RDWR);
+      ::dup2(devnull, STDIN_FILENO);
+      ::dup2(devnull, STDOUT_FILENO);
+      ::dup2(devnull, STDERR_FILENO);
+      ::execl(kP11Kit, "p11-kit", "server", "-f", "--provider", module.c_str(), "-n", socket_.c_str(),
+              token_uri.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200 && ::access(socket_.c_str(), F_OK) != 0; ++i) ::usleep(50'000);
+  }
+  ~P11KitServer() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  P11KitServer(const P11KitServer&) = delete;
+  P11KitServer& operator=(const P11KitServer&) = delete;
+
+  bool listening() const { return pid_ > 0 && ::access(socket_.c_str(), F_OK) == 0; }
+  std::string address() const { return "unix:path=" + socket_; }
+
+  static constexpr const char* kP11Kit = "/usr/bin/p11-kit";
+
+ private:
+  std::string socket_;
+  pid_t pid_ = -1;
+};
+
+// Issue 16: through p11-kit's client module doctor says what p11-kit's RPC
+// cannot carry, next to the module and in the summary.
+TEST(DoctorFindings, P11KitClientModuleIsNamed) {
+  const std::string client = "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so";
+  if (::access(client.c_str(), R_OK) != 0 || ::access(P11KitServer::kP11Kit, X_OK) != 0) {
+    GTEST_SKIP() << "p11-kit or its client module is not installed";
+  }
+  const AdminToken t("cli-doc-remote");
+  const P11KitServer server(t.spec.module_path, "pkcs11:token=cli-doc-remote");
+  ASSERT_TRUE(server.listening()) << "p11-kit server did not start";
+  const std::string conf = write_test_file(
+      "remote.conf", "[token.remote]\nmodule = " + client + "\nuri = pkcs11:token=cli-doc-remote\npin = env:" +
+                         t.user_pin_var + "\n");
+  const auto env = t.env() + std::vector<std::string>{"P11_KIT_SERVER_ADDRESS=" + server.address()};
+  const auto text = run_admin({"doctor", "--config", conf}, env);
+  EXPECT_TRUE(text.exit_code == 0 || text.exit_code == 1) << describe(text);
+  EXPECT_NE(text.out.find("WARNING: p11-kit's RPC client module"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("warning: p11-kit's RPC client module"), std::string::npos) << text.out;
+  const auto json = run_admin({"doctor", "--json", "--config", conf}, env);
+  const ptree d = parse_json(json);
+  EXPECT_NE(d.get<std::string>("module_note", "").find("does not forward"), std::string::npos) << json.out;
+  EXPECT_NE(finding(array(d, "findings"), "warning", "p11-kit's RPC client module"), nullptr) << json.out;
+  // No suite offered is a problem of its own, and exits 1.
+  if (array(d, "offered").empty()) {
+    EXPECT_EQ(json.exit_code, 1) << describe(json);
+    EXPECT_NE(finding(array(d, "findings"), "problem", "offers no cipher suite"), nullptr) << json.out;
+  }
+}
 
 TEST(DoctorRefusals, NativeOnlyPolicyOnSoftHsm) {
   const AdminToken t("cli-native-only");

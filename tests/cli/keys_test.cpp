@@ -213,6 +213,65 @@ TEST(ImportRefused, MismatchedEncryptedAndBrokenFiles) {
   EXPECT_TRUE(objects_of(t).empty()) << "a refused import left objects behind";
 }
 
+// Issue 16: what OpenSSL refuses never reaches the token.
+TEST(ImportRefused, RsaKeyWhoseModulusIsNotPQ) {
+  const AdminToken t("cli-import-npq");
+  const OpenSslKey key("rsa:2048", "npq");
+  const std::string bad = write_test_file("npq.der", rsa_key_with_wrong_modulus(key));
+  const auto r = run_admin(Args{"import", "--key", bad, "--label", "npq"} + t.user(), t.env());
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_EQ(line_count(r.err), 1u) << describe(r);
+  EXPECT_NE(r.err.find("OpenSSL's key check fails"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing imported"), std::string::npos) << r.err;
+  EXPECT_TRUE(objects_of(t).empty()) << "the broken key reached the token";
+  // The same key, intact, is imported.
+  const std::string good = write_test_file("pq.der", key.private_key(KeyEncoding::traditional_der));
+  const auto ok = run_admin(Args{"import", "--key", good, "--label", "pq"} + t.user(), t.env());
+  EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+}
+
+TEST(ImportRefused, CertificateOpenSslCannotParse) {
+  const AdminToken t("cli-import-x509");
+  const OpenSslKey key("ec:P-256", "x509.example.test");
+  const Bytes broken = certificate_openssl_refuses(key);
+  const std::string file = write_test_file("broken.der", std::string(broken.begin(), broken.end()));
+  const auto r = run_admin(Args{"import", "--cert", file, "--label", "x509"} + t.user(), t.env());
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_EQ(line_count(r.err), 1u) << describe(r);
+  EXPECT_NE(r.err.find("OpenSSL cannot parse the certificate"), std::string::npos) << r.err;
+  EXPECT_TRUE(objects_of(t).empty()) << "the certificate reached the token";
+}
+
+TEST(ImportRefused, SecondCopyOfAKeyUnlessForce) {
+  const AdminToken t("cli-import-twice");
+  for (const std::string spec : {"rsa:2048", "ec:P-256"}) {
+    const OpenSslKey key(spec, "twice.example.test");
+    const std::string key_file = write_test_file("twice.pem", key.private_key(KeyEncoding::pkcs8_pem));
+    const std::string first = "first-" + spec.substr(0, 2);
+    const auto a = run_admin(Args{"import", "--key", key_file, "--label", first} + t.user(), t.env());
+    ASSERT_EQ(a.exit_code, 0) << describe(a);
+    const std::size_t before = objects_of(t).size();
+    const auto again = run_admin(Args{"import", "--key", key_file, "--label", "second"} + t.user(), t.env());
+    EXPECT_EQ(again.exit_code, 1) << describe(again);
+    EXPECT_EQ(line_count(again.err), 1u) << describe(again);
+    EXPECT_NE(again.err.find("already holds"), std::string::npos) << again.err;
+    EXPECT_NE(again.err.find("'" + first + "'"), std::string::npos) << "names the existing object: " << again.err;
+    EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+    EXPECT_EQ(objects_of(t).size(), before) << "a refused import left objects behind";
+    const auto forced =
+        run_admin(Args{"import", "--key", key_file, "--label", "second", "--force"} + t.user(), t.env());
+    EXPECT_EQ(forced.exit_code, 0) << describe(forced);
+    EXPECT_GT(objects_of(t).size(), before);
+  }
+  // The same certificate twice, too.
+  const OpenSslKey key("ec:P-256", "cert-twice.example.test");
+  const std::string cert = write_test_file("cert.pem", key.certificate_pem());
+  ASSERT_EQ(run_admin(Args{"import", "--cert", cert, "--label", "c1"} + t.user(), t.env()).exit_code, 0);
+  const auto cert_again = run_admin(Args{"import", "--cert", cert, "--label", "c2"} + t.user(), t.env());
+  EXPECT_EQ(cert_again.exit_code, 1) << describe(cert_again);
+  EXPECT_NE(cert_again.err.find("certificate 'c1'"), std::string::npos) << cert_again.err;
+}
+
 TEST(Export, PrivateKeysAreRefused) {
   const AdminToken t("cli-export");
   ASSERT_EQ(run_admin(Args{"keygen", "ec:p256", "--label", "k"} + t.user(), t.env()).exit_code, 0);

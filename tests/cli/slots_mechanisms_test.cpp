@@ -1,5 +1,7 @@
 // `sslp11-admin slots`, `mechanisms` and the option/selection rules every
 // subcommand shares, run as a child process against SoftHSMv2 and NSS softoken.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "cli/support/admin_runner.h"
@@ -188,6 +190,104 @@ TEST(Selection, NoMatchingTokenIsAnOperationError) {
   EXPECT_EQ(line_count(r.err), 1u) << describe(r);
   EXPECT_NE(r.err.find("no token matches label 'no-such-token'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cli-nomatch"), std::string::npos) << "the message lists the tokens there are: " << r.err;
+}
+
+// Issue 16: two tokens with one label. Every way of naming the token by that
+// label is refused with the list of matches; the serial chooses.
+TEST(Selection, SameLabelIsRefusedAndTheSerialChooses) {
+  const AdminToken a("cli-twin");
+  const AdminToken b("cli-twin");
+  ASSERT_NE(a.spec.serial, b.spec.serial);
+  const auto env = a.env() + b.env();
+  auto expect_ambiguous = [&](const AdminResult& r) {
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(line_count(r.err), 1u) << describe(r);
+    EXPECT_NE(r.err.find("2 tokens match"), std::string::npos) << r.err;
+    for (const AdminToken* t : {&a, &b}) EXPECT_NE(r.err.find("serial '" + t->spec.serial + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("manufacturer 'SoftHSM project'"), std::string::npos) << r.err;
+  };
+  expect_ambiguous(run_admin(Args{"mechanisms", "--json"} + a.select(), env));
+  expect_ambiguous(run_admin({"objects", "--module", a.spec.module_path, "--token", "pkcs11:token=cli-twin",
+                              "--pin-source", "env:" + a.user_pin_var},
+                             env));
+  const std::string conf = a.write_config("twin");
+  expect_ambiguous(run_admin({"objects", "--config", conf}, env));
+  expect_ambiguous(run_admin({"doctor", "--config", conf}, env));
+
+  for (const AdminToken* t : {&a, &b}) {
+    // Each token's own PIN logs in: the serial picked that token, not the first.
+    const auto by_serial = run_admin(Args{"objects", "--serial", t->spec.serial} + t->user(), env);
+    EXPECT_EQ(by_serial.exit_code, 0) << describe(by_serial);
+    const auto by_uri = run_admin({"objects", "--module", t->spec.module_path, "--token",
+                                   "pkcs11:token=cli-twin;serial=" + t->spec.serial, "--pin-source",
+                                   "env:" + t->user_pin_var},
+                                  env);
+    EXPECT_EQ(by_uri.exit_code, 0) << describe(by_uri);
+    const auto by_config = run_admin({"objects", "--config", t->write_config("twin", "serial = " + t->spec.serial)},
+                                     env);
+    EXPECT_EQ(by_config.exit_code, 0) << describe(by_config);
+  }
+  const auto wrong_pin = run_admin(
+      Args{"objects", "--serial", b.spec.serial, "--pin-source", "env:" + a.user_pin_var} + a.select(), env);
+  EXPECT_EQ(wrong_pin.exit_code, 1) << "a's PIN on b: " << describe(wrong_pin);
+}
+
+// Issue 16: a misspelled or unknown URI attribute is named as such, not taken
+// for another token.
+TEST(Selection, UnknownUriAttributeIsNamed) {
+  const AdminToken t("cli-uri-typo");
+  const auto objekt = run_admin(Args{"objects", "--uri", "pkcs11:objekt=web"} + t.user(), t.env());
+  EXPECT_EQ(objekt.exit_code, 2) << describe(objekt);
+  EXPECT_EQ(line_count(objekt.err), 1u) << describe(objekt);
+  EXPECT_NE(objekt.err.find("unknown PKCS#11 URI attribute 'objekt' (did you mean 'object'?)"), std::string::npos)
+      << objekt.err;
+  EXPECT_EQ(objekt.err.find("names a token other than"), std::string::npos) << objekt.err;
+
+  const auto vendor = run_admin(Args{"delete", "--uri", "pkcs11:x-acme-slot=3", "--yes"} + t.user(), t.env());
+  EXPECT_EQ(vendor.exit_code, 2) << describe(vendor);
+  EXPECT_NE(vendor.err.find("vendor attribute 'x-acme-slot'"), std::string::npos) << vendor.err;
+
+  const auto token = run_admin({"objects", "--module", t.spec.module_path, "--token", "pkcs11:tokn=cli-uri-typo",
+                                "--pin-source", "env:" + t.user_pin_var},
+                               t.env());
+  EXPECT_EQ(token.exit_code, 2) << describe(token);
+  EXPECT_NE(token.err.find("unknown PKCS#11 URI attribute 'tokn' (did you mean 'token'?)"), std::string::npos)
+      << token.err;
+
+  // The value is never echoed, only the name: it may be a PIN.
+  const auto pin = run_admin(Args{"objects", "--uri", "pkcs11:object=a?pin-valeu=Secret-4411"} + t.user(), t.env());
+  EXPECT_EQ(pin.exit_code, 2) << describe(pin);
+  EXPECT_NE(pin.err.find("'pin-valeu' (did you mean 'pin-value'?)"), std::string::npos) << pin.err;
+  EXPECT_EQ(pin.err.find("Secret-4411"), std::string::npos) << pin.err;
+
+  // A well-formed URI naming a different token still gets its own message.
+  const auto other = run_admin(Args{"objects", "--uri", "pkcs11:token=another;object=a"} + t.user(), t.env());
+  EXPECT_EQ(other.exit_code, 2) << describe(other);
+  EXPECT_NE(other.err.find("names a token other than"), std::string::npos) << other.err;
+}
+
+// Issue 16: p11-kit's client module without a server is not "no slots".
+TEST(Slots, P11KitClientWithoutAServerSaysSo) {
+  const std::string client = "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so";
+  if (::access(client.c_str(), R_OK) != 0) GTEST_SKIP() << client << " is not installed";
+  // Unset (empty counts as unset): the configuration is incomplete, exit 2.
+  const auto unset = run_admin({"slots", "--module", client}, {"P11_KIT_SERVER_ADDRESS="});
+  EXPECT_EQ(unset.exit_code, 2) << describe(unset);
+  EXPECT_EQ(line_count(unset.err), 1u) << describe(unset);
+  EXPECT_NE(unset.err.find("has no server to talk to"), std::string::npos) << unset.err;
+  EXPECT_NE(unset.err.find("P11_KIT_SERVER_ADDRESS is not set"), std::string::npos) << unset.err;
+  EXPECT_EQ(unset.out.find("no slots"), std::string::npos) << unset.out;
+  // Set, but nobody answers: the operation failed, exit 1.
+  const std::string address = "unix:path=" + TestTokens::temp_dir() + "/no-p11-kit-server";
+  const auto down = run_admin({"slots", "--module", client}, {"P11_KIT_SERVER_ADDRESS=" + address});
+  EXPECT_EQ(down.exit_code, 1) << describe(down);
+  EXPECT_EQ(line_count(down.err), 1u) << describe(down);
+  EXPECT_NE(down.err.find("no p11-kit server answers at P11_KIT_SERVER_ADDRESS=" + address), std::string::npos)
+      << down.err;
+  // The same for a command that needs a token.
+  const auto objects = run_admin({"objects", "--module", client, "--pin-source", "none"}, {"P11_KIT_SERVER_ADDRESS="});
+  EXPECT_EQ(objects.exit_code, 2) << describe(objects);
+  EXPECT_NE(objects.err.find("has no server to talk to"), std::string::npos) << objects.err;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // a child process against throwaway SoftHSMv2 tokens.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "cli/support/admin_runner.h"
 
 namespace sslp11::test {
@@ -196,6 +198,78 @@ TEST(ChangePin, SoPin) {
                                     t.select(),
                                 env);
   EXPECT_EQ(old_so.exit_code, 1) << describe(old_so);
+}
+
+// The words of a one-line command (no quoting needed for what the tests use).
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// The command after "next: set the user PIN with " in init-token's output,
+// without the program name.
+std::vector<std::string> next_hint(const AdminResult& r) {
+  const std::string marker = "next: set the user PIN with sslp11-admin ";
+  const auto at = r.out.find(marker);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no next: hint\n" << describe(r);
+    return {};
+  }
+  const auto start = at + marker.size();
+  return words(r.out.substr(start, r.out.find('\n', start) - start));
+}
+
+// Issue 16: the hint is a command that works as printed (it keeps --module),
+// and names the serial when the label alone would be refused.
+TEST(InitToken, NextHintCanBeRunAsPrinted) {
+  TestTokens::softhsm();
+  const std::string module = TestTokens::softhsm().module_path;
+  const std::vector<std::string> env{"CLI_SO=so-pin-7331", "CLI_PIN=user-pin-1337"};
+  const Args init{"init-token", "--module", module, "--free", "--label", "cli-hint", "--so-pin-source", "env:CLI_SO"};
+  const auto first = run_admin(init, env);
+  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  const auto hint = next_hint(first);
+  EXPECT_EQ(hint, (Args{"init-pin", "--module", module, "--token", "cli-hint"})) << first.out;
+  const auto pin = run_admin(hint + Args{"--so-pin-source", "env:CLI_SO", "--pin-source", "env:CLI_PIN"}, env);
+  EXPECT_EQ(pin.exit_code, 0) << describe(pin);
+
+  const auto second = run_admin(init, env);
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  const auto twin_hint = next_hint(second);
+  ASSERT_EQ(twin_hint.size(), 7u) << second.out;
+  EXPECT_EQ(twin_hint[5], "--serial") << second.out;
+  const auto twin_pin =
+      run_admin(twin_hint + Args{"--so-pin-source", "env:CLI_SO", "--pin-source", "env:CLI_PIN"}, env);
+  EXPECT_EQ(twin_pin.exit_code, 0) << describe(twin_pin);
+}
+
+// Issue 16: change-pin says what the provider reads the PIN from, which must
+// now hold the new one.
+TEST(ChangePin, RemindsWhereTheProviderReadsThePin) {
+  const AdminToken t("cli-change-remind");
+  const std::string pin_file = write_test_file("remind.pin", t.spec.user_pin + "\n");
+  const std::string conf = write_test_file(
+      "remind.conf", "[token.web]\nmodule = " + t.spec.module_path + "\nlabel = " + t.spec.label +
+                         "\npin = file:" + pin_file + "\n");
+  const std::vector<std::string> env = t.env() + std::vector<std::string>{"NEW_PIN=next-user-pin-31"};
+  const auto r = run_admin({"change-pin", "--config", conf, "--new-pin-source", "env:NEW_PIN"}, env);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.out.find("remember: write the new PIN to " + pin_file + " (the `pin` of [token.web] of " + conf + ")"),
+            std::string::npos)
+      << r.out;
+  expect_no_pin(r, "next-user-pin-31");
+
+  const std::vector<std::string> env2 = env + std::vector<std::string>{"NEWER_PIN=newer-user-pin-32"};
+  const auto json = run_admin(Args{"change-pin", "--json", "--pin-source", "env:NEW_PIN", "--new-pin-source",
+                                   "env:NEWER_PIN"} +
+                                  t.select(),
+                              env2);
+  ASSERT_EQ(json.exit_code, 0) << describe(json);
+  EXPECT_NE(parse_json(json).get<std::string>("reminder").find("PIN file or environment variable"),
+            std::string::npos)
+      << json.out;
 }
 
 }  // namespace

@@ -246,6 +246,9 @@ TEST(ConfigErrors, BadSelectors) {
   expect_error(head + "uri = token=x\n", 3, "uri", "expected a PKCS#11 URI starting with 'pkcs11:'");
   expect_error(head + "uri = pkcs11:token=%zz\n", 3, "uri", "invalid PKCS#11 URI");
   expect_error(head + "uri = pkcs11:object=key;type=private\n", 3, "uri", "do not select a token");
+  // A misspelled attribute is named (issue 16), not reported as selecting nothing.
+  expect_error(head + "uri = pkcs11:tokn=x\n", 3, "uri", "unknown PKCS#11 URI attribute 'tokn' (did you mean 'token'?)");
+  expect_error(head + "uri = pkcs11:token=x;x-acme=1\n", 3, "uri", "vendor attribute 'x-acme'");
   expect_error(head + "uri = pkcs11:token=x?pin-source=file:/p\n", 3, "uri", "carries a PIN");
   expect_error(head + "uri = pkcs11:token=x?pin-value=1\n", 3, "uri",
                "the PKCS#11 URI 'pkcs11:token=x?pin-value=<redacted>' carries a PIN");

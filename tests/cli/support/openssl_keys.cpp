@@ -149,4 +149,28 @@ Bytes OpenSslKey::ec_point() const {
   return out;
 }
 
+Bytes certificate_openssl_refuses(const OpenSslKey& key) {
+  Bytes der = key.certificate_der();
+  // Validity ::= SEQUENCE { notBefore UTCTime (0x17, 13 bytes), ... }
+  for (std::size_t i = 2; i + 1 < der.size(); ++i) {
+    if (der[i] == 0x17 && der[i + 1] == 0x0d && der[i - 2] == 0x30) {
+      der[i] = 0x04;
+      return der;
+    }
+  }
+  throw std::runtime_error("no UTCTime validity in the test certificate");
+}
+
+std::string rsa_key_with_wrong_modulus(const OpenSslKey& key) {
+  std::string der = key.private_key(KeyEncoding::traditional_der);
+  // RSAPrivateKey ::= SEQUENCE (30 82 LL LL) { version (02 01 00),
+  // modulus (02 82 01 01 00 <256 bytes>), ... } for a 2048-bit key.
+  const std::string modulus_header("\x02\x82\x01\x01\x00", 5);
+  if (der.size() < 268 || der.compare(7, 5, modulus_header) != 0) {
+    throw std::runtime_error("not a 2048-bit PKCS#1 RSA key");
+  }
+  der[11 + 256] = static_cast<char>(der[11 + 256] ^ 0x02);
+  return der;
+}
+
 }  // namespace sslp11::test

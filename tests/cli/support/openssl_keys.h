@@ -52,4 +52,13 @@ class OpenSslKey {
 
 Bytes to_bytes(const std::string& s);
 
+// `key`'s certificate with its notBefore time given the OCTET STRING tag: the
+// fields sslp11-admin reads (serial, issuer, subject, public key) stay
+// intact, but OpenSSL refuses to parse it, as a TLS peer would.
+Bytes certificate_openssl_refuses(const OpenSslKey& key);
+
+// `key` ("rsa:2048") as a PKCS#1 DER RSAPrivateKey whose modulus is no longer
+// p*q (its last byte changed, still odd): every field parses.
+std::string rsa_key_with_wrong_modulus(const OpenSslKey& key);
+
 }  // namespace sslp11::test
