@@ -22,8 +22,8 @@ using p11::Feature;
 constexpr CommandInfo kInfo{
     "mechanisms", "[options]",
     "List the token's mechanisms, the TLS capability each gives, and the derivation path.",
-    "DerivationPath native: the token has CKM_TLS12_MASTER_KEY_DERIVE_DH and CKM_TLS12_KEY_AND_MAC_DERIVE, so\n"
-    "no TLS secret ever leaves it. DerivationPath composed: only HMAC-SHA256, from which sslp11 builds the\n"
+    "Derivation path native: the token has CKM_TLS12_MASTER_KEY_DERIVE_DH and CKM_TLS12_KEY_AND_MAC_DERIVE, so\n"
+    "no TLS secret ever leaves it. Derivation path composed: only HMAC-SHA256, from which sslp11 builds the\n"
     "TLS PRF (C_Sign on token keys; derived bytes pass a wiped host buffer). The evidence lines\n"
     "name the mechanisms that decided each capability.\n\n"
     "example: sslp11-admin mechanisms --token hsm\n"
