@@ -55,9 +55,12 @@ void RecordLayer::install_write_key(SslObject key, std::uint32_t suite) {
 }
 
 void RecordLayer::send(ContentType type, ByteView data) {
+  // TLS 1.3: SslEncryptPacket takes at most 2^14 bytes of TLSInnerPlaintext
+  // (reference §6.5), the type byte included.
+  const std::size_t max_fragment = tls13_ && write_key_ ? kMaxPlaintext - 1 : kMaxPlaintext;
   std::size_t at = 0;
   do {
-    const ByteView fragment = data.subspan(at, std::min(kMaxPlaintext, data.size() - at));
+    const ByteView fragment = data.subspan(at, std::min(max_fragment, data.size() - at));
     at += fragment.size();
     Bytes record;
     if (write_key_) {
