@@ -80,7 +80,9 @@ void Tls13Client::send_client_hello(ClientHello base) {
   ch_ = std::move(base);
   const Bytes r = random_bytes(32);
   std::copy(r.begin(), r.end(), ch_.random.begin());
-  ch_.session_id = random_bytes(32);  // middlebox compatibility mode (RFC 8446 D.4)
+  // Middlebox compatibility mode (RFC 8446 D.4): a non-empty legacy_session_id;
+  // a TLS 1.2 session id to resume serves as well, should the server answer TLS 1.2.
+  if (ch_.session_id.empty()) ch_.session_id = random_bytes(32);
   std::vector<std::uint16_t> suites(setup_.suites.begin(), setup_.suites.end());
   for (std::uint16_t s : ch_.cipher_suites) suites.push_back(s);
   ch_.cipher_suites = suites;

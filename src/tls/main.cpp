@@ -273,6 +273,7 @@ int run_suites() {
     const char* openssl = openssl_suite_name(s.id);
     std::cout << "  " << s.name << (openssl != nullptr ? std::string("  (") + openssl + ")" : "") << "\n";
   }
+  for (const SuiteInfo& s : provider.suites13()) std::cout << "  " << s.name << "  (TLS 1.3)\n";
   return kExitOk;
 }
 

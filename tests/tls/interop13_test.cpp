@@ -306,16 +306,20 @@ TEST_P(Tls13Features, ServerRefusesTamperedRecord) {
   EXPECT_TRUE(has(run.ours_out, "-- sent fatal alert bad_record_mac")) << run.describe();
 }
 
-// Our client offers TLS 1.3 and 1.2; a TLS 1.2-only s_server gets TLS 1.2.
+// Our client offers TLS 1.3 and 1.2; a TLS 1.2-only s_server gets TLS 1.2,
+// and --resume then resumes the TLS 1.2 session by its id.
 TEST_P(Tls13Features, ClientFallsBackToTls12) {
   ClientRun spec;
   spec.suite = "ECDHE-RSA-AES128-GCM-SHA256";
   spec.our_suites = std::string(kSuite) + ",ECDHE-RSA-AES128-GCM-SHA256";
+  spec.args = {"--resume"};
   const RunResult run = run_client(GetParam(), spec);
   ASSERT_TRUE(run.setup_error.empty()) << run.describe();
   ASSERT_EQ(run.ours, 0) << run.describe();
   EXPECT_TRUE(has(run.ours_out, ">> ClientHello: TLS 1.3 and TLS 1.2")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "protocol TLS 1.2")) << run.describe();
+  EXPECT_FALSE(has(run.ours_out, "protocol TLS 1.3")) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "abbreviated (session resumed by id")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, reversed(spec.text))) << run.describe();
 }
 
@@ -361,6 +365,42 @@ TEST_P(Tls13Features, ClientDetectsDowngradeSentinel) {
   EXPECT_EQ(status, 1) << ours.describe();
   EXPECT_TRUE(has(ours.out(), "downgrade sentinel")) << ours.describe();
   EXPECT_TRUE(has(ours.out(), "-- sent fatal alert illegal_parameter")) << ours.describe();
+}
+
+std::vector<std::string> exporter_values(const std::string& out) {
+  std::vector<std::string> v;
+  const std::string tag = "exporter         EXPERIMENTAL sslp11 (32 bytes): ";
+  for (auto at = out.find(tag); at != std::string::npos; at = out.find(tag, at + 1))
+    v.push_back(out.substr(at + tag.size(), 64));
+  return v;
+}
+
+// sslp11-tls on both ends: a HelloRetryRequest, KeyUpdates both ways, a
+// resumption with the server's ticket; both ends derive the same exporter
+// values (RFC 8446 §7.5) without either secret leaving its token.
+TEST_P(Tls13Features, OursAgainstOurs) {
+  const TokenSpec& token = GetParam();
+  const TestPki& pki = test_pki();
+  ServerUnderTest server(token, kSuite, {"--groups", "P-384", "--key-update"}, /*once=*/false, false);
+  ChildProcess ours({tls_binary(), "client", "--connect", "127.0.0.1:" + std::to_string(server.port()), "--cafile",
+                     pki.ca, "--servername", "localhost", "--suite", kSuite, "--groups", "P-256,P-384", "--key-update",
+                     "--resume", "--send", "both ends are sslp11"},
+                    {"SSLP11_CONF=" + test::write_provider_config(token)});
+  const std::optional<int> status = ours.wait_exit(20s);
+  ASSERT_EQ(status, 0) << ours.describe() << server.process().describe();
+  server.process().wait_for("resumed with a ticket's PSK", 10s);
+  const std::string theirs = server.process().out();
+  EXPECT_TRUE(has(ours.out(), "hello retry      yes")) << ours.describe();
+  EXPECT_TRUE(has(ours.out(), "resumed with a ticket's PSK (psk_dhe_ke)")) << ours.describe();
+  EXPECT_TRUE(has(theirs, ">> HelloRetryRequest")) << theirs;
+  EXPECT_TRUE(has(theirs, "<< KeyUpdate(update_requested)")) << theirs;
+  EXPECT_TRUE(has(ours.out(), "<< KeyUpdate(update_requested)")) << ours.describe();
+  const std::vector<std::string> client_values = exporter_values(ours.out());
+  const std::vector<std::string> server_values = exporter_values(theirs);
+  ASSERT_EQ(client_values.size(), 2u) << ours.describe();
+  ASSERT_EQ(server_values.size(), 2u) << theirs;
+  EXPECT_EQ(client_values, server_values);
+  EXPECT_NE(client_values[0], client_values[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokens, Tls13Features, ::testing::ValuesIn(test::TestTokens::all()), test::TokenName{});
