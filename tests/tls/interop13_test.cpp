@@ -403,6 +403,29 @@ TEST_P(Tls13Features, OursAgainstOurs) {
   EXPECT_NE(client_values[0], client_values[1]);
 }
 
+// The exporter value our server prints equals OpenSSL's (s_client
+// -keymatexport, RFC 8446 §7.5 with no context; printed without -quiet).
+TEST_P(Tls13Features, ExporterMatchesOpenSsl) {
+  const TokenSpec& token = GetParam();
+  const TestPki& pki = test_pki();
+  ServerUnderTest server(token, kSuite, {}, /*once=*/true, false);
+  ChildProcess peer({"openssl", "s_client", "-tls1_3", "-connect", "127.0.0.1:" + std::to_string(server.port()),
+                     "-CAfile", pki.ca, "-verify_return_error", "-servername", "localhost", "-ciphersuites", kSuite,
+                     "-keymatexport", "EXPERIMENTAL sslp11", "-keymatexportlen", "32"},
+                    {}, /*pipe_stdin=*/true);
+  peer.wait_for("Keying material: ", 20s);
+  peer.write_stdin("exporter checked\n");
+  peer.wait_for("exporter checked", 10s);
+  peer.close_stdin();
+  peer.wait_exit(10s);
+  server.process().wait_exit(10s);
+  const std::vector<std::string> ours = exporter_values(server.process().out());
+  ASSERT_EQ(ours.size(), 1u) << server.process().describe();
+  std::string upper = ours[0];
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_TRUE(has(peer.out(), "Keying material: " + upper)) << peer.describe() << server.process().describe();
+}
+
 INSTANTIATE_TEST_SUITE_P(Tokens, Tls13Features, ::testing::ValuesIn(test::TestTokens::all()), test::TokenName{});
 
 }  // namespace
