@@ -116,6 +116,10 @@ void print_account(std::ostream& out, const Provider& provider, const std::vecto
     for (const KeyObjects& k : c.keys) {
       for (const TokenObjectFacts& f : k.objects) {
         out << "     " << k.what << (f.role.empty() ? "" : " (" + f.role + ")") << ": " << describe(f) << "\n";
+        if (k.what.rfind("ticket PSK", 0) == 0 && f.extractable == 1) {
+          out << "       (the composed path's HKDF-Extract feeds a PSK to HMAC as its message, which the token reads\n"
+                 "        from the host: the provider makes resumption PSKs readable there, see docs/security.md)\n";
+        }
         if (k.what == "pre-master key" && f.extractable == 1) {
           out << "       (the token generated it and wrapped it to the server's RSA key itself: C_WrapKey needs\n"
                  "        CKA_EXTRACTABLE; CKA_SENSITIVE still keeps its value from being read)\n";

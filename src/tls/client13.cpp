@@ -194,6 +194,7 @@ void Tls13Client::on_server_hello(const ServerHello& sh, const HandshakeMessage&
       throw TlsFailure(AlertDescription::illegal_parameter, "the server selected a PSK we did not offer");
     }
     resumed_ = true;
+    note_key_objects(report_, "ticket PSK (from the first connection)", ticket_->psk.get());
   }
   suite_ = sh.cipher_suite;
   conn_.records().use_tls13();

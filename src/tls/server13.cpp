@@ -165,6 +165,7 @@ void Tls13Server::check_psk(const ClientHello& ch, const HandshakeMessage& m) {
     }
     psk_index_ = i;
     ticket_ = &found->second;
+    note_key_objects(report_, "ticket PSK (from an earlier connection)", ticket_->psk.get());
     early_ = std::move(early);
     log_ << "<< PSK: ticket " << (i + 1) << " is ours; binder verified (SslExpandBinderKey, SslComputeFinishedHash)\n";
     return;

@@ -188,6 +188,8 @@ TEST_P(Tls13Features, ClientResumesWithTicket) {
   EXPECT_TRUE(has(run.ours_out, "<< NewSessionTicket")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "PSK ticket offered")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "resumed with a ticket's PSK (psk_dhe_ke)")) << run.describe();
+  // The PSK is a session object on the token; readable only on the composed path (docs/security.md).
+  EXPECT_TRUE(has(run.ours_out, "ticket PSK (from the first connection) (secret): CKK_GENERIC_SECRET")) << run.describe();
 }
 
 // s_client stores our ticket (-sess_out) and offers it again (-sess_in).
