@@ -1,5 +1,7 @@
 // The TLS 1.2 client state machine (reference §7.2 ECDHE/DHE, §7.3 RSA key
-// exchange), plus the abbreviated handshake of a session resumed by id.
+// exchange), plus the abbreviated handshake of a session resumed by id. With
+// TLS 1.3 suites in the list, Client::connect runs the TLS 1.3 handshake
+// (client13.h) and comes back here only when the server answers TLS 1.2.
 #pragma once
 
 #include <chrono>

@@ -216,6 +216,7 @@ void Tls13Client::on_server_hello(const ServerHello& sh, const HandshakeMessage&
   SslObject read = schedule13::write_key(provider_, server_hs_.get());
   SslObject write = schedule13::write_key(provider_, client_hs_.get());
   note_key_objects(report_, "handshake read key", read.get());
+  conn_.at_key_change();
   conn_.records().install_read_key(std::move(read), suite_);
   conn_.records().install_write_key(std::move(write), suite_);
   log_ << "<< ServerHello: TLS 1.3, " << suite_display_name(suite_) << ", key share " << group_name(share_group_)
@@ -267,6 +268,15 @@ void Tls13Client::receive_certificate_and_verify() {
     throw TlsFailure(AlertDescription::illegal_parameter,
                      "the server signed with " + signature_scheme_name(cv.scheme) + ", not allowed in TLS 1.3");
   }
+  // RFC 8446 §4.2.3: in TLS 1.3 an ECDSA scheme names the curve of the key.
+  const char* curve = cv.scheme == signature_scheme::ecdsa_secp256r1_sha256   ? "EC prime256v1"
+                      : cv.scheme == signature_scheme::ecdsa_secp384r1_sha384 ? "EC secp384r1"
+                      : cv.scheme == signature_scheme::ecdsa_secp521r1_sha512 ? "EC secp521r1"
+                                                                              : nullptr;
+  if (curve != nullptr && cert_->key_description() != curve) {
+    throw TlsFailure(AlertDescription::illegal_parameter, signature_scheme_name(cv.scheme) + " does not fit the " +
+                                                              cert_->key_description() + " certificate key");
+  }
   const Bytes content = certificate_verify_content(Signer::server, transcript_.host_hash());
   try {
     cert_->verify_signature(cv.scheme, content, cv.signature);
@@ -290,6 +300,7 @@ void Tls13Client::receive_finished() {
     throw TlsFailure(AlertDescription::decrypt_error, "the server Finished does not match SslComputeFinishedHash");
   }
   transcript_.add(m.bytes);
+  conn_.at_key_change();
   master_ = schedule13::master_secret(provider_, handshake_secret_.get());
   schedule13::TrafficSecrets ap = schedule13::traffic_secrets(provider_, master_.get(), transcript_.handle());
   client_ap_ = std::move(ap.client);

@@ -203,6 +203,12 @@ HandshakeMessage Connection::receive_handshake() {
   }
 }
 
+void Connection::at_key_change() const {
+  if (!assembler_.empty()) {
+    throw TlsFailure(AlertDescription::unexpected_message, "a handshake message spans a change of keys");
+  }
+}
+
 void Connection::send_compat_change_cipher_spec() {
   const Bytes ccs{1};
   // Unprotected even when a write key is installed: RecordLayer would seal it.

@@ -1,7 +1,9 @@
-// One TLS 1.2 connection below the state machines: the record layer with its
-// two sequence numbers and the session keys that protect it (reference §6:
-// SslEncryptPacket writes the whole record, SslDecryptPacket takes one), the
-// reassembly of handshake messages, alerts, and the application-data phase.
+// One TLS 1.2 or TLS 1.3 connection below the state machines: the record
+// layer with its two sequence numbers and the keys that protect it
+// (reference §6: SslEncryptPacket writes the whole record, SslDecryptPacket
+// takes one; §6.5 for TLS 1.3's TLSInnerPlaintext), the reassembly of
+// handshake messages, alerts, and the application-data phase (with TLS 1.3's
+// post-handshake messages).
 #pragma once
 
 #include <chrono>
@@ -100,6 +102,9 @@ class Connection {
   // TLS 1.3: handshake messages after the handshake (NewSessionTicket,
   // KeyUpdate) go to this handler while application data is read.
   void on_post_handshake(std::function<void(const HandshakeMessage&)> handler) { post_handshake_ = std::move(handler); }
+  // TLS 1.3 (RFC 8446 §5.1): no handshake message may span a key change;
+  // TlsFailure(unexpected_message) when part of one is still buffered.
+  void at_key_change() const;
   // TLS 1.3: the handshake is over (no more ChangeCipherSpec is tolerated).
   void handshake_done() noexcept { handshake_done_ = true; }
 

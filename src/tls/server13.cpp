@@ -200,6 +200,7 @@ void Tls13Server::send_server_hello() {
   client_hs_ = std::move(hs.client);
   server_hs_ = std::move(hs.server);
   note_key_objects(report_, "handshake secret", handshake_secret_.get());
+  conn_.at_key_change();
   conn_.records().install_write_key(schedule13::write_key(provider_, server_hs_.get()), suite_);
   conn_.records().install_read_key(schedule13::write_key(provider_, client_hs_.get()), suite_);
   report_.resumed = ticket_ != nullptr;
@@ -273,6 +274,7 @@ void Tls13Server::receive_finished() {
     throw TlsFailure(AlertDescription::decrypt_error, "the client Finished does not match SslComputeFinishedHash");
   }
   transcript_.add(m.bytes);
+  conn_.at_key_change();
   SslObject read = schedule13::write_key(provider_, client_ap_.get());
   note_key_objects(report_, "application read key", read.get());
   conn_.records().install_read_key(std::move(read), suite_);
