@@ -147,11 +147,13 @@ class ClientHandshake {
 
   void receive_server_hello(const HandshakeMessage& m) {
     sh_ = parse_server_hello(m.body());
-    if (sh_.version != kTls12) {
-      throw TlsFailure(AlertDescription::protocol_version, "the server chose version 0x" +
-                                                               hex(Bytes{static_cast<std::uint8_t>(sh_.version >> 8),
-                                                                         static_cast<std::uint8_t>(sh_.version)}) +
-                                                               "; sslp11-tls speaks TLS 1.2 only");
+    // A supported_versions extension in the answer means the server chose TLS 1.3 (or worse).
+    const std::uint16_t chosen = sh_.selected_version.value_or(sh_.version);
+    if (chosen != kTls12) {
+      throw TlsFailure(AlertDescription::protocol_version,
+                       "the server chose version 0x" +
+                           hex(Bytes{static_cast<std::uint8_t>(chosen >> 8), static_cast<std::uint8_t>(chosen)}) +
+                           "; we offered only TLS 1.2");
     }
     // RFC 8446 §4.1.3: we offered TLS 1.3, so a TLS 1.3-capable server must not answer 1.2.
     if (contains(ch_.supported_versions, kTls13) && has_downgrade_sentinel(sh_.random)) {
@@ -493,6 +495,7 @@ void Client::prepare() {
     }
     if (groups13_.empty()) {
       log_ << "-- no TLS 1.3 key-share group: TLS 1.3 not offered\n";
+      missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.3: no key-share group the token lists (--groups)";
       suites13_.clear();
     }
   }

@@ -65,7 +65,9 @@ int run_client(const std::vector<std::string>& args) {
   long timeout_ms = 10000;
   desc.add_options()("help,h", "this text")("connect", po::value(&connect)->required(), "server HOST:PORT")(
       "cafile", po::value(&cafile)->required(), "PEM file of trusted CA certificates")(
-      "suite", po::value(&suites)->required(), "cipher suite(s) to offer, IANA or OpenSSL names, comma-separated")(
+      "suite", po::value(&suites)->required(),
+      "cipher suite(s) to offer, IANA or OpenSSL names, comma-separated; TLS 1.3 suites (TLS_AES_128_GCM_SHA256, ...) "
+      "offer TLS 1.3, TLS 1.2 suites TLS 1.2")(
       "servername", po::value<std::string>(), "SNI and the name checked in the certificate (default: the host)")(
       "no-ems", "do not offer the extended master secret (RFC 7627)")(
       "groups", po::value<std::string>(),
@@ -148,7 +150,9 @@ int run_server(const std::vector<std::string>& args) {
   long timeout_ms = 10000, idle_ms = 10000, accept_ms = 60000;
   desc.add_options()("help,h", "this text")("listen", po::value(&listen)->required(), "HOST:PORT to listen on (port 0: any)")(
       "cert", po::value(&cert)->required(), "PEM certificate (then its chain); its private key must be on the token")(
-      "suite", po::value(&suites)->required(), "cipher suite(s) to serve in preference order, comma-separated")(
+      "suite", po::value(&suites)->required(),
+      "cipher suite(s) to serve in preference order, comma-separated; with TLS 1.3 suites a client offering TLS 1.3 "
+      "gets it")(
       "once", "serve one connection, then exit with its status")("no-ems", "never agree to the extended master secret")(
       "groups", po::value<std::string>(),
       "TLS 1.3 key-share groups in preference order (P-256,P-384,P-521,x25519); a client without a share for the "

@@ -123,7 +123,7 @@ class ServerHandshake {
     if (ch_.version < kTls12) {
       throw TlsFailure(AlertDescription::protocol_version, "the client offers at most TLS 1." +
                                                                std::to_string((ch_.version & 0xFF) - 1) +
-                                                               "; sslp11-tls speaks TLS 1.2 only");
+                                                               "; sslp11-tls speaks TLS 1.2 and TLS 1.3");
     }
     if (!contains(ch_.compression_methods, 0)) {
       throw TlsFailure(AlertDescription::illegal_parameter, "the client does not offer null compression");
@@ -483,6 +483,7 @@ void Server::prepare() {
     }
     if (groups13_.empty()) {
       log_ << "-- no TLS 1.3 key-share group: not serving TLS 1.3\n";
+      missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.3: no key-share group the token lists (--groups)";
       suites13_.clear();
     }
   }

@@ -86,6 +86,23 @@ void expect_tls13_account(const RunResult& run, const std::string& suite) {
   }
 }
 
+// The TLS 1.3 suites are named through the provider (Sslp11LookupCipherSuiteByName /
+// Sslp11GetCipherSuiteName), as --suite takes them.
+TEST(Tls13SuiteNames, ComeFromTheProvider) {
+  const std::vector<std::pair<std::string, std::uint32_t>> expected{
+      {"TLS_AES_128_GCM_SHA256", 0x1301}, {"TLS_AES_256_GCM_SHA384", 0x1302}, {"TLS_CHACHA20_POLY1305_SHA256", 0x1303}};
+  for (const auto& [name, id] : expected) {
+    EXPECT_EQ(tls::find_suite_id(name), id) << name;
+    EXPECT_EQ(tls::iana_suite_name(id), name);
+    EXPECT_TRUE(tls::is_tls13_suite(id)) << name;
+  }
+  EXPECT_FALSE(tls::is_tls13_suite(*tls::find_suite_id("ECDHE-RSA-AES128-GCM-SHA256")));
+  EXPECT_EQ(tls::parse_suite_list("tls_aes_128_gcm_sha256,ECDHE-RSA-AES128-GCM-SHA256"),
+            (std::vector<std::uint32_t>{0x1301, 0xC02F}));
+  EXPECT_EQ(tls::parse_group_list("P-384,secp256r1:prime256v1,x25519"), (std::vector<std::uint16_t>{24, 23, 29}));
+  EXPECT_THROW(tls::parse_group_list("P-999"), std::invalid_argument);
+}
+
 class Interop13 : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Interop13, ApplicationDataBothWays) {
