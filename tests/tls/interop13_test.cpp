@@ -445,6 +445,26 @@ TEST_P(Tls13Features, ExporterMatchesOpenSsl) {
   EXPECT_TRUE(has(peer.out(), "Keying material: " + upper)) << peer.describe() << server.process().describe();
 }
 
+// `sslp11-tls soak` over TLS 1.3: full handshakes and ticket resumptions
+// alternate, and the token holds as many objects and the provider as many
+// handles afterwards as before.
+TEST_P(Tls13Features, SoakResumesAndLeavesNothingBehind) {
+  const TokenSpec& token = GetParam();
+  const TestPki& pki = test_pki();
+  const std::string port = std::to_string(free_port());
+  ChildProcess peer({"openssl", "s_server", "-tls1_3", "-accept", "127.0.0.1:" + port, "-cert", pki.rsa_cert, "-key",
+                     pki.rsa_key, "-rev", "-ciphersuites", kSuite});
+  ASSERT_TRUE(peer.wait_for("ACCEPT", 10s)) << peer.describe();
+  ChildProcess soak({tls_binary(), "soak", "--connect", "127.0.0.1:" + port, "--cafile", pki.ca, "--servername",
+                     "localhost", "--suite", kSuite, "--handshakes", "6", "--resume-every", "2", "--send", "soak13",
+                     "--progress", "0"},
+                    {"SSLP11_CONF=" + test::write_provider_config(token)});
+  const std::optional<int> status = soak.wait_exit(25s);
+  EXPECT_EQ(status, 0) << soak.describe();
+  EXPECT_TRUE(has(soak.out(), "6 of 6 handshakes (3 full, 3 resumed ok)")) << soak.describe();
+  EXPECT_FALSE(has(soak.out(), "LEAK")) << soak.describe();
+}
+
 INSTANTIATE_TEST_SUITE_P(Tokens, Tls13Features, ::testing::ValuesIn(test::TestTokens::all()), test::TokenName{});
 
 }  // namespace
