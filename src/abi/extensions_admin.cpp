@@ -163,9 +163,16 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11LookupCipherSuiteByName(const char* pszN
     }
     *pdwCipherSuite = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "Sslp11LookupCipherSuiteByName takes no flags");
-    const core::CipherSuite* suite = core::find_cipher_suite(std::string_view(pszName));
-    if (suite == nullptr) fail(NTE_NOT_FOUND, "sslp11 knows no cipher suite '" + std::string(pszName) + "'");
-    *pdwCipherSuite = suite->id;
+    // The TLS 1.2 catalogue, then the TLS 1.3 suites (RFC 8446 §B.4).
+    if (const core::CipherSuite* suite = core::find_cipher_suite(std::string_view(pszName))) {
+      *pdwCipherSuite = suite->id;
+      return;
+    }
+    if (const core::Tls13Suite* suite = core::find_tls13_suite(std::string_view(pszName))) {
+      *pdwCipherSuite = suite->id;
+      return;
+    }
+    fail(NTE_NOT_FOUND, "sslp11 knows no cipher suite '" + std::string(pszName) + "'");
   });
 }
 
@@ -176,8 +183,11 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11GetCipherSuiteName(DWORD dwCipherSuite, 
     *pcbResult = 0;
     if (dwFlags != 0) fail(NTE_BAD_FLAGS, "Sslp11GetCipherSuiteName takes no flags");
     const core::CipherSuite* suite = core::find_cipher_suite(static_cast<std::uint32_t>(dwCipherSuite));
-    if (suite == nullptr) fail(NTE_NOT_FOUND, "sslp11 knows no cipher suite " + std::to_string(dwCipherSuite));
-    const std::string_view name = suite->name;
+    const core::Tls13Suite* suite13 = core::find_tls13_suite(static_cast<std::uint32_t>(dwCipherSuite));
+    if (suite == nullptr && suite13 == nullptr) {
+      fail(NTE_NOT_FOUND, "sslp11 knows no cipher suite " + std::to_string(dwCipherSuite));
+    }
+    const std::string_view name = suite != nullptr ? suite->name : suite13->name;
     if (!output_wanted(name.size() + 1, reinterpret_cast<PBYTE>(pszName), cbName, pcbResult)) return;
     std::memcpy(pszName, name.data(), name.size());
     pszName[name.size()] = '\0';

@@ -93,16 +93,33 @@ void print_account(std::ostream& out, const Provider& provider, const std::vecto
       out << "   result           FAILED: " << c.failure << "\n";
       if (c.suite == 0) continue;
     }
-    out << "   protocol         TLS 1.2\n";
+    const bool tls13 = c.protocol == 0x0304;
+    out << "   protocol " << (tls13 ? "TLS 1.3" : "TLS 1.2") << "\n";
     out << "   cipher suite     " << suite_display_name(c.suite) << "\n";
-    out << "   handshake        " << (c.resumed ? "abbreviated (session resumed by id, master key reused)" : "full") << "\n";
+    if (tls13) {
+      out << "   handshake        "
+          << (c.resumed ? "resumed with a ticket's PSK (psk_dhe_ke)" : "full") << (c.hello_retry ? ", after a HelloRetryRequest" : "")
+          << "\n";
+      out << "   hello retry      " << (c.hello_retry ? "yes" : "no") << "\n";
+    } else {
+      out << "   handshake        " << (c.resumed ? "abbreviated (session resumed by id, master key reused)" : "full") << "\n";
+    }
     if (!c.key_exchange.empty()) out << "   key exchange     " << c.key_exchange << "\n";
     if (!c.authentication.empty()) out << "   authentication   " << c.authentication << "\n";
-    out << "   extended master secret  " << (c.ems ? "on (RFC 7627 session hash)" : "off") << "\n";
+    if (tls13) {
+      out << "   key updates      sent " << c.key_updates_sent << ", received " << c.key_updates_received << "\n";
+      if (!c.exporter.empty()) out << "   exporter         EXPERIMENTAL sslp11 (32 bytes): " << c.exporter << "\n";
+    } else {
+      out << "   extended master secret  " << (c.ems ? "on (RFC 7627 session hash)" : "off") << "\n";
+    }
     out << "   keys on the token (attributes as the token reports them):\n";
     for (const KeyObjects& k : c.keys) {
       for (const TokenObjectFacts& f : k.objects) {
         out << "     " << k.what << (f.role.empty() ? "" : " (" + f.role + ")") << ": " << describe(f) << "\n";
+        if (k.what.rfind("ticket PSK", 0) == 0 && f.extractable == 1) {
+          out << "       (the composed path's HKDF-Extract feeds a PSK to HMAC as its message, which the token reads\n"
+                 "        from the host: the provider makes resumption PSKs readable there, see docs/security.md)\n";
+        }
         if (k.what == "pre-master key" && f.extractable == 1) {
           out << "       (the token generated it and wrapped it to the server's RSA key itself: C_WrapKey needs\n"
                  "        CKA_EXTRACTABLE; CKA_SENSITIVE still keeps its value from being read)\n";

@@ -34,7 +34,14 @@ struct ConnectionReport {
   bool ok = false;
   std::string failure;  // why it failed, when !ok
   std::string peer;
+  std::uint16_t protocol = 0x0303;  // 0x0303 TLS 1.2, 0x0304 TLS 1.3
   std::uint32_t suite = 0;
+  // TLS 1.3: a HelloRetryRequest happened; KeyUpdates each way; the exporter
+  // value for the label "EXPERIMENTAL sslp11" (32 bytes, hex).
+  bool hello_retry = false;
+  int key_updates_sent = 0;
+  int key_updates_received = 0;
+  std::string exporter;
   bool ems = false;
   bool resumed = false;
   std::string key_exchange;  // "ECDHE P-256", "DHE ffdhe2048", "RSA (RSA-2048 certificate)"

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "tls/alerts.h"
+#include "tls/client13.h"
 #include "tls/connection.h"
 #include "tls/key_exchange.h"
 #include "tls/messages.h"
@@ -64,7 +65,28 @@ class ClientHandshake {
 
   void run() {
     send_client_hello();
-    receive_server_hello();
+    receive_server_hello(expect(ht::server_hello));
+    finish();
+  }
+
+  // The TLS 1.3 client sent `fallback.hello` and the server answered TLS 1.2.
+  void run_from(const Tls12Fallback& fallback) {
+    ch_ = fallback.hello;
+    name_ = options_.server_name.value_or(host_);
+    transcript_.add(fallback.hello_bytes);
+    receive_server_hello(fallback.server_hello);
+    finish();
+  }
+
+  // The TLS 1.2 part of a ClientHello (suites, groups, extensions), for the
+  // TLS 1.3 client to extend.
+  ClientHello tls12_hello() {
+    fill_client_hello();
+    return ch_;
+  }
+
+ private:
+  void finish() {
     if (resumed_) {
       resume_session();
     } else {
@@ -81,6 +103,7 @@ class ClientHandshake {
     log_ << "== handshake complete: " << suite_display_name(suite_) << (resumed_ ? " (resumed)" : "") << "\n";
   }
 
+ public:
   // What a later connection needs to resume this session.
   void save(ClientSession& session) {
     if (resumed_ || sh_.session_id.empty()) return;
@@ -92,6 +115,19 @@ class ClientHandshake {
 
  private:
   void send_client_hello() {
+    fill_client_hello();
+    const Bytes hello = make_handshake(ht::client_hello, build_client_hello(ch_));
+    conn_.records().set_plaintext_version(0x0301);  // the record version interoperable clients use for ClientHello
+    conn_.send_handshake(hello);
+    conn_.records().set_plaintext_version(kTls12);
+    transcript_.add(hello);  // buffered until the suite, and so the hash, is known
+    log_ << ">> ClientHello: TLS 1.2, " << suites_.size() << " suite(s) starting with " << suite_display_name(suites_[0])
+         << (ch_.supported_groups.empty() ? "" : ", groups " + group_names(ch_.supported_groups))
+         << (ch_.server_name ? ", SNI " + *ch_.server_name : "") << ", EMS " << (options_.ems ? "offered" : "not offered")
+         << (resume_ != nullptr ? ", resuming session " + hex(ch_.session_id).substr(0, 16) + "..." : "") << "\n";
+  }
+
+  void fill_client_hello() {
     ch_.random = fresh_random();
     if (resume_ != nullptr) ch_.session_id = resume_->session_id;
     for (std::uint32_t id : suites_) ch_.cipher_suites.push_back(static_cast<std::uint16_t>(id));
@@ -107,25 +143,23 @@ class ClientHandshake {
     ch_.signature_algorithms = offered_signature_schemes();
     ch_.extended_master_secret = options_.ems;
     ch_.renegotiation_info = true;
-    const Bytes hello = make_handshake(ht::client_hello, build_client_hello(ch_));
-    conn_.records().set_plaintext_version(0x0301);  // the record version interoperable clients use for ClientHello
-    conn_.send_handshake(hello);
-    conn_.records().set_plaintext_version(kTls12);
-    transcript_.add(hello);  // buffered until the suite, and so the hash, is known
-    log_ << ">> ClientHello: TLS 1.2, " << suites_.size() << " suite(s) starting with " << suite_display_name(suites_[0])
-         << (groups.empty() ? "" : ", groups " + group_names(groups))
-         << (ch_.server_name ? ", SNI " + *ch_.server_name : "") << ", EMS " << (options_.ems ? "offered" : "not offered")
-         << (resume_ != nullptr ? ", resuming session " + hex(ch_.session_id).substr(0, 16) + "..." : "") << "\n";
   }
 
-  void receive_server_hello() {
-    const HandshakeMessage m = expect(ht::server_hello);
+  void receive_server_hello(const HandshakeMessage& m) {
     sh_ = parse_server_hello(m.body());
-    if (sh_.version != kTls12) {
-      throw TlsFailure(AlertDescription::protocol_version, "the server chose version 0x" +
-                                                               hex(Bytes{static_cast<std::uint8_t>(sh_.version >> 8),
-                                                                         static_cast<std::uint8_t>(sh_.version)}) +
-                                                               "; sslp11-tls speaks TLS 1.2 only");
+    // A supported_versions extension in the answer means the server chose TLS 1.3 (or worse).
+    const std::uint16_t chosen = sh_.selected_version.value_or(sh_.version);
+    if (chosen != kTls12) {
+      throw TlsFailure(AlertDescription::protocol_version,
+                       "the server chose version 0x" +
+                           hex(Bytes{static_cast<std::uint8_t>(chosen >> 8), static_cast<std::uint8_t>(chosen)}) +
+                           "; we offered only TLS 1.2");
+    }
+    // RFC 8446 §4.1.3: we offered TLS 1.3, so a TLS 1.3-capable server must not answer 1.2.
+    if (contains(ch_.supported_versions, kTls13) && has_downgrade_sentinel(sh_.random)) {
+      throw TlsFailure(AlertDescription::illegal_parameter,
+                       "the server answered TLS 1.2 with the TLS 1.3 downgrade sentinel in its random (RFC 8446 "
+                       "§4.1.3): a downgrade attack or a broken server");
     }
     if (!contains(ch_.cipher_suites, sh_.cipher_suite)) {
       throw TlsFailure(AlertDescription::illegal_parameter,
@@ -410,6 +444,15 @@ void Client::prepare() {
   bool any_ecdhe = false;
   for (std::uint32_t id : options_.suites) {
     std::string why;
+    if (is_tls13_suite(id)) {
+      if (provider_.runs13(id, &why)) {
+        suites13_.push_back(id);
+      } else {
+        log_ << "-- cannot offer " << suite_display_name(id) << ": " << why << "\n";
+        missing += (missing.empty() ? "" : "; ") + suite_display_name(id) + ": " + why;
+      }
+      continue;
+    }
     if (provider_.lookup(id, &why) && suite_kx(id) == SuiteKx::ecdhe) {
       // Offer only curves that work for every ECDHE suite offered.
       std::string left_out;
@@ -431,7 +474,32 @@ void Client::prepare() {
     if (suite_kx(id) == SuiteKx::dhe) offers_dhe_ = true;
     suites_.push_back(id);
   }
-  if (suites_.empty()) {
+  // --groups: the ECDHE curves offered, in that order.
+  if (!options_.groups.empty()) {
+    std::vector<std::uint16_t> chosen;
+    for (std::uint16_t g : options_.groups)
+      if (contains(groups_, g)) chosen.push_back(g);
+    groups_ = chosen;
+  }
+  if (!suites13_.empty()) {
+    // TLS 1.3 key shares: the token's curves (SslEnumEccCurves), in --groups order when given.
+    std::vector<std::uint16_t> token;
+    for (const CurveInfo& c : provider_.curves())
+      if (coordinate_bytes(static_cast<std::uint16_t>(c.group)) != 0) token.push_back(static_cast<std::uint16_t>(c.group));
+    for (std::uint16_t g : options_.groups.empty() ? token : options_.groups) {
+      if (contains(token, g)) {
+        groups13_.push_back(g);
+      } else {
+        log_ << "-- not offering " << group_name(g) << " for TLS 1.3: the token lists no such curve\n";
+      }
+    }
+    if (groups13_.empty()) {
+      log_ << "-- no TLS 1.3 key-share group: TLS 1.3 not offered\n";
+      missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.3: no key-share group the token lists (--groups)";
+      suites13_.clear();
+    }
+  }
+  if (suites_.empty() && suites13_.empty()) {
     throw std::runtime_error("none of the requested cipher suites can run on token '" + provider_.token_label() +
                              "': " + missing);
   }
@@ -460,12 +528,42 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
   };
   try {
     ClientHandshake handshake(provider_, options_, suites_, groups_, offers_dhe_, host_, resume, conn, report, log_);
-    handshake.run();
+    if (suites13_.empty()) {
+      handshake.run();
+      exchange_data(conn, report);
+      conn.close();
+      report.ok = true;
+      report.traffic = conn.stats();
+      if (save != nullptr) handshake.save(*save);
+      return report;
+    }
+    const std::string name = options_.server_name.value_or(host_);
+    const Client13Setup setup{provider_, options_, suites13_, groups13_, name, !suites_.empty()};
+    Tls13Client tls13(setup, conn, report, log_, resume, save);
+    ClientHello base;
+    if (!suites_.empty()) {
+      base = handshake.tls12_hello();
+    } else if (options_.server_name || !is_ip_literal(host_)) {
+      base.server_name = name;
+    }
+    if (const std::optional<Tls12Fallback> fallback = tls13.handshake(std::move(base))) {
+      handshake.run_from(*fallback);
+      exchange_data(conn, report);
+      conn.close();
+      report.ok = true;
+      report.traffic = conn.stats();
+      if (save != nullptr) handshake.save(*save);
+      return report;
+    }
     exchange_data(conn, report);
+    if (options_.key_update) {
+      tls13.send_key_update(true);
+      exchange_data(conn, report);
+    }
+    if (save != nullptr) tls13.await_ticket(options_.reply_wait);
     conn.close();
     report.ok = true;
     report.traffic = conn.stats();
-    if (save != nullptr) handshake.save(*save);
     return report;
   } catch (const TlsFailure& e) {
     return fail(e.what(), e.alert());

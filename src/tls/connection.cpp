@@ -40,20 +40,40 @@ void RecordLayer::activate_read() {
   read_seq_ = 0;
 }
 
+void RecordLayer::install_read_key(SslObject key, std::uint32_t suite) {
+  suite_ = suite;
+  lengths_ = provider_.lengths(suite, TLS1_3_PROTOCOL_VERSION);
+  read_key_ = std::move(key);
+  read_seq_ = 0;
+}
+
+void RecordLayer::install_write_key(SslObject key, std::uint32_t suite) {
+  suite_ = suite;
+  lengths_ = provider_.lengths(suite, TLS1_3_PROTOCOL_VERSION);
+  write_key_ = std::move(key);
+  write_seq_ = 0;
+}
+
 void RecordLayer::send(ContentType type, ByteView data) {
+  // TLS 1.3: SslEncryptPacket takes at most 2^14 bytes of TLSInnerPlaintext
+  // (reference §6.5), the type byte included.
+  const std::size_t max_fragment = tls13_ && write_key_ ? kMaxPlaintext - 1 : kMaxPlaintext;
   std::size_t at = 0;
   do {
-    const ByteView fragment = data.subspan(at, std::min(kMaxPlaintext, data.size() - at));
+    const ByteView fragment = data.subspan(at, std::min(max_fragment, data.size() - at));
     at += fragment.size();
     Bytes record;
     if (write_key_) {
       Bytes plaintext(fragment.begin(), fragment.end());
+      // TLS 1.3: the provider seals TLSInnerPlaintext as it is given (no padding added).
+      if (tls13_) plaintext.push_back(static_cast<std::uint8_t>(type));
+      const ContentType outer = tls13_ ? ContentType::application_data : type;
       record.resize(kRecordHeaderBytes + lengths_.dwHeaderLen + plaintext.size() + lengths_.dwFixedTrailerLen +
                     lengths_.dwMaxVariableTrailerLen);
       DWORD written = 0;
       check(SslEncryptPacket(provider_.get(), write_key_.get(), plaintext.data(), static_cast<DWORD>(plaintext.size()),
                              record.data(), static_cast<DWORD>(record.size()), &written, write_seq_,
-                             static_cast<DWORD>(type), 0),
+                             static_cast<DWORD>(outer), 0),
             "SslEncryptPacket");
       record.resize(written);
       ++write_seq_;
@@ -76,6 +96,19 @@ Plaintext RecordLayer::receive() {
     }
     return {r.type, Bytes(r.body().begin(), r.body().end())};
   }
+  if (tls13_) {
+    // An unprotected ChangeCipherSpec may still come (RFC 8446 §5); the connection decides.
+    if (r.type == static_cast<std::uint8_t>(ContentType::change_cipher_spec)) {
+      return {r.type, Bytes(r.body().begin(), r.body().end())};
+    }
+    if (r.type != static_cast<std::uint8_t>(ContentType::application_data)) {
+      throw TlsFailure(AlertDescription::unexpected_message,
+                       "an unprotected " + content_type_name(r.type) + " record arrived after keys were installed");
+    }
+    if (r.body().size() > kMaxPlaintext + 256) {
+      throw TlsFailure(AlertDescription::record_overflow, "a TLS 1.3 ciphertext longer than 2^14 + 256 bytes");
+    }
+  }
   Bytes plaintext(r.bytes.size());
   DWORD length = 0;
   const SECURITY_STATUS s = SslDecryptPacket(provider_.get(), read_key_.get(), r.bytes.data(),
@@ -93,7 +126,22 @@ Plaintext RecordLayer::receive() {
     throw TlsFailure(AlertDescription::record_overflow, "a decrypted record longer than 2^14 bytes");
   }
   plaintext.resize(length);
-  return {r.type, std::move(plaintext)};
+  if (!tls13_) return {r.type, std::move(plaintext)};
+  // TLSInnerPlaintext: the real type is the last non-zero byte; zeros after it are padding.
+  while (!plaintext.empty() && plaintext.back() == 0) plaintext.pop_back();
+  if (plaintext.empty()) {
+    throw TlsFailure(AlertDescription::unexpected_message, "a TLS 1.3 record with no content type (all padding)");
+  }
+  const std::uint8_t type = plaintext.back();
+  plaintext.pop_back();
+  if (plaintext.size() > kMaxPlaintext) {
+    throw TlsFailure(AlertDescription::record_overflow, "a decrypted record longer than 2^14 bytes");
+  }
+  if (type < 21 || type > 23) {
+    throw TlsFailure(AlertDescription::unexpected_message,
+                     "a protected record of inner content type " + std::to_string(type));
+  }
+  return {type, std::move(plaintext)};
 }
 
 Connection::Connection(Transport& transport, const Provider& provider, Role role, std::ostream& log)
@@ -143,12 +191,30 @@ HandshakeMessage Connection::receive_handshake() {
         on_alert(p.data, /*handshake_phase=*/true);
         break;
       case ContentType::change_cipher_spec:
+        if (records_.tls13() && !compat_ccs_seen_ && !handshake_done_ && p.data.size() == 1 && p.data[0] == 1) {
+          compat_ccs_seen_ = true;  // middlebox compatibility (RFC 8446 D.4): skipped, switches nothing
+          break;
+        }
         throw TlsFailure(AlertDescription::unexpected_message,
                          "ChangeCipherSpec arrived where a handshake message was expected");
       case ContentType::application_data:
         throw TlsFailure(AlertDescription::unexpected_message, "application data arrived during the handshake");
     }
   }
+}
+
+void Connection::at_key_change() const {
+  if (!assembler_.empty()) {
+    throw TlsFailure(AlertDescription::unexpected_message, "a handshake message spans a change of keys");
+  }
+}
+
+void Connection::send_compat_change_cipher_spec() {
+  const Bytes ccs{1};
+  // Unprotected even when a write key is installed: RecordLayer would seal it.
+  const Bytes record = make_record(ContentType::change_cipher_spec, kTls12, ccs);
+  records_.transport().write_all(record);
+  ++records_.stats().records_sent;
 }
 
 void Connection::send_change_cipher_spec() {
@@ -226,6 +292,10 @@ std::optional<Bytes> Connection::receive_application_data(std::chrono::milliseco
       case ContentType::handshake: {
         assembler_.add(p.data);
         while (auto m = assembler_.next()) {
+          if (post_handshake_) {
+            post_handshake_(*m);
+            continue;
+          }
           const bool renegotiation = (role_ == Role::client && m->type == handshake_type::hello_request) ||
                                      (role_ == Role::server && m->type == handshake_type::client_hello);
           if (!renegotiation) {

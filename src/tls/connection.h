@@ -1,11 +1,14 @@
-// One TLS 1.2 connection below the state machines: the record layer with its
-// two sequence numbers and the session keys that protect it (reference §6:
-// SslEncryptPacket writes the whole record, SslDecryptPacket takes one), the
-// reassembly of handshake messages, alerts, and the application-data phase.
+// One TLS 1.2 or TLS 1.3 connection below the state machines: the record
+// layer with its two sequence numbers and the keys that protect it
+// (reference §6: SslEncryptPacket writes the whole record, SslDecryptPacket
+// takes one; §6.5 for TLS 1.3's TLSInnerPlaintext), the reassembly of
+// handshake messages, alerts, and the application-data phase (with TLS 1.3's
+// post-handshake messages).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 
@@ -43,6 +46,15 @@ class RecordLayer {
   void activate_write();  // after we sent ChangeCipherSpec: write sequence 0
   void activate_read();   // after we received ChangeCipherSpec: read sequence 0
   bool write_protected() const noexcept { return static_cast<bool>(write_key_); }
+
+  // TLS 1.3 (RFC 8446 §5): no ChangeCipherSpec switches keys; a key works
+  // from the record after it is installed, with sequence number 0. Records
+  // carry TLSInnerPlaintext (content, type, zero padding) under outer type
+  // application_data and version 0x0303; a ciphertext is at most 2^14 + 256.
+  void use_tls13() noexcept { tls13_ = true; }
+  bool tls13() const noexcept { return tls13_; }
+  void install_read_key(SslObject key, std::uint32_t suite);
+  void install_write_key(SslObject key, std::uint32_t suite);
   bool read_protected() const noexcept { return static_cast<bool>(read_key_); }
 
   // Fragments into records of at most 2^14 bytes; SslEncryptPacket each one
@@ -60,6 +72,7 @@ class RecordLayer {
   Transport& transport_;
   const Provider& provider_;
   std::uint16_t plaintext_version_ = 0x0303;
+  bool tls13_ = false;
   std::uint32_t suite_ = 0;
   NCRYPT_SSL_CIPHER_LENGTHS lengths_{};
   SslObject pending_read_, pending_write_;
@@ -81,6 +94,19 @@ class Connection {
   HandshakeMessage receive_handshake();
   void send_change_cipher_spec();
   void receive_change_cipher_spec();
+  // TLS 1.3 middlebox compatibility (RFC 8446 D.4): our one unprotected
+  // ChangeCipherSpec, which switches nothing. One received from the peer
+  // during the handshake is skipped by receive_handshake.
+  void send_compat_change_cipher_spec();
+
+  // TLS 1.3: handshake messages after the handshake (NewSessionTicket,
+  // KeyUpdate) go to this handler while application data is read.
+  void on_post_handshake(std::function<void(const HandshakeMessage&)> handler) { post_handshake_ = std::move(handler); }
+  // TLS 1.3 (RFC 8446 §5.1): no handshake message may span a key change;
+  // TlsFailure(unexpected_message) when part of one is still buffered.
+  void at_key_change() const;
+  // TLS 1.3: the handshake is over (no more ChangeCipherSpec is tolerated).
+  void handshake_done() noexcept { handshake_done_ = true; }
 
   // Best effort: a transport that already failed is not an error here.
   void send_alert(Alert alert) noexcept;
@@ -112,6 +138,9 @@ class Connection {
   HandshakeAssembler assembler_;
   bool peer_closed_ = false;
   bool closed_ = false;
+  bool compat_ccs_seen_ = false;
+  bool handshake_done_ = false;
+  std::function<void(const HandshakeMessage&)> post_handshake_;
 };
 
 }  // namespace sslp11::tls

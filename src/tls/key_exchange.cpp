@@ -90,9 +90,9 @@ Bytes dh_public_blob(ByteView p, ByteView g, ByteView y) {
   return blob;
 }
 
-Ephemeral create_ecdhe(const Provider& provider, std::uint32_t suite, std::uint16_t group) {
+Ephemeral create_ecdhe(const Provider& provider, std::uint32_t suite, std::uint16_t group, DWORD protocol) {
   Ephemeral e;
-  check(SslCreateEphemeralKey(provider.get(), e.key.out(), TLS1_2_PROTOCOL_VERSION, suite, group, group_bits(group),
+  check(SslCreateEphemeralKey(provider.get(), e.key.out(), protocol, suite, group, group_bits(group),
                               nullptr, 0, 0),
         "SslCreateEphemeralKey");
   const Bytes blob = export_public(provider, e.key.get(), BCRYPT_ECCPUBLIC_BLOB);

@@ -29,7 +29,9 @@ struct Ephemeral {
   SslObject key;
   Bytes public_value;  // ECDHE: 04||X||Y; DHE: Y, as long as p
 };
-Ephemeral create_ecdhe(const Provider& provider, std::uint32_t suite, std::uint16_t group);
+// `protocol`: TLS1_2_PROTOCOL_VERSION, or TLS1_3_PROTOCOL_VERSION for a key share of a TLS 1.3 suite.
+Ephemeral create_ecdhe(const Provider& provider, std::uint32_t suite, std::uint16_t group,
+                       DWORD protocol = TLS1_2_PROTOCOL_VERSION);
 Ephemeral create_dhe(const Provider& provider, std::uint32_t suite, ByteView p, ByteView g);
 
 // The peer's public key; a value the provider refuses is the peer's fault:

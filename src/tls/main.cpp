@@ -1,11 +1,11 @@
-// sslp11-tls: a small TLS 1.2 client and server whose every cryptographic
+// sslp11-tls: a small TLS 1.2 / TLS 1.3 client and server whose every cryptographic
 // step goes through sslp11's Ssl* API (the provider config comes from
 // $SSLP11_CONF). Handshake parsing and framing live here, not in the library.
 //
 //   sslp11-tls client --connect 127.0.0.1:PORT --cafile ca.pem --suite NAME[,NAME...]
-//                     [--servername NAME] [--no-ems] [--resume] [--send TEXT]
+//                     [--servername NAME] [--no-ems] [--groups LIST] [--key-update] [--resume] [--send TEXT]
 //   sslp11-tls server --listen 127.0.0.1:PORT --cert cert.pem --suite NAME[,NAME...]
-//                     [--once] [--no-ems] [--import-key key.pem]
+//                     [--once] [--no-ems] [--groups LIST] [--key-update] [--import-key key.pem]
 //   sslp11-tls soak --connect 127.0.0.1:PORT --cafile ca.pem --suite NAME[,NAME...]
 //                   [--handshakes N] [--seconds S] [--resume-every K] [--servername NAME] [--no-ems]
 //   sslp11-tls suites
@@ -67,10 +67,15 @@ int run_client(const std::vector<std::string>& args) {
   long timeout_ms = 10000;
   desc.add_options()("help,h", "this text")("connect", po::value(&connect)->required(), "server HOST:PORT")(
       "cafile", po::value(&cafile)->required(), "PEM file of trusted CA certificates")(
-      "suite", po::value(&suites)->required(), "cipher suite(s) to offer, IANA or OpenSSL names, comma-separated")(
+      "suite", po::value(&suites)->required(),
+      "cipher suite(s) to offer, IANA or OpenSSL names, comma-separated; TLS 1.3 suites (TLS_AES_128_GCM_SHA256, ...) "
+      "offer TLS 1.3, TLS 1.2 suites TLS 1.2")(
       "servername", po::value<std::string>(), "SNI and the name checked in the certificate (default: the host)")(
       "no-ems", "do not offer the extended master secret (RFC 7627)")(
-      "resume", "after the first connection, reconnect and resume the session by its id")(
+      "groups", po::value<std::string>(),
+      "key-exchange groups to offer, in order (P-256,P-384,P-521,x25519); TLS 1.3 sends a key share for the first")(
+      "key-update", "TLS 1.3: after the first exchange send KeyUpdate(update_requested) and --send the text again")(
+      "resume", "after the first connection, reconnect and resume: TLS 1.2 by session id, TLS 1.3 with the ticket")(
       "send", po::value<std::string>(), "text to send after the handshake (a newline is added); the reply is printed")(
       "timeout", po::value(&timeout_ms), "socket timeout in milliseconds (default 10000)");
   if (std::find(args.begin(), args.end(), "--help") != args.end() || std::find(args.begin(), args.end(), "-h") != args.end()) {
@@ -85,6 +90,8 @@ int run_client(const std::vector<std::string>& args) {
   options.ems = vm.count("no-ems") == 0;
   if (vm.count("servername")) options.server_name = vm["servername"].as<std::string>();
   if (vm.count("send")) options.send = vm["send"].as<std::string>();
+  if (vm.count("groups")) options.groups = parse_group_list(vm["groups"].as<std::string>());
+  options.key_update = vm.count("key-update") > 0;
   options.timeout = std::chrono::milliseconds(timeout_ms);
   const bool resume = vm.count("resume") > 0;
 
@@ -110,9 +117,17 @@ int run_client(const std::vector<std::string>& args) {
     ClientSession session;  // released before the provider
     reports.push_back(client.connect(nullptr, resume ? &session : nullptr));
     if (resume && reports.back().ok) {
-      if (!session.master) {
+      if (session.ticket13) {
+        std::cout << "-- connection closed; reconnecting to resume with the TLS 1.3 ticket (its PSK kept on the token)\n";
+        reports.push_back(client.connect(&session, nullptr));
+        if (reports.back().ok && !reports.back().resumed) {
+          reports.back().ok = false;
+          reports.back().failure = "the server did not accept the ticket (it answered with a full handshake)";
+        }
+      } else if (!session.master) {
         reports.back().ok = false;
-        reports.back().failure = "the server issued no session id: nothing to resume";
+        reports.back().failure = reports.back().protocol == 0x0304 ? "the server sent no NewSessionTicket: nothing to resume"
+                                                                    : "the server issued no session id: nothing to resume";
       } else {
         std::cout << "-- connection closed; reconnecting to resume session " << hex(session.session_id).substr(0, 16)
                   << "... with the master key kept on the token\n";
@@ -137,8 +152,14 @@ int run_server(const std::vector<std::string>& args) {
   long timeout_ms = 10000, idle_ms = 10000, accept_ms = 60000;
   desc.add_options()("help,h", "this text")("listen", po::value(&listen)->required(), "HOST:PORT to listen on (port 0: any)")(
       "cert", po::value(&cert)->required(), "PEM certificate (then its chain); its private key must be on the token")(
-      "suite", po::value(&suites)->required(), "cipher suite(s) to serve in preference order, comma-separated")(
+      "suite", po::value(&suites)->required(),
+      "cipher suite(s) to serve in preference order, comma-separated; with TLS 1.3 suites a client offering TLS 1.3 "
+      "gets it")(
       "once", "serve one connection, then exit with its status")("no-ems", "never agree to the extended master secret")(
+      "groups", po::value<std::string>(),
+      "TLS 1.3 key-share groups in preference order (P-256,P-384,P-521,x25519); a client without a share for the "
+      "first one it supports gets a HelloRetryRequest")(
+      "key-update", "TLS 1.3: send KeyUpdate(update_requested) after the first reply")(
       "import-key", po::value<std::string>(),
       "test aid: put this PEM private key and --cert on the token as session objects first (for tokens such as the "
       "NSS softoken without a database, which keep no token objects)")(
@@ -155,6 +176,8 @@ int run_server(const std::vector<std::string>& args) {
   options.cert_file = cert;
   options.suites = parse_suite_list(suites);
   options.once = vm.count("once") > 0;
+  if (vm.count("groups")) options.groups = parse_group_list(vm["groups"].as<std::string>());
+  options.key_update = vm.count("key-update") > 0;
   options.ems = vm.count("no-ems") == 0;
   if (vm.count("import-key")) options.import_key = vm["import-key"].as<std::string>();
   options.timeout = std::chrono::milliseconds(timeout_ms);
@@ -256,6 +279,7 @@ int run_suites() {
     const char* openssl = openssl_suite_name(s.id);
     std::cout << "  " << s.name << (openssl != nullptr ? std::string("  (") + openssl + ")" : "") << "\n";
   }
+  for (const SuiteInfo& s : provider.suites13()) std::cout << "  " << s.name << "  (TLS 1.3)\n";
   return kExitOk;
 }
 

@@ -95,10 +95,42 @@ std::optional<SuiteInfo> Provider::lookup(std::uint32_t suite, std::string* why_
   return std::nullopt;
 }
 
-NCRYPT_SSL_CIPHER_LENGTHS Provider::lengths(std::uint32_t suite) const {
+NCRYPT_SSL_CIPHER_LENGTHS Provider::lengths(std::uint32_t suite, DWORD protocol) const {
   NCRYPT_SSL_CIPHER_LENGTHS l{};
-  check(SslLookupCipherLengths(handle_, TLS1_2_PROTOCOL_VERSION, suite, 0, &l, sizeof l, 0), "SslLookupCipherLengths");
+  check(SslLookupCipherLengths(handle_, protocol, suite, 0, &l, sizeof l, 0), "SslLookupCipherLengths");
   return l;
+}
+
+std::vector<SuiteInfo> Provider::suites13() const {
+  std::vector<SuiteInfo> out;
+  PVOID state = nullptr;
+  for (;;) {
+    NCRYPT_SSL_CIPHER_SUITE* suite = nullptr;
+    const SECURITY_STATUS s = SslEnumCipherSuites(handle_, 0, &suite, &state, 0);
+    if (s == NTE_NO_MORE_ITEMS) break;
+    if (s != ERROR_SUCCESS) {
+      if (state != nullptr) SslFreeBuffer(state);
+      check(s, "SslEnumCipherSuites");
+    }
+    const SslBuffer<NCRYPT_SSL_CIPHER_SUITE> owned(suite);
+    if (suite->dwProtocol == TLS1_3_PROTOCOL_VERSION) out.push_back(info_from(*suite));
+  }
+  if (state != nullptr) SslFreeBuffer(state);
+  return out;
+}
+
+bool Provider::runs13(std::uint32_t suite, std::string* why_not) const {
+  NCRYPT_SSL_CIPHER_SUITE info{};
+  if (SslLookupCipherSuiteInfo(handle_, TLS1_3_PROTOCOL_VERSION, suite, 0, &info, 0) == ERROR_SUCCESS) return true;
+  if (why_not != nullptr) *why_not = last_error_text();
+  return false;
+}
+
+std::string Provider::hash13(std::uint32_t suite) const {
+  WCHAR name[NCRYPT_SSL_MAX_NAME_SIZE] = {};
+  check(SslGetCipherSuitePRFHashAlgorithm(handle_, TLS1_3_PROTOCOL_VERSION, suite, 0, name, 0),
+        "SslGetCipherSuitePRFHashAlgorithm");
+  return narrow(name, NCRYPT_SSL_MAX_NAME_SIZE);
 }
 
 std::string narrow(const WCHAR* s, std::size_t max) {

@@ -77,7 +77,15 @@ class Provider {
   // `key_type`: 0, or for an ECDHE suite the IANA curve id (23 = P-256):
   // can the token finish the suite on that curve.
   std::optional<SuiteInfo> lookup(std::uint32_t suite, std::string* why_not = nullptr, DWORD key_type = 0) const;
-  NCRYPT_SSL_CIPHER_LENGTHS lengths(std::uint32_t suite) const;
+  NCRYPT_SSL_CIPHER_LENGTHS lengths(std::uint32_t suite, DWORD protocol = TLS1_2_PROTOCOL_VERSION) const;
+
+  // TLS 1.3 (protocol 0x0304): the suites the token runs (SslEnumCipherSuites
+  // entries of that protocol), whether one of them runs
+  // (SslLookupCipherSuiteInfo), and its hash (SslGetCipherSuitePRFHashAlgorithm:
+  // "SHA256" / "SHA384").
+  std::vector<SuiteInfo> suites13() const;
+  bool runs13(std::uint32_t suite, std::string* why_not = nullptr) const;
+  std::string hash13(std::uint32_t suite) const;
 
  private:
   NCRYPT_PROV_HANDLE handle_ = 0;

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
@@ -15,7 +16,9 @@
 #include "tls/messages.h"
 #include "tls/pem_files.h"
 #include "tls/peer_verify.h"
+#include "tls/server13.h"
 #include "tls/suites.h"
+#include "tls/token_signing.h"
 #include "tls/transcript.h"
 
 namespace sslp11::tls {
@@ -38,6 +41,16 @@ bool contains(const std::vector<T>& v, V x) {
   return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
 }
 
+// The size of the certificate's public key (an EC key's curve: 256, 384, 521).
+std::size_t leaf_key_bits(const Bytes& der) {
+  const unsigned char* p = der.data();
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (cert == nullptr) throw std::runtime_error("the certificate does not parse");
+  const int bits = EVP_PKEY_get_bits(X509_get0_pubkey(cert));
+  X509_free(cert);
+  return static_cast<std::size_t>(bits);
+}
+
 std::string key_algorithm(NCRYPT_KEY_HANDLE key) {
   PBYTE out = nullptr;
   DWORD size = 0;
@@ -45,19 +58,6 @@ std::string key_algorithm(NCRYPT_KEY_HANDLE key) {
   const std::string name = narrow(reinterpret_cast<const WCHAR*>(out), size / sizeof(WCHAR));
   SslFreeBuffer(out);
   return name;
-}
-
-// pbHashValue for NCRYPT_SSL_SIGN_INCLUDE_HASHOID: the UTF-16 hash name, its NUL, then the hash.
-Bytes hash_with_name(const char* hash, ByteView digest) {
-  Bytes out;
-  for (const char* c = hash;; ++c) {
-    const char16_t wide = static_cast<char16_t>(*c);
-    const auto* b = reinterpret_cast<const std::uint8_t*>(&wide);
-    out.insert(out.end(), b, b + sizeof wide);
-    if (*c == 0) break;
-  }
-  out.insert(out.end(), digest.begin(), digest.end());
-  return out;
 }
 
 void check_finished(ByteView received, ByteView expected) {
@@ -86,8 +86,11 @@ class ServerHandshake {
       : setup_(setup), provider_(setup.provider), cache_(cache), conn_(conn), report_(report), log_(log),
         transcript_(setup.provider) {}
 
-  void run() {
-    receive_client_hello();
+  // `first`: the ClientHello already read. `tls13_capable`: we serve TLS 1.3
+  // too, so a TLS 1.2 ServerHello carries the downgrade sentinel (RFC 8446 §4.1.3).
+  void run(const HandshakeMessage& first, bool tls13_capable) {
+    downgrade_sentinel_ = tls13_capable;
+    receive_client_hello(first);
     choose();
     send_server_hello();
     if (cached_ != nullptr) {
@@ -110,8 +113,7 @@ class ServerHandshake {
   }
 
  private:
-  void receive_client_hello() {
-    const HandshakeMessage m = expect(ht::client_hello);
+  void receive_client_hello(const HandshakeMessage& m) {
     ch_ = parse_client_hello(m.body());
     log_ << "<< ClientHello: version 0x"
          << hex(Bytes{static_cast<std::uint8_t>(ch_.version >> 8), static_cast<std::uint8_t>(ch_.version)}) << ", "
@@ -121,7 +123,7 @@ class ServerHandshake {
     if (ch_.version < kTls12) {
       throw TlsFailure(AlertDescription::protocol_version, "the client offers at most TLS 1." +
                                                                std::to_string((ch_.version & 0xFF) - 1) +
-                                                               "; sslp11-tls speaks TLS 1.2 only");
+                                                               "; sslp11-tls speaks TLS 1.2 and TLS 1.3");
     }
     if (!contains(ch_.compression_methods, 0)) {
       throw TlsFailure(AlertDescription::illegal_parameter, "the client does not offer null compression");
@@ -224,6 +226,7 @@ class ServerHandshake {
 
   void send_server_hello() {
     sh_.random = random_bytes<32>();
+    if (downgrade_sentinel_) std::copy(kDowngradeTls12.begin(), kDowngradeTls12.end(), sh_.random.end() - 8);
     if (cached_ != nullptr) {
       sh_.session_id = ch_.session_id;
     } else {
@@ -280,26 +283,8 @@ class ServerHandshake {
                                                               (setup_.ec_key ? "ECDSA" : "RSA") + " key can make");
   }
 
-  // We hash the public data; the token signs the digest (§2.H conventions:
-  // the hash name in front for PKCS#1, the bare digest for PSS and ECDSA,
-  // ECDSA signatures come back DER-encoded as TLS wants them).
   Bytes sign(std::uint16_t scheme, ByteView data) const {
-    const SchemeInfo& info = *scheme_info(scheme);
-    const Bytes hash = digest(info.hash, data);
-    Bytes value = info.kind == SignatureKind::rsa_pkcs1 ? hash_with_name(info.hash, hash) : hash;
-    const DWORD flags = info.kind == SignatureKind::rsa_pkcs1 ? NCRYPT_SSL_SIGN_INCLUDE_HASHOID
-                        : info.kind == SignatureKind::rsa_pss ? NCRYPT_SSL_SIGN_USE_PSS_PADDING
-                                                              : 0;
-    DWORD size = 0;
-    check(SslSignHash(provider_.get(), setup_.private_key, value.data(), static_cast<DWORD>(value.size()), nullptr, 0,
-                      &size, flags),
-          "SslSignHash (size)");
-    Bytes signature(size);
-    check(SslSignHash(provider_.get(), setup_.private_key, value.data(), static_cast<DWORD>(value.size()),
-                      signature.data(), size, &size, flags),
-          "SslSignHash");
-    signature.resize(size);
-    return signature;
+    return sign_on_token(provider_, setup_.private_key, scheme, data);
   }
 
   void send_server_hello_done() {
@@ -419,6 +404,7 @@ class ServerHandshake {
 
   ClientHello ch_;
   ServerHello sh_;
+  bool downgrade_sentinel_ = false;
   bool ems_ = false;
   CachedSession* cached_ = nullptr;
   std::uint32_t suite_ = 0;
@@ -462,10 +448,17 @@ void Server::prepare() {
 
   std::vector<std::uint32_t> for_key;
   for (const SuiteInfo& s : provider_.suites(private_key_.get())) for_key.push_back(s.id);
+  if (ec_key_) ec_key_bits_ = leaf_key_bits(chain_[0]);
   std::string missing;
   for (std::uint32_t id : options_.suites) {
     std::string why;
-    if (!provider_.lookup(id, &why)) {
+    if (is_tls13_suite(id)) {
+      // Any certificate key signs TLS 1.3 (ECDSA, or RSA-PSS).
+      if (provider_.runs13(id, &why)) {
+        suites13_.push_back(id);
+        continue;
+      }
+    } else if (!provider_.lookup(id, &why)) {
     } else if (!contains(for_key, id)) {
       why = std::string("it needs ") + (suite_uses_ecdsa(id) ? "an ECDSA" : "an RSA") + " certificate key";
     } else if (suite_kx(id) == SuiteKx::ecdhe && usable_groups(provider_, id).empty()) {
@@ -477,7 +470,26 @@ void Server::prepare() {
     log_ << "-- not serving " << suite_display_name(id) << ": " << why << "\n";
     missing += (missing.empty() ? "" : "; ") + suite_display_name(id) + ": " + why;
   }
-  if (suites_.empty()) throw std::runtime_error("none of the requested cipher suites can be served: " + missing);
+  if (!suites13_.empty()) {
+    std::vector<std::uint16_t> token;
+    for (const CurveInfo& c : provider_.curves())
+      if (coordinate_bytes(static_cast<std::uint16_t>(c.group)) != 0) token.push_back(static_cast<std::uint16_t>(c.group));
+    for (std::uint16_t g : options_.groups.empty() ? token : options_.groups) {
+      if (contains(token, g)) {
+        groups13_.push_back(g);
+      } else {
+        log_ << "-- not serving " << group_name(g) << " for TLS 1.3: the token lists no such curve\n";
+      }
+    }
+    if (groups13_.empty()) {
+      log_ << "-- no TLS 1.3 key-share group: not serving TLS 1.3\n";
+      missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.3: no key-share group the token lists (--groups)";
+      suites13_.clear();
+    }
+  }
+  if (suites_.empty() && suites13_.empty()) {
+    throw std::runtime_error("none of the requested cipher suites can be served: " + missing);
+  }
 }
 
 int Server::run() {
@@ -517,9 +529,37 @@ ConnectionReport Server::serve(Socket& socket) {
     return report;
   };
   try {
+    const HandshakeMessage first = conn.receive_handshake();
+    if (first.type != ht::client_hello) {
+      throw TlsFailure(AlertDescription::unexpected_message,
+                       "expected ClientHello, received " + handshake_type_name(first.type));
+    }
+    const ClientHello hello = parse_client_hello(first.body());
+    const bool tls13 = !suites13_.empty() && contains(hello.supported_versions, kTls13) &&
+                       std::any_of(suites13_.begin(), suites13_.end(),
+                                   [&](std::uint32_t id) { return contains(hello.cipher_suites, id); });
+    if (tls13) {
+      log_ << "<< ClientHello: TLS 1.3 offered, " << hello.cipher_suites.size() << " suites, groups "
+           << group_names(hello.supported_groups) << (hello.psks.empty() ? "" : ", a PSK offered") << "\n";
+      const Server13Setup setup{provider_, options_, chain_, private_key_.get(), ec_key_, ec_key_bits_, suites13_,
+                                groups13_};
+      Tls13Server handshake(setup, tickets13_, conn, report, log_);
+      handshake.handshake(hello, first);
+      echo(conn, report, [&] {
+        if (options_.key_update) handshake.send_key_update(true);
+      });
+      conn.close();
+      report.ok = true;
+      report.traffic = conn.stats();
+      return report;
+    }
+    if (suites_.empty()) {
+      throw TlsFailure(AlertDescription::protocol_version, "the client does not offer TLS 1.3 with a suite we serve, "
+                                                           "and no TLS 1.2 suite is enabled");
+    }
     const ServerHandshake::Setup setup{provider_, options_, chain_, private_key_.get(), ec_key_, suites_};
     ServerHandshake handshake(setup, cache_, conn, report, log_);
-    handshake.run();
+    handshake.run(first, !suites13_.empty());
     echo(conn, report);
     conn.close();
     report.ok = true;
@@ -538,12 +578,15 @@ ConnectionReport Server::serve(Socket& socket) {
   }
 }
 
-void Server::echo(Connection& conn, ConnectionReport& report) {
+void Server::echo(Connection& conn, ConnectionReport& report, const std::function<void()>& after_first_reply) {
+  bool first = true;
   while (auto data = conn.receive_application_data(options_.idle)) {
     log_ << "<< application data: " << data->size() << " bytes: \"" << printable(*data) << "\"" << std::endl;
     if (report.received.size() < 65536) report.received.insert(report.received.end(), data->begin(), data->end());
     conn.send_application_data(*data);
     log_ << ">> application data: " << data->size() << " bytes (echo)" << std::endl;
+    if (first && after_first_reply) after_first_reply();
+    first = false;
   }
   if (conn.peer_closed()) {
     log_ << "<< close_notify\n";

@@ -2,10 +2,14 @@
 // ServerKeyExchange signed by SslSignHash with the token's private key, RSA
 // key exchange through SslImportMasterKey, session resumption by id from a
 // small in-process cache. After the handshake it echoes application data.
+// A ClientHello offering TLS 1.3 with a TLS 1.3 suite we serve goes to the
+// TLS 1.3 handshake (server13.h); a TLS 1.2 answer from a server that also
+// serves TLS 1.3 carries the RFC 8446 downgrade sentinel.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -22,7 +26,9 @@ struct ServerOptions {
   std::string listen;                    // HOST:PORT (port 0: any free port, printed)
   std::string cert_file;                 // PEM: the server certificate, then its chain
   std::optional<std::string> import_key; // PEM private key put on the token as session objects (test aid)
-  std::vector<std::uint32_t> suites;     // in preference order
+  std::vector<std::uint32_t> suites;     // TLS 1.2 and TLS 1.3 suites, in preference order
+  std::vector<std::uint16_t> groups;     // --groups: TLS 1.3 key-share groups in preference order
+  bool key_update = false;               // TLS 1.3: KeyUpdate(update_requested) after the first reply
   bool once = false;
   bool ems = true;
   std::chrono::milliseconds timeout{10000};      // every socket operation
@@ -35,6 +41,13 @@ struct CachedSession {
   SslObject master;
   std::uint32_t suite = 0;
   bool ems = false;
+};
+
+// What a TLS 1.3 NewSessionTicket refers to: the PSK stays on the token in
+// this process; the ticket itself is random bytes naming it.
+struct ServerTicket {
+  SslObject psk;
+  std::uint32_t suite = 0;
 };
 
 class Server {
@@ -50,8 +63,9 @@ class Server {
   ConnectionReport serve(Socket& socket);
 
  private:
-  // After the handshake: every record of application data back to the client.
-  void echo(Connection& conn, ConnectionReport& report);
+  // After the handshake: every record of application data back to the client;
+  // `after_first_reply` (optional) runs once after the first echo.
+  void echo(Connection& conn, ConnectionReport& report, const std::function<void()>& after_first_reply = {});
 
   const Provider& provider_;
   ServerOptions options_;
@@ -59,8 +73,12 @@ class Server {
   std::vector<Bytes> chain_;
   SslObject private_key_;
   bool ec_key_ = false;
-  std::vector<std::uint32_t> suites_;  // configured and runnable, in preference order
+  std::size_t ec_key_bits_ = 0;
+  std::vector<std::uint32_t> suites_;  // TLS 1.2: configured and runnable, in preference order
+  std::vector<std::uint32_t> suites13_;  // TLS 1.3: configured and runnable, in preference order
+  std::vector<std::uint16_t> groups13_;  // TLS 1.3 key-share groups, in preference order
   std::map<Bytes, CachedSession> cache_;
+  std::map<Bytes, ServerTicket> tickets13_;
 };
 
 }  // namespace sslp11::tls

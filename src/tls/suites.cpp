@@ -155,6 +155,38 @@ std::vector<std::uint32_t> parse_suite_list(const std::string& list) {
   return out;
 }
 
+bool is_tls13_suite(std::uint32_t id) {
+  const std::optional<std::string> name = iana_suite_name(id);
+  return name && name->rfind("TLS_", 0) == 0 && name->find("_WITH_") == std::string::npos;
+}
+
+std::vector<std::uint16_t> parse_group_list(const std::string& list) {
+  struct Spelling {
+    const char* name;
+    std::uint16_t group;
+  };
+  static constexpr Spelling kSpellings[] = {
+      {"P-256", named_group::secp256r1}, {"secp256r1", named_group::secp256r1}, {"prime256v1", named_group::secp256r1},
+      {"P-384", named_group::secp384r1}, {"secp384r1", named_group::secp384r1}, {"P-521", named_group::secp521r1},
+      {"secp521r1", named_group::secp521r1}, {"x25519", named_group::x25519}};
+  std::vector<std::uint16_t> out;
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    const std::size_t comma = std::min(list.find_first_of(",:", at), list.size());
+    const std::string name = list.substr(at, comma - at);
+    at = comma + 1;
+    if (name.empty()) continue;
+    const auto* s = std::find_if(std::begin(kSpellings), std::end(kSpellings),
+                                 [&](const Spelling& sp) { return same_ignoring_case(name, sp.name); });
+    if (s == std::end(kSpellings)) {
+      throw std::invalid_argument("unknown group '" + name + "' (use P-256, P-384, P-521 or x25519)");
+    }
+    if (std::find(out.begin(), out.end(), s->group) == out.end()) out.push_back(s->group);
+  }
+  if (out.empty()) throw std::invalid_argument("no group given");
+  return out;
+}
+
 SuiteKx suite_kx(std::uint32_t id) {
   const std::string name = suite_display_name(id);
   if (name.rfind("TLS_ECDHE_", 0) == 0) return SuiteKx::ecdhe;

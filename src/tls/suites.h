@@ -26,6 +26,13 @@ std::string suite_display_name(std::uint32_t id);
 // "A,B,C" -> ids; throws std::invalid_argument naming an unknown suite.
 std::vector<std::uint32_t> parse_suite_list(const std::string& list);
 
+// A TLS 1.3 suite (RFC 8446 §B.4): its IANA name names no key exchange ("_WITH_").
+bool is_tls13_suite(std::uint32_t id);
+
+// "P-256,P-384" (also secp256r1 / prime256v1 spellings, x25519) -> IANA
+// named groups; throws std::invalid_argument naming an unknown group.
+std::vector<std::uint16_t> parse_group_list(const std::string& list);
+
 // How a suite exchanges keys, from its IANA name.
 enum class SuiteKx { rsa, ecdhe, dhe };
 SuiteKx suite_kx(std::uint32_t id);

@@ -4,6 +4,7 @@
 #include <array>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include <sslp11/sslprovider.hpp>
 
@@ -19,13 +20,15 @@ namespace {
 constexpr auto kStartWait = 10s;
 constexpr auto kRunWait = 20s;
 
-// A suite by either name: its id and OpenSSL's name (for -cipher).
+// A suite by either name: its id and OpenSSL's name (for -cipher; a TLS 1.3
+// suite's OpenSSL name, for -ciphersuites, is its IANA name).
 struct NamedSuite {
   std::uint32_t id;
-  const char* openssl;
+  std::string openssl;
 };
 NamedSuite suite_named(const std::string& name) {
   const std::optional<std::uint32_t> id = tls::find_suite_id(name);
+  if (id && tls::is_tls13_suite(*id)) return {*id, *tls::iana_suite_name(*id)};
   if (!id || tls::openssl_suite_name(*id) == nullptr) throw std::invalid_argument("unknown suite " + name);
   return {*id, tls::openssl_suite_name(*id)};
 }
@@ -58,10 +61,10 @@ class ServerUnderTest::TokenKey {
 };
 
 ServerUnderTest::ServerUnderTest(const TokenSpec& token, const std::string& suites, std::vector<std::string> args,
-                                 bool once)
+                                 bool once, std::optional<bool> ecdsa_cert)
     : port_(free_port()) {
   const TestPki& pki = test_pki();
-  const bool ecdsa = tls::suite_uses_ecdsa(suite_named(first_suite(suites)).id);
+  const bool ecdsa = ecdsa_cert.value_or(tls::suite_uses_ecdsa(suite_named(first_suite(suites)).id));
   const std::string cert = ecdsa ? pki.ec_cert : pki.rsa_cert;
   const std::string key = ecdsa ? pki.ec_key : pki.rsa_key;
   std::vector<std::string> server{tls_binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_), "--cert",
@@ -103,11 +106,11 @@ std::string reversed(std::string text) {
 RunResult run_client(const TokenSpec& token, const ClientRun& spec) {
   const TestPki& pki = test_pki();
   const NamedSuite suite = suite_named(spec.suite);
-  const bool ecdsa = tls::suite_uses_ecdsa(suite.id);
+  const bool ecdsa = spec.tls13 ? spec.ecdsa_cert : tls::suite_uses_ecdsa(suite.id);
   const std::string port = std::to_string(free_port());
-  std::vector<std::string> s_server{"openssl", "s_server", "-tls1_2", "-accept", "127.0.0.1:" + port,
+  std::vector<std::string> s_server{"openssl", "s_server", spec.tls13 ? "-tls1_3" : "-tls1_2", "-accept", "127.0.0.1:" + port,
                                     "-cert", ecdsa ? pki.ec_cert : pki.rsa_cert, "-key", ecdsa ? pki.ec_key : pki.rsa_key,
-                                    "-rev", "-cipher", suite.openssl, "-dhparam", pki.dh_params};
+                                    "-rev", spec.tls13 ? "-ciphersuites" : "-cipher", suite.openssl, "-dhparam", pki.dh_params};
   s_server.insert(s_server.end(), spec.peer_args.begin(), spec.peer_args.end());
   std::vector<std::string> peer_env;
   if (!spec.peer_ems) peer_env.push_back("OPENSSL_CONF=" + pki.no_ems_conf);
@@ -125,7 +128,7 @@ RunResult run_client(const TokenSpec& token, const ClientRun& spec) {
   }
   std::vector<std::string> client{tls_binary(), "client", "--connect", "127.0.0.1:" + connect_port,
                                   "--cafile", spec.cafile.value_or(pki.ca), "--servername", spec.server_name,
-                                  "--suite", spec.suite, "--send", spec.text};
+                                  "--suite", spec.our_suites.value_or(spec.suite), "--send", spec.text};
   client.insert(client.end(), spec.args.begin(), spec.args.end());
   ChildProcess ours(client, {"SSLP11_CONF=" + test::write_provider_config(token)});
   run.ours = ours.wait_exit(kRunWait);
@@ -143,7 +146,7 @@ RunResult run_server(const TokenSpec& token, const ServerRun& spec) {
   RunResult run;
   std::unique_ptr<ServerUnderTest> server;
   try {
-    server = std::make_unique<ServerUnderTest>(token, spec.suites, spec.args, /*once=*/true);
+    server = std::make_unique<ServerUnderTest>(token, spec.suites, spec.args, /*once=*/true, spec.ecdsa_cert);
   } catch (const std::exception& e) {
     run.setup_error = e.what();
     return run;
@@ -157,8 +160,12 @@ RunResult run_server(const TokenSpec& token, const ServerRun& spec) {
   }
   std::vector<std::string> s_client{"openssl", "s_client", "-connect", "127.0.0.1:" + connect_port,
                                     "-CAfile", pki.ca, "-verify_return_error", "-servername", "localhost",
-                                    "-cipher", spec.peer_cipher, "-quiet", "-no_ign_eof"};
-  if (spec.peer_tls12_only) s_client.insert(s_client.begin() + 2, "-tls1_2");
+                                    spec.tls13 ? "-ciphersuites" : "-cipher", spec.peer_cipher, "-quiet", "-no_ign_eof"};
+  if (spec.tls13) {
+    s_client.insert(s_client.begin() + 2, "-tls1_3");
+  } else if (spec.peer_tls12_only) {
+    s_client.insert(s_client.begin() + 2, "-tls1_2");
+  }
   s_client.insert(s_client.end(), spec.peer_args.begin(), spec.peer_args.end());
   std::vector<std::string> peer_env;
   if (!spec.peer_ems) peer_env.push_back("OPENSSL_CONF=" + pki.no_ems_conf);
@@ -170,6 +177,19 @@ RunResult run_server(const TokenSpec& token, const ServerRun& spec) {
   }
   if (spec.expect_echo) {
     peer.wait_for(spec.text, kRunWait);
+    for (const std::string& line : spec.more_lines) {
+      try {
+        peer.write_stdin(line + "\n");
+      } catch (const std::exception&) {
+        break;
+      }
+      if (line.size() > 1) {
+        peer.wait_for(line, kRunWait);
+      } else {
+        // s_client takes a whole read of stdin as one command: let it act before the next line.
+        std::this_thread::sleep_for(300ms);
+      }
+    }
     peer.close_stdin();
     run.peer = peer.wait_exit(10s);
     run.ours = ours.wait_exit(10s);

@@ -2,6 +2,7 @@
 // with both processes always reaped:
 //   run_client: openssl s_server -tls1_2 -rev  <-  sslp11-tls client --send TEXT
 //   run_server: sslp11-tls server --once       <-  openssl s_client -tls1_2 (TEXT on stdin)
+// With `tls13`, the peer speaks TLS 1.3 only (-tls1_3, -ciphersuites).
 // Optionally through a TamperProxy. The oracle is the OpenSSL peer: what it
 // echoes (reversed by s_server -rev) or prints (s_client's stdout).
 #pragma once
@@ -42,6 +43,9 @@ struct ClientRun {
   std::vector<std::string> peer_args;      // extra s_server arguments
   std::optional<std::string> cafile;       // default: the test CA
   std::optional<Tampering> tampering;
+  bool tls13 = false;                      // s_server -tls1_3 -ciphersuites SUITE instead of -tls1_2 -cipher SUITE
+  std::optional<std::string> our_suites;   // sslp11-tls --suite, when not `suite`
+  bool ecdsa_cert = false;                 // TLS 1.3: the peer serves the EC certificate (else RSA)
 };
 RunResult run_client(const TokenSpec& token, const ClientRun& spec);
 
@@ -57,6 +61,11 @@ struct ServerRun {
   std::vector<std::string> args;           // extra sslp11-tls server arguments
   std::vector<std::string> peer_args;      // extra s_client arguments
   std::optional<Tampering> tampering;
+  bool tls13 = false;                      // s_client -tls1_3 -ciphersuites instead of -tls1_2 -cipher
+  std::optional<bool> ecdsa_cert;          // our server's certificate; default: as the first suite needs
+  // After the first echo: more lines for s_client's stdin, each waited for in
+  // its output unless it is a one-letter command ("K": KeyUpdate).
+  std::vector<std::string> more_lines;
 };
 RunResult run_server(const TokenSpec& token, const ServerRun& spec);
 
@@ -67,7 +76,9 @@ RunResult run_server(const TokenSpec& token, const ServerRun& spec);
 class ServerUnderTest {
  public:
   // Throws std::runtime_error when the server does not start listening.
-  ServerUnderTest(const TokenSpec& token, const std::string& suites, std::vector<std::string> args, bool once);
+  // `ecdsa_cert`: the EC or RSA certificate; default: what the first suite needs.
+  ServerUnderTest(const TokenSpec& token, const std::string& suites, std::vector<std::string> args, bool once,
+                  std::optional<bool> ecdsa_cert = std::nullopt);
   ~ServerUnderTest();
   std::uint16_t port() const noexcept { return port_; }
   ChildProcess& process() noexcept { return *process_; }
