@@ -22,7 +22,7 @@ using test::TokenSpec;
 
 // The line of sslp11-tls's account that names the negotiated protocol,
 // without the version ("1.2", "1.3"). The one place that knows its wording.
-inline constexpr std::string_view kOurProtocolLine = "protocol         TLS ";
+inline constexpr std::string_view kOurProtocolLine = "protocol TLS ";
 // The account's line naming the negotiated suite, without the suite's IANA name.
 inline constexpr std::string_view kOurSuiteLine = "cipher suite     ";
 // The account's verdict that every secret of a connection was a sensitive,
