@@ -26,6 +26,7 @@
 
 #include "bench/operations.h"
 #include "bench/paired.h"
+#include "bench/tls13_operations.h"
 #include "pkcs11/api.h"
 
 using namespace sslp11;
@@ -129,6 +130,27 @@ void register_token(const std::string& token) {
       auto session = t.open_session();
       CallCounter calls(false);
       for (auto _ : st) floor_server_schedule(t, session->handle(), k);
+      calls.report(st);
+    });
+  }, false);
+  // TLS 1.3 1-RTT key schedule (bench/tls13_operations.h).
+  reg(token + "/tls13_1rtt_p256/provider", [token](benchmark::State& st) {
+    guarded(st, [&] {
+      BenchToken& t = BenchToken::get(token);
+      const Tls13Keys& k = tls13_keys(t);
+      provider_tls13_schedule(t, k);  // warm: the pool's session and the zeros object exist
+      CallCounter calls(true);
+      for (auto _ : st) provider_tls13_schedule(t, k);
+      calls.report(st);
+    });
+  }, false);
+  reg(token + "/tls13_1rtt_p256/floor", [token](benchmark::State& st) {
+    guarded(st, [&] {
+      BenchToken& t = BenchToken::get(token);
+      const Tls13Keys& k = tls13_keys(t);
+      auto session = t.open_session();
+      CallCounter calls(false);
+      for (auto _ : st) floor_tls13_schedule(t, session->handle(), k);
       calls.report(st);
     });
   }, false);
@@ -292,7 +314,8 @@ void print_table(const TableReporter& rep, const std::vector<std::string>& token
               "provider/s", "floor/s", "evp/s", "paired", "separate", "target", "verdict", "calls", "floor", "calls");
   for (const auto& token : tokens) {
     std::vector<std::pair<std::string, double>> ops = {{"keys_aes128gcm", 0.90}, {"keys_aes256cbc", 0.90},
-                                                       {"master_p256", 0.90},    {"schedule_p256", 0.90}};
+                                                       {"master_p256", 0.90},    {"schedule_p256", 0.90},
+                                                       {"tls13_1rtt_p256", 0.90}};
     for (std::size_t size : kRecordSizes) {
       const double target = size == 16384 ? 0.90 : size == 256 ? 0.80 : 0;
       ops.push_back({"encrypt_" + std::to_string(size), target});

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench/operations.h"
+#include "bench/tls13_operations.h"
 
 namespace sslp11::bench {
 
@@ -113,6 +114,14 @@ void register_paired(const std::string& token) {
     auto session = t.open_session();
     run_paired(st, [&] { provider_server_schedule(t, k); },
                [&] { floor_server_schedule(t, session->handle(), k); }, kHandshakeBlock);
+  });
+  reg(token + "/tls13_1rtt_p256/paired", [token](benchmark::State& st) {
+    BenchToken& t = BenchToken::get(token);
+    const Tls13Keys& k = tls13_keys(t);
+    auto session = t.open_session();
+    provider_tls13_schedule(t, k);  // warm: the pool's session and the zeros object exist
+    run_paired(st, [&] { provider_tls13_schedule(t, k); },
+               [&] { floor_tls13_schedule(t, session->handle(), k); }, kHandshakeBlock);
   });
   for (std::size_t size : kRecordSizes) {
     const std::string n = std::to_string(size);

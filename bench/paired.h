@@ -12,7 +12,8 @@
 
 namespace sslp11::bench {
 
-// Registers "<token>/<operation>/paired" for (1)-(4); each reports counters
+// Registers "<token>/<operation>/paired" for (1)-(4) and the TLS 1.3
+// schedule (bench/tls13_operations.h); each reports counters
 // provider_ns and floor_ns: the mean time per operation of each side.
 void register_paired(const std::string& token);
 

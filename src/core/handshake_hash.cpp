@@ -40,6 +40,7 @@ std::vector<std::uint8_t> HandshakeHash::digest(const p11::Lease& lease) const {
   // vector's data() may be NULL.
   static constexpr std::uint8_t kNothing = 0;
   std::lock_guard lock(mutex_);
+  if (!last_digest_.empty() && last_digest_length_ == transcript_.size()) return last_digest_;
   const std::span<const std::uint8_t> data =
       transcript_.empty() ? std::span<const std::uint8_t>(&kNothing, 0) : std::span<const std::uint8_t>(transcript_);
   lease.api().C_DigestInit(lease.handle(), mech);
@@ -49,6 +50,8 @@ std::vector<std::uint8_t> HandshakeHash::digest(const p11::Lease& lease) const {
                                      std::to_string(n) + " bytes instead of " +
                                      std::to_string(out.size()));
   }
+  last_digest_ = out;
+  last_digest_length_ = transcript_.size();
   return out;
 }
 
@@ -60,6 +63,8 @@ std::shared_ptr<HandshakeHash> HandshakeHash::duplicate() const {
   auto copy = std::make_shared<HandshakeHash>(token_, protocol_, *suite_, hash_);
   std::lock_guard lock(mutex_);
   copy->transcript_ = transcript_;
+  copy->last_digest_ = last_digest_;
+  copy->last_digest_length_ = last_digest_length_;
   return copy;
 }
 

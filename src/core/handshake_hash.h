@@ -44,7 +44,12 @@ class HandshakeHash {
   void append(std::span<const std::uint8_t> bytes);
 
   // Hash(transcript so far), computed by the token in `lease`'s session (or a
-  // pooled one). Leaves the object as it was.
+  // pooled one) -- unless this transcript was digested already: the
+  // transcript only grows, so the same length means the same bytes, and the
+  // last digest is answered again without the token. TLS 1.3 asks twice for
+  // the hash up to the server Finished (the application traffic secrets and
+  // the client Finished); a TLS 1.2 peer may ask SslGetHandshakeHash again.
+  // A digest of public messages is public: no wipe needed.
   std::vector<std::uint8_t> digest(const p11::Lease& lease) const;
   std::vector<std::uint8_t> digest() const;
 
@@ -60,6 +65,8 @@ class HandshakeHash {
   // must not corrupt memory: every access to the transcript holds `mutex_`.
   mutable std::mutex mutex_;
   std::vector<std::uint8_t> transcript_;
+  mutable std::vector<std::uint8_t> last_digest_;  // empty: none yet
+  mutable std::size_t last_digest_length_ = 0;    // transcript_.size() it covers
 };
 
 // SslCreateHandshakeHash: the suite's PRF hash.
