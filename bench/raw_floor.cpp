@@ -4,30 +4,19 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "bench/raw_attributes.h"
 #include "pkcs11/tls_params.h"
 
 namespace sslp11::bench {
 
 namespace {
 
-CK_OBJECT_CLASS kSecretClass = CKO_SECRET_KEY;
-CK_KEY_TYPE kGeneric = CKK_GENERIC_SECRET;
-CK_BBOOL kTrue = CK_TRUE;
-CK_BBOOL kFalse = CK_FALSE;
-constexpr std::size_t kMaxHash = 64;
-
-CK_ATTRIBUTE attr(CK_ATTRIBUTE_TYPE t, void* v, std::size_t n) { return CK_ATTRIBUTE{t, v, n}; }
-CK_ATTRIBUTE flag(CK_ATTRIBUTE_TYPE t, bool v) { return attr(t, v ? &kTrue : &kFalse, sizeof(CK_BBOOL)); }
+using namespace raw;
 
 // templates::secret_key(): class, type, session object, sensitive, not extractable.
 #define SECRET_KEY_ATTRS(type_ptr)                                                                             \
   attr(CKA_CLASS, &kSecretClass, sizeof kSecretClass), attr(CKA_KEY_TYPE, type_ptr, sizeof(CK_KEY_TYPE)), \
       flag(CKA_TOKEN, false), flag(CKA_SENSITIVE, true), flag(CKA_EXTRACTABLE, false)
-
-void wipe(void* p, std::size_t n) {
-  volatile auto* b = static_cast<volatile unsigned char*>(p);
-  while (n--) *b++ = 0;
-}
 
 }  // namespace
 

@@ -6,25 +6,14 @@
 #include <stdexcept>
 
 #include "core/tls13_hkdf_label.h"
+#include "bench/raw_attributes.h"
 #include "pkcs11/tls_params.h"
 
 namespace sslp11::bench {
 
 namespace {
 
-CK_OBJECT_CLASS kSecretClass = CKO_SECRET_KEY;
-CK_KEY_TYPE kGeneric = CKK_GENERIC_SECRET;
-CK_BBOOL kTrue = CK_TRUE;
-CK_BBOOL kFalse = CK_FALSE;
-constexpr std::size_t kMaxHash = 64;
-
-CK_ATTRIBUTE attr(CK_ATTRIBUTE_TYPE t, void* v, std::size_t n) { return CK_ATTRIBUTE{t, v, n}; }
-CK_ATTRIBUTE flag(CK_ATTRIBUTE_TYPE t, bool v) { return attr(t, v ? &kTrue : &kFalse, sizeof(CK_BBOOL)); }
-
-void wipe(void* p, std::size_t n) {
-  volatile auto* b = static_cast<volatile unsigned char*>(p);
-  while (n--) *b++ = 0;
-}
+using namespace raw;
 
 // tls13_templates::derived / created: the base attributes of `use` on the
 // path, then CKA_VALUE_LEN or CKA_VALUE (the last slot).

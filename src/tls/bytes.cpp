@@ -1,5 +1,7 @@
 #include "tls/bytes.h"
 
+#include <openssl/rand.h>
+
 namespace sslp11::tls {
 
 void ByteReader::need(std::size_t n) const {
@@ -141,6 +143,12 @@ std::string printable(ByteView b, std::size_t limit) {
     }
   }
   return s;
+}
+
+Bytes random_bytes(std::size_t n) {
+  Bytes b(n);
+  if (n != 0 && RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+  return b;
 }
 
 }  // namespace sslp11::tls

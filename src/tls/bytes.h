@@ -4,6 +4,7 @@
 // a DecodeError, which the state machines turn into a decode_error alert.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -75,5 +76,14 @@ std::string hex(ByteView b);
 // Printable rendering of application data for progress lines: ASCII as is,
 // everything else as \xNN; cut at `limit` characters.
 std::string printable(ByteView b, std::size_t limit = 200);
+
+// n bytes from OpenSSL's CSPRNG (randoms, session ids, ticket nonces). Throws
+// std::runtime_error if it fails.
+Bytes random_bytes(std::size_t n);
+
+template <class T, class V>
+bool contains(const std::vector<T>& v, V x) {
+  return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
+}
 
 }  // namespace sslp11::tls

@@ -34,11 +34,6 @@ bool is_ip_literal(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-template <class T, class V>
-bool contains(const std::vector<T>& v, V x) {
-  return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
-}
-
 KeyExchangeKind kind_of(SuiteKx kx) {
   return kx == SuiteKx::ecdhe ? KeyExchangeKind::ecdhe : kx == SuiteKx::dhe ? KeyExchangeKind::dhe : KeyExchangeKind::rsa;
 }
@@ -482,17 +477,7 @@ void Client::prepare() {
     groups_ = chosen;
   }
   if (!suites13_.empty()) {
-    // TLS 1.3 key shares: the token's curves (SslEnumEccCurves), in --groups order when given.
-    std::vector<std::uint16_t> token;
-    for (const CurveInfo& c : provider_.curves())
-      if (coordinate_bytes(static_cast<std::uint16_t>(c.group)) != 0) token.push_back(static_cast<std::uint16_t>(c.group));
-    for (std::uint16_t g : options_.groups.empty() ? token : options_.groups) {
-      if (contains(token, g)) {
-        groups13_.push_back(g);
-      } else {
-        log_ << "-- not offering " << group_name(g) << " for TLS 1.3: the token lists no such curve\n";
-      }
-    }
+    groups13_ = tls13_key_share_groups(provider_, options_.groups, log_, "offering");
     if (groups13_.empty()) {
       log_ << "-- no TLS 1.3 key-share group: TLS 1.3 not offered\n";
       missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.3: no key-share group the token lists (--groups)";

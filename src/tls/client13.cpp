@@ -17,17 +17,6 @@ namespace {
 
 namespace ht = handshake_type;
 
-template <class T, class V>
-bool contains(const std::vector<T>& v, V x) {
-  return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
-}
-
-Bytes random_bytes(std::size_t n) {
-  Bytes b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
-  return b;
-}
-
 // RFC 8446 §4.4.3: TLS 1.3 signs with ECDSA or RSA-PSS only.
 bool tls13_signature_scheme(std::uint16_t scheme) {
   const SchemeInfo* info = scheme_info(scheme);

@@ -1,6 +1,7 @@
 #include "tls/key_exchange.h"
 
 #include <cstring>
+#include <ostream>
 
 #include "tls/alerts.h"
 #include "tls/suites.h"
@@ -53,6 +54,22 @@ std::size_t coordinate_bytes(std::uint16_t group) {
     case named_group::secp521r1: return 66;
     default: return 0;
   }
+}
+
+std::vector<std::uint16_t> tls13_key_share_groups(const Provider& provider, const std::vector<std::uint16_t>& wanted,
+                                                  std::ostream& log, std::string_view verb) {
+  std::vector<std::uint16_t> token;
+  for (const CurveInfo& c : provider.curves())
+    if (coordinate_bytes(static_cast<std::uint16_t>(c.group)) != 0) token.push_back(static_cast<std::uint16_t>(c.group));
+  std::vector<std::uint16_t> out;
+  for (std::uint16_t g : wanted.empty() ? token : wanted) {
+    if (contains(token, g)) {
+      out.push_back(g);
+    } else {
+      log << "-- not " << verb << " " << group_name(g) << " for TLS 1.3: the token lists no such curve\n";
+    }
+  }
+  return out;
 }
 
 Bytes ecc_public_blob(std::uint16_t group, ByteView point) {

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "tls/bytes.h"
 #include "tls/messages.h"
@@ -16,6 +19,12 @@ namespace sslp11::tls {
 
 // ECDHE: coordinate bytes of a named group (32, 48, 66); 0 when unknown.
 std::size_t coordinate_bytes(std::uint16_t group);
+
+// TLS 1.3 key-share groups: the token's curves (SslEnumEccCurves), in the
+// order of `wanted` when it is not empty. A wanted group the token lacks is
+// logged ("-- not <verb> GROUP for TLS 1.3: ...") and left out.
+std::vector<std::uint16_t> tls13_key_share_groups(const Provider& provider, const std::vector<std::uint16_t>& wanted,
+                                                  std::ostream& log, std::string_view verb);
 
 // BCRYPT_ECCPUBLIC_BLOB (ECDH magic) from an uncompressed point 04||X||Y.
 // Throws TlsFailure(illegal_parameter) for a point of the wrong form or size.

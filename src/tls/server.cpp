@@ -36,11 +36,6 @@ std::array<std::uint8_t, N> random_bytes() {
   return r;
 }
 
-template <class T, class V>
-bool contains(const std::vector<T>& v, V x) {
-  return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
-}
-
 // The size of the certificate's public key (an EC key's curve: 256, 384, 521).
 std::size_t leaf_key_bits(const Bytes& der) {
   const unsigned char* p = der.data();
@@ -471,16 +466,7 @@ void Server::prepare() {
     missing += (missing.empty() ? "" : "; ") + suite_display_name(id) + ": " + why;
   }
   if (!suites13_.empty()) {
-    std::vector<std::uint16_t> token;
-    for (const CurveInfo& c : provider_.curves())
-      if (coordinate_bytes(static_cast<std::uint16_t>(c.group)) != 0) token.push_back(static_cast<std::uint16_t>(c.group));
-    for (std::uint16_t g : options_.groups.empty() ? token : options_.groups) {
-      if (contains(token, g)) {
-        groups13_.push_back(g);
-      } else {
-        log_ << "-- not serving " << group_name(g) << " for TLS 1.3: the token lists no such curve\n";
-      }
-    }
+    groups13_ = tls13_key_share_groups(provider_, options_.groups, log_, "serving");
     if (groups13_.empty()) {
       log_ << "-- no TLS 1.3 key-share group: not serving TLS 1.3\n";
       missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.3: no key-share group the token lists (--groups)";

@@ -23,17 +23,6 @@ namespace ss = signature_scheme;
 constexpr std::size_t kTicketStoreSize = 64;
 constexpr std::uint32_t kTicketLifetime = 7200;  // seconds
 
-template <class T, class V>
-bool contains(const std::vector<T>& v, V x) {
-  return std::find(v.begin(), v.end(), static_cast<T>(x)) != v.end();
-}
-
-Bytes random_bytes(std::size_t n) {
-  Bytes b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
-  return b;
-}
-
 HandshakeMessage expect(Connection& conn, std::uint8_t type) {
   HandshakeMessage m = conn.receive_handshake();
   if (m.type != type) {
