@@ -513,14 +513,18 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
   };
   try {
     ClientHandshake handshake(provider_, options_, suites_, groups_, offers_dhe_, host_, resume, conn, report, log_);
-    if (suites13_.empty()) {
-      handshake.run();
+    // A TLS 1.2 connection, whether chosen or fallen back to, ends the same way.
+    const auto finish_tls12 = [&] {
       exchange_data(conn, report);
       conn.close();
       report.ok = true;
       report.traffic = conn.stats();
       if (save != nullptr) handshake.save(*save);
       return report;
+    };
+    if (suites13_.empty()) {
+      handshake.run();
+      return finish_tls12();
     }
     const std::string name = options_.server_name.value_or(host_);
     const Client13Setup setup{provider_, options_, suites13_, groups13_, name, !suites_.empty()};
@@ -533,12 +537,7 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
     }
     if (const std::optional<Tls12Fallback> fallback = tls13.handshake(std::move(base))) {
       handshake.run_from(*fallback);
-      exchange_data(conn, report);
-      conn.close();
-      report.ok = true;
-      report.traffic = conn.stats();
-      if (save != nullptr) handshake.save(*save);
-      return report;
+      return finish_tls12();
     }
     exchange_data(conn, report);
     if (options_.key_update) {

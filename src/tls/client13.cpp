@@ -290,11 +290,12 @@ void Tls13Client::receive_finished() {
   }
   transcript_.add(m.bytes);
   conn_.at_key_change();
-  master_ = schedule13::master_secret(provider_, handshake_secret_.get());
-  schedule13::TrafficSecrets ap = schedule13::traffic_secrets(provider_, master_.get(), transcript_.handle());
-  client_ap_ = std::move(ap.client);
-  server_ap_ = std::move(ap.server);
-  exporter_ = schedule13::exporter_master(provider_, master_.get(), transcript_.handle());
+  schedule13::ApplicationSecrets app =
+      schedule13::application_secrets(provider_, handshake_secret_.get(), transcript_.handle());
+  master_ = std::move(app.master);
+  client_ap_ = std::move(app.traffic.client);
+  server_ap_ = std::move(app.traffic.server);
+  exporter_ = std::move(app.exporter);
   note_key_objects(report_, "master secret", master_.get());
   log_ << "<< Finished (verified with SslComputeFinishedHash); application traffic secrets on the token\n";
 }

@@ -83,4 +83,12 @@ Bytes export_keying_material(const Provider& p, NCRYPT_KEY_HANDLE exporter, cons
   return out;
 }
 
+ApplicationSecrets application_secrets(const Provider& p, NCRYPT_KEY_HANDLE handshake, NCRYPT_HASH_HANDLE transcript) {
+  ApplicationSecrets out;
+  out.master = master_secret(p, handshake);
+  out.traffic = traffic_secrets(p, out.master.get(), transcript);
+  out.exporter = exporter_master(p, out.master.get(), transcript);
+  return out;
+}
+
 }  // namespace sslp11::tls::schedule13

@@ -29,6 +29,15 @@ SslObject next_generation(const Provider& p, NCRYPT_KEY_HANDLE traffic_secret);
 
 SslObject exporter_master(const Provider& p, NCRYPT_KEY_HANDLE master, NCRYPT_HASH_HANDLE transcript);
 SslObject resumption_master(const Provider& p, NCRYPT_KEY_HANDLE master, NCRYPT_HASH_HANDLE transcript);
+
+// After the server Finished (both roles): the master secret, the application
+// traffic secrets and the exporter master secret over the same transcript.
+struct ApplicationSecrets {
+  SslObject master;
+  TrafficSecrets traffic;
+  SslObject exporter;
+};
+ApplicationSecrets application_secrets(const Provider& p, NCRYPT_KEY_HANDLE handshake, NCRYPT_HASH_HANDLE transcript);
 // SslExpandPreSharedKey: the PSK of one NewSessionTicket (its nonce).
 SslObject ticket_psk(const Provider& p, NCRYPT_KEY_HANDLE resumption_master, ByteView nonce);
 // SslExpandBinderKey with the "res binder" label.

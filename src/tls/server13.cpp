@@ -239,11 +239,12 @@ void Tls13Server::send_certificate_and_verify() {
 void Tls13Server::send_finished() {
   const std::size_t n = transcript_.hash_bytes();
   send(make_handshake(ht::finished, schedule13::finished(provider_, server_hs_.get(), transcript_.handle(), n)));
-  master_ = schedule13::master_secret(provider_, handshake_secret_.get());
-  schedule13::TrafficSecrets ap = schedule13::traffic_secrets(provider_, master_.get(), transcript_.handle());
-  client_ap_ = std::move(ap.client);
-  server_ap_ = std::move(ap.server);
-  exporter_ = schedule13::exporter_master(provider_, master_.get(), transcript_.handle());
+  schedule13::ApplicationSecrets app =
+      schedule13::application_secrets(provider_, handshake_secret_.get(), transcript_.handle());
+  master_ = std::move(app.master);
+  client_ap_ = std::move(app.traffic.client);
+  server_ap_ = std::move(app.traffic.server);
+  exporter_ = std::move(app.exporter);
   note_key_objects(report_, "master secret", master_.get());
   SslObject write = schedule13::write_key(provider_, server_ap_.get());
   note_key_objects(report_, "application write key", write.get());
