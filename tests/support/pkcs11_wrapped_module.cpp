@@ -12,8 +12,9 @@ CK_FUNCTION_LIST* g_real = nullptr;
 std::string g_target;
 }  // namespace
 
-CK_FUNCTION_LIST* load_wrapped_module(const char* env_var) {
-  const char* target = std::getenv(env_var);
+CK_FUNCTION_LIST* load_wrapped_module(const char* env_var) { return load_module_at(std::getenv(env_var)); }
+
+CK_FUNCTION_LIST* load_module_at(const char* target) {
   if (target == nullptr || *target == '\0') return nullptr;
   if (g_real == nullptr || g_target != target) {
     void* dl = dlopen(target, RTLD_NOW | RTLD_LOCAL);  // never closed, like sslp11's own modules

@@ -38,6 +38,9 @@ namespace sslp11::test {
 // the variable is unset or empty or the module does not load. Not
 // thread-safe: the shim calls it under its own lock.
 CK_FUNCTION_LIST* load_wrapped_module(const char* env_var);
+// The same for the module at `path` (what load_wrapped_module does with the
+// variable's value): for a shim told its module another way.
+CK_FUNCTION_LIST* load_module_at(const char* path);
 
 // A shim's C_GetFunctionList: under `mutex`, the module named by $env_var
 // (load_wrapped_module); when it is not `real` yet, `real` becomes it and
