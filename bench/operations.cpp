@@ -76,28 +76,37 @@ ProviderRandoms::ProviderRandoms() {
   desc = NCryptBufferDesc{NCRYPTBUFFER_VERSION, 2, buffers.data()};
 }
 
-BenchToken& BenchToken::get(const std::string& name) {
+namespace {
+
+// Never destroyed: a BenchToken frees provider handles, and at exit the
+// provider's handle table (a function-local static made after this map)
+// would already be gone. The process exit closes the module.
+template <class Make>
+BenchToken& bench_token(const std::string& name, Make&& make) {
   static std::mutex mutex;
-  // Never destroyed: a BenchToken frees provider handles, and at exit the
-  // provider's handle table (a function-local static made after this map)
-  // would already be gone. The process exit closes the module.
   static auto* tokens = new std::map<std::string, std::unique_ptr<BenchToken>>;
   std::lock_guard lock(mutex);
   auto& slot = (*tokens)[name];
-  if (!slot) {
-    if (name == "softhsm") {
-      slot.reset(new BenchToken(test::TestTokens::softhsm()));
-    } else if (name == "nss") {
-      slot.reset(new BenchToken(test::TestTokens::nss()));
-    } else {
-      throw std::invalid_argument("no bench token named " + name);
-    }
-  }
+  if (!slot) slot = make();
   return *slot;
 }
 
-BenchToken::BenchToken(const test::TokenSpec& spec) : spec_(spec) {
-  test::use_token(spec_);
+}  // namespace
+
+BenchToken& BenchToken::get(const std::string& name) {
+  return bench_token(name, [&] {
+    if (name == "softhsm") return std::unique_ptr<BenchToken>(new BenchToken(test::TestTokens::softhsm()));
+    if (name == "nss") return std::unique_ptr<BenchToken>(new BenchToken(test::TestTokens::nss()));
+    throw std::invalid_argument("no bench token named " + name);
+  });
+}
+
+BenchToken& BenchToken::get(const std::string& name, const test::TokenSpec& spec, const std::string& config_extra) {
+  return bench_token(name, [&] { return std::unique_ptr<BenchToken>(new BenchToken(spec, config_extra)); });
+}
+
+BenchToken::BenchToken(const test::TokenSpec& spec, const std::string& config_extra) : spec_(spec) {
+  test::use_token(spec_, config_extra, config_extra.empty() ? "default" : "bench-extra");
   check(SslOpenProvider(reinterpret_cast<NCRYPT_PROV_HANDLE*>(provider_.out()), nullptr, 0), "SslOpenProvider");
   access_ = open_token(spec_.module_path, spec_.init_args, spec_.serial);
   setup_ = open_session();

@@ -60,6 +60,10 @@ class BenchToken {
  public:
   // name: "softhsm" or "nss". Throwaway tokens from tests/support.
   static BenchToken& get(const std::string& name);
+  // Another token under `name` (e.g. SoftHSM behind the test rig), its
+  // provider config with `config_extra` lines (e.g. "pool-size = 32"); the
+  // first call for a name makes it, later ones return it.
+  static BenchToken& get(const std::string& name, const test::TokenSpec& spec, const std::string& config_extra);
   BenchToken(const BenchToken&) = delete;
   BenchToken& operator=(const BenchToken&) = delete;
 
@@ -75,7 +79,7 @@ class BenchToken {
   SuiteKeys& keys(DWORD suite);
 
  private:
-  explicit BenchToken(const test::TokenSpec& spec);
+  explicit BenchToken(const test::TokenSpec& spec, const std::string& config_extra = "");
   test::TokenSpec spec_;
   Handle provider_;
   TokenAccess access_;

@@ -9,6 +9,11 @@
 #   MEMORY_CYCLES=0 MEMORY_FLOOR_CYCLES=0 scripts/bench.sh   # ratios only
 #   BENCH_PASSES=3 BENCH_MIN_TIME=0.1 MEMORY_CYCLES=100000 scripts/bench.sh   # quicker
 #   scripts/bench.sh --benchmark_filter=nss/encrypt --tokens=nss   # extra flags go to sslp11_bench
+#
+# Issue 17's latency-bound throughput (docs/performance.md, "Latency-bound
+# throughput (one slow member)"): TLS 1.2 server key schedules on one SoftHSM
+# token behind the test rig, 200 us per token call, at 1, 4, 16, 32 threads:
+#   scripts/bench.sh pool-latency [--latency-us=200 --threads=1,4,16,32 --seconds=3 --pool-size=32]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BENCH_BUILD_DIR:-$root/build-bench}"
@@ -23,7 +28,15 @@ launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BENCH_BUILD_TYPE:-Release}" "${launcher[@]}" >/dev/null
+if [ "${1:-}" = pool-latency ]; then
+  shift
+  cmake --build "$build" --parallel "$(nproc)" --target sslp11_pool_latency
+  echo "== machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); load: $(uptime | sed 's/.*load average: //')"
+  "$build/bench/sslp11_pool_latency" "$@"
+  echo "== load after: $(uptime | sed 's/.*load average: //')"
+  exit 0
+fi
 cmake --build "$build" --parallel "$(nproc)" --target sslp11_bench
 
 echo "== machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); load: $(uptime | sed 's/.*load average: //')"
