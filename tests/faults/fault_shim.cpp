@@ -216,7 +216,7 @@ bool apply_init_prefix(std::string_view text, Latency& latency, std::string& res
     if (key == "module") {
       CK_FUNCTION_LIST* module = sslp11::test::load_module_at(value.c_str());
       if (module == nullptr) return false;
-      g_real = module;
+      if (g_real != module) g_real = module;  // no write on a re-initialisation: calls may be reading it
     } else if (key == "latency-us") {
       latency.fixed_us = std::strtoul(value.c_str(), nullptr, 10);
     } else if (key == "jitter-us") {
