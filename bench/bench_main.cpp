@@ -27,6 +27,7 @@
 #include "bench/operations.h"
 #include "bench/paired.h"
 #include "bench/tls13_operations.h"
+#include "bench/tls13_records.h"
 #include "pkcs11/api.h"
 
 using namespace sslp11;
@@ -35,6 +36,7 @@ using namespace sslp11::bench;
 namespace {
 
 constexpr std::size_t kRecordSizes[] = {256, 1024, 16384};
+constexpr std::size_t kTls13RecordSizes[] = {256, 16384};  // issue 15's two targets
 
 // ---- Calls per operation -------------------------------------------------------
 
@@ -133,6 +135,21 @@ void register_token(const std::string& token) {
       calls.report(st);
     });
   }, false);
+  // The token's own P-256 key-pair rate, no provider side: the floor of a
+  // handshake's ECDHE part, which scripts/bench-handshakes.sh prints beside
+  // the handshakes/s. One C_GenerateKeyPair, the public point read, both halves destroyed.
+  reg(token + "/keygen_p256/floor", [token](benchmark::State& st) {
+    guarded(st, [&] {
+      BenchToken& t = BenchToken::get(token);
+      const SuiteKeys& k = t.keys(kGcm128);
+      auto session = t.open_session();
+      const RawFloor& f = t.floor();
+      const CK_SESSION_HANDLE s = session->handle();
+      CallCounter calls(false);
+      for (auto _ : st) f.destroy(s, f.create_ephemeral(s, *k.curve).priv);
+      calls.report(st);
+    });
+  }, false);
   // TLS 1.3 1-RTT key schedule (bench/tls13_operations.h).
   reg(token + "/tls13_1rtt_p256/provider", [token](benchmark::State& st) {
     guarded(st, [&] {
@@ -154,6 +171,65 @@ void register_token(const std::string& token) {
       calls.report(st);
     });
   }, false);
+
+  // TLS 1.3 records (bench/tls13_records.h): `size` bytes of content plus the
+  // inner type, one thread (the TLS 1.2 rows show the pool's scaling).
+  for (std::size_t size : kTls13RecordSizes) {
+    const std::string n = std::to_string(size);
+    reg(token + "/tls13_encrypt_" + n + "/provider", [token, size](benchmark::State& st) {
+      guarded(st, [&] {
+        BenchToken& t = BenchToken::get(token);
+        const Handle key = provider_tls13_record_key(t, tls13_keys(t));
+        std::vector<std::uint8_t> inner(size + kInnerTypeBytes, 0x5a), record(size + 64);
+        std::uint64_t seq = 0;
+        provider_tls13_encrypt(t, key.get(), seq++, inner, record);
+        CallCounter calls(true);
+        for (auto _ : st) provider_tls13_encrypt(t, key.get(), seq++, inner, record);
+        calls.report(st);
+        st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * size));
+      });
+    }, false);
+    reg(token + "/tls13_encrypt_" + n + "/floor", [token, size](benchmark::State& st) {
+      guarded(st, [&] {
+        BenchToken& t = BenchToken::get(token);
+        auto session = t.open_session();
+        auto key = floor_tls13_record_key(t, session->handle(), tls13_keys(t));
+        std::vector<std::uint8_t> inner(size + kInnerTypeBytes, 0x5a), out(size + 64);
+        std::uint64_t seq = 1;
+        CallCounter calls(false);
+        for (auto _ : st) floor_tls13_encrypt(*key, seq++, inner, out);
+        calls.report(st);
+        st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * size));
+        key.reset();  // before its session closes
+      });
+    }, false);
+    reg(token + "/tls13_decrypt_" + n + "/provider", [token, size](benchmark::State& st) {
+      guarded(st, [&] {
+        BenchToken& t = BenchToken::get(token);
+        const Handle key = provider_tls13_record_key(t, tls13_keys(t));
+        std::vector<std::uint8_t> inner(size + kInnerTypeBytes, 0x5a), record(size + 64), back(size + 64);
+        record.resize(provider_tls13_encrypt(t, key.get(), 7, inner, record));
+        CallCounter calls(true);
+        for (auto _ : st) provider_tls13_decrypt(t, key.get(), 7, record, back);
+        calls.report(st);
+        st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * size));
+      });
+    }, false);
+    reg(token + "/tls13_decrypt_" + n + "/floor", [token, size](benchmark::State& st) {
+      guarded(st, [&] {
+        BenchToken& t = BenchToken::get(token);
+        auto session = t.open_session();
+        auto key = floor_tls13_record_key(t, session->handle(), tls13_keys(t));
+        std::vector<std::uint8_t> inner(size + kInnerTypeBytes, 0x5a), sealed(size + 64), back(size + 64);
+        sealed.resize(floor_tls13_encrypt(*key, 7, inner, sealed));
+        CallCounter calls(false);
+        for (auto _ : st) floor_tls13_decrypt(*key, 7, sealed, back);
+        calls.report(st);
+        st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * size));
+        key.reset();
+      });
+    }, false);
+  }
 
   for (std::size_t size : kRecordSizes) {
     const std::string n = std::to_string(size);
@@ -310,7 +386,7 @@ void print_table(const TableReporter& rep, const std::vector<std::string>& token
   std::printf("\n== sslp11 vs the raw PKCS#11 floor (medians over passes; ratio = provider ops/s / floor ops/s) ==\n");
   std::printf("'paired': the interleaved measurement (bench/paired.h), which the verdicts use; 'separate': the\n"
               "ratio of the two separate runs whose ops/s are shown. thr 4: separate runs only.\n");
-  std::printf("%-8s %-15s %3s %12s %12s %12s %6s %8s %6s %-7s %6s %6s %-7s\n", "token", "operation", "thr",
+  std::printf("%-8s %-19s %3s %12s %12s %12s %6s %8s %6s %-7s %6s %6s %-7s\n", "token", "operation", "thr",
               "provider/s", "floor/s", "evp/s", "paired", "separate", "target", "verdict", "calls", "floor", "calls");
   for (const auto& token : tokens) {
     std::vector<std::pair<std::string, double>> ops = {{"keys_aes128gcm", 0.90}, {"keys_aes256cbc", 0.90},
@@ -320,6 +396,12 @@ void print_table(const TableReporter& rep, const std::vector<std::string>& token
       const double target = size == 16384 ? 0.90 : size == 256 ? 0.80 : 0;
       ops.push_back({"encrypt_" + std::to_string(size), target});
       ops.push_back({"decrypt_" + std::to_string(size), target});
+    }
+    // Issue 15: the TLS 1.2 record targets for TLS 1.3 records.
+    for (std::size_t size : kTls13RecordSizes) {
+      const double target = size == 16384 ? 0.90 : 0.80;
+      ops.push_back({"tls13_encrypt_" + std::to_string(size), target});
+      ops.push_back({"tls13_decrypt_" + std::to_string(size), target});
     }
     for (const auto& [op, target] : ops) {
       for (int threads : {1, 2, 4}) {
@@ -337,13 +419,20 @@ void print_table(const TableReporter& rep, const std::vector<std::string>& token
         if (target > 0 && threads == 1) std::snprintf(target_text, sizeof target_text, "%.2f", target);
         char paired_text[16] = "-";
         if (pair) std::snprintf(paired_text, sizeof paired_text, "%.3f", paired);
-        std::printf("%-8s %-15s %3d %12.0f %12.0f %12s %6s %8.3f %6s %-7s %6.2f %6.2f %-7s\n", token.c_str(),
+        std::printf("%-8s %-19s %3d %12.0f %12.0f %12s %6s %8.3f %6s %-7s %6.2f %6.2f %-7s\n", token.c_str(),
                     op.c_str(), threads, p ? p->ops : 0.0, f ? f->ops : 0.0,
                     e ? std::to_string(static_cast<long long>(e->ops)).c_str() : "-", paired_text, separate, target_text,
                     target > 0 && threads == 1 ? verdict(ratio >= target).c_str() : "info",
                     p ? p->calls : -1.0, f ? f->calls : -1.0,
                     threads == 1 ? verdict(calls_equal).c_str() : (calls_equal ? "same" : "differ"));
       }
+    }
+  }
+  for (const auto& token : tokens) {
+    if (const auto g = rep.find(token + "/keygen_p256/floor", 1)) {
+      std::printf("%-8s keygen floor: %.0f P-256 key pairs/s (C_GenerateKeyPair, the point read, both halves "
+                  "destroyed: %.0f calls)\n",
+                  token.c_str(), g->ops, g->calls);
     }
   }
   std::printf("\n== session-pool scaling: ops/s at 2 (4) threads / 1 thread; target 2 thr >= 1.70x where the floor "

@@ -13,6 +13,7 @@
 
 #include "bench/operations.h"
 #include "bench/tls13_operations.h"
+#include "bench/tls13_records.h"
 
 namespace sslp11::bench {
 
@@ -83,6 +84,7 @@ void reg(const std::string& name, Setup setup, bool threads = false) {
 }
 
 constexpr std::size_t kRecordSizes[] = {256, 1024, 16384};
+constexpr std::size_t kTls13RecordSizes[] = {256, 16384};
 constexpr int kRecordBlock = 16;  // a few µs to a few hundred µs per block
 constexpr int kKeysBlock = 4;
 constexpr int kHandshakeBlock = 1;
@@ -123,6 +125,37 @@ void register_paired(const std::string& token) {
     run_paired(st, [&] { provider_tls13_schedule(t, k); },
                [&] { floor_tls13_schedule(t, session->handle(), k); }, kHandshakeBlock);
   });
+  // TLS 1.3 records (bench/tls13_records.h): `size` bytes of content plus the inner type.
+  for (std::size_t size : kTls13RecordSizes) {
+    const std::string n = std::to_string(size);
+    reg(token + "/tls13_encrypt_" + n + "/paired", [token, size](benchmark::State& st) {
+      BenchToken& t = BenchToken::get(token);
+      const Tls13Keys& k = tls13_keys(t);
+      const Handle key = provider_tls13_record_key(t, k);
+      auto session = t.open_session();
+      auto floor_key = floor_tls13_record_key(t, session->handle(), k);
+      std::vector<std::uint8_t> inner(size + kInnerTypeBytes, 0x5a), record(size + 64), out(size + 64);
+      std::uint64_t provider_seq = 0, floor_seq = 0;
+      provider_tls13_encrypt(t, key.get(), provider_seq++, inner, record);
+      run_paired(st, [&] { provider_tls13_encrypt(t, key.get(), provider_seq++, inner, record); },
+                 [&] { floor_tls13_encrypt(*floor_key, floor_seq++, inner, out); }, kRecordBlock);
+      floor_key.reset();  // before its session closes
+    });
+    reg(token + "/tls13_decrypt_" + n + "/paired", [token, size](benchmark::State& st) {
+      BenchToken& t = BenchToken::get(token);
+      const Tls13Keys& k = tls13_keys(t);
+      const Handle key = provider_tls13_record_key(t, k);
+      auto session = t.open_session();
+      auto floor_key = floor_tls13_record_key(t, session->handle(), k);
+      std::vector<std::uint8_t> inner(size + kInnerTypeBytes, 0x5a), record(size + 64), sealed(size + 64),
+          back(size + 64);
+      record.resize(provider_tls13_encrypt(t, key.get(), 7, inner, record));
+      sealed.resize(floor_tls13_encrypt(*floor_key, 7, inner, sealed));
+      run_paired(st, [&] { provider_tls13_decrypt(t, key.get(), 7, record, back); },
+                 [&] { floor_tls13_decrypt(*floor_key, 7, sealed, back); }, kRecordBlock);
+      floor_key.reset();
+    });
+  }
   for (std::size_t size : kRecordSizes) {
     const std::string n = std::to_string(size);
     reg(token + "/encrypt_" + n + "/paired", [token, size](benchmark::State& st) {

@@ -12,8 +12,8 @@
 
 namespace sslp11::bench {
 
-// Registers "<token>/<operation>/paired" for (1)-(4) and the TLS 1.3
-// schedule (bench/tls13_operations.h); each reports counters
+// Registers "<token>/<operation>/paired" for (1)-(4), the TLS 1.3 schedule
+// (bench/tls13_operations.h) and TLS 1.3 records (bench/tls13_records.h); each reports counters
 // provider_ns and floor_ns: the mean time per operation of each side.
 void register_paired(const std::string& token);
 

@@ -130,23 +130,14 @@ void provider_tls13_schedule(BenchToken& t, const Tls13Keys& k, std::span<std::u
 
 // ---- The floor ------------------------------------------------------------------------
 
-namespace {
-
-struct FloorWriteKey {
-  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
-  std::array<std::uint8_t, 12> iv{};
-};
-
-FloorWriteKey write_key(const Tls13Floor& f, CK_SESSION_HANDLE s, const core::Tls13Suite& suite,
-                        CK_OBJECT_HANDLE traffic) {
+FloorWriteKey floor_write_key(const Tls13Floor& f, CK_SESSION_HANDLE s, const core::Tls13Suite& suite,
+                              CK_OBJECT_HANDLE traffic) {
   FloorWriteKey w;
   w.key = f.expand_label(s, suite, traffic, labels::kKey, {}, Use::record, core::cipher_key_type(suite.cipher),
                          suite.key_bytes);
   f.expand_label_data(s, suite, traffic, labels::kIv, std::span(w.iv).first(suite.iv_bytes));
   return w;
 }
-
-}  // namespace
 
 void floor_tls13_schedule(const BenchToken& /*t*/, CK_SESSION_HANDLE s, const Tls13Keys& k,
                           std::span<std::uint8_t> verify_data) {
@@ -172,8 +163,8 @@ void floor_tls13_schedule(const BenchToken& /*t*/, CK_SESSION_HANDLE s, const Tl
       f.expand_label(s, suite, hs, labels::kClientHandshakeTraffic, {th1, n}, Use::chain, kGeneric, n);
   const CK_OBJECT_HANDLE s_hs =
       f.expand_label(s, suite, hs, labels::kServerHandshakeTraffic, {th1, n}, Use::chain, kGeneric, n);
-  const FloorWriteKey c_hs_key = write_key(f, s, suite, c_hs);
-  const FloorWriteKey s_hs_key = write_key(f, s, suite, s_hs);
+  const FloorWriteKey c_hs_key = floor_write_key(f, s, suite, c_hs);
+  const FloorWriteKey s_hs_key = floor_write_key(f, s, suite, s_hs);
   f.digest(s, suite, all.first(k.certificate_verify_end), {th2, n});
   f.finished(s, suite, s_hs, {th2, n}, server_vd);
   f.digest(s, suite, all, {th3, n});
@@ -184,8 +175,8 @@ void floor_tls13_schedule(const BenchToken& /*t*/, CK_SESSION_HANDLE s, const Tl
       f.expand_label(s, suite, master, labels::kClientApplicationTraffic, {th3, n}, Use::chain, kGeneric, n);
   const CK_OBJECT_HANDLE s_ap =
       f.expand_label(s, suite, master, labels::kServerApplicationTraffic, {th3, n}, Use::chain, kGeneric, n);
-  const FloorWriteKey c_ap_key = write_key(f, s, suite, c_ap);
-  const FloorWriteKey s_ap_key = write_key(f, s, suite, s_ap);
+  const FloorWriteKey c_ap_key = floor_write_key(f, s, suite, c_ap);
+  const FloorWriteKey s_ap_key = floor_write_key(f, s, suite, s_ap);
   f.finished(s, suite, c_hs, {th3, n}, client_vd);
   for (CK_OBJECT_HANDLE h : {early, hs, c_hs, s_hs, c_hs_key.key, s_hs_key.key, master, c_ap, s_ap, c_ap_key.key,
                              s_ap_key.key}) {

@@ -29,6 +29,7 @@
 // only which write key seals and which opens): one operation measures both.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -66,6 +67,15 @@ std::unique_ptr<Tls13Keys> make_tls13_keys(BenchToken& t, std::span<const std::u
 // One 1-RTT schedule; `verify_data` gets the server's then the client's
 // Finished (2 x Hash.length bytes), for the tests to compare sides.
 void provider_tls13_schedule(BenchToken& t, const Tls13Keys& k, std::span<std::uint8_t> verify_data = {});
+// A record key as the floor makes it from a traffic secret (the API's
+// SslExpandWriteKey): the AES key object of the record template, the IV to the host.
+struct FloorWriteKey {
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+  std::array<std::uint8_t, 12> iv{};
+};
+FloorWriteKey floor_write_key(const Tls13Floor& f, CK_SESSION_HANDLE s, const core::Tls13Suite& suite,
+                              CK_OBJECT_HANDLE traffic);
+
 void floor_tls13_schedule(const BenchToken& t, CK_SESSION_HANDLE s, const Tls13Keys& k,
                           std::span<std::uint8_t> verify_data = {});
 
