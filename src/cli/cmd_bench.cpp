@@ -311,6 +311,9 @@ int cmd_bench(const CommandArgs& args) {
         "bench measures the provider, which reads the PIN as its config says; --pin-source does not apply");
   }
 
+  // Ctrl-C from here on ends the measurement under way and skips the rest; one
+  // that comes during the setup ends the run before the first measurement.
+  const CtrlC ctrl_c;
   const SelectedToken token = check_provider_config(target);
   const ProviderHandle provider(target.config_path);
   const std::vector<OfferedSuite> offered = offered_suites(provider.get());
@@ -320,8 +323,6 @@ int cmd_bench(const CommandArgs& args) {
   Masters masters;
   make_masters(provider.get(), suite, curve.key_type, randoms, masters);
 
-  // From here on Ctrl-C ends the measurement under way and skips the rest.
-  const CtrlC ctrl_c;
   ProgressLine progress(!global.json);
   Run run{ctrl_c, progress};
   const std::uint64_t calls_before = pkcs11_calls();
