@@ -1,7 +1,5 @@
 #include "pkcs11/capabilities.h"
 
-#include <array>
-#include <cstdio>
 #include <utility>
 
 namespace sslp11::p11 {
@@ -60,64 +58,9 @@ const FeatureRule& rule(Feature f) {
   return none;
 }
 
-constexpr std::array<std::pair<CK_MECHANISM_TYPE, std::string_view>, 43> kNames{{
-    {CKM_RSA_PKCS_KEY_PAIR_GEN, "CKM_RSA_PKCS_KEY_PAIR_GEN"},
-    {CKM_RSA_PKCS, "CKM_RSA_PKCS"},
-    {CKM_RSA_PKCS_OAEP, "CKM_RSA_PKCS_OAEP"},
-    {CKM_RSA_PKCS_PSS, "CKM_RSA_PKCS_PSS"},
-    {CKM_DH_PKCS_KEY_PAIR_GEN, "CKM_DH_PKCS_KEY_PAIR_GEN"},
-    {CKM_DH_PKCS_DERIVE, "CKM_DH_PKCS_DERIVE"},
-    {CKM_SHA_1, "CKM_SHA_1"},
-    {CKM_SHA_1_HMAC, "CKM_SHA_1_HMAC"},
-    {CKM_SHA256, "CKM_SHA256"},
-    {CKM_SHA256_HMAC, "CKM_SHA256_HMAC"},
-    {CKM_SHA384, "CKM_SHA384"},
-    {CKM_SHA384_HMAC, "CKM_SHA384_HMAC"},
-    {CKM_SHA512, "CKM_SHA512"},
-    {CKM_SHA512_HMAC, "CKM_SHA512_HMAC"},
-    {CKM_GENERIC_SECRET_KEY_GEN, "CKM_GENERIC_SECRET_KEY_GEN"},
-    {CKM_SSL3_PRE_MASTER_KEY_GEN, "CKM_SSL3_PRE_MASTER_KEY_GEN"},
-    {CKM_TLS_PRE_MASTER_KEY_GEN, "CKM_TLS_PRE_MASTER_KEY_GEN"},
-    {CKM_TLS_MASTER_KEY_DERIVE, "CKM_TLS_MASTER_KEY_DERIVE"},
-    {CKM_TLS_KEY_AND_MAC_DERIVE, "CKM_TLS_KEY_AND_MAC_DERIVE"},
-    {CKM_TLS_MASTER_KEY_DERIVE_DH, "CKM_TLS_MASTER_KEY_DERIVE_DH"},
-    {CKM_TLS_PRF, "CKM_TLS_PRF"},
-    {CKM_TLS12_MAC, "CKM_TLS12_MAC"},
-    {CKM_TLS12_KDF, "CKM_TLS12_KDF"},
-    {CKM_TLS12_MASTER_KEY_DERIVE, "CKM_TLS12_MASTER_KEY_DERIVE"},
-    {CKM_TLS12_KEY_AND_MAC_DERIVE, "CKM_TLS12_KEY_AND_MAC_DERIVE"},
-    {CKM_TLS12_MASTER_KEY_DERIVE_DH, "CKM_TLS12_MASTER_KEY_DERIVE_DH"},
-    {CKM_TLS12_KEY_SAFE_DERIVE, "CKM_TLS12_KEY_SAFE_DERIVE"},
-    {CKM_TLS_MAC, "CKM_TLS_MAC"},
-    {CKM_TLS_KDF, "CKM_TLS_KDF"},
-    {CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE, "CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE"},
-    {CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE_DH, "CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE_DH"},
-    {CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE, "CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE"},
-    {CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH, "CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH"},
-    {CKM_EC_KEY_PAIR_GEN, "CKM_EC_KEY_PAIR_GEN"},
-    {CKM_ECDSA, "CKM_ECDSA"},
-    {CKM_ECDH1_DERIVE, "CKM_ECDH1_DERIVE"},
-    {CKM_AES_KEY_GEN, "CKM_AES_KEY_GEN"},
-    {CKM_AES_CBC, "CKM_AES_CBC"},
-    {CKM_AES_GCM, "CKM_AES_GCM"},
-    {CKM_AES_KEY_WRAP, "CKM_AES_KEY_WRAP"},
-    {CKM_CHACHA20_POLY1305, "CKM_CHACHA20_POLY1305"},
-    {CKM_HKDF_DERIVE, "CKM_HKDF_DERIVE"},
-    {CKM_HKDF_DATA, "CKM_HKDF_DATA"},
-}};
-
 std::string flags_text(CK_FLAGS f) {
-  static constexpr std::array<std::pair<CK_FLAGS, const char*>, 10> names{{
-      {CKF_ENCRYPT, "encrypt"}, {CKF_DECRYPT, "decrypt"}, {CKF_DIGEST, "digest"}, {CKF_SIGN, "sign"},
-      {CKF_VERIFY, "verify"}, {CKF_GENERATE, "generate"}, {CKF_GENERATE_KEY_PAIR, "generate-key-pair"},
-      {CKF_WRAP, "wrap"}, {CKF_UNWRAP, "unwrap"}, {CKF_DERIVE, "derive"},
-  }};
   std::string s;
-  for (const auto& [bit, name] : names) {
-    if ((f & bit) == 0) continue;
-    if (!s.empty()) s += ',';
-    s += name;
-  }
+  for (const auto& name : mechanism_flag_names(f)) s.append(s.empty() ? "" : ",").append(name);
   return s.empty() ? "-" : s;
 }
 
@@ -135,14 +78,6 @@ std::string_view derivation_path_name(DerivationPath t) {
       break;
   }
   return "unusable";
-}
-
-std::string mechanism_name(CK_MECHANISM_TYPE m) {
-  for (const auto& [value, name] : kNames)
-    if (value == m) return std::string(name);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(m));
-  return buf;
 }
 
 Capabilities Capabilities::probe(const Api& api, CK_SLOT_ID slot) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pkcs11/api.h"
+#include "pkcs11/mechanism_names.h"  // mechanism_name(), for the users of the evidence
 
 namespace sslp11::p11 {
 
@@ -47,8 +48,6 @@ enum class DerivationPath { native, composed, unusable };
 
 std::string_view feature_name(Feature f);
 std::string_view derivation_path_name(DerivationPath t);
-// "CKM_TLS12_KEY_AND_MAC_DERIVE" or "0x80000373" for mechanisms we do not name.
-std::string mechanism_name(CK_MECHANISM_TYPE m);
 
 class Capabilities {
  public:

@@ -21,6 +21,20 @@
 #ifndef CKM_CHACHA20_POLY1305
 #define CKM_CHACHA20_POLY1305 (0x4021UL)
 #endif
+// PKCS#11 3.0 mechanisms NSS softoken lists: named here so that
+// `sslp11-admin mechanisms` names them (pkcs11/mechanism_names.h).
+#ifndef CKM_CHACHA20_KEY_GEN
+#define CKM_CHACHA20_KEY_GEN (0x1225UL)
+#define CKM_CHACHA20 (0x1226UL)
+#endif
+#ifndef CKM_AES_KEY_WRAP_KWP
+#define CKM_AES_KEY_WRAP_KWP (0x210BUL)
+#endif
+#ifndef CKM_SP800_108_COUNTER_KDF
+#define CKM_SP800_108_COUNTER_KDF (0x3ACUL)
+#define CKM_SP800_108_FEEDBACK_KDF (0x3ADUL)
+#define CKM_SP800_108_DOUBLE_PIPELINE_KDF (0x3AEUL)
+#endif
 #ifndef CKK_CHACHA20
 #define CKK_CHACHA20 (0x33UL)
 #endif

@@ -5,11 +5,15 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
+#include "cli/ctrl_c.h"
 #include "cli/errors.h"
 #include "cli/json.h"
+#include "cli/progress_line.h"
 #include "cli/provider_handle.h"
+#include "pkcs11/ec_curves.h"
 
 namespace po = boost::program_options;
 
@@ -18,41 +22,89 @@ namespace sslp11::cli {
 namespace {
 
 constexpr CommandInfo kInfo{
-    "bench", "[--seconds S] [--suite NAME] [options]",
+    "bench", "[--seconds S] [--suite NAME] [--curve P-256|P-384|P-521] [options]",
     "Measure SslGenerateSessionKeys (+ SslFreeObject) and record protection on the configured token.",
     "Runs through the provider API (SslOpenProvider with the config), on an ECDHE master key made\n"
     "for the purpose, for a bounded time per measurement (--seconds, default 2, at most 30). Record\n"
     "protection (SslEncryptPacket/SslDecryptPacket of 1 KiB application-data records) is measured when\n"
     "the provider implements it, else reported as not available. The provider opens the config's\n"
-    "default token, so bench takes no --module and no --token other than that section.\n\n"
-    "example: sslp11-admin bench --seconds 5 --suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
+    "default token, so bench takes no --module and no --token other than that section.\n"
+    "On a terminal a progress line per measurement on stderr shows the time elapsed and left. Ctrl-C\n"
+    "stops the run: what was measured so far is printed, marked interrupted, and bench exits 130.\n\n"
+    "example: sslp11-admin bench --seconds 5 --suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 --curve P-384"};
 
 constexpr DWORD kTls12 = TLS1_2_PROTOCOL_VERSION;
 constexpr std::size_t kRecordBytes = 1024;
 
 using Clock = std::chrono::steady_clock;
 
+// The ECDHE curves bench can use: the names are pkcs11/ec_curves.h's, the
+// key types sslprovider.h's.
+struct BenchCurve {
+  const p11::EcCurve& curve;
+  DWORD key_type;
+};
+
+const BenchCurve& bench_curve(const std::string& name) {
+  static const BenchCurve kCurves[] = {
+      {p11::ec_curve_p256(), TLS_ECC_P256_CURVE_KEY_TYPE},
+      {p11::ec_curve_p384(), TLS_ECC_P384_CURVE_KEY_TYPE},
+      {p11::ec_curve_p521(), TLS_ECC_P521_CURVE_KEY_TYPE},
+  };
+  for (const BenchCurve& c : kCurves)
+    if (c.curve.name == name) return c;
+  throw UsageError("--curve must be P-256, P-384 or P-521, not '" + name + "'");
+}
+
 struct Measurement {
+  bool ran = false;  // measure() was reached before Ctrl-C
+  bool interrupted = false;
   std::uint64_t operations = 0;
   double seconds = 0;
   double per_second() const { return seconds > 0 ? static_cast<double>(operations) / seconds : 0; }
 };
 
+// What every measurement of one run shares: Ctrl-C and the progress line.
+struct Run {
+  const CtrlC& ctrl_c;
+  ProgressLine& progress;
+};
+
+std::string progress_text(std::string_view what, double elapsed, double left, std::uint64_t operations) {
+  char text[160];
+  std::snprintf(text, sizeof text, "bench: %.*s %.1f s elapsed, %.1f s left, %llu operations",
+                static_cast<int>(what.size()), what.data(), elapsed, left < 0 ? 0 : left,
+                static_cast<unsigned long long>(operations));
+  return text;
+}
+
 void check(SECURITY_STATUS status, const char* call) {
   if (status != ERROR_SUCCESS) throw OperationError(std::string(call) + " failed: " + status_text(status));
 }
 
-// Runs `op` (which returns false to stop early) until `seconds` have passed.
+// Runs `op` (which returns false to stop early) until `seconds` have passed
+// or Ctrl-C, showing `what` on the progress line.
 template <class Op>
-Measurement measure(double seconds, Op&& op) {
+Measurement measure(Run& run, std::string_view what, double seconds, Op&& op) {
   Measurement m;
+  m.ran = true;
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  while (Clock::now() < end) {
+  for (auto now = start; now < end; now = Clock::now()) {
+    if (run.ctrl_c.pressed()) {
+      m.interrupted = true;
+      break;
+    }
+    if (run.progress.due()) {
+      run.progress.update(progress_text(what, std::chrono::duration<double>(now - start).count(),
+                                        std::chrono::duration<double>(end - now).count(), m.operations));
+    }
     if (!op(m.operations)) break;
     ++m.operations;
   }
   m.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::string last = progress_text(what, m.seconds, seconds - m.seconds, m.operations);
+  run.progress.finish(m.interrupted ? last + ", interrupted" : last);
   return m;
 }
 
@@ -141,8 +193,7 @@ struct Randoms {
   Randoms& operator=(const Randoms&) = delete;
 };
 
-void make_masters(NCRYPT_PROV_HANDLE p, DWORD suite, Randoms& r, Masters& m) {
-  const DWORD group = TLS_ECC_P256_CURVE_KEY_TYPE;
+void make_masters(NCRYPT_PROV_HANDLE p, DWORD suite, DWORD group, Randoms& r, Masters& m) {
   check(SslCreateEphemeralKey(p, m.client_ephemeral.out(), kTls12, suite, group, 0, nullptr, 0, 0),
         "SslCreateEphemeralKey");
   check(SslCreateEphemeralKey(p, m.server_ephemeral.out(), kTls12, suite, group, 0, nullptr, 0, 0),
@@ -163,7 +214,7 @@ struct RecordResult {
   Measurement encrypt, round_trip;
 };
 
-RecordResult bench_records(NCRYPT_PROV_HANDLE p, const Masters& m, Randoms& r, double seconds) {
+RecordResult bench_records(Run& run, NCRYPT_PROV_HANDLE p, const Masters& m, Randoms& r, double seconds) {
   RecordResult out;
   KeyHandle client_read, client_write, server_read, server_write;
   check(SslGenerateSessionKeys(p, m.client.get(), client_read.out(), client_write.out(), &r.desc, 0),
@@ -184,13 +235,14 @@ RecordResult bench_records(NCRYPT_PROV_HANDLE p, const Masters& m, Randoms& r, d
   KeyHandle bench_read, bench_write;
   check(SslGenerateSessionKeys(p, m.client.get(), bench_read.out(), bench_write.out(), &r.desc, 0),
         "SslGenerateSessionKeys");
-  out.encrypt = measure(seconds, [&](std::uint64_t seq) {
+  out.encrypt = measure(run, "record encrypt", seconds, [&](std::uint64_t seq) {
     DWORD len = 0;
     return SslEncryptPacket(p, bench_write.get(), plain.data(), static_cast<DWORD>(plain.size()), record.data(),
                             static_cast<DWORD>(record.size()), &len, seq, CT_APPLICATIONDATA, 0) == ERROR_SUCCESS;
   });
+  if (out.encrypt.interrupted) return out;
   // Client encrypts record i, server decrypts it: the keys of both ends must agree.
-  out.round_trip = measure(seconds, [&](std::uint64_t seq) {
+  out.round_trip = measure(run, "record round trip", seconds, [&](std::uint64_t seq) {
     DWORD len = 0, plain_len = 0;
     if (SslEncryptPacket(p, client_write.get(), plain.data(), static_cast<DWORD>(plain.size()), record.data(),
                          static_cast<DWORD>(record.size()), &len, seq + 1, CT_APPLICATIONDATA, 0) != ERROR_SUCCESS) {
@@ -207,18 +259,51 @@ RecordResult bench_records(NCRYPT_PROV_HANDLE p, const Masters& m, Randoms& r, d
   return out;
 }
 
+const char* interrupted_mark(const Measurement& m) { return m.interrupted ? ", interrupted" : ""; }
+
+void print_text(const std::string& label, const std::string& derivation, const std::string& suite,
+                std::string_view curve, const Measurement& keys, double calls_per_op,
+                const std::optional<RecordResult>& records) {
+  std::cout << "token '" << label << "', derivation " << derivation << ", suite " << suite << ", curve " << curve
+            << "\n";
+  char line[200];
+  std::snprintf(line, sizeof line, "session keys: %.1f ops/s (%llu in %.2f s, %.1f PKCS#11 calls each%s)\n",
+                keys.per_second(), static_cast<unsigned long long>(keys.operations), keys.seconds, calls_per_op,
+                interrupted_mark(keys));
+  std::cout << line;
+  if (!records) {
+    std::cout << "records: not measured (interrupted)\n";
+  } else if (!records->available) {
+    std::cout << "records: not available (" << records->why_not << ")\n";
+  } else {
+    std::snprintf(line, sizeof line, "records: encrypt %.1f records/s (%.2f MB/s, %zu-byte records%s)\n",
+                  records->encrypt.per_second(), records->encrypt.per_second() * kRecordBytes / 1e6, kRecordBytes,
+                  interrupted_mark(records->encrypt));
+    std::cout << line;
+    if (records->round_trip.ran && records->round_trip.operations != 0) {
+      std::snprintf(line, sizeof line, "records: encrypt+decrypt %.1f round trips/s%s\n",
+                    records->round_trip.per_second(), interrupted_mark(records->round_trip));
+      std::cout << line;
+    }
+  }
+  std::cout << std::flush;
+}
+
 }  // namespace
 
 int cmd_bench(const CommandArgs& args) {
   GlobalOptions global;
   double seconds = 2;
   std::string suite_name;
+  std::string curve_name = "P-256";
   po::options_description own("bench options");
   own.add_options()
       ("seconds", po::value(&seconds)->value_name("S"), "time per measurement (0.1 to 30, default 2)")
-      ("suite", po::value(&suite_name)->value_name("NAME"), "ECDHE cipher suite (default: the first offered)");
+      ("suite", po::value(&suite_name)->value_name("NAME"), "ECDHE cipher suite (default: the first offered)")
+      ("curve", po::value(&curve_name)->value_name("CURVE"), "ECDHE curve: P-256 (default), P-384 or P-521");
   if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
   if (!(seconds >= 0.1 && seconds <= 30)) throw UsageError("--seconds must be from 0.1 to 30");
+  const BenchCurve& curve = bench_curve(curve_name);
   const Target target = resolve_target(global);
   if (const auto why = provider_mismatch(target)) throw UsageError("bench measures the provider, but " + *why);
   if (!global.pin_source.empty()) {
@@ -226,6 +311,9 @@ int cmd_bench(const CommandArgs& args) {
         "bench measures the provider, which reads the PIN as its config says; --pin-source does not apply");
   }
 
+  // Ctrl-C from here on ends the measurement under way and skips the rest; one
+  // that comes during the setup ends the run before the first measurement.
+  const CtrlC ctrl_c;
   const SelectedToken token = check_provider_config(target);
   const ProviderHandle provider(target.config_path);
   const std::vector<OfferedSuite> offered = offered_suites(provider.get());
@@ -233,10 +321,12 @@ int cmd_bench(const CommandArgs& args) {
   const DWORD suite = chosen.id;
   Randoms randoms;
   Masters masters;
-  make_masters(provider.get(), suite, randoms, masters);
+  make_masters(provider.get(), suite, curve.key_type, randoms, masters);
 
+  ProgressLine progress(!global.json);
+  Run run{ctrl_c, progress};
   const std::uint64_t calls_before = pkcs11_calls();
-  const Measurement keys = measure(seconds, [&](std::uint64_t) {
+  const Measurement keys = measure(run, "session keys", seconds, [&](std::uint64_t) {
     KeyHandle read, write;
     check(SslGenerateSessionKeys(provider.get(), masters.client.get(), read.out(), write.out(), &randoms.desc, 0),
           "SslGenerateSessionKeys");
@@ -244,7 +334,9 @@ int cmd_bench(const CommandArgs& args) {
   });
   const double calls_per_op =
       keys.operations ? static_cast<double>(pkcs11_calls() - calls_before) / keys.operations : 0;
-  const RecordResult records = bench_records(provider.get(), masters, randoms, seconds);
+  std::optional<RecordResult> records;
+  if (!keys.interrupted) records = bench_records(run, provider.get(), masters, randoms, seconds);
+  const bool interrupted = ctrl_c.pressed();
   const std::string derivation = provider.string_property(SSLP11_DERIVATION_PATH_PROPERTY);
 
   if (global.json) {
@@ -253,44 +345,35 @@ int cmd_bench(const CommandArgs& args) {
         .field("token", provider.string_property(SSLP11_TOKEN_LABEL_PROPERTY))
         .field("derivation", derivation)
         .field("suite", chosen.name)
+        .field("curve", curve.curve.name)
+        .field("interrupted", interrupted)
         .key("session_keys")
         .begin_object()
         .field("operations", keys.operations)
         .field("seconds", keys.seconds)
         .field("per_second", keys.per_second())
         .field("pkcs11_calls_per_operation", calls_per_op)
-        .end_object()
-        .key("records")
-        .begin_object()
-        .field("available", records.available);
-    if (records.available) {
-      j.field("record_bytes", static_cast<std::uint64_t>(kRecordBytes))
-          .field("encrypt_per_second", records.encrypt.per_second())
-          .field("round_trip_per_second", records.round_trip.per_second());
-    } else {
-      j.field("reason", records.why_not);
+        .field("interrupted", keys.interrupted)
+        .end_object();
+    // Left out when Ctrl-C came before the records were measured.
+    if (records) {
+      j.key("records").begin_object().field("available", records->available);
+      if (records->available) {
+        j.field("record_bytes", static_cast<std::uint64_t>(kRecordBytes))
+            .field("encrypt_per_second", records->encrypt.per_second());
+        if (records->round_trip.ran) j.field("round_trip_per_second", records->round_trip.per_second());
+        j.field("interrupted", records->encrypt.interrupted || records->round_trip.interrupted);
+      } else {
+        j.field("reason", records->why_not);
+      }
+      j.end_object();
     }
-    j.end_object().end_object();
-    return kExitOk;
-  }
-  std::cout << "token '" << provider.string_property(SSLP11_TOKEN_LABEL_PROPERTY) << "', derivation " << derivation
-            << ", suite " << chosen.name << "\n";
-  char line[160];
-  std::snprintf(line, sizeof line, "session keys: %.1f ops/s (%llu in %.2f s, %.1f PKCS#11 calls each)\n",
-                keys.per_second(), static_cast<unsigned long long>(keys.operations), keys.seconds, calls_per_op);
-  std::cout << line;
-  if (!records.available) {
-    std::cout << "records: not available (" << records.why_not << ")\n";
+    j.end_object();
   } else {
-    std::snprintf(line, sizeof line, "records: encrypt %.1f records/s (%.2f MB/s, %zu-byte records)\n",
-                  records.encrypt.per_second(), records.encrypt.per_second() * kRecordBytes / 1e6, kRecordBytes);
-    std::cout << line;
-    if (records.round_trip.operations != 0) {
-      std::snprintf(line, sizeof line, "records: encrypt+decrypt %.1f round trips/s\n",
-                    records.round_trip.per_second());
-      std::cout << line;
-    }
+    print_text(provider.string_property(SSLP11_TOKEN_LABEL_PROPERTY), derivation, chosen.name, curve.curve.name, keys,
+               calls_per_op, records);
   }
+  if (interrupted) throw InterruptedError("interrupted by Ctrl-C; the figures printed are partial");
   return kExitOk;
 }
 

@@ -9,6 +9,7 @@
 #include "cli/json.h"
 #include "cli/token_session.h"
 #include "pkcs11/capabilities.h"
+#include "pkcs11/mechanism_names.h"
 #include "pkcs11/tls_params.h"
 
 namespace po = boost::program_options;
@@ -25,7 +26,10 @@ constexpr CommandInfo kInfo{
     "Derivation path native: the token has CKM_TLS12_MASTER_KEY_DERIVE_DH and CKM_TLS12_KEY_AND_MAC_DERIVE, so\n"
     "no TLS secret ever leaves it. Derivation path composed: only HMAC-SHA256, from which sslp11 builds the\n"
     "TLS PRF (C_Sign on token keys; derived bytes pass a wiped host buffer). The evidence lines\n"
-    "name the mechanisms that decided each capability.\n\n"
+    "name the mechanisms that decided each capability.\n"
+    "Each mechanism is printed as pkcs11-tool -M prints it, with its CKM_ name: name, keySize={min,max},\n"
+    "then its flags (hw, encrypt, ..., derive, EC flags). A value the PKCS#11 headers do not name is\n"
+    "printed in hex, marked (vendor) or (unknown).\n\n"
     "example: sslp11-admin mechanisms --token hsm\n"
     "         sslp11-admin mechanisms --module /usr/lib/softhsm/libsofthsm2.so --token sslp11 --json"};
 
@@ -72,12 +76,6 @@ const TlsUse* tls_use(CK_MECHANISM_TYPE m) {
   return nullptr;
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ",") + i;
-  return s.empty() ? "-" : s;
-}
-
 }  // namespace
 
 int cmd_mechanisms(const CommandArgs& args) {
@@ -104,7 +102,8 @@ int cmd_mechanisms(const CommandArgs& args) {
           .field("value", static_cast<std::uint64_t>(type))
           .field("min_key", static_cast<std::uint64_t>(info.ulMinKeySize))
           .field("max_key", static_cast<std::uint64_t>(info.ulMaxKeySize))
-          .string_array("flags", mechanism_flag_names(info.flags));
+          .field("vendor", p11::is_vendor_mechanism(type))
+          .string_array("flags", p11::mechanism_flag_names(info.flags));
       if (const TlsUse* use = tls_use(type)) {
         j.field("tls_use", use->use).field("capability", p11::feature_name(use->feature))
             .field("capability_available", caps.has(use->feature));
@@ -125,10 +124,7 @@ int cmd_mechanisms(const CommandArgs& args) {
   std::cout << "token '" << token.slot.label << "' (slot " << token.slot.id << ", serial " << token.slot.serial
             << "): " << caps.mechanisms().size() << " mechanisms\n\n";
   for (const auto& [type, info] : caps.mechanisms()) {
-    std::string name = p11::mechanism_name(type);
-    if (name.size() < 40) name.resize(40, ' ');
-    std::cout << "  " << name << " key " << info.ulMinKeySize << ".." << info.ulMaxKeySize << "  "
-              << joined(mechanism_flag_names(info.flags));
+    std::cout << "  " << p11::mechanism_info_line(type, info);
     if (const TlsUse* use = tls_use(type)) {
       std::cout << "\n      TLS: " << use->use;
       if (!caps.has(use->feature)) std::cout << " (not usable: lacks the needed function flag)";

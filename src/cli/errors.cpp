@@ -11,6 +11,7 @@ namespace sslp11::cli {
 
 int exit_code_for(const std::exception& e) noexcept {
   if (dynamic_cast<const UsageError*>(&e) != nullptr) return kExitUsage;
+  if (dynamic_cast<const InterruptedError*>(&e) != nullptr) return kExitInterrupted;
   if (dynamic_cast<const config::ConfigError*>(&e) != nullptr) return kExitUsage;
   if (dynamic_cast<const boost::program_options::error*>(&e) != nullptr) return kExitUsage;
   // A key or certificate file that does not parse is the operator's input.

@@ -130,16 +130,6 @@ std::vector<std::string> slot_flag_names(CK_FLAGS flags) {
 
 std::string slot_flags_text(CK_FLAGS flags) { return joined(slot_flag_names(flags)); }
 
-std::vector<std::string> mechanism_flag_names(CK_FLAGS flags) {
-  static constexpr std::array<std::pair<CK_FLAGS, const char*>, 12> kTable{{
-      {CKF_HW, "hw"}, {CKF_ENCRYPT, "encrypt"}, {CKF_DECRYPT, "decrypt"}, {CKF_DIGEST, "digest"},
-      {CKF_SIGN, "sign"}, {CKF_VERIFY, "verify"}, {CKF_GENERATE, "generate"},
-      {CKF_GENERATE_KEY_PAIR, "generate-key-pair"}, {CKF_WRAP, "wrap"}, {CKF_UNWRAP, "unwrap"},
-      {CKF_DERIVE, "derive"}, {CKF_SIGN_RECOVER, "sign-recover"},
-  }};
-  return names_of(flags, kTable);
-}
-
 std::string_view class_name(CK_OBJECT_CLASS c) {
   for (const auto& [value, name] : kClasses)
     if (value == c) return name;

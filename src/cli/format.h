@@ -27,8 +27,7 @@ std::vector<std::string> token_flag_names(CK_FLAGS flags);
 std::string pin_counter_flags_text(CK_FLAGS flags, CK_USER_TYPE user);
 std::string slot_flags_text(CK_FLAGS flags);
 std::vector<std::string> slot_flag_names(CK_FLAGS flags);
-// Mechanism function flags: encrypt, decrypt, sign, ..., derive.
-std::vector<std::string> mechanism_flag_names(CK_FLAGS flags);
+// Mechanism flags: p11::mechanism_flag_names() (pkcs11/mechanism_names.h).
 
 std::string_view class_name(CK_OBJECT_CLASS c);  // "private-key", "certificate", ...
 std::optional<CK_OBJECT_CLASS> class_from_name(std::string_view name);  // also accepts cert, privkey, pubkey, secret

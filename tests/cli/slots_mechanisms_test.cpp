@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/support/admin_runner.h"
+#include "pkcs11/mechanism_names.h"
 
 namespace sslp11::test {
 namespace {
@@ -153,6 +154,98 @@ TEST(Mechanisms, NssIsNativeThroughAConfig) {
     }
   }
   EXPECT_TRUE(derive) << j.out;
+}
+
+// Issue 16: every mechanism a token lists has its CKM_ name (the table
+// generated from the PKCS#11 headers), except values in the vendor range no
+// header names, which say so; flags and key sizes as pkcs11-tool -M shows them.
+TEST(Mechanisms, EveryMechanismIsNamedOnSoftHsmAndNss) {
+  const AdminToken softhsm("cli-mech-names");
+  const AdminToken nss(TestTokens::nss());
+  for (const AdminToken* t : {&softhsm, &nss}) {
+    const auto j = run_admin(Args{"mechanisms", "--json"} + t->select(), t->env());
+    ASSERT_EQ(j.exit_code, 0) << describe(j);
+    std::size_t named = 0, vendor = 0;
+    for (const auto& m : array(parse_json(j), "mechanisms")) {
+      const std::string name = m.get<std::string>("name");
+      if (name.rfind("CKM_", 0) == 0) {
+        ++named;
+        EXPECT_FALSE(m.get<bool>("vendor") && name.rfind("CKM_NSS_", 0) != 0) << name;
+      } else {
+        ++vendor;
+        EXPECT_TRUE(m.get<bool>("vendor")) << "a standard mechanism without a name: " << name;
+        EXPECT_NE(name.find(" (vendor)"), std::string::npos) << name;
+      }
+    }
+    EXPECT_GT(named, 60u) << j.out;
+    if (t == &softhsm) {
+      EXPECT_EQ(vendor, 0u) << j.out;
+    }
+    EXPECT_EQ(j.out.find("(unknown)"), std::string::npos) << j.out;
+  }
+}
+
+TEST(Mechanisms, FlagsAndKeySizesLikePkcs11Tool) {
+  const AdminToken token("cli-mech-flags");
+  const auto r = run_admin(Args{"mechanisms"} + token.select());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  // SoftHSMv2 2.6.1's C_GetMechanismInfo, as `pkcs11-tool -M` prints it.
+  for (const char* line : {"\n  CKM_SHA256_HMAC, keySize={32,512}, sign, verify\n",
+                           "\n  CKM_EC_KEY_PAIR_GEN, keySize={112,521}, generate_key_pair, EC F_P, EC OID, EC uncompressed\n",
+                           "\n  CKM_SHA256, digest\n", "\n  CKM_ECDH1_DERIVE, keySize={112,521}, derive\n"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " in\n" << r.out;
+  }
+  const auto j = run_admin(Args{"mechanisms", "--json"} + token.select());
+  ASSERT_EQ(j.exit_code, 0) << describe(j);
+  bool ec = false;
+  for (const auto& m : array(parse_json(j), "mechanisms")) {
+    if (m.get<std::string>("name") != "CKM_EC_KEY_PAIR_GEN") continue;
+    ec = true;
+    std::vector<std::string> flags;
+    for (const auto& f : array(m, "flags")) flags.push_back(f.data());
+    EXPECT_EQ(flags, (std::vector<std::string>{"generate_key_pair", "EC F_P", "EC OID", "EC uncompressed"}));
+    EXPECT_EQ(m.get<unsigned long>("value"), 0x1040UL);
+    EXPECT_EQ(m.get<unsigned long>("min_key"), 112UL);
+    EXPECT_EQ(m.get<unsigned long>("max_key"), 521UL);
+  }
+  EXPECT_TRUE(ec) << j.out;
+}
+
+// The generated table (pkcs11/mechanism_names_generate.cmake) on values
+// written out here, independent of the headers' macros.
+TEST(MechanismNames, GeneratedTableMapsValues) {
+  EXPECT_EQ(p11::mechanism_name(0x0UL), "CKM_RSA_PKCS_KEY_PAIR_GEN");
+  EXPECT_EQ(p11::mechanism_name(0x251UL), "CKM_SHA256_HMAC");
+  EXPECT_EQ(p11::mechanism_name(0x3e4UL), "CKM_TLS_MAC");
+  // Aliases: the name the headers define last, the current PKCS#11 one.
+  EXPECT_EQ(p11::mechanism_name(0x1040UL), "CKM_EC_KEY_PAIR_GEN");
+  EXPECT_EQ(p11::mechanism_name(0x320UL), "CKM_CAST128_KEY_GEN");
+  // pkcs11/tls_params.h's additions, one of them an expression.
+  EXPECT_EQ(p11::mechanism_name(0x402aUL), "CKM_HKDF_DERIVE");
+  EXPECT_EQ(p11::mechanism_name(0x1226UL), "CKM_CHACHA20");
+  EXPECT_EQ(p11::mechanism_name(0xce534350UL + 26), "CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH");
+  // CKM_VENDOR_DEFINED marks a range, it names no mechanism.
+  EXPECT_EQ(p11::mechanism_name(0x80000000UL), "0x80000000 (vendor)");
+  EXPECT_EQ(p11::mechanism_name(0x80001234UL), "0x80001234 (vendor)");
+  EXPECT_EQ(p11::mechanism_name(0x7ffffffUL), "0x7ffffff (unknown)");
+  EXPECT_FALSE(p11::known_mechanism_name(0x7ffffffUL).has_value());
+  EXPECT_TRUE(p11::is_vendor_mechanism(0xce534350UL));
+  EXPECT_FALSE(p11::is_vendor_mechanism(0x251UL));
+}
+
+TEST(MechanismNames, FlagsAndLinesLikePkcs11Tool) {
+  EXPECT_EQ(p11::mechanism_flag_names(0), std::vector<std::string>{});
+  EXPECT_EQ(p11::mechanism_flag_names(CKF_VERIFY | CKF_SIGN | CKF_HW),
+            (std::vector<std::string>{"hw", "sign", "verify"}));
+  EXPECT_EQ(p11::mechanism_flag_names(CKF_SIGN_RECOVER | CKF_VERIFY_RECOVER | CKF_DERIVE | (1UL << 22) | (1UL << 31)),
+            (std::vector<std::string>{"sign_recover", "verify_recover", "derive", "EC parameters",
+                                      "other flags=0x80000000"}));
+  CK_MECHANISM_INFO hmac{32, 512, CKF_SIGN | CKF_VERIFY};
+  EXPECT_EQ(p11::mechanism_info_line(0x251UL, hmac), "CKM_SHA256_HMAC, keySize={32,512}, sign, verify");
+  CK_MECHANISM_INFO digest{0, 0, CKF_DIGEST};
+  EXPECT_EQ(p11::mechanism_info_line(0x250UL, digest), "CKM_SHA256, digest");
+  CK_MECHANISM_INFO upper{0, 64, CKF_GENERATE};
+  EXPECT_EQ(p11::mechanism_info_line(0x80000001UL, upper), "0x80000001 (vendor), keySize={,64}, generate");
 }
 
 TEST(Selection, TokenNamesAConfigSectionOrALabel) {

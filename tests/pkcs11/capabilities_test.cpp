@@ -177,7 +177,7 @@ TEST(Capabilities, Names) {
   EXPECT_EQ(mechanism_name(CKM_TLS12_KEY_AND_MAC_DERIVE), "CKM_TLS12_KEY_AND_MAC_DERIVE");
   EXPECT_EQ(mechanism_name(CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH), "CKM_NSS_TLS_EXTENDED_MASTER_KEY_DERIVE_DH");
   EXPECT_EQ(mechanism_name(CKM_SHA384_HMAC), "CKM_SHA384_HMAC");
-  EXPECT_EQ(mechanism_name(0x80001234UL), "0x80001234");
+  EXPECT_EQ(mechanism_name(0x80001234UL), "0x80001234 (vendor)");
   EXPECT_EQ(derivation_path_name(DerivationPath::native), "native");
   EXPECT_EQ(derivation_path_name(DerivationPath::composed), "composed");
   EXPECT_EQ(derivation_path_name(DerivationPath::unusable), "unusable");
