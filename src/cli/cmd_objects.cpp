@@ -7,6 +7,7 @@
 #include "cli/format.h"
 #include "cli/json.h"
 #include "cli/object_query.h"
+#include "pkcs11/uri_attributes.h"
 
 namespace po = boost::program_options;
 
@@ -57,10 +58,12 @@ int cmd_objects(const CommandArgs& args) {
   po::options_description own("objects options (filters)");
   selection.add_to(own);
   if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
-  const Target target = resolve_target(global);
+  const Target target = resolve_target(global, selection.uri);
   if (global.verbose) std::cerr << "using " << target.describe() << "\n";
   const auto session = open_user_session(target, Login::if_possible);
 
+  const CK_TOKEN_INFO token_info = session->api().C_GetTokenInfo(session->slot().id);
+  auto uri_of = [&token_info](const ObjectInfo& o) { return p11::object_uri(token_info, o.object_class, o.label, o.id); };
   std::vector<ObjectInfo> objects;
   for (CK_OBJECT_HANDLE h : find_objects(*session, selection)) objects.push_back(describe_object(*session, h));
   // Stable, readable order: by id, then class.
@@ -72,6 +75,7 @@ int cmd_objects(const CommandArgs& args) {
     JsonWriter j(std::cout);
     j.begin_object()
         .field("token", session->label())
+        .field("token_uri", p11::token_uri(token_info))
         .field("logged_in", session->logged_in())
         .key("objects")
         .begin_array();
@@ -79,7 +83,8 @@ int cmd_objects(const CommandArgs& args) {
       j.begin_object()
           .field("class", class_name(o.object_class))
           .field("label", o.label)
-          .field("id", hex(o.id));
+          .field("id", hex(o.id))
+          .field("uri", uri_of(o));
       if (o.key_type) {
         j.field("key_type", key_type_name(*o.key_type)).field("bits", static_cast<std::uint64_t>(o.bits));
         if (!o.curve.empty()) j.field("curve", o.curve);
@@ -112,6 +117,7 @@ int cmd_objects(const CommandArgs& args) {
       if (o.bits != 0) std::cout << " " << o.bits;
     }
     std::cout << "  " << flags_text(o) << "\n";
+    std::cout << "    " << uri_of(o) << "\n";
   }
   return kExitOk;
 }
