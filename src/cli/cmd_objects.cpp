@@ -17,10 +17,13 @@ namespace {
 
 constexpr CommandInfo kInfo{
     "objects", "[--label L] [--id HEX] [--uri URI] [--type TYPE] [options]",
-    "List the objects on the token: class, label, id, key type and size, and the flags that matter.",
+    "List the objects on the token: class, label, id, key type and size, the flags that matter, and a\n"
+    "PKCS#11 URI for each.",
     "Logs in as the user when the token needs it (so private objects show); with --pin-source none\n"
     "only public objects are listed. Key flags: sensitive/extractable (can the value ever leave the\n"
-    "token), local (generated on the token), always-sensitive/never-extractable.\n\n"
+    "token), local (generated on the token), always-sensitive/never-extractable; usage: what the key\n"
+    "may do (encrypt, decrypt, sign, verify, wrap, unwrap, derive). Certificates show their subject and\n"
+    "expiry, data objects their application. Each object's URI, pasted into --uri, selects it.\n\n"
     "example: sslp11-admin objects --token web-tls --json"};
 
 std::string flag(const std::optional<bool>& v, std::string_view yes, std::string_view no) {
@@ -36,6 +39,12 @@ std::string flags_text(const ObjectInfo& o) {
                  flag(o.never_extractable, "never-extractable", "")}) {
     if (!s.empty()) parts.push_back(s);
   }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ",") + p;
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : ",") + p;
   return out;
@@ -97,7 +106,12 @@ int cmd_objects(const CommandArgs& args) {
         optional_bool(j, "always_sensitive", o.always_sensitive);
         optional_bool(j, "never_extractable", o.never_extractable);
       }
-      if (o.is_key()) optional_bool(j, "local", o.local);
+      if (o.is_key()) {
+        optional_bool(j, "local", o.local);
+        j.string_array("usage", o.usage);
+      }
+      if (!o.subject.empty()) j.field("subject", o.subject).field("not_after", o.not_after);
+      if (o.object_class == CKO_DATA) j.field("application", o.application);
       j.end_object();
     }
     j.end_array().end_object();
@@ -116,7 +130,11 @@ int cmd_objects(const CommandArgs& args) {
       std::cout << "  " << key_type_name(*o.key_type);
       if (o.bits != 0) std::cout << " " << o.bits;
     }
-    std::cout << "  " << flags_text(o) << "\n";
+    std::cout << "  " << flags_text(o);
+    if (!o.usage.empty()) std::cout << "  usage " << joined(o.usage);
+    if (!o.subject.empty()) std::cout << "  subject " << o.subject << "  expires " << o.not_after;
+    if (o.object_class == CKO_DATA) std::cout << "  application '" << o.application << "'";
+    std::cout << "\n";
     std::cout << "    " << uri_of(o) << "\n";
   }
   return kExitOk;

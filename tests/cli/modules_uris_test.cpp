@@ -1,11 +1,21 @@
 // Modules by their name in p11-kit's registry (--module, config `module =`),
 // module-name/module-path in PKCS#11 URIs, and the URIs `slots` and
 // `objects` print, run as a child process against throwaway SoftHSM tokens.
+// `objects` also shows key usage, a certificate's subject and expiry (against
+// OpenSSL's reading of the same certificate) and data objects.
 // Debian's softhsm2 package registers its module as "softhsm2"
 // (/usr/share/p11-kit/modules/softhsm2.module).
 #include <gtest/gtest.h>
 
+#include <openssl/x509.h>
+
+#include <ctime>
+
 #include "cli/support/admin_runner.h"
+#include "cli/support/openssl_keys.h"
+#include "pkcs11/attributes.h"
+#include "pkcs11/session.h"
+#include "pkcs11/token.h"
 
 namespace sslp11::test {
 namespace {
@@ -141,6 +151,73 @@ TEST(PrintedUris, AnObjectUriPastedIntoUriSelectsExactlyThatObject) {
   }
   const auto text = run_admin(Args{"objects"} + token.user(), token.env());
   EXPECT_NE(text.out.find("    " + objects[0].get<std::string>("uri") + "\n"), std::string::npos) << text.out;
+}
+
+const ptree* object_of_class(const std::vector<ptree>& objects, const std::string& cls) {
+  for (const auto& o : objects)
+    if (o.get<std::string>("class", "") == cls) return &o;
+  return nullptr;
+}
+
+TEST(ObjectDetails, UsageCertificateSubjectExpiryAndDataObjects) {
+  const AdminToken t("cli-objdetail");
+  const OpenSslKey key("ec:P-256", "detail.example.test");
+  const std::string key_file = write_test_file("key", key.private_key(KeyEncoding::pkcs8_pem));
+  const std::string cert_file = write_test_file("cert", key.certificate_pem());
+  const auto imported =
+      run_admin(Args{"import", "--key", key_file, "--cert", cert_file, "--label", "web"} + t.user(), t.env());
+  ASSERT_EQ(imported.exit_code, 0) << describe(imported);
+  {
+    // sslp11-admin writes no data objects; another tool might.
+    auto module = p11::Module::load(t.spec.module_path, t.spec.init_args);
+    p11::TokenSelector selector;
+    selector.label = t.spec.label;
+    p11::Session session(module, p11::select_token(*module, selector).id);
+    session.login(CKU_USER, p11::Pin(t.spec.user_pin));
+    const std::vector<std::uint8_t> value{1, 2, 3};
+    p11::AttributeTemplate data;
+    data.add_ulong(CKA_CLASS, CKO_DATA)
+        .add_bool(CKA_TOKEN, true)
+        .add_string(CKA_LABEL, "note")
+        .add_string(CKA_APPLICATION, "sslp11-tests")
+        .add_bytes(CKA_VALUE, value);
+    session.api().C_CreateObject(session.handle(), data.span());
+  }
+
+  const auto r = run_admin(Args{"objects", "--json"} + t.user(), t.env());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const auto objects = array(parse_json(r), "objects");
+  const ptree* priv = object_of_class(objects, "private-key");
+  ASSERT_NE(priv, nullptr) << r.out;
+  std::vector<std::string> usage;
+  for (const auto& u : array(*priv, "usage")) usage.push_back(u.data());
+  EXPECT_NE(std::find(usage.begin(), usage.end(), "sign"), usage.end()) << r.out;
+
+  const ptree* cert = object_of_class(objects, "certificate");
+  ASSERT_NE(cert, nullptr) << r.out;
+  // RFC 2253 order: the last RDN of the certificate's subject first.
+  EXPECT_EQ(cert->get<std::string>("subject", ""), "O=sslp11 tests,CN=detail.example.test");
+  std::tm tm{};
+  ASSERT_EQ(ASN1_TIME_to_tm(X509_get0_notAfter(key.certificate()), &tm), 1);
+  char expected[80];
+  std::snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  EXPECT_EQ(cert->get<std::string>("not_after", ""), expected);
+
+  const auto data = run_admin(Args{"objects", "--json", "--type", "data"} + t.user(), t.env());
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  const auto found = array(parse_json(data), "objects");
+  ASSERT_EQ(found.size(), 1u) << data.out;
+  EXPECT_EQ(found[0].get<std::string>("label"), "note");
+  EXPECT_EQ(found[0].get<std::string>("application"), "sslp11-tests");
+  const auto text = run_admin(Args{"objects"} + t.user(), t.env());
+  EXPECT_NE(text.out.find("subject O=sslp11 tests,CN=detail.example.test  expires " + std::string(expected)), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("application 'sslp11-tests'"), std::string::npos) << text.out;
+
+  const auto bad = run_admin(Args{"objects", "--type", "blob"} + t.user(), t.env());
+  EXPECT_EQ(bad.exit_code, 2) << describe(bad);
+  EXPECT_NE(bad.err.find("secret or data"), std::string::npos) << bad.err;
 }
 
 }  // namespace
