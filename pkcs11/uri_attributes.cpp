@@ -1,6 +1,10 @@
 #include "pkcs11/uri_attributes.h"
 
+#include <p11-kit/uri.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <array>
 #include <string_view>
 #include <tuple>
@@ -67,7 +71,57 @@ std::optional<std::string> check(std::string_view name, bool query) {
          "module-name, module-path, pin-source, pin-value";
 }
 
+struct UriDeleter {
+  void operator()(P11KitUri* u) const noexcept { p11_kit_uri_free(u); }
+};
+struct CharDeleter {
+  void operator()(char* s) const noexcept { std::free(s); }
+};
+
 }  // namespace
+
+std::string token_part_of_uri(const std::string& uri) {
+  std::unique_ptr<P11KitUri, UriDeleter> parsed(p11_kit_uri_new());
+  if (!parsed || p11_kit_uri_parse(uri.c_str(), P11_KIT_URI_FOR_ANY, parsed.get()) != P11_KIT_URI_OK) return uri;
+  char* text = nullptr;
+  if (p11_kit_uri_format(parsed.get(), P11_KIT_URI_FOR_TOKEN, &text) != P11_KIT_URI_OK) return uri;
+  const std::unique_ptr<char, CharDeleter> owned(text);
+  return owned.get();
+}
+
+namespace {
+
+std::string format(P11KitUri* uri, P11KitUriType type) {
+  char* text = nullptr;
+  if (p11_kit_uri_format(uri, type, &text) != P11_KIT_URI_OK) throw std::bad_alloc();
+  const std::unique_ptr<char, CharDeleter> owned(text);
+  return owned.get();
+}
+
+std::unique_ptr<P11KitUri, UriDeleter> uri_of_token(const CK_TOKEN_INFO& token) {
+  std::unique_ptr<P11KitUri, UriDeleter> uri(p11_kit_uri_new());
+  if (!uri) throw std::bad_alloc();
+  *p11_kit_uri_get_token_info(uri.get()) = token;
+  return uri;
+}
+
+}  // namespace
+
+std::string token_uri(const CK_TOKEN_INFO& token) { return format(uri_of_token(token).get(), P11_KIT_URI_FOR_TOKEN); }
+
+std::string object_uri(const CK_TOKEN_INFO& token, CK_OBJECT_CLASS object_class, const std::string& label,
+                       std::span<const std::uint8_t> id) {
+  auto uri = uri_of_token(token);
+  CK_ATTRIBUTE cls{CKA_CLASS, &object_class, sizeof object_class};
+  std::string label_copy = label;  // p11-kit copies; its API is not const-correct
+  std::vector<std::uint8_t> id_copy(id.begin(), id.end());
+  CK_ATTRIBUTE lbl{CKA_LABEL, label_copy.data(), label_copy.size()};
+  CK_ATTRIBUTE ida{CKA_ID, id_copy.data(), id_copy.size()};
+  p11_kit_uri_set_attribute(uri.get(), &cls);
+  if (!label.empty()) p11_kit_uri_set_attribute(uri.get(), &lbl);
+  if (!id.empty()) p11_kit_uri_set_attribute(uri.get(), &ida);
+  return format(uri.get(), P11_KIT_URI_FOR_OBJECT_ON_TOKEN);
+}
 
 bool uri_attribute_value_is_public(std::string_view name) {
   if (name == "pin-value") return false;

@@ -8,6 +8,7 @@
 #include "cli/target.h"
 #include "cli/token_session.h"
 #include "pkcs11/module.h"
+#include "pkcs11/uri_attributes.h"
 
 namespace po = boost::program_options;
 
@@ -63,6 +64,7 @@ int cmd_slots(const CommandArgs& args) {
         j.key("token")
             .begin_object()
             .field("label", r.slot.label)
+            .field("uri", p11::token_uri(r.token_info))
             .field("serial", r.slot.serial)
             .field("model", r.slot.model)
             .field("manufacturer", r.slot.manufacturer)
@@ -88,6 +90,7 @@ int cmd_slots(const CommandArgs& args) {
     }
     const bool initialized = (r.slot.token_flags & CKF_TOKEN_INITIALIZED) != 0;
     std::cout << "  token label:  " << (initialized ? r.slot.label : "(not initialised)") << "\n"
+              << "  uri:          " << p11::token_uri(r.token_info) << "\n"
               << "  serial:       " << r.slot.serial << "\n"
               << "  model:        " << r.slot.model << " (" << r.slot.manufacturer << ")\n"
               << "  flags:        " << token_flags_text(r.slot.token_flags) << "\n";

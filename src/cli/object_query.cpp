@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "cli/certificate_summary.h"
 #include "cli/errors.h"
 #include "cli/format.h"
 #include "cli/key_formats.h"
@@ -21,6 +22,12 @@ struct UriDeleter {
 };
 
 std::string text_of(const std::vector<std::uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
+
+// The usage flags `objects` shows, in the order PKCS#11 lists them.
+constexpr std::pair<CK_ATTRIBUTE_TYPE, const char*> kUsageFlags[] = {
+    {CKA_ENCRYPT, "encrypt"}, {CKA_DECRYPT, "decrypt"}, {CKA_SIGN, "sign"},     {CKA_VERIFY, "verify"},
+    {CKA_WRAP, "wrap"},       {CKA_UNWRAP, "unwrap"},   {CKA_DERIVE, "derive"},
+};
 
 std::uint32_t bit_length(const std::vector<std::uint8_t>& magnitude) {
   std::size_t i = 0;
@@ -70,7 +77,22 @@ ObjectInfo describe_object(const TokenSession& session, CK_OBJECT_HANDLE object)
   o.id = p11::read_bytes(api, s, object, CKA_ID).value_or(std::vector<std::uint8_t>{});
   o.on_token = p11::read_bool(api, s, object, CKA_TOKEN);
   o.is_private = p11::read_bool(api, s, object, CKA_PRIVATE);
+  if (o.object_class == CKO_CERTIFICATE) {
+    if (auto der = p11::read_bytes(api, s, object, CKA_VALUE)) {
+      if (auto summary = summarize_certificate(*der)) {
+        o.subject = summary->subject;
+        o.not_after = summary->not_after;
+      }
+    }
+  }
+  if (o.object_class == CKO_DATA) {
+    o.application = text_of(p11::read_bytes(api, s, object, CKA_APPLICATION).value_or(std::vector<std::uint8_t>{}));
+  }
   if (!o.is_key()) return o;
+
+  for (const auto& [attribute, name] : kUsageFlags) {
+    if (p11::read_bool(api, s, object, attribute).value_or(false)) o.usage.emplace_back(name);
+  }
 
   o.key_type = p11::read_ulong(api, s, object, CKA_KEY_TYPE);
   o.local = p11::read_bool(api, s, object, CKA_LOCAL);
@@ -106,7 +128,7 @@ void ObjectSelection::add_to(po::options_description& desc) {
       ("label", po::value(&label)->value_name("LABEL"), "objects with this CKA_LABEL")
       ("id", po::value(&id)->value_name("HEX"), "objects with this CKA_ID (hex)")
       ("uri", po::value(&uri)->value_name("URI"), "objects matching a PKCS#11 URI (pkcs11:object=...;type=...)")
-      ("type", po::value(&type)->value_name("TYPE"), "only this class: cert, pubkey, privkey or secret");
+      ("type", po::value(&type)->value_name("TYPE"), "only this class: cert, pubkey, privkey, secret or data");
 }
 
 std::string ObjectSelection::describe() const {
@@ -129,7 +151,7 @@ std::vector<CK_OBJECT_HANDLE> find_objects(const TokenSession& session, const Ob
   }
   if (!selection.type.empty()) {
     const auto cls = class_from_name(selection.type);
-    if (!cls) throw UsageError("--type must be cert, pubkey, privkey or secret, got '" + selection.type + "'");
+    if (!cls) throw UsageError("--type must be cert, pubkey, privkey, secret or data, got '" + selection.type + "'");
     tmpl.add_ulong(CKA_CLASS, *cls);
   }
   if (!selection.uri.empty()) add_uri(tmpl, selection.uri, session);

@@ -24,6 +24,9 @@ struct ObjectInfo {
   std::uint32_t bits = 0;  // RSA modulus, EC field, secret key length; 0 when unknown
   std::string curve;       // EC: "1.2.840.10045.3.1.7"
   std::optional<bool> on_token, is_private, sensitive, extractable, local, always_sensitive, never_extractable;
+  std::vector<std::string> usage;  // keys: the CKA_SIGN... flags set, "sign", "decrypt", "derive", "wrap"...
+  std::string subject, not_after;  // certificates OpenSSL parses (certificate_summary.h)
+  std::string application;         // data objects: CKA_APPLICATION
 
   bool is_key() const noexcept {
     return object_class == CKO_PRIVATE_KEY || object_class == CKO_PUBLIC_KEY || object_class == CKO_SECRET_KEY;
@@ -37,7 +40,7 @@ struct ObjectSelection {
   std::string label;
   std::string id;    // hex
   std::string uri;   // pkcs11:object=...;id=...;type=...
-  std::string type;  // cert | pubkey | privkey | secret (or the long names)
+  std::string type;  // cert | pubkey | privkey | secret | data (or the long names)
 
   void add_to(boost::program_options::options_description& desc);
   bool empty() const noexcept { return label.empty() && id.empty() && uri.empty() && type.empty(); }

@@ -11,7 +11,8 @@ void GlobalOptions::add_to(po::options_description& desc) {
       ("config", po::value(&config)->value_name("PATH"),
        "sslp11 config file (default: $SSLP11_CONF, then $XDG_CONFIG_HOME/sslp11/sslp11.conf, then "
        "/etc/sslp11/sslp11.conf)")
-      ("module", po::value(&module)->value_name("PATH"), "PKCS#11 module to use instead of the config's")
+      ("module", po::value(&module)->value_name("NAME|PATH"),
+       "PKCS#11 module to use instead of the config's: a name registered with p11-kit (softhsm2) or an absolute path")
       ("init-args", po::value(&init_args)->value_name("STRING"),
        "C_Initialize reserved string for --module (NSS softoken's configdir=...)")
       ("token", po::value(&token)->value_name("NAME|URI|LABEL"),

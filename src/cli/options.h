@@ -13,7 +13,7 @@ namespace sslp11::cli {
 
 struct GlobalOptions {
   std::string config;         // --config PATH
-  std::string module;         // --module PATH: use this module, not the config
+  std::string module;         // --module NAME|PATH: use this module, not the config
   std::string init_args;      // --init-args: C_Initialize pReserved (NSS softoken), with --module
   std::string token;          // --token: [token.NAME] section, PKCS#11 URI or label
   std::string serial;         // --serial

@@ -5,6 +5,8 @@
 #include <sslp11/sslp11.h>
 
 #include "cli/errors.h"
+#include "pkcs11/module_registry.h"
+#include "pkcs11/uri_attributes.h"
 
 namespace sslp11::cli {
 
@@ -26,6 +28,31 @@ p11::TokenSelector selector_from(const GlobalOptions& g) {
 void narrow(p11::TokenSelector& s, const GlobalOptions& g) {
   if (!g.serial.empty()) s.serial = g.serial;
   if (g.slot >= 0) s.slot = static_cast<CK_SLOT_ID>(g.slot);
+}
+
+// The module the command line names: --module (a registered name or a path)
+// and the module-name/module-path of a --token or --uri URI, which must agree.
+// "" when none names one (the config's module is used).
+std::string command_line_module(const GlobalOptions& g, const std::string& object_uri) {
+  std::string module;
+  std::string named_by;
+  if (!g.module.empty()) {
+    module = p11::resolve_module(g.module);
+    named_by = "--module";
+  }
+  for (const auto& [uri, option] : {std::pair{g.token, "--token"}, std::pair{object_uri, "--uri"}}) {
+    if (!uri.starts_with("pkcs11:")) continue;
+    const auto from_uri = p11::module_of_uri(uri);
+    if (!from_uri) continue;
+    if (module.empty()) {
+      module = *from_uri;
+      named_by = std::string(option) + " URI";
+    } else if (!p11::same_module(*from_uri, module)) {
+      throw UsageError(std::string(option) + " URI names module " + *from_uri + " but " + named_by + " names " +
+                       module + ": give one module");
+    }
+  }
+  return module;
 }
 
 }  // namespace
@@ -71,15 +98,19 @@ PinSpec so_pin_spec(const GlobalOptions& global) {
   return spec;
 }
 
-Target resolve_target(const GlobalOptions& g) {
+Target resolve_target(const GlobalOptions& g, const std::string& object_uri) {
   if (g.slot < -1) throw UsageError("--slot must be a slot id (0 or more)");
   Target t;
-  if (!g.module.empty()) {
-    if (!g.config.empty()) throw UsageError("--module and --config exclude each other: give one of them");
-    if (g.module.front() != '/') throw UsageError("--module must be an absolute path, got '" + g.module + "'");
-    t.module = g.module;
+  if (const std::string module = command_line_module(g, object_uri); !module.empty()) {
+    if (!g.config.empty()) {
+      throw UsageError(std::string(g.module.empty() ? "a URI naming its module (module-name, module-path)" : "--module") +
+                       " and --config exclude each other: give one of them");
+    }
+    t.module = module;
     t.init_args = g.init_args;
     t.selector = selector_from(g);
+    // An object URI alone chooses the token too: its token attributes.
+    if (g.token.empty() && object_uri.starts_with("pkcs11:")) t.selector.uri = p11::token_part_of_uri(object_uri);
     t.selector_from_command_line = true;
     t.user_pin = pin_spec_from_option(g.pin_source, "--pin-source");
     return t;

@@ -1,8 +1,12 @@
 // Which module, token and PIN source a subcommand works on.
 //
 // The rule (also in `sslp11-admin help` and the README):
-//   1. --module PATH: the module named on the command line; no config file
-//      is read (--config is then an error). The token is chosen by --token
+//   1. --module NAME|PATH: the module named on the command line (a name is
+//      p11-kit's registry's: pkcs11/module_registry.h); no config file is
+//      read (--config is then an error). A --token or --uri URI with
+//      module-name or module-path (RFC 7512) names the module the same way
+//      (and must agree with --module when both are given); an object URI
+//      that names its module chooses the token by its token attributes too. The token is chosen by --token
 //      (a PKCS#11 URI starting with "pkcs11:", else a label), --serial and
 //      --slot; with none of them, the first slot holding a token. The user
 //      PIN comes from --pin-source, default prompt.
@@ -52,8 +56,9 @@ struct Target {
   std::string describe() const;
 };
 
-// Throws UsageError / config::ConfigError (exit 2).
-Target resolve_target(const GlobalOptions& global);
+// Throws UsageError / config::ConfigError / p11::LayerError for an unknown
+// module name (exit 2). `object_uri` is the subcommand's --uri, if it has one.
+Target resolve_target(const GlobalOptions& global, const std::string& object_uri = {});
 
 // A PIN source option's text -> PinSource. `value:` is refused here: a PIN on
 // the command line is visible to every user of the host (ps, /proc).

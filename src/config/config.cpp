@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "config/ini_reader.h"
+#include "pkcs11/module_registry.h"
 #include "pkcs11/uri_attributes.h"
 
 namespace sslp11::config {
@@ -190,6 +191,26 @@ void check_pkcs11_uri(const Field& f) {
   }
 }
 
+// `module =` holds an absolute path or the name p11-kit's registry knows the
+// module by (softhsm2); the rest of sslp11 only ever sees the path.
+std::string module_path(const Field& f) {
+  if (f.value().empty()) f.expected("the absolute path of the PKCS#11 module or its name in p11-kit's registry");
+  try {
+    return p11::resolve_module(std::string(f.value()));
+  } catch (const p11::LayerError& e) {
+    f.fail(e.what());
+  }
+}
+
+// The module a `uri =` names (module-name, module-path), if any.
+std::optional<std::string> module_of_uri(const Field& f) {
+  try {
+    return p11::module_of_uri(std::string(f.value()));
+  } catch (const p11::LayerError& e) {
+    f.fail(e.what());
+  }
+}
+
 std::string bounded_text(const Field& f, std::string_view what, std::size_t max_bytes) {
   if (f.value().empty() || f.value().size() > max_bytes) {
     f.expected(std::string(what) + " of 1 to " + std::to_string(max_bytes) + " bytes");
@@ -209,7 +230,7 @@ struct TokenKey {
 };
 
 constexpr TokenKey kTokenKeys[] = {
-    {"module", [](const Field& f, TokenConfig& t) { t.module = f.absolute_path("the PKCS#11 module"); }},
+    {"module", [](const Field& f, TokenConfig& t) { t.module = module_path(f); }},
     {"init-args", [](const Field& f, TokenConfig& t) { t.init_args = std::string(f.value()); }},
     {"uri",
      [](const Field& f, TokenConfig& t) {
@@ -343,10 +364,12 @@ class Loader {
       if (rule == nullptr) unknown_key(f, kTokenKeys);
       rule->apply(f, token);
     }
+    take_module_from_uri(section, token);
     if (token.module.empty()) {
       throw ConfigError::at_key(file_, section.line, section.name, "module",
                                 "required but missing; expected the absolute path of the PKCS#11 module, e.g. "
-                                "module = /usr/lib/softhsm/libsofthsm2.so");
+                                "module = /usr/lib/softhsm/libsofthsm2.so, or its name in p11-kit's registry "
+                                "(module = softhsm2; or module-name= in the uri)");
     }
     if (token.selector.empty()) {
       throw ConfigError(file_, section.line, std::string(kSelectorKeys),
@@ -356,6 +379,22 @@ class Loader {
     }
     config_.tokens.push_back(std::move(token));
     token_sections_.push_back(&section);
+  }
+
+  // A `uri =` with module-name or module-path names the module itself: then
+  // `module =` may be left out, and when both are given they must agree.
+  void take_module_from_uri(const IniSection& section, TokenConfig& token) const {
+    for (const auto& entry : section.entries) {
+      if (entry.key != "uri") continue;
+      const Field f{file_, section, entry};
+      const auto from_uri = module_of_uri(f);
+      if (!from_uri) continue;
+      if (token.module.empty()) {
+        token.module = *from_uri;
+      } else if (!p11::same_module(*from_uri, token.module)) {
+        f.fail("the URI names module " + *from_uri + " but module = names " + token.module + "; give one module");
+      }
+    }
   }
 
   void choose_default_token() {

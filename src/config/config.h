@@ -26,7 +26,8 @@
 //                                 true lets tokens use pin = value:PIN
 //
 // [token.NAME]                    one or more; NAME is letters, digits, '-', '_'
-//   module = /ABSOLUTE/PATH.so    the PKCS#11 module (required)
+//   module = /ABSOLUTE/PATH.so    the PKCS#11 module (required unless uri names
+//                                 it): a path, or a name p11-kit registers (softhsm2)
 //   init-args = "..."             C_Initialize pReserved string (NSS softoken)
 //   uri = pkcs11:token=...        \  which token: at least one; when several
 //   label = ...                   |  are given the token must match all

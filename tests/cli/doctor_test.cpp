@@ -341,8 +341,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "cannot load PKCS#11 module /nonexistent/libpkcs11.so"},
         BadConfig{"no_matching_token", "[token.web]\nmodule = MODULE\nlabel = no-such-token\npin = env:PINVAR\n", 1,
                   "no token matches label 'no-such-token'"},
-        BadConfig{"relative_module", "[token.web]\nmodule = libsofthsm2.so\nlabel = LABEL\n", 2,
-                  "key 'module' in [token.web]: expected the absolute path"}),
+        BadConfig{"relative_module", "[token.web]\nmodule = lib/libsofthsm2.so\nlabel = LABEL\n", 2,
+                  "key 'module' in [token.web]: PKCS#11 module 'lib/libsofthsm2.so': a path must be absolute"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(ConfigLookup, MissingExplicitConfigIsAUsageError) {

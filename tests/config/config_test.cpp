@@ -185,9 +185,10 @@ TEST(ConfigErrors, MissingModuleNamesSectionLine) {
                "key 'module' in [token.hsm]: required but missing; expected the absolute path of the PKCS#11 module");
 }
 
-TEST(ConfigErrors, ModuleMustBeAbsolute) {
+TEST(ConfigErrors, ModuleIsAnAbsolutePathOrARegisteredName) {
   expect_error("[token.hsm]\nmodule = libsofthsm2.so\nlabel = x\n", 2, "module",
-               "expected the absolute path of the PKCS#11 module, got 'libsofthsm2.so'");
+               "no PKCS#11 module named 'libsofthsm2.so' in p11-kit's module registry");
+  expect_error("[token.hsm]\nmodule = lib/libsofthsm2.so\nlabel = x\n", 2, "module", "a path must be absolute");
   expect_error("[token.hsm]\nmodule =\nlabel = x\n", 2, "module", "got ''");
 }
 
