@@ -160,7 +160,8 @@ TEST(ConfigErrors, KeyOutsideSection) { expect_error("log-level = info\n" + kMin
 TEST(ConfigErrors, DuplicateKey) { expect_error(kMinimalToken + "label = again\n", 4, "label", "set twice (first at line 3)"); }
 
 TEST(ConfigErrors, UnknownSection) {
-  expect_error(kMinimalToken + "\n[tokens.other]\n", 5, "", "unknown section [tokens.other]; expected [provider], [token.NAME] or [pool.NAME]");
+  expect_error(kMinimalToken + "\n[tokens.other]\n", 5, "",
+               "unknown section [tokens.other]; expected [provider], [token.NAME] or [pool.NAME]");
   expect_error("[token.a.b]\nmodule = /m.so\nlabel = x\n", 1, "", "invalid section name [token.a.b]");
   expect_error("[token.]\nmodule = /m.so\nlabel = x\n", 1, "", "invalid section name [token.]");
 }

@@ -124,6 +124,39 @@ TEST(PoolPlacement, KeysOfTwoMembersAreRefusedInOneCall) {
   for (auto k : {on_a, on_b, pms, master}) SslFreeObject(k, 0);
 }
 
+// TLS 1.3: the early secret (placed on its own) and our key share can land
+// on different members; an early secret without a PSK is the same on every
+// member, so the handshake key is made on the key share's member.
+TEST(PoolPlacement, Tls13EarlySecretFollowsTheKeyShare) {
+  const std::vector<Member> members{member_a(), member_b()};
+  PoolProvider p("tls13", members, "policy = round-robin");
+  ASSERT_EQ(p.open_status(), 0);
+  const DWORD suite = TLS_AES_128_GCM_SHA256;
+  const auto share = [&] {
+    NCRYPT_KEY_HANDLE k = 0;
+    EXPECT_EQ(SslCreateEphemeralKey(p.get(), &k, TLS1_3_PROTOCOL_VERSION, suite, TLS_ECC_P256_CURVE_KEY_TYPE, 0,
+                                    nullptr, 0, 0),
+              0)
+        << test::last_error();
+    return k;
+  };
+  const NCRYPT_KEY_HANDLE theirs = share();  // on a
+  const NCRYPT_KEY_HANDLE ours = share();    // on b
+  std::vector<std::uint8_t> blob(200);
+  DWORD n = 0;
+  ASSERT_EQ(SslExportKey(p.get(), theirs, BCRYPT_ECCPUBLIC_BLOB, blob.data(), static_cast<DWORD>(blob.size()), &n, 0),
+            0);
+  NCRYPT_KEY_HANDLE peer = 0, early = 0, hs = 0, master = 0;
+  ASSERT_EQ(SslImportKey(p.get(), &peer, BCRYPT_ECCPUBLIC_BLOB, blob.data(), n, 0), 0) << test::last_error();
+  ASSERT_EQ(SslExtractEarlyKey(p.get(), 0, &early, TLS1_3_PROTOCOL_VERSION, suite, nullptr, 0), 0)  // on a
+      << test::last_error();
+  const auto before = counts(members);
+  ASSERT_EQ(SslExtractHandshakeKey(p.get(), ours, peer, early, &hs, nullptr, 0), 0) << test::last_error();
+  EXPECT_EQ(grown_member(members, before), 1) << "the handshake secret is not on our key share's member";
+  EXPECT_EQ(SslExtractMasterKey(p.get(), hs, &master, nullptr, 0), 0) << test::last_error();
+  for (auto k : {theirs, ours, peer, early, hs, master}) SslFreeObject(k, 0);
+}
+
 // The policy itself, on two contexts of the NSS softoken: least-outstanding
 // prefers the idle member, the member-sessions cap turns work away from a
 // full one, a member marked down gets nothing until a probe finds it
