@@ -78,5 +78,9 @@ bool is_session_lost(CK_RV rv) noexcept;
 bool is_connection_lost(CK_RV rv) noexcept;
 // True for codes after which the login state must be re-established.
 bool is_login_lost(CK_RV rv) noexcept;
+// True for codes that, once the single-token recovery has had its go, mean a
+// pool member is gone and its keys with it (core/token_pool.h): removed,
+// device failure, token absent, sessions invalid or closed.
+bool is_member_down(CK_RV rv) noexcept;
 
 }  // namespace sslp11::p11

@@ -126,4 +126,18 @@ const RvInfo& rv_info(CK_RV rv) {
 std::string_view rv_name(CK_RV rv) { return rv_info(rv).name; }
 std::span<const RvInfo> rv_table() { return kTable; }
 
+bool is_member_down(CK_RV rv) noexcept {
+  switch (rv) {
+    case CKR_DEVICE_REMOVED:
+    case CKR_DEVICE_ERROR:
+    case CKR_TOKEN_NOT_PRESENT:
+    case CKR_SESSION_HANDLE_INVALID:
+    case CKR_SESSION_CLOSED:
+    case CKR_CRYPTOKI_NOT_INITIALIZED:  // the module was finalised under us
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace sslp11::p11

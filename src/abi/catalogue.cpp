@@ -95,12 +95,12 @@ Enumerated enumerate(const ProviderRef& provider, NCRYPT_KEY_HANDLE hPrivateKey,
              state->provider != provider.handle()) {
     fail(NTE_INVALID_PARAMETER, "ppEnumState is not an enumeration state of this provider");
   }
-  const auto& suites = provider->token()->suites();
+  const auto& suites = provider->pool()->suites();
   while (state->next < suites.size()) {
     const core::CipherSuite* s = suites[state->next++];
     if (usable_with(*s, state->restrict_to)) return {s, TLS1_2_PROTOCOL_VERSION};
   }
-  const auto& tls13 = provider->token()->tls13_suites();
+  const auto& tls13 = provider->pool()->tls13_suites();
   if (state->next - suites.size() < tls13.size()) {
     return {&core::tls13_record_suite(*tls13[state->next++ - suites.size()]), TLS1_3_PROTOCOL_VERSION};
   }

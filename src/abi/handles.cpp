@@ -1,5 +1,7 @@
 #include "abi/handles.h"
 
+#include <exception>
+
 namespace sslp11::abi {
 
 ProviderRef provider_from(NCRYPT_PROV_HANDLE h) {
@@ -8,6 +10,53 @@ ProviderRef provider_from(NCRYPT_PROV_HANDLE h) {
     fail(NTE_INVALID_HANDLE, "the handle is not a live sslp11 provider handle");
   }
   return ProviderRef(std::move(entry), h);
+}
+
+ProviderRef::~ProviderRef() {
+  // A call that failed on a pool member has the prober look at that member at
+  // once (core/token_pool.h): the destructor cannot see which error it was,
+  // and must not call the token itself while the call unwinds.
+  if (entry_ && placed_ && std::uncaught_exceptions() > unwinding_at_birth_) {
+    provider_->pool()->suspect(*provider_->token());
+  }
+}
+
+void ProviderRef::bind_to(const std::shared_ptr<core::TokenContext>& member) const {
+  const core::Provider& base = entry_->as<core::Provider>();
+  if (member == base.token()) {
+    bound_.reset();
+    provider_ = &base;
+    return;
+  }
+  bound_ = std::make_unique<core::Provider>(base, member);
+  provider_ = bound_.get();
+}
+
+void ProviderRef::bind(const core::Key& key) const {
+  require_member(key);
+  bind_member(key.token());
+}
+
+void ProviderRef::bind_member(const std::shared_ptr<core::TokenContext>& member) const {
+  if (member->down()) {
+    fail(NTE_BAD_KEY_STATE, "the key's pool member [token." + member->name() + "] is down; start a new handshake");
+  }
+  if (placed_) {
+    if (member != provider_->token()) {
+      fail(NTE_INVALID_PARAMETER, "keys live on different pool members (" + provider_->token()->name() + ", " +
+                                      member->name() + ")");
+    }
+    return;
+  }
+  bind_to(member);
+  placed_ = true;
+}
+
+void require_member(const core::Key& key) {
+  if (key.member_lost()) {
+    fail(NTE_BAD_KEY_STATE, "the key's pool member [token." + key.token()->name() +
+                                "] was lost since the key was made; start a new handshake");
+  }
 }
 
 void require_alive(const p11::Object& object, const char* what) {
@@ -19,8 +68,8 @@ void require_alive(const p11::Object& object, const char* what) {
 
 const core::CipherSuite& offered_suite(const core::Provider& provider, DWORD protocol, DWORD suite) {
   if (!core::protocol_supported(protocol)) fail(NTE_NOT_SUPPORTED, "sslp11 runs the TLS 1.2 (0x0303) key schedule only");
-  const core::CipherSuite* s = provider.token()->offered_suite(suite);
-  if (s == nullptr) fail(NTE_NOT_SUPPORTED, provider.token()->why_not_offered(suite));
+  const core::CipherSuite* s = provider.pool()->offered_suite(suite);
+  if (s == nullptr) fail(NTE_NOT_SUPPORTED, provider.pool()->why_not_offered(suite));
   return *s;
 }
 

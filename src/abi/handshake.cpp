@@ -100,12 +100,14 @@ SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider, N
     if (dwProtocol == TLS1_3_PROTOCOL_VERSION) {
       // RFC 8446 §4.4.1: the transcript hash is the suite's HKDF hash.
       const core::Tls13Suite& suite = offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
-      *phHandshakeHash =
-          publish(core::create_handshake_hash(*provider, dwProtocol, core::tls13_record_suite(suite)), provider);
+      *phHandshakeHash = publish(provider.placed([&] {
+        return core::create_handshake_hash(*provider, dwProtocol, core::tls13_record_suite(suite));
+      }), provider);
       return;
     }
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
-    *phHandshakeHash = publish(core::create_handshake_hash(*provider, dwProtocol, suite), provider);
+    *phHandshakeHash =
+        publish(provider.placed([&] { return core::create_handshake_hash(*provider, dwProtocol, suite); }), provider);
   });
 }
 
@@ -163,7 +165,8 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider, 
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     const auto hash = hash_by_name(wide_view(pszHashAlgId));
     if (!hash) fail(NTE_NOT_SUPPORTED, "sslp11's client-auth hashes are SHA1, SHA256 and SHA384");
-    *phHandshakeHash = publish(core::create_client_auth_hash(*provider, dwProtocol, suite, *hash), provider);
+    *phHandshakeHash = publish(
+        provider.placed([&] { return core::create_client_auth_hash(*provider, dwProtocol, suite, *hash); }), provider);
   });
 }
 

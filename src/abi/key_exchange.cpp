@@ -77,7 +77,8 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
       if (!core::curve_supported(*curve, provider->token()->capabilities())) {
         fail(NTE_NOT_SUPPORTED, "the token cannot generate keys on that curve");
       }
-      *phEphemeralKey = publish(core::create_ec_ephemeral(*provider, *curve), provider);
+      *phEphemeralKey =
+          publish(provider.placed([&] { return core::create_ec_ephemeral(*provider, *curve); }), provider);
       return;
     }
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
@@ -93,12 +94,12 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
       if (auto why = core::suite_curve_unavailable_reason(suite, *curve, provider->token()->capabilities())) {
         fail(NTE_NOT_SUPPORTED, *why);
       }
-      key = core::create_ec_ephemeral(*provider, *curve);
+      key = provider.placed([&] { return core::create_ec_ephemeral(*provider, *curve); });
     } else if (suite.kx == core::KeyExchange::dhe) {
       if (pbParams == nullptr) fail(NTE_INVALID_PARAMETER, "DHE needs the group in pbParams (BCRYPT_DH_PARAMETERS)");
       const auto group = parse_dh_parameters({pbParams, cbParams});
       if (group.prime.size() < 256) fail(NTE_INVALID_PARAMETER, "sslp11 refuses DH groups smaller than 2048 bits");
-      key = core::create_dh_ephemeral(*provider, group.prime, group.generator);
+      key = provider.placed([&] { return core::create_dh_ephemeral(*provider, group.prime, group.generator); });
     } else {
       fail(NTE_INVALID_PARAMETER, "RSA key exchange has no ephemeral key");
     }
@@ -127,7 +128,9 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
       key = core::import_dh_public(*provider, dh.prime, dh.generator, dh.y);
     } else if (type == std::u16string_view(BCRYPT_RSAPUBLIC_BLOB)) {
       const auto rsa = parse_rsa_public(blob);
-      key = core::import_rsa_public(*provider, rsa.modulus, rsa.exponent);
+      // The one peer key with a token object: placed, and the pre-master made
+      // with it follows it (key_from binds).
+      key = provider.placed([&] { return core::import_rsa_public(*provider, rsa.modulus, rsa.exponent); });
     } else if (type == std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
       // A new handle to the registered master or session key: the token
       // objects are shared, and go with the last handle (or registry entry).
@@ -217,8 +220,12 @@ SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT
     if (pCertContext->pbCertEncoded == nullptr || pCertContext->cbCertEncoded == 0) {
       fail(NTE_INVALID_PARAMETER, "the certificate context has no encoded certificate");
     }
-    auto key = core::open_private_key_for_certificate(
-        *provider, {pCertContext->pbCertEncoded, pCertContext->cbCertEncoded});
+    // Placed like a key schedule: what uses the key (signing, RSA key
+    // exchange) runs on its member, and a key of a lost member is opened again.
+    auto key = provider.placed([&] {
+      return core::open_private_key_for_certificate(*provider,
+                                                    {pCertContext->pbCertEncoded, pCertContext->cbCertEncoded});
+    });
     *phPrivateKey = publish(std::move(key), provider);
   });
 }

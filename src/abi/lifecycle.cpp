@@ -60,7 +60,7 @@ SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE* phSslProvider, LPCWST
       fail(STATUS_NOT_FOUND, "no SSL protocol provider of that name (sslp11 answers to NULL, MS_SCHANNEL_PROVIDER "
                              "and SSLP11_PROVIDER_NAME)");
     }
-    *phSslProvider = publish_provider(std::make_shared<core::Provider>(open_configured_token()));
+    *phSslProvider = publish_provider(std::make_shared<core::Provider>(open_configured_pool()));
   });
 }
 

@@ -1,13 +1,14 @@
-// Finding the configured token for SslOpenProvider: config file lookup, PIN
-// source, and one shared TokenContext per (config file, token) so that
-// repeated opens do not re-probe the token or open more sessions.
+// Finding the configured token or pool for SslOpenProvider: config file
+// lookup, PIN source, and one shared TokenContext per (config file, token)
+// and TokenPool per (config file, default-token) so that repeated opens do
+// not re-probe the token or open more sessions.
 #pragma once
 
 #include <memory>
 
 #include <sslp11/sslprovider.h>
 
-#include "core/token_context.h"
+#include "core/token_pool.h"
 
 namespace sslp11::abi {
 
@@ -15,6 +16,8 @@ namespace sslp11::abi {
 // SslInitializeInterface): NULL, MS_SCHANNEL_PROVIDER and SSLP11_PROVIDER_NAME.
 bool names_this_provider(LPCWSTR name);
 
-std::shared_ptr<core::TokenContext> open_configured_token();
+// The default-token of the configuration: a [pool.NAME], or a [token.NAME]
+// as a pool of one.
+std::shared_ptr<core::TokenPool> open_configured_pool();
 
 }  // namespace sslp11::abi

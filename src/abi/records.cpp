@@ -44,6 +44,7 @@ class RecordHandles {
       fail(NTE_INVALID_HANDLE, write ? "hKey is a read key; SslEncryptPacket takes the write key"
                                      : "hKey is a write key; SslDecryptPacket takes the read key");
     }
+    require_member(*key);
     require_alive(key->cipher_key, "record key");
     if (!key->suite->aead()) require_alive(key->mac_key, "record MAC key");
     return key;

@@ -31,8 +31,12 @@ ScheduleCache& cache() {
 
 std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const ProviderRef& provider) {
   Owner& owner = *provider.owner();
-  std::lock_guard owner_lock(owner.tls13_mutex);
-  if (owner.tls13) return owner.tls13;
+  std::unique_lock owner_lock(owner.tls13_mutex);
+  // The instance keeps the schedule of its one token; on a pool each member
+  // has its own, looked up below by the member the call is bound to.
+  const bool pool = !provider->pool()->single_member();
+  if (pool) owner_lock.unlock();
+  if (!pool && owner.tls13) return owner.tls13;
   const auto& token = provider->token();
   auto& c = cache();
   std::lock_guard lock(c.mutex);
@@ -46,7 +50,7 @@ std::shared_ptr<const core::Tls13Schedule> tls13_schedule(const ProviderRef& pro
     weak_token = token;
     weak_schedule = s;
   }
-  owner.tls13 = s;
+  if (!pool) owner.tls13 = s;
   return s;
 }
 
@@ -56,8 +60,8 @@ const core::Tls13Suite& offered_tls13_suite(const core::Provider& provider, DWOR
   }
   // NTE_NOT_SUPPORTED, as offered_suite answers an unknown TLS 1.2 suite.
   if (core::find_tls13_suite(suite) == nullptr) fail(NTE_NOT_SUPPORTED, "dwCipherSuite is not a TLS 1.3 suite (0x1301..0x1303)");
-  const core::Tls13Suite* s = provider.token()->offered_tls13_suite(suite);
-  if (s == nullptr) fail(NTE_NOT_SUPPORTED, provider.token()->why_not_offered(suite));
+  const core::Tls13Suite* s = provider.pool()->offered_tls13_suite(suite);
+  if (s == nullptr) fail(NTE_NOT_SUPPORTED, provider.pool()->why_not_offered(suite));
   return *s;
 }
 
@@ -65,6 +69,7 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
                                                   std::initializer_list<core::Tls13SecretKind> kinds,
                                                   const char* what) {
   auto key = key_from<Tls13SecretKey>(h, provider);
+  if (!key->portable && !provider->pool()->single_member()) provider.bind_member(key->token);
   bool fits = false;
   for (auto k : kinds) fits = fits || key->secret.kind == k;
   if (!fits) {
@@ -84,7 +89,7 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
 }
 
 NCRYPT_KEY_HANDLE publish_tls13(const Tls13SecretKey& from, core::Tls13Secret secret, const ProviderRef& provider) {
-  return publish(std::make_shared<Tls13SecretKey>(Tls13SecretKey{from.token, from.schedule, std::move(secret)}),
+  return publish(std::make_shared<Tls13SecretKey>(Tls13SecretKey{from.token, from.schedule, std::move(secret), false}),
                  provider);
 }
 

@@ -20,6 +20,11 @@ struct Tls13SecretKey {
   std::shared_ptr<core::TokenContext> token;
   std::shared_ptr<const core::Tls13Schedule> schedule;
   core::Tls13Secret secret;
+  // An early secret without a PSK: HKDF-Extract(0, zeros), the same on every
+  // pool member. A call that meets it with keys of another member makes it
+  // again there (early_secret_on) instead of refusing a mix of members:
+  // SslExtractEarlyKey and SslCreateEphemeralKey are placed independently.
+  bool portable = false;
 };
 
 // The TLS 1.3 schedule of the provider's token: one per token context, kept

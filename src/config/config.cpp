@@ -29,6 +29,7 @@ namespace {
 
 constexpr std::string_view kProviderSection = "provider";
 constexpr std::string_view kTokenPrefix = "token.";
+constexpr std::string_view kPoolPrefix = "pool.";
 constexpr std::size_t kMaxConfigBytes = 1 << 20;
 constexpr std::size_t kMaxLabelBytes = 32;   // CK_TOKEN_INFO.label
 constexpr std::size_t kMaxSerialBytes = 16;  // CK_TOKEN_INFO.serialNumber
@@ -134,7 +135,7 @@ constexpr ProviderKey kProviderKeys[] = {
     {"default-token",
      [](const Field& f, Config& c) {
        if (!is_token_name(f.value())) {
-         f.expected("the NAME of a [token.NAME] section (letters, digits, '-' and '_')");
+         f.expected("the NAME of a [token.NAME] or [pool.NAME] section (letters, digits, '-' and '_')");
        }
        c.default_token = std::string(f.value());
      }},
@@ -294,6 +295,36 @@ constexpr TokenKey kTokenKeys[] = {
      }},
 };
 
+// --- [pool.NAME] ----------------------------------------------------------------
+
+struct PoolKey {
+  std::string_view key;
+  void (*apply)(const Field&, PoolConfig&);
+};
+
+constexpr PoolKey kPoolKeys[] = {
+    {"members",
+     [](const Field& f, PoolConfig& p) {
+       auto items = f.list("[token.NAME] section names");
+       for (const auto& m : items) {
+         if (!is_token_name(m)) f.expected("a comma-separated list of [token.NAME] section names");
+       }
+       p.members = std::move(items);
+     }},
+    {"policy",
+     [](const Field& f, PoolConfig& p) {
+       p.policy = f.one_of<PoolPolicy>({{"least-outstanding", PoolPolicy::least_outstanding},
+                                        {"round-robin", PoolPolicy::round_robin},
+                                        {"weighted", PoolPolicy::weighted}});
+     }},
+    // Needs `members` and `policy`, which may come later in the section:
+    // read_weights reads it once the section is done.
+    {"weights", [](const Field&, PoolConfig&) {}},
+    {"member-sessions", [](const Field& f, PoolConfig& p) { p.member_sessions = f.integer(1, 1024); }},
+    {"probe-interval",
+     [](const Field& f, PoolConfig& p) { p.probe_interval_ms = static_cast<unsigned>(f.integer(10, 3600000)); }},
+};
+
 template <typename Rule, std::size_t N>
 const Rule* find_rule(const Rule (&rules)[N], std::string_view key) {
   for (const auto& r : rules) {
@@ -323,11 +354,14 @@ class Loader {
         read_provider(section);
       } else if (section.name.starts_with(kTokenPrefix)) {
         read_token(section);
+      } else if (section.name.starts_with(kPoolPrefix)) {
+        pool_sections_.push_back(&section);  // read once every token is known
       } else {
         throw ConfigError(file_, section.line, "",
-                          "unknown section [" + section.name + "]; expected [provider] or [token.NAME]");
+                          "unknown section [" + section.name + "]; expected [provider], [token.NAME] or [pool.NAME]");
       }
     }
+    for (const IniSection* section : pool_sections_) read_pool(*section);
     choose_default_token();
     check_module_init_args();
     check_pins_in_file();
@@ -397,6 +431,81 @@ class Loader {
     }
   }
 
+  void read_pool(const IniSection& section) {
+    const std::string name = section.name.substr(kPoolPrefix.size());
+    if (!is_token_name(name)) {
+      throw ConfigError(file_, section.line, "",
+                        "invalid section name [" + section.name +
+                            "]; expected [pool.NAME] with NAME made of letters, digits, '-' and '_'");
+    }
+    // default-token names either, so the two kinds of section share one namespace.
+    if (const TokenConfig* t = config_.find(name)) {
+      throw ConfigError(file_, section.line, "",
+                        "[" + section.name + "] has the name of [token." + name + "] (line " +
+                            std::to_string(t->line) + "); a pool and a token cannot share a name");
+    }
+    PoolConfig pool;
+    pool.name = name;
+    pool.line = section.line;
+    for (const auto& entry : section.entries) {
+      const Field f{file_, section, entry};
+      const PoolKey* rule = find_rule(kPoolKeys, entry.key);
+      if (rule == nullptr) unknown_key(f, kPoolKeys);
+      rule->apply(f, pool);
+    }
+    if (pool.members.empty()) {
+      throw ConfigError::at_key(file_, section.line, section.name, "members",
+                                "required but missing; expected the [token.NAME] sections that make up the pool, "
+                                "e.g. members = hsm1, hsm2");
+    }
+    const IniEntry* members = section.find("members");
+    for (const auto& m : pool.members) {
+      if (config_.find(m) == nullptr) {
+        throw ConfigError::at_key(file_, members->line, section.name, "members",
+                                  "names '" + m + "', which is not a [token.NAME] section of this file");
+      }
+    }
+    read_weights(section, pool);
+    config_.pools.push_back(std::move(pool));
+  }
+
+  // weights = a:3, b:1 - only with policy = weighted, and then every member once.
+  void read_weights(const IniSection& section, PoolConfig& pool) {
+    const IniEntry* entry = section.find("weights");
+    if (pool.policy != PoolPolicy::weighted) {
+      if (entry != nullptr) {
+        throw ConfigError::at_key(file_, entry->line, section.name, "weights",
+                                  "only meaningful with policy = weighted");
+      }
+      return;
+    }
+    if (entry == nullptr) {
+      throw ConfigError::at_key(file_, section.line, section.name, "weights",
+                                "required with policy = weighted; expected every member with its weight, e.g. "
+                                "weights = " + pool.members.front() + ":3");
+    }
+    const Field f{file_, section, *entry};
+    pool.weights.assign(pool.members.size(), 0);
+    for (const auto& item : f.list("MEMBER:WEIGHT pairs")) {
+      const auto colon = item.find(':');
+      const std::string member = std::string(trim(std::string_view(item).substr(0, colon)));
+      const auto at = std::find(pool.members.begin(), pool.members.end(), member);
+      if (colon == std::string::npos || at == pool.members.end()) {
+        f.fail("expected MEMBER:WEIGHT with MEMBER one of the pool's members, got '" + item + "'");
+      }
+      const auto weight = parse_unsigned(trim(std::string_view(item).substr(colon + 1)));
+      if (!weight || *weight < 1 || *weight > 1000) {
+        f.fail("expected a weight from 1 to 1000 for member '" + member + "', got '" + item + "'");
+      }
+      unsigned& slot = pool.weights[static_cast<std::size_t>(at - pool.members.begin())];
+      if (slot != 0) f.fail("member '" + member + "' is weighted twice");
+      slot = static_cast<unsigned>(*weight);
+    }
+    for (std::size_t i = 0; i < pool.members.size(); ++i) {
+      if (pool.weights[i] == 0) f.fail("member '" + pool.members[i] + "' has no weight; every member needs one");
+    }
+  }
+
   void choose_default_token() {
     if (config_.tokens.empty()) {
       throw ConfigError(file_, 0, "",
@@ -415,10 +524,13 @@ class Loader {
       config_.default_token = config_.tokens.front().name;
       return;
     }
-    if (config_.find(config_.default_token) == nullptr) {
+    if (config_.find(config_.default_token) == nullptr && config_.find_pool(config_.default_token) == nullptr) {
+      for (const auto& p : config_.pools) {
+        names.push_back("[pool." + p.name + "] (line " + std::to_string(p.line) + ")");
+      }
       const IniEntry* entry = provider_->find("default-token");
       throw ConfigError::at_key(file_, entry->line, kProviderSection, "default-token",
-                                "expected the NAME of a [token.NAME] section, got '" + config_.default_token +
+                                "expected the NAME of a [token.NAME] or [pool.NAME] section, got '" + config_.default_token +
                                     "', which is not defined; defined: " + joined(names, ", "));
     }
   }
@@ -471,6 +583,7 @@ class Loader {
   IniDocument doc_;
   const IniSection* provider_ = nullptr;
   std::vector<const IniSection*> token_sections_;  // parallel to config_.tokens
+  std::vector<const IniSection*> pool_sections_;   // in file order
   Config config_;
 };
 
@@ -515,8 +628,20 @@ std::string_view derivation_name(DerivationPolicy derivation) {
   return "?";
 }
 
+std::string_view pool_policy_name(PoolPolicy policy) {
+  switch (policy) {
+    case PoolPolicy::least_outstanding: return "least-outstanding";
+    case PoolPolicy::round_robin: return "round-robin";
+    case PoolPolicy::weighted: return "weighted";
+  }
+  return "?";
+}
+
 const TokenConfig& Config::default_token_config() const {
   if (const TokenConfig* t = find(default_token)) return *t;
+  if (const PoolConfig* p = find_pool(default_token)) {
+    if (const TokenConfig* t = find(p->members.front())) return *t;
+  }
   throw ConfigError(path, 0, "default-token", "default token '" + default_token + "' is not configured");
 }
 
@@ -526,6 +651,15 @@ const TokenConfig* Config::find(std::string_view name) const {
   }
   return nullptr;
 }
+
+const PoolConfig* Config::find_pool(std::string_view name) const {
+  for (const auto& p : pools) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const PoolConfig* Config::default_pool() const { return find_pool(default_token); }
 
 fs::path find_config_file(const std::string& explicit_path) {
   const auto named = [](const std::string& path, std::string_view how) {

@@ -14,8 +14,9 @@
 // `key = value` (blanks trimmed), values may be "double-quoted".
 //
 // [provider]                      optional, at most once
-//   default-token = NAME          the [token.NAME] used when the caller names
-//                                 none; required when there are several
+//   default-token = NAME          the [token.NAME] or [pool.NAME] used when the
+//                                 caller names none; required when there are
+//                                 several tokens
 //   log-level = warn              error | warn | info | debug
 //   log-destination = stderr      stderr | syslog | file:/ABSOLUTE/PATH
 //                                 (what is logged, the rule when several configs
@@ -39,6 +40,20 @@
 //   derivation = allow-composed   allow-composed | native-only
 //   protocols = tls1.2, tls1.3    the protocols offered: comma list of tls1.2, tls1.3
 //   cipher-suites = default       comma list of IANA names (TLS_..., TLS 1.2 and 1.3) or default
+//
+// [pool.NAME]                     zero or more: several tokens used as one
+//                                 (core/token_pool.h). NAME must not also name
+//                                 a [token.NAME].
+//   members = a, b                the [token.NAME] sections that make it up
+//                                 (required, at least one, each once)
+//   policy = least-outstanding    least-outstanding | round-robin | weighted:
+//                                 how a new key schedule picks its member
+//   weights = a:3, b:1            weighted only, and then required: every
+//                                 member once, each weight 1..1000
+//   member-sessions = N           cap on a member's concurrent operations,
+//                                 1..1024 (default: that token's pool-size)
+//   probe-interval = 1000         ms between health probes of a down member,
+//                                 10..3600000
 //
 // Any other section or key is an error. Every error is a ConfigError naming
 // the file, the line and the key, and saying what was expected.
@@ -76,19 +91,38 @@ struct TokenConfig {
   std::vector<std::string> cipher_suites;        // as written; empty means `default`
 };
 
+enum class PoolPolicy { least_outstanding, round_robin, weighted };
+std::string_view pool_policy_name(PoolPolicy policy);  // "least-outstanding"
+
+struct PoolConfig {
+  std::string name;  // NAME of [pool.NAME]
+  int line = 0;      // line of the [pool.NAME] header
+  std::vector<std::string> members;  // names of [token.NAME] sections, at least one
+  PoolPolicy policy = PoolPolicy::least_outstanding;
+  std::vector<unsigned> weights;       // parallel to members when weighted, else empty
+  std::size_t member_sessions = 0;     // 0: each member's pool-size
+  unsigned probe_interval_ms = 1000;
+};
+
 struct Config {
   std::string path;  // the file read, or the name given to load_config_from_string
   LogLevel log_level = LogLevel::warn;
   std::string log_destination = "stderr";  // "stderr", "syslog" or "file:/absolute/path"
   bool allow_insecure_pin = false;
-  std::string default_token;        // always the name of one of `tokens`
+  std::string default_token;        // the name of one of `tokens` or of `pools`
   std::vector<TokenConfig> tokens;  // in file order, at least one
+  std::vector<PoolConfig> pools;    // in file order, possibly none
   // Things worth logging that did not stop loading (a PIN written in the
   // file). The caller logs them once its logger is set up from this config.
   std::vector<ConfigWarning> warnings;
 
+  // The default token; when default-token names a pool, its first member
+  // (what the single-token tools such as sslp11-admin work on).
   const TokenConfig& default_token_config() const;
   const TokenConfig* find(std::string_view name) const;  // nullptr when absent
+  // The pool default-token names, or nullptr when it names a token.
+  const PoolConfig* default_pool() const;
+  const PoolConfig* find_pool(std::string_view name) const;  // nullptr when absent
 };
 
 // The file to read, following the lookup order above. Throws ConfigError when

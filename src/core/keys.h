@@ -11,6 +11,7 @@
 #include "core/cipher_suites.h"
 #include "core/error.h"
 #include "core/token_context.h"
+#include "core/token_pool.h"
 #include "pkcs11/object.h"
 #include "pkcs11/secure_buffer.h"
 
@@ -18,35 +19,53 @@ namespace sslp11::core {
 
 enum class Role { client, server };
 
-// One SslOpenProvider's hold on its token: the token and the opaque-blob
-// registry it shares with the other providers on that token. Which handle it
-// has, whether it is open and its reference count are the C boundary's
+// One SslOpenProvider's hold on its token or pool of tokens
+// (core/token_pool.h), and the opaque-blob registry it shares with the other
+// providers on that token (a pool's first member's). Which handle it has,
+// whether it is open and its reference count are the C boundary's
 // (abi::Owner).
+//
+// token() is the token the core works on: for a pool provider its first
+// member (the catalogue's source), for a provider bound to one member by
+// on_member() that member. Every core function takes a Provider and makes
+// its keys on provider.token(), so binding is how a key lands on a member.
 class Provider {
  public:
-  explicit Provider(std::shared_ptr<TokenContext> token)
-      : token_(std::move(token)), opaque_blobs_(token_->opaque_blobs()) {}
+  explicit Provider(std::shared_ptr<TokenPool> pool)
+      : pool_(std::move(pool)), token_(pool_->members().front()), opaque_blobs_(token_->opaque_blobs()) {}
+  explicit Provider(std::shared_ptr<TokenContext> token) : Provider(TokenPool::single(std::move(token))) {}
+  // `base`, working on `member` (one of its pool's).
+  Provider(const Provider& base, std::shared_ptr<TokenContext> member)
+      : pool_(base.pool_), token_(std::move(member)), opaque_blobs_(base.opaque_blobs_) {}
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
+  const std::shared_ptr<TokenPool>& pool() const noexcept { return pool_; }
   // Shared with the other providers on the token (core/opaque_blobs.h).
   OpaqueBlobRegistry& opaque_blobs() const noexcept { return *opaque_blobs_; }
 
  private:
+  std::shared_ptr<TokenPool> pool_;
   std::shared_ptr<TokenContext> token_;
   std::shared_ptr<OpaqueBlobRegistry> opaque_blobs_;
 };
 
-// Base of every key: knows its token and must be alive on it to be used.
-// Every key is made complete by its constructor and never changes after.
+// Base of every key: knows its token (in a pool: the member it was placed
+// on, core/token_pool.h) and must be alive on it to be used. Every key is
+// made complete by its constructor and never changes after.
 class Key {
  public:
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
+  // Its pool member was marked down since it was made: its objects are gone
+  // (or will be closed when the member rejoins), without asking the token.
+  bool member_lost() const noexcept { return token_->down() || token_->losses() != losses_at_birth_; }
 
  protected:
-  explicit Key(std::shared_ptr<TokenContext> token) : token_(std::move(token)) {}
+  explicit Key(std::shared_ptr<TokenContext> token)
+      : token_(std::move(token)), losses_at_birth_(token_->losses()) {}
   ~Key() = default;  // owned as the derived type (shared_ptr keeps its deleter)
 
  private:
   const std::shared_ptr<TokenContext> token_;
+  const std::uint64_t losses_at_birth_;
 };
 
 // The handle of a token object sslp11 found rather than made (a long-term

@@ -4,6 +4,8 @@
 // name the same token, and by every key made on it.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +21,7 @@ namespace sslp11::core {
 
 class KeySchedule;
 class OpaqueBlobRegistry;
+class TokenPool;
 
 struct TokenSettings {
   std::string name;  // [token.NAME] in the config
@@ -66,7 +69,21 @@ class TokenContext {
   // so the keys it holds never keep their TokenContext alive.
   std::shared_ptr<OpaqueBlobRegistry> opaque_blobs();
 
+  // As a pool member (core/token_pool.h): marked down after it failed, until
+  // a probe finds it answering; a lone token is never marked down.
+  bool down() const noexcept { return down_.load(std::memory_order_acquire); }
+  // How many times it was marked down. A key remembers the count it was made
+  // at: a different one means its objects went with the member, even after
+  // a rejoin (Key::member_lost). One atomic load per use of a key.
+  std::uint64_t losses() const noexcept { return losses_.load(std::memory_order_acquire); }
+  // Operations running on it, counted by its pool (least-outstanding).
+  std::size_t outstanding() const noexcept { return outstanding_.load(std::memory_order_relaxed); }
+
  private:
+  friend class TokenPool;  // the only writer of down_ and outstanding_
+  std::atomic<bool> down_{false};
+  std::atomic<std::uint64_t> losses_{0};
+  std::atomic<std::size_t> outstanding_{0};
   std::string name_;
   std::shared_ptr<p11::Module> module_;
   p11::SlotDescription slot_;

@@ -160,7 +160,8 @@ TEST(ConfigErrors, KeyOutsideSection) { expect_error("log-level = info\n" + kMin
 TEST(ConfigErrors, DuplicateKey) { expect_error(kMinimalToken + "label = again\n", 4, "label", "set twice (first at line 3)"); }
 
 TEST(ConfigErrors, UnknownSection) {
-  expect_error(kMinimalToken + "\n[tokens.other]\n", 5, "", "unknown section [tokens.other]; expected [provider] or [token.NAME]");
+  expect_error(kMinimalToken + "\n[tokens.other]\n", 5, "",
+               "unknown section [tokens.other]; expected [provider], [token.NAME] or [pool.NAME]");
   expect_error("[token.a.b]\nmodule = /m.so\nlabel = x\n", 1, "", "invalid section name [token.a.b]");
   expect_error("[token.]\nmodule = /m.so\nlabel = x\n", 1, "", "invalid section name [token.]");
 }
@@ -318,6 +319,70 @@ TEST(ConfigErrors, SeveralTokensWithoutDefault) {
 TEST(ConfigErrors, DefaultTokenNamesMissingToken) {
   expect_error("[provider]\nlog-level = info\ndefault-token = primry\n" + kTwoTokens, 3, "default-token",
                "got 'primry', which is not defined; defined: [token.primary] (line 4), [token.backup] (line 9)");
+}
+
+// --- pools -------------------------------------------------------------------------
+
+TEST(ConfigPools, DefaultTokenNamesAPool) {
+  const Config c = load("[provider]\ndefault-token = farm\n\n" + kTwoTokens +
+                        "\n[pool.farm]\nmembers = primary, backup\npolicy = weighted\nweights = backup:1, primary:3\n"
+                        "member-sessions = 4\nprobe-interval = 250\n");
+  ASSERT_EQ(c.pools.size(), 1u);
+  const PoolConfig* p = c.default_pool();
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p, c.find_pool("farm"));
+  EXPECT_EQ(p->line, 14);
+  EXPECT_EQ(p->members, (std::vector<std::string>{"primary", "backup"}));
+  EXPECT_EQ(p->policy, PoolPolicy::weighted);
+  EXPECT_EQ(p->weights, (std::vector<unsigned>{3, 1}));  // in the order of members
+  EXPECT_EQ(p->member_sessions, 4u);
+  EXPECT_EQ(p->probe_interval_ms, 250u);
+  // The single-token tools work on the pool's first member.
+  EXPECT_EQ(&c.default_token_config(), &c.tokens[0]);
+  EXPECT_EQ(pool_policy_name(p->policy), "weighted");
+}
+
+TEST(ConfigPools, Defaults) {
+  const Config c = load("[provider]\ndefault-token = primary\n" + kTwoTokens + "[pool.p]\nmembers = backup\n");
+  EXPECT_EQ(c.default_pool(), nullptr);  // default-token names a token
+  const PoolConfig* p = c.find_pool("p");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->policy, PoolPolicy::least_outstanding);
+  EXPECT_TRUE(p->weights.empty());
+  EXPECT_EQ(p->member_sessions, 0u);
+  EXPECT_EQ(p->probe_interval_ms, 1000u);
+}
+
+TEST(ConfigPools, Errors) {
+  const std::string head = "[provider]\ndefault-token = primary\n" + kTwoTokens;  // pool header at line 12
+  expect_error(head + "[pool.primary]\nmembers = backup\n", 12, "",
+               "[pool.primary] has the name of [token.primary] (line 3); a pool and a token cannot share a name");
+  expect_error(head + "[pool.p]\npolicy = round-robin\n", 12, "members", "required but missing");
+  expect_error(head + "[pool.p]\nmembers = primary, nope\n", 13, "members",
+               "names 'nope', which is not a [token.NAME] section");
+  expect_error(head + "[pool.p]\nmembers = primary, primary\n", 13, "members", "'primary' is listed twice");
+  expect_error(head + "[pool.p]\nmembers = primary\npolicy = random\n", 14, "policy",
+               "expected least-outstanding or round-robin or weighted, got 'random'");
+  expect_error(head + "[pool.p]\nmembers = primary\nweights = primary:2\n", 14, "weights",
+               "only meaningful with policy = weighted");
+  expect_error(head + "[pool.p]\nmembers = primary, backup\npolicy = weighted\n", 12, "weights",
+               "required with policy = weighted");
+  expect_error(head + "[pool.p]\nmembers = primary, backup\npolicy = weighted\nweights = primary:2\n", 15,
+               "weights", "member 'backup' has no weight");
+  expect_error(head + "[pool.p]\nmembers = primary, backup\npolicy = weighted\nweights = primary:2, other:1\n",
+               15, "weights", "got 'other:1'");
+  expect_error(head + "[pool.p]\nmembers = primary, backup\npolicy = weighted\nweights = primary:0, backup:1\n",
+               15, "weights", "expected a weight from 1 to 1000 for member 'primary'");
+  expect_error(head + "[pool.p]\nmembers = primary\nmember-sessions = 0\n", 14, "member-sessions",
+               "expected an integer from 1 to 1024");
+  expect_error(head + "[pool.p]\nmembers = primary\nprobe-interval = 5\n", 14, "probe-interval",
+               "expected an integer from 10 to 3600000");
+  expect_error(head + "[pool.p]\nmembers = primary\nsize = 3\n", 14, "size", "unknown key; expected one of members");
+  expect_error(head + "[pool.a.b]\nmembers = primary\n", 12, "", "invalid section name [pool.a.b]");
+  expect_error(head + "[pool.p]\nmembers = primary\n[pool.p]\nmembers = backup\n", 14, "",
+               "section [pool.p] appears twice (first at line 12)");
+  expect_error("[provider]\ndefault-token = farm\n" + kTwoTokens, 2, "default-token",
+               "got 'farm', which is not defined");
 }
 
 TEST(ConfigErrors, NoTokenAtAll) {

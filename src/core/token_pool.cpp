@@ -1,0 +1,233 @@
+#include "core/token_pool.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "log/logger.h"
+
+namespace sslp11::core {
+
+std::shared_ptr<TokenPool> TokenPool::single(std::shared_ptr<TokenContext> token) {
+  PoolSettings settings;
+  settings.name = token->name();
+  std::vector<std::shared_ptr<TokenContext>> members{std::move(token)};
+  return std::make_shared<TokenPool>(Private{}, std::move(settings), std::move(members));
+}
+
+std::shared_ptr<TokenPool> TokenPool::open(PoolSettings settings, std::vector<std::shared_ptr<TokenContext>> members) {
+  auto pool = std::make_shared<TokenPool>(Private{}, std::move(settings), std::move(members));
+  if (!pool->single_member()) {
+    // The thread holds the raw pointer only: the pool owns and joins it.
+    pool->prober_ = std::jthread([p = pool.get()](std::stop_token stop) { p->probe_loop(std::move(stop)); });
+  }
+  return pool;
+}
+
+TokenPool::TokenPool(Private, PoolSettings settings, std::vector<std::shared_ptr<TokenContext>> members)
+    : settings_(std::move(settings)),
+      members_(std::move(members)),
+      health_(members_.size()),
+      suspects_(std::make_unique<std::atomic<bool>[]>(members_.size())) {
+  if (!single_member()) {
+    const auto everywhere = [&](auto offered) {
+      return std::all_of(members_.begin(), members_.end(), [&](const auto& m) { return offered(*m); });
+    };
+    for (const CipherSuite* s : members_.front()->suites())
+      if (everywhere([&](const TokenContext& m) { return m.offered_suite(s->id) != nullptr; })) suites_.push_back(s);
+    for (const Tls13Suite* s : members_.front()->tls13_suites())
+      if (everywhere([&](const TokenContext& m) { return m.offered_tls13_suite(s->id) != nullptr; }))
+        tls13_suites_.push_back(s);
+  }
+  if (settings_.policy == PlacementPolicy::weighted) {
+    // One round: member i appears weights[i] times, interleaved so that a
+    // short run of schedules is already shared by weight (3:1 gives a a b a ...).
+    std::vector<unsigned> left = settings_.weights;
+    for (bool any = true; any;) {
+      any = false;
+      for (std::size_t i = 0; i < left.size(); ++i) {
+        if (left[i] == 0) continue;
+        --left[i];
+        weighted_slots_.push_back(i);
+        any = true;
+      }
+    }
+  }
+}
+
+TokenPool::~TokenPool() {
+  if (!prober_.joinable()) return;
+  // After fork() the thread is the parent's: there is nothing to join.
+  if (members_.front()->pool()->module().forked()) {
+    prober_.detach();
+    return;
+  }
+  prober_.request_stop();
+  probe_wake_.notify_all();
+  prober_.join();
+}
+
+const std::vector<const CipherSuite*>& TokenPool::suites() const noexcept {
+  return single_member() ? members_.front()->suites() : suites_;
+}
+
+const std::vector<const Tls13Suite*>& TokenPool::tls13_suites() const noexcept {
+  return single_member() ? members_.front()->tls13_suites() : tls13_suites_;
+}
+
+const CipherSuite* TokenPool::offered_suite(std::uint32_t id) const {
+  for (const CipherSuite* s : suites())
+    if (s->id == id) return s;
+  return nullptr;
+}
+
+const Tls13Suite* TokenPool::offered_tls13_suite(std::uint32_t id) const {
+  for (const Tls13Suite* s : tls13_suites())
+    if (s->id == id) return s;
+  return nullptr;
+}
+
+std::string TokenPool::why_not_offered(std::uint32_t id) const {
+  for (const auto& m : members_) {
+    if (std::string why = m->why_not_offered(id); !why.empty()) {
+      return single_member() ? why : why + " (on pool member [token." + m->name() + "])";
+    }
+  }
+  return {};
+}
+
+std::size_t TokenPool::cap(const TokenContext& member) const noexcept {
+  return settings_.member_sessions != 0 ? settings_.member_sessions : member.pool()->max_sessions();
+}
+
+const std::shared_ptr<TokenContext>& TokenPool::place() {
+  if (single_member()) return members_.front();
+  const std::size_t n = members_.size();
+  const auto usable = [&](std::size_t i) { return !members_[i]->down(); };
+  const auto has_room = [&](std::size_t i) { return members_[i]->outstanding() < cap(*members_[i]); };
+  // Round-robin and weighted walk their order from the next slot; a member
+  // that is down or at its cap gives its turn to the next one.
+  if (settings_.policy != PlacementPolicy::least_outstanding) {
+    const bool weighted = settings_.policy == PlacementPolicy::weighted;
+    const std::size_t slots = weighted ? weighted_slots_.size() : n;
+    const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+    std::size_t fallback = n;
+    for (std::size_t k = 0; k < slots; ++k) {
+      const std::size_t i = weighted ? weighted_slots_[(start + k) % slots] : (start + k) % n;
+      if (!usable(i)) continue;
+      if (has_room(i)) return members_[i];
+      if (fallback == n) fallback = i;
+    }
+    if (fallback != n) return members_[fallback];
+  } else {
+    std::size_t best = n;
+    std::size_t best_load = std::numeric_limits<std::size_t>::max();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!usable(i)) continue;
+      // Load relative to the cap, so a member allowed more sessions takes more.
+      const std::size_t load = members_[i]->outstanding() * 1024 / std::max<std::size_t>(cap(*members_[i]), 1);
+      if (load < best_load) {
+        best = i;
+        best_load = load;
+      }
+    }
+    if (best != n) return members_[best];
+  }
+  std::string why = "every member of pool '" + name() + "' is down:";
+  for (const MemberStatus& m : status()) why += " [token." + m.name + "] " + m.last_error + ";";
+  throw p11::LayerError(p11::Fault::token_unreachable, why);
+}
+
+bool TokenPool::member_lost(const TokenContext& member, CK_RV rv) noexcept {
+  if (rv == CKR_DEVICE_ERROR) return member.pool()->module().uses_socket();
+  return p11::is_member_down(rv);
+}
+
+void TokenPool::mark_down(TokenContext& member, const std::string& why) {
+  if (single_member()) return;
+  const auto at = std::find_if(members_.begin(), members_.end(), [&](const auto& m) { return m.get() == &member; });
+  if (at == members_.end()) return;
+  {
+    std::lock_guard lock(health_mutex_);
+    if (member.down_.load(std::memory_order_relaxed)) return;  // another thread said so first
+    Health& h = health_[static_cast<std::size_t>(at - members_.begin())];
+    h.last_error = why;
+    h.down_since = std::chrono::system_clock::now();
+    member.losses_.fetch_add(1, std::memory_order_acq_rel);
+    member.down_.store(true, std::memory_order_release);
+  }
+  log::warning("pool", "[pool.", name(), "] member [token.", member.name(), "] is down: ", why);
+}
+
+std::string TokenPool::probe_failure(TokenContext& member, bool rejoining) {
+  try {
+    const auto& sessions = member.pool();
+    const p11::Api& api = sessions->api();
+    const CK_SLOT_INFO slot = api.C_GetSlotInfo(sessions->slot());
+    if ((slot.flags & CKF_TOKEN_PRESENT) == 0) return "the token is not present in its slot";
+    (void)api.C_GetTokenInfo(sessions->slot());
+    // Sessions of before the loss may hold its dead objects: close them all;
+    // then a lease opens a fresh session and logs in (re-initialising the
+    // module when it must, as for a single token).
+    if (rejoining) sessions->reset();
+    sessions->run([](p11::Lease& lease) { (void)lease.api().C_GetSessionInfo(lease.handle()); });
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+void TokenPool::suspect(TokenContext& member) noexcept {
+  if (single_member()) return;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i].get() != &member) continue;
+    if (!suspects_[i].exchange(true, std::memory_order_acq_rel)) {
+      std::lock_guard lock(probe_mutex_);  // so the wake cannot fall between the prober's check and its wait
+      probe_wake_.notify_all();
+    }
+  }
+}
+
+void TokenPool::probe_members() {
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    TokenContext& member = *members_[i];
+    const bool suspected = suspects_[i].exchange(false, std::memory_order_acq_rel);
+    if (member.down()) {
+      if (!probe_failure(member, /*rejoining=*/true).empty()) continue;
+      {
+        std::lock_guard lock(health_mutex_);
+        member.down_.store(false, std::memory_order_release);
+      }
+      log::info("pool", "[pool.", name(), "] member [token.", member.name(), "] answers again: taking new work");
+    } else if (suspected) {
+      if (std::string why = probe_failure(member, /*rejoining=*/false); !why.empty()) mark_down(member, why);
+    }
+  }
+}
+
+void TokenPool::probe_loop(std::stop_token stop) {
+  const auto suspected = [&] {
+    for (std::size_t i = 0; i < members_.size(); ++i)
+      if (suspects_[i].load(std::memory_order_acquire)) return true;
+    return false;
+  };
+  std::unique_lock lock(probe_mutex_);
+  while (!stop.stop_requested()) {
+    probe_wake_.wait_for(lock, stop, settings_.probe_interval, suspected);
+    if (stop.stop_requested()) break;
+    lock.unlock();
+    probe_members();
+    lock.lock();
+  }
+}
+
+std::vector<MemberStatus> TokenPool::status() const {
+  std::vector<MemberStatus> out;
+  std::lock_guard lock(health_mutex_);
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    out.push_back(MemberStatus{members_[i]->name(), !members_[i]->down(), health_[i].last_error,
+                               health_[i].down_since, members_[i]->outstanding()});
+  }
+  return out;
+}
+
+}  // namespace sslp11::core

@@ -1,0 +1,96 @@
+#include "pool/pool_support.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "pkcs11/module.h"
+#include "support/provider_env.h"
+
+namespace sslp11::pool_test {
+
+namespace {
+
+struct Members {
+  Member a{"a", test::TestTokens::softhsm()};
+  Member b{"b", test::TestTokens::create_softhsm_token("sslp11-pool-b")};
+  Member n{"n", test::TestTokens::nss()};
+};
+
+const Members& members() {
+  static const Members m;
+  return m;
+}
+
+}  // namespace
+
+const Member& member_a() { return members().a; }
+const Member& member_b() { return members().b; }
+const Member& member_n() { return members().n; }
+
+void use_pool(const std::string& variant, const std::vector<Member>& list, const std::string& pool_lines) {
+  (void)members();  // every token exists before a module is initialised
+  const std::string path = test::TestTokens::temp_dir() + "/sslp11-pool-" + variant + ".conf";
+  std::ofstream out(path, std::ios::trunc);
+  out << "[provider]\ndefault-token = farm\n";
+  std::string names;
+  for (const Member& m : list) {
+    out << "\n[token." << m.name << "]\nmodule = " << m.spec.module_path << "\n";
+    if (!m.spec.init_args.empty()) out << "init-args = \"" << m.spec.init_args << "\"\n";
+    out << "label = " << m.spec.label << "\n";
+    if (m.spec.login_required) {
+      const std::string var = "SSLP11_TEST_POOL_PIN_" + m.name;
+      ::setenv(var.c_str(), m.spec.user_pin.c_str(), 1);
+      out << "pin = env:" << var << "\n";
+    } else {
+      out << "pin = none\n";
+    }
+    names += (names.empty() ? "" : ", ") + m.name;
+  }
+  out << "\n[pool.farm]\nmembers = " << names << "\n" << pool_lines << "\n";
+  out.close();
+  ::setenv("SSLP11_CONF", path.c_str(), 1);
+}
+
+PoolProvider::PoolProvider(const std::string& variant, const std::vector<Member>& list, const std::string& pool_lines) {
+  use_pool(variant, list, pool_lines);
+  status_ = SslOpenProvider(&handle_, nullptr, 0);
+  if (status_ != 0) ADD_FAILURE() << "SslOpenProvider on the pool: 0x" << std::hex << status_ << " " << test::last_error();
+}
+
+PoolProvider::~PoolProvider() {
+  if (handle_ != 0) SslFreeObject(handle_, 0);
+}
+
+std::size_t objects_on(const Member& m) {
+  const auto module = p11::Module::load(m.spec.module_path, m.spec.init_args);
+  const p11::Api& api = module->api();
+  for (CK_SLOT_ID slot : api.C_GetSlotList(true)) {
+    if (p11::trim_padded(api.C_GetTokenInfo(slot).label, 32) != m.spec.label) continue;
+    const CK_SESSION_HANDLE s = api.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION);
+    const std::size_t n = api.find_objects(s, {}).size();
+    api.C_CloseSession(s);
+    return n;
+  }
+  ADD_FAILURE() << "no token labelled " << m.spec.label;
+  return 0;
+}
+
+std::vector<std::size_t> counts(const std::vector<Member>& list) {
+  std::vector<std::size_t> out;
+  for (const Member& m : list) out.push_back(objects_on(m));
+  return out;
+}
+
+int grown_member(const std::vector<Member>& list, const std::vector<std::size_t>& before) {
+  int grown = -1;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (objects_on(list[i]) <= before[i]) continue;
+    if (grown != -1) return -1;
+    grown = static_cast<int>(i);
+  }
+  return grown;
+}
+
+}  // namespace sslp11::pool_test
