@@ -11,7 +11,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   softhsm2 p11-kit libp11-kit-dev libnss3 libnss3-tools
-  libboost-program-options-dev libboost-dev
+  libboost-program-options-dev libboost-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl opensc opensc-pkcs11
   gnutls-bin

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Debian package from the tree (a release build), unpacks it into a
-# scratch root and uses it from there as a user would: a C program compiled
-# against the installed headers through pkg-config, the same program through
-# find_package(sslp11), both run against a throwaway SoftHSM token, and the
-# installed sslp11-admin (--version, doctor) and sslp11-tls (--version).
+# scratch root and uses it from there as README's operator guide tells a user
+# to: the installed example config adapted, a throwaway SoftHSM token made and
+# given a key with the installed sslp11-admin (init-token, init-pin, keygen,
+# export, objects, doctor), the man pages read with man -l, a C program
+# compiled against the installed headers through pkg-config and through
+# find_package(sslp11), and the installed sslp11-tls (--version).
 #   scripts/package-test.sh [BUILD_DIR]     (default build-package/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,20 +37,31 @@ done
 [ -L "$libdir/libsslp11.so.0" ] || { echo "the package lacks the soname link libsslp11.so.0" >&2; exit 1; }
 objdump -p "$libdir/libsslp11.so.0" | grep -q 'SONAME *libsslp11.so.0' || { echo "wrong soname" >&2; exit 1; }
 
-# A throwaway SoftHSM token and a config naming it.
+admin="$root/usr/bin/sslp11-admin"
+export LD_LIBRARY_PATH="$libdir"
+
+echo "== package: the guide's steps with the installed sslp11-admin"
+"$admin" --version
+for page in usr/share/man/man1/sslp11-admin.1 usr/share/man/man1/sslp11-tls.1 usr/share/man/man5/sslp11.conf.5; do
+  MANWIDTH=80 man -l "$root/$page" 2>&1 | grep -q 'NAME' || { echo "man -l /$page shows no page" >&2; exit 1; }
+done
+# A throwaway SoftHSM (its own token directory) and the installed example
+# config for it, saved where the guide says (here $SSLP11_CONF, not /etc).
 export SOFTHSM2_CONF="$work/softhsm2.conf"
 mkdir -p "$work/tokens"
 echo "directories.tokendir = $work/tokens" >"$SOFTHSM2_CONF"
-softhsm2-util --init-token --free --label package-test --so-pin 87654321 --pin 12345678 >/dev/null
-export PACKAGE_TEST_PIN=12345678
 export SSLP11_CONF="$work/sslp11.conf"
-cat >"$SSLP11_CONF" <<CONF
-[token.test]
-module = /usr/lib/softhsm/libsofthsm2.so
-label = package-test
-pin = env:PACKAGE_TEST_PIN
-CONF
-export LD_LIBRARY_PATH="$libdir"
+cp "$root/usr/share/doc/sslp11/examples/softhsm2.conf" "$SSLP11_CONF"
+grep -qx 'label = sslp11' "$SSLP11_CONF" && grep -qx 'pin = env:SSLP11_PIN' "$SSLP11_CONF" ||
+  { echo "the example softhsm2.conf no longer names label sslp11 and pin env:SSLP11_PIN" >&2; exit 1; }
+export PACKAGE_TEST_SO_PIN=87654321 SSLP11_PIN=12345678
+"$admin" init-token --module /usr/lib/softhsm/libsofthsm2.so --free --label sslp11 \
+  --so-pin-source env:PACKAGE_TEST_SO_PIN
+"$admin" init-pin --so-pin-source env:PACKAGE_TEST_SO_PIN
+"$admin" keygen ec:p256 --label web --id 01
+"$admin" export --label web --type pubkey | openssl pkey -pubin -noout
+"$admin" objects
+"$admin" doctor
 
 echo "== package: a C program through pkg-config"
 export PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$libdir/pkgconfig"
@@ -62,8 +75,6 @@ cmake -S "$src/tests/package" -B "$work/consumer-cmake" "${generator[@]}" -DCMAK
 cmake --build "$work/consumer-cmake" >/dev/null
 "$work/consumer-cmake/consumer"
 
-echo "== package: the installed tools"
-"$root/usr/bin/sslp11-admin" --version
+echo "== package: the installed sslp11-tls"
 "$root/usr/bin/sslp11-tls" --version
-"$root/usr/bin/sslp11-admin" doctor
 echo "== package: OK"

@@ -1,124 +1,111 @@
 #include "cli/json.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
-#include <cstdio>
 #include <ostream>
+#include <stdexcept>
 
 namespace sslp11::cli {
 
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Compact output; token labels and file names are not always UTF-8.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+}  // namespace
+
 std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);  // UTF-8 passes through
-        }
-    }
-  }
-  return out;
+  const std::string quoted = dump(Json(std::string(s)));
+  return quoted.substr(1, quoted.size() - 2);
 }
+
+JsonWriter::JsonWriter(std::ostream& out) : out_(out), document_(std::make_unique<Json>()) {}
 
 JsonWriter::~JsonWriter() {
   if (done_) out_ << "\n";
 }
 
-void JsonWriter::before_value() {
-  if (after_key_) {
+Json& JsonWriter::put(Json v) {
+  if (open_.empty()) {
+    if (done_) throw std::logic_error("JsonWriter: a second document");
+    *document_ = std::move(v);
+    return *document_;
+  }
+  Json& container = *open_.back();
+  if (container.is_object()) {
+    if (!after_key_) throw std::logic_error("JsonWriter: an object member without a key");
     after_key_ = false;
-    return;
+    Json& slot = container[key_];
+    slot = std::move(v);
+    return slot;
   }
-  if (!first_.empty()) {
-    if (!first_.back()) out_ << ",";
-    first_.back() = false;
-  }
+  container.push_back(std::move(v));
+  return container.back();
+}
+
+void JsonWriter::write() {
+  out_ << dump(*document_);
+  done_ = true;
+}
+
+JsonWriter& JsonWriter::scalar(Json v) {
+  put(std::move(v));
+  if (open_.empty()) write();
+  return *this;
+}
+
+JsonWriter& JsonWriter::close() {
+  open_.pop_back();
+  if (open_.empty()) write();
+  return *this;
 }
 
 JsonWriter& JsonWriter::begin_object() {
-  before_value();
-  out_ << "{";
-  first_.push_back(true);
+  open_.push_back(&put(Json::object()));
   return *this;
 }
 
-JsonWriter& JsonWriter::end_object() {
-  out_ << "}";
-  first_.pop_back();
-  done_ = first_.empty();
-  return *this;
-}
+JsonWriter& JsonWriter::end_object() { return close(); }
 
 JsonWriter& JsonWriter::begin_array() {
-  before_value();
-  out_ << "[";
-  first_.push_back(true);
+  open_.push_back(&put(Json::array()));
   return *this;
 }
 
-JsonWriter& JsonWriter::end_array() {
-  out_ << "]";
-  first_.pop_back();
-  done_ = first_.empty();
-  return *this;
-}
+JsonWriter& JsonWriter::end_array() { return close(); }
 
 JsonWriter& JsonWriter::key(std::string_view k) {
-  before_value();
-  out_ << "\"" << json_escape(k) << "\":";
+  key_.assign(k);
   after_key_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view v) {
-  before_value();
-  out_ << "\"" << json_escape(v) << "\"";
-  return *this;
+  return scalar(std::string(v));
 }
 
 JsonWriter& JsonWriter::value(bool v) {
-  before_value();
-  out_ << (v ? "true" : "false");
-  return *this;
+  return scalar(v);
 }
 
 JsonWriter& JsonWriter::value(std::int64_t v) {
-  before_value();
-  out_ << v;
-  return *this;
+  return scalar(v);
 }
 
 JsonWriter& JsonWriter::value(std::uint64_t v) {
-  before_value();
-  out_ << v;
-  return *this;
+  return scalar(v);
 }
 
 JsonWriter& JsonWriter::value(double v) {
-  before_value();
-  if (!std::isfinite(v)) {
-    out_ << "null";
-  } else {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", v);
-    out_ << buf;
-  }
-  return *this;
+  if (!std::isfinite(v)) return null();
+  return scalar(std::round(v * 1000.0) / 1000.0);
 }
 
 JsonWriter& JsonWriter::null() {
-  before_value();
-  out_ << "null";
-  return *this;
+  return scalar(nullptr);
 }
 
 JsonWriter& JsonWriter::string_array(std::string_view k, const std::vector<std::string>& items) {

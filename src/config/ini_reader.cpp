@@ -7,6 +7,9 @@
 //   - has no quoted values (NSS softoken's init string needs them);
 //   - copies values through std::string freely, leaving copies of a PIN in
 //     freed memory; here a value goes straight into a wiped buffer.
+// Boost.Program_options' parse_config_file (already linked by sslp11-admin)
+// has the same faults and no line numbers at all; Debian packages no other
+// C++ INI library that reports the line of each key.
 // The syntax is in ini_reader.h.
 #include "config/ini_reader.h"
 

@@ -2,7 +2,8 @@
 # The installed man pages against the programs they describe: every
 # subcommand and option the tools' own help prints, and every key the config
 # reader accepts (its reference block in src/config/config.h), appears in the
-# page; each page renders without a groff warning.
+# page; the exit-code table is one table (--help, the man page's EXIT STATUS
+# and README say the same words); each page renders without a groff warning.
 #   man_pages_check.sh SOURCE_DIR SSLP11_ADMIN SSLP11_TLS
 set -euo pipefail
 src="$1" admin="$2" tls="$3"
@@ -38,6 +39,15 @@ done
 for key in $(grep -E '^//   [a-z-]+ = ' "$src/src/config/config.h" | awk '{print $2}'); do
   grep -qE "^\.BI $key " <<<"$(plain "$man/sslp11.conf.5")" || missing "sslp11.conf.5 does not describe '$key'"
 done
+
+# One exit-code table: src/cli/errors.h prints it in --help; the page and README repeat it.
+help_codes=$("$admin" --help | sed -n '/^Exit codes:/,/\.$/p' | tr '\n' ' ' | sed -e 's/^Exit codes: //' -e 's/\. *$//')
+page_codes=$(plain "$man/sslp11-admin.1" | sed -n '/^\.SH EXIT STATUS/,/^\.SH [^E]/p' |
+  awk '/^\.B [0-9]/ {code=$2; next} code != "" && !/^\./ {printf "%s%s %s", sep, code, $0; sep=", "; code=""}')
+[ -n "$help_codes" ] || missing "sslp11-admin --help prints no exit-code table"
+[ "$help_codes" = "$page_codes" ] || missing "exit codes: --help says '$help_codes', sslp11-admin.1 says '$page_codes'"
+grep -qF -- "$help_codes" <<<"$(tr -s ' \n' '  ' <"$src/README.md")" ||
+  missing "README.md does not repeat the exit-code table '$help_codes'"
 
 for page in "$man"/*.[0-9]; do
   warnings=$(groff -man -Tutf8 -ww -z "$page" 2>&1 || true)
