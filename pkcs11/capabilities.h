@@ -29,6 +29,7 @@ enum class Feature {
   HmacSha256,
   HmacSha384,
   EcKeyPairGen,
+  EcMontgomeryKeyPairGen,  // CKM_EC_MONTGOMERY_KEY_PAIR_GEN (x25519 key shares)
   Ecdh,
   DhKeyPairGen,
   DhDerive,
