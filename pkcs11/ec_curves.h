@@ -12,8 +12,9 @@
 namespace sslp11::p11 {
 
 // Short Weierstrass curves (the NIST ones: CKK_EC, public value 04||X||Y) or
-// Montgomery curves (RFC 7748 x25519: CKK_EC_MONTGOMERY, made by
-// CKM_EC_MONTGOMERY_KEY_PAIR_GEN, public value the u-coordinate).
+// Montgomery curves (RFC 7748 x25519: made by CKM_EC_MONTGOMERY_KEY_PAIR_GEN,
+// or by SoftHSMv2 2.6's CKM_EC_EDWARDS_KEY_PAIR_GEN; public value the
+// u-coordinate).
 enum class EcForm { weierstrass, montgomery };
 
 struct EcCurve {

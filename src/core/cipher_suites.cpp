@@ -203,7 +203,9 @@ std::optional<std::string> curve_unavailable_reason(const NamedCurve& c, const p
   if (c.montgomery()) {
     // x25519 keys come from their own generator (PKCS#11 3.0); its key-size
     // range is not compared: modules disagree on its unit (bits or bytes).
-    if (!caps.has(p11::Feature::EcMontgomeryKeyPairGen)) return "the token lacks CKM_EC_MONTGOMERY_KEY_PAIR_GEN" + on;
+    if (!caps.has(p11::Feature::EcMontgomeryKeyPairGen)) {
+      return "the token lacks CKM_EC_MONTGOMERY_KEY_PAIR_GEN (and CKM_EC_EDWARDS_KEY_PAIR_GEN)" + on;
+    }
     return std::nullopt;
   }
   const auto gen = caps.info(CKM_EC_KEY_PAIR_GEN);
@@ -217,6 +219,12 @@ std::optional<std::string> curve_unavailable_reason(const NamedCurve& c, const p
 
 bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps) {
   return !curve_unavailable_reason(c, caps).has_value();
+}
+
+CK_MECHANISM_TYPE key_pair_mechanism(const NamedCurve& c, const p11::Capabilities& caps) {
+  if (!c.montgomery()) return CKM_EC_KEY_PAIR_GEN;
+  return caps.has_mechanism(CKM_EC_MONTGOMERY_KEY_PAIR_GEN) ? CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+                                                            : CKM_EC_EDWARDS_KEY_PAIR_GEN;
 }
 
 }  // namespace sslp11::core

@@ -83,6 +83,10 @@ const NamedCurve* find_curve_by_bits(std::uint32_t bits);
 // mechanism, or nullopt when it can.
 std::optional<std::string> curve_unavailable_reason(const NamedCurve& c, const p11::Capabilities& caps);
 bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps);
+// The key-pair generator for `c` on this token: CKM_EC_KEY_PAIR_GEN, or for
+// x25519 CKM_EC_MONTGOMERY_KEY_PAIR_GEN, else CKM_EC_EDWARDS_KEY_PAIR_GEN
+// (SoftHSMv2 2.6 makes x25519 keys with it, from the id-X25519 CKA_EC_PARAMS).
+CK_MECHANISM_TYPE key_pair_mechanism(const NamedCurve& c, const p11::Capabilities& caps);
 // Why this token cannot finish ECDHE suite `s` on `curve`, or nullopt. On the
 // composed path the (EC)DHE pre-master keys the PRF's HMAC, and a token may
 // want longer HMAC keys than a small curve gives (SoftHSMv2: 48 bytes for

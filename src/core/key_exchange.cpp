@@ -101,8 +101,9 @@ std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, cons
   // after the lease is returned, as a half-made key's would be.
   p11::Object private_key, public_key;
   Bytes public_value;
+  const CK_MECHANISM_TYPE generator = key_pair_mechanism(curve, provider.token()->capabilities());
   pool->run([&](p11::Lease& lease) {
-    CK_MECHANISM mech{curve.montgomery() ? CKM_EC_MONTGOMERY_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+    CK_MECHANISM mech{generator, nullptr, 0};
     CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
     lease.api().C_GenerateKeyPair(lease.handle(), mech, pub_t.span(), priv_t.span(), pub, priv);
     public_key = p11::Object(pool, lease, pub);
