@@ -231,8 +231,8 @@ class ClientHandshake {
         throw TlsFailure(AlertDescription::illegal_parameter,
                          "the server chose " + group_name(ske_.ecdhe.group) + ", which we did not offer");
       }
-      server_key_ = import_peer_key(provider_, BCRYPT_ECCPUBLIC_BLOB, ecc_public_blob(ske_.ecdhe.group, ske_.ecdhe.point),
-                                    "the server's ECDH point");
+      server_key_ = import_peer_key(provider_, ecc_blob_type(ske_.ecdhe.group),
+                                    ecc_public_blob(ske_.ecdhe.group, ske_.ecdhe.point), "the server's ECDH point");
       report_.key_exchange = "ECDHE " + group_name(ske_.ecdhe.group);
     } else {
       std::size_t bits = ske_.dhe.p.size() * 8;
