@@ -472,9 +472,21 @@ void Client::prepare() {
   // --groups: the ECDHE curves offered, in that order.
   if (!options_.groups.empty()) {
     std::vector<std::uint16_t> chosen;
-    for (std::uint16_t g : options_.groups)
-      if (contains(groups_, g)) chosen.push_back(g);
+    for (std::uint16_t g : options_.groups) {
+      if (contains(groups_, g)) {
+        chosen.push_back(g);
+      } else if (any_ecdhe) {
+        log_ << "-- not offering " << group_name(g) << " for TLS 1.2 ECDHE: the token cannot run the offered suites on it\n";
+      }
+    }
     groups_ = chosen;
+    // No curve left: an ECDHE suite offered without one would leave the
+    // choice to the server, on a curve we cannot use.
+    if (any_ecdhe && groups_.empty()) {
+      std::erase_if(suites_, [](std::uint32_t id) { return suite_kx(id) == SuiteKx::ecdhe; });
+      log_ << "-- no TLS 1.2 ECDHE curve of --groups: ECDHE suites not offered\n";
+      missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.2 ECDHE: no curve of --groups the token can use";
+    }
   }
   if (!suites13_.empty()) {
     groups13_ = tls13_key_share_groups(provider_, options_.groups, log_, "offering");

@@ -102,6 +102,8 @@ TEST_P(X25519Interop, Tls12ClientOnX25519) {
   ASSERT_TRUE(run.setup_error.empty()) << run.describe();
   if (!has_x25519(GetParam())) {
     EXPECT_NE(run.ours, 0) << run.describe();
+    EXPECT_TRUE(has(run.ours_out + run.ours_err, "TLS 1.2 ECDHE: no curve of --groups the token can use"))
+        << run.describe();
     return;
   }
   ASSERT_EQ(run.ours, 0) << run.describe();
