@@ -35,6 +35,11 @@ const std::vector<FeatureRule>& rules() {
       {Feature::HmacSha256, "HMAC-SHA256", {{CKM_SHA256_HMAC, CKF_SIGN}}},
       {Feature::HmacSha384, "HMAC-SHA384", {{CKM_SHA384_HMAC, CKF_SIGN}}},
       {Feature::EcKeyPairGen, "EC key pair generation", {{CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR}}},
+      // SoftHSMv2 2.6 has no CKM_EC_MONTGOMERY_KEY_PAIR_GEN: its Edwards
+      // generator makes x25519 keys (CKA_EC_PARAMS id-X25519, CKK_EC_EDWARDS)
+      // that its CKM_ECDH1_DERIVE takes.
+      {Feature::EcMontgomeryKeyPairGen, "x25519 key pair generation",
+       {{CKM_EC_MONTGOMERY_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR}, {CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR}}},
       {Feature::Ecdh, "ECDH", {{CKM_ECDH1_DERIVE, CKF_DERIVE}}},
       {Feature::DhKeyPairGen, "DH key pair generation", {{CKM_DH_PKCS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR}}},
       {Feature::DhDerive, "DH derive", {{CKM_DH_PKCS_DERIVE, CKF_DERIVE}}},

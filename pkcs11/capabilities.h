@@ -30,6 +30,7 @@ enum class Feature {
   HmacSha256,
   HmacSha384,
   EcKeyPairGen,
+  EcMontgomeryKeyPairGen,  // x25519 keys: CKM_EC_MONTGOMERY_KEY_PAIR_GEN (or SoftHSMv2's CKM_EC_EDWARDS_KEY_PAIR_GEN)
   Ecdh,
   DhKeyPairGen,
   DhDerive,

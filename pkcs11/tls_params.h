@@ -13,6 +13,14 @@
 #define CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE (0x56UL)     // PKCS#11 3.2
 #define CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE_DH (0x57UL)  // PKCS#11 3.2
 #endif
+// PKCS#11 3.0: X25519 / X448 keys (RFC 7748), made by their own key-pair
+// generator and used with CKM_ECDH1_DERIVE.
+#ifndef CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN (0x1056UL)
+#endif
+#ifndef CKK_EC_MONTGOMERY
+#define CKK_EC_MONTGOMERY (0x41UL)
+#endif
 #ifndef CKM_HKDF_DERIVE
 #define CKM_HKDF_DERIVE (0x402AUL)
 #define CKM_HKDF_DATA (0x402BUL)

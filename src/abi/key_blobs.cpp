@@ -59,6 +59,20 @@ EcPublic parse_ecc_public(std::span<const std::uint8_t> blob) {
   return {curve, body.first(h.cbKey), body.subspan(h.cbKey)};
 }
 
+EcPublic parse_ssl_ecc_public(std::span<const std::uint8_t> blob) {
+  const auto h = read_header<SSL_ECCKEY_BLOB>(blob, "SSL_ECCPUBLIC_BLOB");
+  const core::NamedCurve* curve = core::find_curve_by_group(h.dwCurveType);
+  if (curve == nullptr) fail(NTE_BAD_DATA, "SSL_ECCPUBLIC_BLOB names a curve sslp11 does not know");
+  if (h.cbKey != curve->public_value_bytes() || blob.size() != sizeof h + std::size_t{h.cbKey}) {
+    fail(NTE_BAD_DATA, "SSL_ECCPUBLIC_BLOB: a " + std::string(curve->name) + " public value is " +
+                           std::to_string(curve->public_value_bytes()) + " bytes");
+  }
+  const auto value = blob.subspan(sizeof h);
+  if (curve->montgomery()) return {curve, value, {}};
+  if (value[0] != 0x04) fail(NTE_BAD_DATA, "SSL_ECCPUBLIC_BLOB: the point is not uncompressed (04||X||Y)");
+  return {curve, value.subspan(1, curve->coordinate_bytes), value.subspan(1 + curve->coordinate_bytes)};
+}
+
 DhPublic parse_dh_public(std::span<const std::uint8_t> blob) {
   const auto h = read_header<BCRYPT_DH_KEY_BLOB>(blob, "BCRYPT_DH_PUBLIC_BLOB");
   if (h.dwMagic != BCRYPT_DH_PUBLIC_MAGIC) fail(NTE_BAD_DATA, "BCRYPT_DH_PUBLIC_BLOB has the wrong magic");
@@ -121,6 +135,24 @@ std::vector<std::uint8_t> ecc_public_blob(const core::NamedCurve& curve, std::sp
   w.field(point.subspan(1, c), c);
   w.field(point.subspan(1 + c, c), c);
   return w.take();
+}
+
+std::vector<std::uint8_t> ssl_ecc_public_blob(const core::NamedCurve& curve, std::span<const std::uint8_t> value) {
+  BlobWriter w(sizeof(SSL_ECCKEY_BLOB) + value.size());
+  w.header(SSL_ECCKEY_BLOB{curve.group, static_cast<ULONG>(value.size())});
+  w.field(value, value.size());
+  return w.take();
+}
+
+std::vector<std::uint8_t> ec_public_blob(const core::NamedCurve& curve, std::span<const std::uint8_t> value,
+                                         std::u16string_view type) {
+  if (type == std::u16string_view(SSL_ECCPUBLIC_BLOB)) return ssl_ecc_public_blob(curve, value);
+  if (type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
+    // CNG's ECCPUBLICBLOB is X and Y; an x25519 key has only u.
+    if (curve.montgomery()) fail(NTE_NOT_SUPPORTED, "an x25519 key exports as SSL_ECCPUBLIC_BLOB (SSLECCPUBLICBLOB)");
+    return ecc_public_blob(curve, value);
+  }
+  fail(NTE_NOT_SUPPORTED, "an EC key exports as BCRYPT_ECCPUBLIC_BLOB or SSL_ECCPUBLIC_BLOB");
 }
 
 std::vector<std::uint8_t> dh_public_blob(std::span<const std::uint8_t> prime, std::span<const std::uint8_t> generator,

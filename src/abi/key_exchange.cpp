@@ -72,10 +72,12 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
       offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
       const core::NamedCurve* curve =
           dwKeyType != 0 ? core::find_curve_by_group(dwKeyType) : core::find_curve_by_bits(dwKeyBitLen);
-      if (curve == nullptr) fail(NTE_NOT_SUPPORTED, "sslp11's TLS 1.3 key shares are secp256r1, secp384r1, secp521r1");
+      if (curve == nullptr) {
+        fail(NTE_NOT_SUPPORTED, "sslp11's TLS 1.3 key shares are secp256r1, secp384r1, secp521r1 and x25519");
+      }
       if (dwKeyBitLen != 0 && dwKeyBitLen != curve->bits) fail(NTE_INVALID_PARAMETER, "dwKeyBitLen does not match the curve");
-      if (!core::curve_supported(*curve, provider->token()->capabilities())) {
-        fail(NTE_NOT_SUPPORTED, "the token cannot generate keys on that curve");
+      if (auto why = core::curve_unavailable_reason(*curve, provider->token()->capabilities())) {
+        fail(NTE_NOT_SUPPORTED, *why);
       }
       *phEphemeralKey =
           publish(provider.placed([&] { return core::create_ec_ephemeral(*provider, *curve); }), provider);
@@ -88,8 +90,8 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider, NC
           dwKeyType != 0 ? core::find_curve_by_group(dwKeyType) : core::find_curve_by_bits(dwKeyBitLen);
       if (curve == nullptr) fail(NTE_INVALID_PARAMETER, "unknown curve (dwKeyType / dwKeyBitLen)");
       if (dwKeyBitLen != 0 && dwKeyBitLen != curve->bits) fail(NTE_INVALID_PARAMETER, "dwKeyBitLen does not match the curve");
-      if (!core::curve_supported(*curve, provider->token()->capabilities())) {
-        fail(NTE_NOT_SUPPORTED, "the token cannot generate keys on that curve");
+      if (auto why = core::curve_unavailable_reason(*curve, provider->token()->capabilities())) {
+        fail(NTE_NOT_SUPPORTED, *why);
       }
       if (auto why = core::suite_curve_unavailable_reason(suite, *curve, provider->token()->capabilities())) {
         fail(NTE_NOT_SUPPORTED, *why);
@@ -123,6 +125,10 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
     if (type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
       const auto ec = parse_ecc_public(blob);
       key = core::import_ec_public(*provider, *ec.curve, ec.x, ec.y);
+    } else if (type == std::u16string_view(SSL_ECCPUBLIC_BLOB)) {
+      const auto ec = parse_ssl_ecc_public(blob);
+      key = ec.curve->montgomery() ? core::import_montgomery_public(*provider, *ec.curve, ec.x)
+                                   : core::import_ec_public(*provider, *ec.curve, ec.x, ec.y);
     } else if (type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
       const auto dh = parse_dh_public(blob);
       key = core::import_dh_public(*provider, dh.prime, dh.generator, dh.y);
@@ -164,19 +170,20 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
     switch (entry->kind) {
       case HandleKind::ephemeral_key: {
         const auto& k = entry->as<const core::EphemeralKey>();
-        if (k.kind == core::ExchangeKind::ec && type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
-          blob = ecc_public_blob(*k.curve, k.public_value);
+        if (k.kind == core::ExchangeKind::ec) {
+          blob = ec_public_blob(*k.curve, k.public_value, type);
         } else if (k.kind == core::ExchangeKind::dh && type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
           blob = dh_public_blob(k.prime, k.generator, k.public_value);
         } else {
-          fail(NTE_NOT_SUPPORTED, "an ephemeral key exports only its public half, as ECCPUBLICBLOB or DHPUBLICBLOB");
+          fail(NTE_NOT_SUPPORTED, "an ephemeral key exports only its public half, as ECCPUBLICBLOB, "
+                                  "SSLECCPUBLICBLOB or DHPUBLICBLOB");
         }
         break;
       }
       case HandleKind::public_key: {
         const auto& k = entry->as<const core::PublicKey>();
-        if (k.kind == core::ExchangeKind::ec && type == std::u16string_view(BCRYPT_ECCPUBLIC_BLOB)) {
-          blob = ecc_public_blob(*k.curve, k.public_value);
+        if (k.kind == core::ExchangeKind::ec) {
+          blob = ec_public_blob(*k.curve, k.public_value, type);
         } else if (k.kind == core::ExchangeKind::dh && type == std::u16string_view(BCRYPT_DH_PUBLIC_BLOB)) {
           blob = dh_public_blob(k.prime, k.generator, k.public_value);
         } else if (k.kind == core::ExchangeKind::rsa && type == std::u16string_view(BCRYPT_RSAPUBLIC_BLOB)) {

@@ -84,11 +84,13 @@ SECURITY_STATUS WINAPI SslExtractHandshakeKey(NCRYPT_PROV_HANDLE hSslProvider, N
           Tls13SecretKey{provider->token(), schedule, schedule->early_secret(*early->secret.suite, nullptr), true});
     }
     if (own->kind != core::ExchangeKind::ec || peer->kind != core::ExchangeKind::ec) {
-      fail(NTE_NOT_SUPPORTED, "sslp11's TLS 1.3 key exchange is ECDHE (P-256, P-384, P-521)");
+      fail(NTE_NOT_SUPPORTED, "sslp11's TLS 1.3 key exchange is ECDHE (P-256, P-384, P-521, x25519)");
     }
     if (own->curve != peer->curve) fail(NTE_INVALID_PARAMETER, "the peer's key share is on another curve than ours");
     require_alive(own->private_key, "ephemeral key");
-    // RFC 8446 §7.4.2: the x-coordinate, as long as the curve's field.
+    // RFC 8446 §7.4.2: the x-coordinate, as long as the curve's field (x25519:
+    // the 32-byte X25519 output, RFC 7748 §6.1; the peer's small-order
+    // values were refused at import).
     const std::size_t z_bytes = own->curve->coordinate_bytes;
     const auto& schedule = *early->schedule;
     const p11::Object shared =

@@ -48,13 +48,14 @@ constexpr std::array<CipherSuite, 27> kSuites{{
 
 // The curves' PKCS#11 facts (CKA_EC_PARAMS, sizes) are pkcs11/ec_curves.h's.
 NamedCurve named(std::uint32_t group, std::u16string_view cng_name, const p11::EcCurve& c) {
-  return {group, cng_name, c.oid, c.der_oid, c.bits, c.coordinate_bytes};
+  return {group, cng_name, c.name, c.oid, c.der_oid, c.bits, c.coordinate_bytes, c.form};
 }
 
-const std::array<NamedCurve, 3> kCurves{{
+const std::array<NamedCurve, 4> kCurves{{
     named(23, u"nistP256", p11::ec_curve_p256()),
     named(24, u"nistP384", p11::ec_curve_p384()),
     named(25, u"nistP521", p11::ec_curve_p521()),
+    named(29, u"curve25519", p11::ec_curve_x25519()),
 }};
 
 }  // namespace
@@ -179,7 +180,8 @@ std::optional<std::string> suite_curve_unavailable_reason(const CipherSuite& s, 
   const CK_MECHANISM_TYPE hmac = hmac_mechanism(s.prf);
   auto why = caps.hmac_key_too_short(hmac, curve.coordinate_bytes);
   if (!why) return std::nullopt;
-  return *why + " but a P-" + std::to_string(curve.bits) + " pre-master has " + std::to_string(curve.coordinate_bytes) +
+  return *why + " but a" + (curve.montgomery() ? "n " : " ") + std::string(curve.name) + " pre-master has " +
+         std::to_string(curve.coordinate_bytes) +
          " (use a larger curve, e.g. P-384, or a SHA-256 suite)";
 }
 
@@ -195,11 +197,34 @@ const NamedCurve* find_curve_by_bits(std::uint32_t bits) {
   return nullptr;
 }
 
-bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps) {
+std::optional<std::string> curve_unavailable_reason(const NamedCurve& c, const p11::Capabilities& caps) {
+  const std::string on = " (needed for " + std::string(c.name) + ")";
+  if (!caps.has(p11::Feature::Ecdh)) return "the token lacks CKM_ECDH1_DERIVE" + on;
+  if (c.montgomery()) {
+    // x25519 keys come from their own generator (PKCS#11 3.0); its key-size
+    // range is not compared: modules disagree on its unit (bits or bytes).
+    if (!caps.has(p11::Feature::EcMontgomeryKeyPairGen)) {
+      return "the token lacks CKM_EC_MONTGOMERY_KEY_PAIR_GEN (and CKM_EC_EDWARDS_KEY_PAIR_GEN)" + on;
+    }
+    return std::nullopt;
+  }
   const auto gen = caps.info(CKM_EC_KEY_PAIR_GEN);
-  if (!gen || !caps.has(p11::Feature::Ecdh)) return false;
+  if (!gen) return "the token lacks CKM_EC_KEY_PAIR_GEN" + on;
   // Modules report EC key sizes in bits.
-  return gen->ulMinKeySize <= c.bits && c.bits <= gen->ulMaxKeySize;
+  if (c.bits < gen->ulMinKeySize || c.bits > gen->ulMaxKeySize) {
+    return "the token's CKM_EC_KEY_PAIR_GEN does not cover " + std::to_string(c.bits) + "-bit keys" + on;
+  }
+  return std::nullopt;
+}
+
+bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps) {
+  return !curve_unavailable_reason(c, caps).has_value();
+}
+
+CK_MECHANISM_TYPE key_pair_mechanism(const NamedCurve& c, const p11::Capabilities& caps) {
+  if (!c.montgomery()) return CKM_EC_KEY_PAIR_GEN;
+  return caps.has_mechanism(CKM_EC_MONTGOMERY_KEY_PAIR_GEN) ? CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+                                                            : CKM_EC_EDWARDS_KEY_PAIR_GEN;
 }
 
 }  // namespace sslp11::core

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pkcs11/capabilities.h"
+#include "pkcs11/ec_curves.h"
 
 namespace sslp11::core {
 
@@ -60,19 +61,32 @@ bool protocol_supported(std::uint32_t protocol);
 std::optional<std::string> suite_unavailable_reason(const CipherSuite& s, const p11::Capabilities& caps,
                                                     DerivationPolicy policy);
 
-// Named curves (IANA TLS supported-group id, RFC 8422 §5.1.1).
+// Named curves (IANA TLS supported-group id, RFC 8422 §5.1.1, RFC 8446 §4.2.7).
 struct NamedCurve {
-  std::uint32_t group;  // 23, 24, 25
+  std::uint32_t group;  // 23, 24, 25, 29
   std::u16string_view cng_name;
+  std::string_view name;  // "P-256", "x25519" (for messages)
   std::string_view oid;
   std::span<const std::uint8_t> der_oid;  // CKA_EC_PARAMS
   std::uint32_t bits;
-  std::uint32_t coordinate_bytes;
+  std::uint32_t coordinate_bytes;  // also the length of the (EC)DH shared secret
+  p11::EcForm form;
+
+  bool montgomery() const noexcept { return form == p11::EcForm::montgomery; }
+  // The TLS public value's length: 04||X||Y, or x25519's u-coordinate.
+  std::size_t public_value_bytes() const noexcept { return montgomery() ? coordinate_bytes : 1 + 2 * coordinate_bytes; }
 };
 std::span<const NamedCurve> all_curves();
 const NamedCurve* find_curve_by_group(std::uint32_t group);
 const NamedCurve* find_curve_by_bits(std::uint32_t bits);
+// Why the token cannot make and use keys on `c`, naming the missing
+// mechanism, or nullopt when it can.
+std::optional<std::string> curve_unavailable_reason(const NamedCurve& c, const p11::Capabilities& caps);
 bool curve_supported(const NamedCurve& c, const p11::Capabilities& caps);
+// The key-pair generator for `c` on this token: CKM_EC_KEY_PAIR_GEN, or for
+// x25519 CKM_EC_MONTGOMERY_KEY_PAIR_GEN, else CKM_EC_EDWARDS_KEY_PAIR_GEN
+// (SoftHSMv2 2.6 makes x25519 keys with it, from the id-X25519 CKA_EC_PARAMS).
+CK_MECHANISM_TYPE key_pair_mechanism(const NamedCurve& c, const p11::Capabilities& caps);
 // Why this token cannot finish ECDHE suite `s` on `curve`, or nullopt. On the
 // composed path the (EC)DHE pre-master keys the PRF's HMAC, and a token may
 // want longer HMAC keys than a small curve gives (SoftHSMv2: 48 bytes for

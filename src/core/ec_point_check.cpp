@@ -6,6 +6,8 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
+#include <algorithm>
+#include <array>
 #include <memory>
 
 namespace sslp11::core {
@@ -25,6 +27,30 @@ struct CtxFree {
   void operator()(BN_CTX* c) const noexcept { BN_CTX_free(c); }
 };
 using Group = std::unique_ptr<EC_GROUP, GroupFree>;
+
+// The u-coordinates (little-endian, below 2^255) of the x25519 points of
+// order 1, 2, 4 and 8 on the curve and its twist, and their encodings
+// plus p: 0, 1, two points of order 8, p - 1, p, p + 1 (the list libsodium
+// refuses; each makes X25519 output zero for every clamped scalar).
+using U = std::array<std::uint8_t, 32>;
+constexpr U kFF{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+constexpr U with_low_byte(std::uint8_t b) {
+  U u = kFF;
+  u[0] = b;
+  return u;
+}
+constexpr std::array<U, 7> kSmallOrder{{
+    U{},
+    U{0x01},
+    U{0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+      0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00},
+    U{0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
+      0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57},
+    with_low_byte(0xec),  // p - 1
+    with_low_byte(0xed),  // p
+    with_low_byte(0xee),  // p + 1
+}};
 
 int nid_for_group(std::uint32_t group) {
   switch (group) {
@@ -65,6 +91,14 @@ bool ec_point_is_valid(const NamedCurve& curve, std::span<const std::uint8_t> x,
   // (0, 0) is how a blob would spell infinity; it is not on these curves (b != 0).
   if (EC_POINT_set_affine_coordinates(group, point.get(), bx.get(), by.get(), ctx.get()) != 1) return false;
   return EC_POINT_is_at_infinity(group, point.get()) == 0 && EC_POINT_is_on_curve(group, point.get(), ctx.get()) == 1;
+}
+
+bool x25519_public_is_valid(std::span<const std::uint8_t> u) {
+  if (u.size() != 32) return false;
+  U masked;
+  std::copy(u.begin(), u.end(), masked.begin());
+  masked[31] &= 0x7f;
+  return std::find(kSmallOrder.begin(), kSmallOrder.end(), masked) == kSmallOrder.end();
 }
 
 }  // namespace sslp11::core

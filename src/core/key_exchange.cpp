@@ -85,6 +85,14 @@ std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, st
   }
 }
 
+std::vector<std::uint8_t> decode_public_value(std::span<const std::uint8_t> attr, const NamedCurve& curve) {
+  try {
+    return p11::decode_public_value(attr, curve.coordinate_bytes, curve.form);
+  } catch (const p11::LayerError& e) {
+    throw Error(Fault::bad_data, e.what());
+  }
+}
+
 std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, const NamedCurve& curve) {
   auto pub_t = templates::ec_public(curve.der_oid);
   auto priv_t = templates::exchange_private();
@@ -93,8 +101,9 @@ std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, cons
   // after the lease is returned, as a half-made key's would be.
   p11::Object private_key, public_key;
   Bytes public_value;
+  const CK_MECHANISM_TYPE generator = key_pair_mechanism(curve, provider.token()->capabilities());
   pool->run([&](p11::Lease& lease) {
-    CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+    CK_MECHANISM mech{generator, nullptr, 0};
     CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
     lease.api().C_GenerateKeyPair(lease.handle(), mech, pub_t.span(), priv_t.span(), pub, priv);
     public_key = p11::Object(pool, lease, pub);
@@ -110,7 +119,7 @@ std::shared_ptr<EphemeralKey> create_ec_ephemeral(const Provider& provider, cons
       throw Error(Fault::internal, "the token did not return the EC public point");
     }
     if (rv != CKR_OK) throw p11::Error(rv, "C_GetAttributeValue");
-    public_value = decode_ec_point({point.data(), attr.ulValueLen}, curve.coordinate_bytes);
+    public_value = decode_public_value({point.data(), attr.ulValueLen}, curve);
     // The public half lives on in host memory; its token object is no longer needed.
     public_key.reset(lease);
     return 0;
@@ -145,7 +154,7 @@ std::shared_ptr<EphemeralKey> create_dh_ephemeral(const Provider& provider, std:
 std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const NamedCurve& curve,
                                             std::span<const std::uint8_t> x, std::span<const std::uint8_t> y) {
   if (!ec_point_is_valid(curve, x, y)) {
-    throw Error(Fault::bad_data, "the EC public key is not a point of P-" + std::to_string(curve.bits) +
+    throw Error(Fault::bad_data, "the EC public key is not a point of " + std::string(curve.name) +
                                      " (off the curve, a coordinate not below the field prime, or the "
                                      "point at infinity)");
   }
@@ -153,6 +162,20 @@ std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const Name
   point.insert(point.end(), x.begin(), x.end());
   point.insert(point.end(), y.begin(), y.end());
   return std::make_shared<PublicKey>(provider.token(), curve, std::move(point));
+}
+
+std::shared_ptr<PublicKey> import_montgomery_public(const Provider& provider, const NamedCurve& curve,
+                                                    std::span<const std::uint8_t> u) {
+  if (u.size() != curve.coordinate_bytes) {
+    throw Error(Fault::bad_data, "an " + std::string(curve.name) + " public key is " +
+                                     std::to_string(curve.coordinate_bytes) + " bytes, not " + std::to_string(u.size()));
+  }
+  if (!x25519_public_is_valid(u)) {
+    throw Error(Fault::bad_data, "the " + std::string(curve.name) +
+                                     " public key has small order: the shared secret would be all zeros "
+                                     "(RFC 7748 section 6.1)");
+  }
+  return std::make_shared<PublicKey>(provider.token(), curve, Bytes(u.begin(), u.end()));
 }
 
 std::shared_ptr<PublicKey> import_dh_public(const Provider& provider, std::span<const std::uint8_t> prime,

@@ -18,6 +18,11 @@ std::shared_ptr<EphemeralKey> create_dh_ephemeral(const Provider& provider, std:
 
 std::shared_ptr<PublicKey> import_ec_public(const Provider& provider, const NamedCurve& curve,
                                             std::span<const std::uint8_t> x, std::span<const std::uint8_t> y);
+// x25519 (RFC 7748): the peer's 32-byte u-coordinate. A value of small order
+// (whose shared secret would be all zeros, RFC 7748 §6.1) throws
+// Error(Fault::bad_data).
+std::shared_ptr<PublicKey> import_montgomery_public(const Provider& provider, const NamedCurve& curve,
+                                                    std::span<const std::uint8_t> u);
 std::shared_ptr<PublicKey> import_dh_public(const Provider& provider, std::span<const std::uint8_t> prime,
                                             std::span<const std::uint8_t> generator, std::span<const std::uint8_t> y);
 std::shared_ptr<PublicKey> import_rsa_public(const Provider& provider, std::span<const std::uint8_t> modulus,
@@ -55,5 +60,7 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
 
 // The uncompressed point 04||X||Y from CKA_EC_POINT (raw or DER OCTET STRING).
 std::vector<std::uint8_t> decode_ec_point(std::span<const std::uint8_t> attr, std::size_t coordinate_bytes);
+// The curve's TLS public value from CKA_EC_POINT (p11::decode_public_value).
+std::vector<std::uint8_t> decode_public_value(std::span<const std::uint8_t> attr, const NamedCurve& curve);
 
 }  // namespace sslp11::core

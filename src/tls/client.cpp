@@ -231,8 +231,8 @@ class ClientHandshake {
         throw TlsFailure(AlertDescription::illegal_parameter,
                          "the server chose " + group_name(ske_.ecdhe.group) + ", which we did not offer");
       }
-      server_key_ = import_peer_key(provider_, BCRYPT_ECCPUBLIC_BLOB, ecc_public_blob(ske_.ecdhe.group, ske_.ecdhe.point),
-                                    "the server's ECDH point");
+      server_key_ = import_peer_key(provider_, ecc_blob_type(ske_.ecdhe.group),
+                                    ecc_public_blob(ske_.ecdhe.group, ske_.ecdhe.point), "the server's ECDH point");
       report_.key_exchange = "ECDHE " + group_name(ske_.ecdhe.group);
     } else {
       std::size_t bits = ske_.dhe.p.size() * 8;
@@ -472,9 +472,21 @@ void Client::prepare() {
   // --groups: the ECDHE curves offered, in that order.
   if (!options_.groups.empty()) {
     std::vector<std::uint16_t> chosen;
-    for (std::uint16_t g : options_.groups)
-      if (contains(groups_, g)) chosen.push_back(g);
+    for (std::uint16_t g : options_.groups) {
+      if (contains(groups_, g)) {
+        chosen.push_back(g);
+      } else if (any_ecdhe) {
+        log_ << "-- not offering " << group_name(g) << " for TLS 1.2 ECDHE: the token cannot run the offered suites on it\n";
+      }
+    }
     groups_ = chosen;
+    // No curve left: an ECDHE suite offered without one would leave the
+    // choice to the server, on a curve we cannot use.
+    if (any_ecdhe && groups_.empty()) {
+      std::erase_if(suites_, [](std::uint32_t id) { return suite_kx(id) == SuiteKx::ecdhe; });
+      log_ << "-- no TLS 1.2 ECDHE curve of --groups: ECDHE suites not offered\n";
+      missing += std::string(missing.empty() ? "" : "; ") + "TLS 1.2 ECDHE: no curve of --groups the token can use";
+    }
   }
   if (!suites13_.empty()) {
     groups13_ = tls13_key_share_groups(provider_, options_.groups, log_, "offering");

@@ -193,7 +193,7 @@ void Tls13Client::on_server_hello(const ServerHello& sh, const HandshakeMessage&
   report_.suite = suite_;
   report_.resumed = resumed_;
   report_.key_exchange = "ECDHE " + group_name(share_group_) + (resumed_ ? " with the ticket's PSK (psk_dhe_ke)" : "");
-  const SslObject server_share = import_peer_key(provider_, BCRYPT_ECCPUBLIC_BLOB,
+  const SslObject server_share = import_peer_key(provider_, ecc_blob_type(share_group_),
                                                  ecc_public_blob(share_group_, sh.key_share->key_exchange),
                                                  "the server's key share");
   early_ = schedule13::early_secret(provider_, resumed_ ? ticket_->psk.get() : 0, suite_);

@@ -52,8 +52,13 @@ std::size_t coordinate_bytes(std::uint16_t group) {
     case named_group::secp256r1: return 32;
     case named_group::secp384r1: return 48;
     case named_group::secp521r1: return 66;
+    case named_group::x25519: return 32;
     default: return 0;
   }
+}
+
+LPCWSTR ecc_blob_type(std::uint16_t group) {
+  return group == named_group::x25519 ? SSL_ECCPUBLIC_BLOB : BCRYPT_ECCPUBLIC_BLOB;
 }
 
 std::vector<std::uint16_t> tls13_key_share_groups(const Provider& provider, const std::vector<std::uint16_t>& wanted,
@@ -75,6 +80,16 @@ std::vector<std::uint16_t> tls13_key_share_groups(const Provider& provider, cons
 Bytes ecc_public_blob(std::uint16_t group, ByteView point) {
   const std::size_t c = coordinate_bytes(group);
   if (c == 0) throw TlsFailure(AlertDescription::illegal_parameter, "unsupported curve " + group_name(group));
+  if (group == named_group::x25519) {
+    // RFC 8446 §4.2.8.2 / RFC 8422 §5.11: the 32-byte u-coordinate.
+    if (point.size() != c) {
+      throw TlsFailure(AlertDescription::illegal_parameter,
+                       "the x25519 public value is " + std::to_string(point.size()) + " bytes, not 32");
+    }
+    Bytes blob = with_header(SSL_ECCKEY_BLOB{group, static_cast<ULONG>(c)});
+    blob.insert(blob.end(), point.begin(), point.end());
+    return blob;
+  }
   if (point.size() != 1 + 2 * c || point[0] != 0x04) {
     throw TlsFailure(AlertDescription::illegal_parameter,
                      "the " + group_name(group) + " point is not an uncompressed point of " + std::to_string(1 + 2 * c) +
@@ -112,7 +127,13 @@ Ephemeral create_ecdhe(const Provider& provider, std::uint32_t suite, std::uint1
   check(SslCreateEphemeralKey(provider.get(), e.key.out(), protocol, suite, group, group_bits(group),
                               nullptr, 0, 0),
         "SslCreateEphemeralKey");
-  const Bytes blob = export_public(provider, e.key.get(), BCRYPT_ECCPUBLIC_BLOB);
+  const Bytes blob = export_public(provider, e.key.get(), ecc_blob_type(group));
+  if (group == named_group::x25519) {
+    SSL_ECCKEY_BLOB h{};
+    if (blob.size() != sizeof h + coordinate_bytes(group)) throw std::runtime_error("SslExportKey returned a bad x25519 blob");
+    e.public_value.assign(blob.begin() + sizeof h, blob.end());
+    return e;
+  }
   BCRYPT_ECCKEY_BLOB h{};
   if (blob.size() < sizeof h) throw std::runtime_error("SslExportKey returned a short ECC blob");
   std::memcpy(&h, blob.data(), sizeof h);

@@ -17,8 +17,12 @@
 
 namespace sslp11::tls {
 
-// ECDHE: coordinate bytes of a named group (32, 48, 66); 0 when unknown.
+// ECDHE: coordinate bytes of a named group (32, 48, 66; x25519 32); 0 when unknown.
 std::size_t coordinate_bytes(std::uint16_t group);
+// The blob a group's public value travels in through SslImportKey /
+// SslExportKey: BCRYPT_ECCPUBLIC_BLOB for the NIST curves, SSL_ECCPUBLIC_BLOB
+// (the 32-byte u-coordinate) for x25519, which has no Y for CNG's blob.
+LPCWSTR ecc_blob_type(std::uint16_t group);
 
 // TLS 1.3 key-share groups: the token's curves (SslEnumEccCurves), in the
 // order of `wanted` when it is not empty. A wanted group the token lacks is
@@ -26,8 +30,10 @@ std::size_t coordinate_bytes(std::uint16_t group);
 std::vector<std::uint16_t> tls13_key_share_groups(const Provider& provider, const std::vector<std::uint16_t>& wanted,
                                                   std::ostream& log, std::string_view verb);
 
-// BCRYPT_ECCPUBLIC_BLOB (ECDH magic) from an uncompressed point 04||X||Y.
-// Throws TlsFailure(illegal_parameter) for a point of the wrong form or size.
+// The ecc_blob_type(group) blob of a TLS public value: BCRYPT_ECCPUBLIC_BLOB
+// (ECDH magic) from an uncompressed point 04||X||Y, or SSL_ECCPUBLIC_BLOB
+// from x25519's 32 bytes. Throws TlsFailure(illegal_parameter) for a value of
+// the wrong form or size.
 Bytes ecc_public_blob(std::uint16_t group, ByteView point);
 Bytes dh_parameters_blob(ByteView p, ByteView g);
 // BCRYPT_DH_PUBLIC_BLOB: p, g and y, each left-padded to the length of p.
@@ -36,7 +42,7 @@ Bytes dh_public_blob(ByteView p, ByteView g, ByteView y);
 // Our ephemeral key for one handshake, on the token.
 struct Ephemeral {
   SslObject key;
-  Bytes public_value;  // ECDHE: 04||X||Y; DHE: Y, as long as p
+  Bytes public_value;  // ECDHE: 04||X||Y (x25519: u); DHE: Y, as long as p
 };
 // `protocol`: TLS1_2_PROTOCOL_VERSION, or TLS1_3_PROTOCOL_VERSION for a key share of a TLS 1.3 suite.
 Ephemeral create_ecdhe(const Provider& provider, std::uint32_t suite, std::uint16_t group,

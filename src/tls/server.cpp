@@ -321,7 +321,7 @@ class ServerHandshake {
     } else {
       const SslObject client_key =
           kx_ == SuiteKx::ecdhe
-              ? import_peer_key(provider_, BCRYPT_ECCPUBLIC_BLOB, ecc_public_blob(group_, client_value_),
+              ? import_peer_key(provider_, ecc_blob_type(group_), ecc_public_blob(group_, client_value_),
                                 "the client's ECDH point")
               : import_peer_key(provider_, BCRYPT_DH_PUBLIC_BLOB,
                                 dh_public_blob(dh_prime(), kGenerator, client_value_), "the client's DH value");

@@ -165,7 +165,7 @@ void Tls13Server::check_psk(const ClientHello& ch, const HandshakeMessage& m) {
 void Tls13Server::send_server_hello() {
   const auto peer = std::find_if(ch_.key_shares.begin(), ch_.key_shares.end(),
                                  [&](const KeyShare& k) { return k.group == group_; });
-  const SslObject client_share = import_peer_key(provider_, BCRYPT_ECCPUBLIC_BLOB,
+  const SslObject client_share = import_peer_key(provider_, ecc_blob_type(group_),
                                                  ecc_public_blob(group_, peer->key_exchange), "the client's key share");
   share_ = create_ecdhe(provider_, suite_, group_, TLS1_3_PROTOCOL_VERSION);
   note_key_objects(report_, "ephemeral key (key share)", share_.key.get());

@@ -201,6 +201,7 @@ std::uint32_t group_bits(std::uint16_t group) {
     case named_group::secp256r1: return 256;
     case named_group::secp384r1: return 384;
     case named_group::secp521r1: return 521;
+    case named_group::x25519: return 255;
     case named_group::ffdhe2048: return 2048;
     case named_group::ffdhe3072: return 3072;
     case named_group::ffdhe4096: return 4096;
