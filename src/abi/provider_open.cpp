@@ -109,6 +109,8 @@ std::shared_ptr<core::TokenPool> open_configured_pool() {
   const std::string key = cfg.path + "#" + cfg.default_token;
   std::lock_guard lock(g_mutex);
   if (auto existing = pools()[key].lock(); existing && !existing->members().front()->pool()->module().forked()) {
+    log::debug("provider", cfg.default_pool() != nullptr ? "[pool." : "[token.", cfg.default_token, "] of ", cfg.path,
+               " is already open: sharing its sessions");
     return existing;
   }
   std::shared_ptr<core::TokenPool> pool;

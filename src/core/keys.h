@@ -56,11 +56,14 @@ class Key {
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
   // Its pool member was marked down since it was made: its objects are gone
   // (or will be closed when the member rejoins), without asking the token.
-  bool member_lost() const noexcept { return token_->down() || token_->losses() != losses_at_birth_; }
+  // A key without a token (a host-only value, as tests make) is never lost.
+  bool member_lost() const noexcept {
+    return token_ && (token_->down() || token_->losses() != losses_at_birth_);
+  }
 
  protected:
   explicit Key(std::shared_ptr<TokenContext> token)
-      : token_(std::move(token)), losses_at_birth_(token_->losses()) {}
+      : token_(std::move(token)), losses_at_birth_(token_ ? token_->losses() : 0) {}
   ~Key() = default;  // owned as the derived type (shared_ptr keeps its deleter)
 
  private:
