@@ -35,7 +35,9 @@ for f in usr/bin/sslp11-admin usr/bin/sslp11-tls usr/include/sslp11/sslprovider.
   [ -e "$root/$f" ] || { echo "the package lacks /$f" >&2; exit 1; }
 done
 [ -L "$libdir/libsslp11.so.0" ] || { echo "the package lacks the soname link libsslp11.so.0" >&2; exit 1; }
-objdump -p "$libdir/libsslp11.so.0" | grep -q 'SONAME *libsslp11.so.0' || { echo "wrong soname" >&2; exit 1; }
+# grep on a here-string: `objdump | grep -q` fails under pipefail when grep
+# stops reading early and objdump gets SIGPIPE.
+grep -q 'SONAME *libsslp11.so.0' <<<"$(objdump -p "$libdir/libsslp11.so.0")" || { echo "wrong soname" >&2; exit 1; }
 
 admin="$root/usr/bin/sslp11-admin"
 export LD_LIBRARY_PATH="$libdir"
@@ -43,7 +45,7 @@ export LD_LIBRARY_PATH="$libdir"
 echo "== package: the guide's steps with the installed sslp11-admin"
 "$admin" --version
 for page in usr/share/man/man1/sslp11-admin.1 usr/share/man/man1/sslp11-tls.1 usr/share/man/man5/sslp11.conf.5; do
-  MANWIDTH=80 man -l "$root/$page" 2>&1 | grep -q 'NAME' || { echo "man -l /$page shows no page" >&2; exit 1; }
+  grep -q 'NAME' <<<"$(MANWIDTH=80 man -l "$root/$page" 2>&1)" || { echo "man -l /$page shows no page" >&2; exit 1; }
 done
 # A throwaway SoftHSM (its own token directory) and the installed example
 # config for it, saved where the guide says (here $SSLP11_CONF, not /etc).
