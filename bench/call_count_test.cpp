@@ -4,29 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <functional>
 
+#include "bench/call_counting.h"
 #include "bench/operations.h"
-#include "pkcs11/api.h"
 
 namespace sslp11::bench {
 namespace {
-
-// Calls the provider makes on this thread for one run of `op` (after a warm-up
-// run, so that the pool's session already exists, as in steady state).
-std::uint64_t provider_calls(const std::function<void()>& op) {
-  op();
-  const std::uint64_t before = p11::calls_on_this_thread();
-  op();
-  return p11::calls_on_this_thread() - before;
-}
-
-std::uint64_t floor_calls(const std::function<void()>& op) {
-  op();
-  const std::uint64_t before = floor_calls_on_this_thread();
-  op();
-  return floor_calls_on_this_thread() - before;
-}
 
 class CallCount : public ::testing::TestWithParam<test::TokenSpec> {
  protected:

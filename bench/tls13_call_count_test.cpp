@@ -5,11 +5,10 @@
 // TLS 1.3 schedule, not a cheaper imitation). No timing here.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <iostream>
 
+#include "bench/call_counting.h"
 #include "bench/tls13_operations.h"
-#include "pkcs11/api.h"
 #include "support/oracle/digests.h"
 #include "support/oracle/keys.h"
 #include "support/oracle/tls13_kdf.h"
@@ -19,17 +18,6 @@ namespace sslp11::bench {
 namespace {
 
 using oracle::Bytes;
-
-// Calls for one run of `op` after a warm-up run (the pool's session exists,
-// as in steady state), counted by `counter`.
-std::uint64_t calls(const std::function<void()>& op, std::uint64_t (*counter)()) {
-  op();
-  const std::uint64_t before = counter();
-  op();
-  return counter() - before;
-}
-std::uint64_t provider_counter() { return p11::calls_on_this_thread(); }
-std::uint64_t floor_counter() { return floor_calls_on_this_thread(); }
 
 class Tls13CallCount : public ::testing::TestWithParam<test::TokenSpec> {
  protected:

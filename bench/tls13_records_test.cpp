@@ -5,11 +5,10 @@
 // TLS 1.3 record, not a cheaper imitation). No timing here.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <iostream>
 
+#include "bench/call_counting.h"
 #include "bench/tls13_records.h"
-#include "pkcs11/api.h"
 #include "support/oracle/ciphers.h"
 #include "support/oracle/digests.h"
 #include "support/oracle/keys.h"
@@ -29,17 +28,6 @@ Bytes inner_of(std::size_t content) {
   inner.back() = CT_APPLICATIONDATA;
   return inner;
 }
-
-// Calls for one run of `op` after a warm-up run (the pool's session exists,
-// as in steady state), counted by `counter`.
-std::uint64_t calls(const std::function<void()>& op, std::uint64_t (*counter)()) {
-  op();
-  const std::uint64_t before = counter();
-  op();
-  return counter() - before;
-}
-std::uint64_t provider_counter() { return p11::calls_on_this_thread(); }
-std::uint64_t floor_counter() { return floor_calls_on_this_thread(); }
 
 class Tls13Records : public ::testing::TestWithParam<test::TokenSpec> {
  protected:

@@ -22,11 +22,6 @@
 namespace sslp11::tls13api {
 namespace {
 
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
-
 std::uint64_t calls() {
   ULONGLONG n = 0;
   EXPECT_OK(Sslp11CountPkcs11Calls(&n, 0));

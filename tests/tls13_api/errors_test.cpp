@@ -9,10 +9,6 @@ namespace sslp11::tls13api {
 namespace {
 
 using test::kForgedHandle;
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
 
 constexpr DWORD kTls13 = TLS1_3_PROTOCOL_VERSION;
 constexpr DWORD kAes128 = 0x1301;

@@ -13,11 +13,6 @@
 namespace sslp11::tls13api {
 namespace {
 
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
-
 constexpr std::uint32_t kGroups[] = {TLS_ECC_P256_CURVE_KEY_TYPE, TLS_ECC_P384_CURVE_KEY_TYPE};
 
 class Tls13Api : public ::testing::TestWithParam<TokenSpec> {

@@ -25,6 +25,10 @@ namespace sslp11::tls13api {
 using oracle::Bytes;
 using oracle::ByteView;
 using test::Handle;
+using test::ProviderHandle;
+using test::TestTokens;
+using test::TokenName;
+using test::TokenSpec;
 
 inline constexpr std::uint8_t kApplicationData = 23;
 inline constexpr std::uint8_t kHandshake = 22;

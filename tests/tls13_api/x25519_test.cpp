@@ -1,6 +1,7 @@
 // x25519 key shares (IANA group 29, RFC 7748) through the public API: listed
-// by SslEnumEccCurves only where the token has CKM_EC_MONTGOMERY_KEY_PAIR_GEN
-// (SoftHSMv2 2.6 does, NSS softoken 3.87 does not), the public value carried
+// by SslEnumEccCurves only where the token can generate x25519 key pairs
+// (CKM_EC_MONTGOMERY_KEY_PAIR_GEN, or SoftHSMv2 2.6.1's Edwards generator
+// given the X25519 OID; NSS softoken 3.87 has neither), the public value carried
 // as SSL_ECCPUBLIC_BLOB, small-order peer values refused, and the TLS 1.2
 // pre-master / TLS 1.3 shared secret equal to OpenSSL's X25519 -- checked by
 // the Finished, records and exporter that come out of them.
@@ -15,11 +16,6 @@
 
 namespace sslp11::tls13api {
 namespace {
-
-using test::ProviderHandle;
-using test::TestTokens;
-using test::TokenName;
-using test::TokenSpec;
 
 constexpr DWORD kX25519 = 29;
 constexpr DWORD kEcdheRsaAes128Gcm = 0xC02F;  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
