@@ -10,6 +10,7 @@
 #include "tls/alerts.h"
 #include "tls/client13.h"
 #include "tls/connection.h"
+#include "tls/connection_run.h"
 #include "tls/key_exchange.h"
 #include "tls/messages.h"
 #include "tls/peer_verify.h"
@@ -515,24 +516,12 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
     return report;
   }
   Connection conn(*socket, provider_, Connection::Role::client, log_);
-  const auto fail = [&](const std::string& why, std::optional<AlertDescription> alert) {
-    if (alert) conn.send_fatal(*alert);
-    report.ok = false;
-    report.failure = why;
-    report.traffic = conn.stats();
-    log_ << "!! " << why << "\n";
-    return report;
-  };
-  try {
+  return run_connection(conn, report, log_, "the server", [&] {
     ClientHandshake handshake(provider_, options_, suites_, groups_, offers_dhe_, host_, resume, conn, report, log_);
     // A TLS 1.2 connection, whether chosen or fallen back to, ends the same way.
     const auto finish_tls12 = [&] {
       exchange_data(conn, report);
-      conn.close();
-      report.ok = true;
-      report.traffic = conn.stats();
       if (save != nullptr) handshake.save(*save);
-      return report;
     };
     if (suites13_.empty()) {
       handshake.run();
@@ -557,21 +546,7 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
       exchange_data(conn, report);
     }
     if (save != nullptr) tls13.await_ticket(options_.reply_wait);
-    conn.close();
-    report.ok = true;
-    report.traffic = conn.stats();
-    return report;
-  } catch (const TlsFailure& e) {
-    return fail(e.what(), e.alert());
-  } catch (const DecodeError& e) {
-    return fail(std::string("malformed message from the server: ") + e.what(), AlertDescription::decode_error);
-  } catch (const PeerAlert& e) {
-    return fail(e.what(), std::nullopt);
-  } catch (const TransportError& e) {
-    return fail(e.what(), std::nullopt);
-  } catch (const ProviderError& e) {
-    return fail(e.what(), AlertDescription::internal_error);
-  }
+  });
 }
 
 void Client::exchange_data(Connection& conn, ConnectionReport& report) {

@@ -12,6 +12,7 @@
 
 #include "tls/alerts.h"
 #include "tls/connection.h"
+#include "tls/connection_run.h"
 #include "tls/key_exchange.h"
 #include "tls/messages.h"
 #include "tls/pem_files.h"
@@ -506,15 +507,7 @@ ConnectionReport Server::serve(Socket& socket) {
   report.peer = socket.peer();
   log_ << "-- connection from " << report.peer << "\n";
   Connection conn(socket, provider_, Connection::Role::server, log_);
-  const auto fail = [&](const std::string& why, std::optional<AlertDescription> alert) {
-    if (alert) conn.send_fatal(*alert);
-    report.ok = false;
-    report.failure = why;
-    report.traffic = conn.stats();
-    log_ << "!! " << why << "\n";
-    return report;
-  };
-  try {
+  return run_connection(conn, report, log_, "the client", [&] {
     const HandshakeMessage first = conn.receive_handshake();
     if (first.type != ht::client_hello) {
       throw TlsFailure(AlertDescription::unexpected_message,
@@ -534,10 +527,7 @@ ConnectionReport Server::serve(Socket& socket) {
       echo(conn, report, [&] {
         if (options_.key_update) handshake.send_key_update(true);
       });
-      conn.close();
-      report.ok = true;
-      report.traffic = conn.stats();
-      return report;
+      return;
     }
     if (suites_.empty()) {
       throw TlsFailure(AlertDescription::protocol_version, "the client does not offer TLS 1.3 with a suite we serve, "
@@ -547,21 +537,7 @@ ConnectionReport Server::serve(Socket& socket) {
     ServerHandshake handshake(setup, cache_, conn, report, log_);
     handshake.run(first, !suites13_.empty());
     echo(conn, report);
-    conn.close();
-    report.ok = true;
-    report.traffic = conn.stats();
-    return report;
-  } catch (const TlsFailure& e) {
-    return fail(e.what(), e.alert());
-  } catch (const DecodeError& e) {
-    return fail(std::string("malformed message from the client: ") + e.what(), AlertDescription::decode_error);
-  } catch (const PeerAlert& e) {
-    return fail(e.what(), std::nullopt);
-  } catch (const TransportError& e) {
-    return fail(e.what(), std::nullopt);
-  } catch (const ProviderError& e) {
-    return fail(e.what(), AlertDescription::internal_error);
-  }
+  });
 }
 
 void Server::echo(Connection& conn, ConnectionReport& report, const std::function<void()>& after_first_reply) {
