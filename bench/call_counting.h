@@ -18,9 +18,7 @@ inline std::uint64_t calls(const std::function<void()>& op, std::uint64_t (*coun
   op();
   return counter() - before;
 }
-inline std::uint64_t provider_counter() { return p11::calls_on_this_thread(); }
-inline std::uint64_t floor_counter() { return floor_calls_on_this_thread(); }
-inline std::uint64_t provider_calls(const std::function<void()>& op) { return calls(op, provider_counter); }
-inline std::uint64_t floor_calls(const std::function<void()>& op) { return calls(op, floor_counter); }
+inline std::uint64_t provider_calls(const std::function<void()>& op) { return calls(op, p11::calls_on_this_thread); }
+inline std::uint64_t floor_calls(const std::function<void()>& op) { return calls(op, floor_calls_on_this_thread); }
 
 }  // namespace sslp11::bench

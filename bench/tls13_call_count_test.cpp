@@ -28,8 +28,8 @@ TEST_P(Tls13CallCount, OneRttScheduleMakesExactlyTheFloorsCalls) {
   BenchToken& t = token();
   const Tls13Keys& k = tls13_keys(t);
   auto s = t.open_session();
-  const std::uint64_t floor = calls([&] { floor_tls13_schedule(t, s->handle(), k); }, floor_counter);
-  const std::uint64_t provider = calls([&] { provider_tls13_schedule(t, k); }, provider_counter);
+  const std::uint64_t floor = floor_calls([&] { floor_tls13_schedule(t, s->handle(), k); });
+  const std::uint64_t provider = provider_calls([&] { provider_tls13_schedule(t, k); });
   std::cout << "[tls13-bench-calls] token=" << t.name() << " floor=" << floor << " provider=" << provider << std::endl;
   // The floor, derived call by call in bench/tls13_operations.cpp:
   //   native   43 to make (HKDF derives, ECDH + its destroy, 3 digests, IVs,

@@ -45,14 +45,13 @@ TEST_P(Tls13Records, SealAndOpenMakeExactlyTheFloorsCalls) {
     // Each side's last record is opened at the sequence number it was sealed with.
     std::uint64_t floor_seq = 0, provider_seq = 0;
     const std::uint64_t floor_seal =
-        calls([&] { sealed.resize(floor_tls13_encrypt(*floor_key, floor_seq++, inner, sealed)); }, floor_counter);
-    const std::uint64_t provider_seal = calls(
-        [&] { record.resize(provider_tls13_encrypt(t, key.get(), provider_seq++, inner, record)); }, provider_counter);
-    const std::uint64_t floor_open = calls(
-        [&] { EXPECT_EQ(floor_tls13_decrypt(*floor_key, floor_seq - 1, sealed, back), inner.size()); }, floor_counter);
-    const std::uint64_t provider_open = calls(
-        [&] { EXPECT_EQ(provider_tls13_decrypt(t, key.get(), provider_seq - 1, record, back), inner.size()); },
-        provider_counter);
+        floor_calls([&] { sealed.resize(floor_tls13_encrypt(*floor_key, floor_seq++, inner, sealed)); });
+    const std::uint64_t provider_seal = provider_calls(
+        [&] { record.resize(provider_tls13_encrypt(t, key.get(), provider_seq++, inner, record)); });
+    const std::uint64_t floor_open = floor_calls(
+        [&] { EXPECT_EQ(floor_tls13_decrypt(*floor_key, floor_seq - 1, sealed, back), inner.size()); });
+    const std::uint64_t provider_open = provider_calls(
+        [&] { EXPECT_EQ(provider_tls13_decrypt(t, key.get(), provider_seq - 1, record, back), inner.size()); });
     std::cout << "[tls13-record-calls] token=" << t.name() << " size=" << size << " seal " << floor_seal << "/"
               << provider_seal << " open " << floor_open << "/" << provider_open << std::endl;
     EXPECT_EQ(floor_seal, 2u);  // C_EncryptInit + C_Encrypt
