@@ -92,12 +92,12 @@ bool is_private_key_name(std::string_view name) {
   return name == "PRIVATE KEY" || name == "RSA PRIVATE KEY" || name == "EC PRIVATE KEY";
 }
 
-// DER in `structure` ("PrivateKeyInfo", "type-specific"), or null. No
+// DER in any structure (PKCS#8, PKCS#1, SEC1), or null. No
 // passphrase is ever asked for: encrypted keys are refused before this.
-keyfile::Pkey decode_private_key(Bytes der, const char* structure) {
+keyfile::Pkey decode_private_key(Bytes der) {
   EVP_PKEY* raw = nullptr;
   const std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxFree> decoder(
-      OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", structure, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr));
+      OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr));
   if (!decoder) throw FormatError("OpenSSL has no decoder for private keys: " + openssl_reason());
   OSSL_DECODER_CTX_set_passphrase_cb(
       decoder.get(), [](char*, std::size_t, std::size_t*, const OSSL_PARAM*, void*) { return 0; }, nullptr);
@@ -108,6 +108,15 @@ keyfile::Pkey decode_private_key(Bytes der, const char* structure) {
   if (ok != 1 || !key) return nullptr;
   if (left != 0) throw FormatError("OpenSSL decodes a private key followed by " + std::to_string(left) + " stray bytes");
   return key;
+}
+
+// For messages only: the decoder takes any of the three structures.
+bool is_pkcs8(Bytes der) {
+  const unsigned char* data = der.data();
+  PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &data, static_cast<long>(der.size()));
+  PKCS8_PRIV_KEY_INFO_free(info);
+  ERR_clear_error();
+  return info != nullptr;
 }
 
 bool is_encrypted_pkcs8(Bytes der) {
@@ -151,12 +160,8 @@ PrivateKey parse_private_key(std::span<const std::uint8_t> contents) {
 
   PrivateKey out;
   ERR_clear_error();
-  keyfile::Pkey key = decode_private_key(der, "PrivateKeyInfo");
-  out.format = "PKCS#8";
-  if (!key) {
-    key = decode_private_key(der, "type-specific");
-    out.format = key && EVP_PKEY_is_a(key.get(), "EC") == 1 ? "SEC1" : "PKCS#1";
-  }
+  const keyfile::Pkey key = decode_private_key(der);
+  out.format = is_pkcs8(der) ? "PKCS#8" : key && EVP_PKEY_is_a(key.get(), "EC") == 1 ? "SEC1" : "PKCS#1";
   if (!key) throw FormatError("OpenSSL cannot decode the private key (PKCS#8, PKCS#1 or SEC1): " + openssl_reason());
   if (EVP_PKEY_is_a(key.get(), "RSA") != 1 && EVP_PKEY_is_a(key.get(), "EC") != 1) {
     throw FormatError("the key is neither RSA nor EC (RSA and EC keys only)");
