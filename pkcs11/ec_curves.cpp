@@ -47,7 +47,8 @@ const EcCurve* find_ec_curve_by_params(std::span<const std::uint8_t> der_oid) {
 namespace {
 
 // `attr` raw (`raw_len` bytes, starting with `lead` when that is not 0) or as
-// a DER OCTET STRING of them.
+// a DER OCTET STRING of them. Hand-written: pkcs11/ links no OpenSSL, and this
+// reads one OCTET STRING header of a token's CKA_EC_POINT, nothing more.
 std::vector<std::uint8_t> unwrap_point(std::span<const std::uint8_t> attr, std::size_t raw_len, std::uint8_t lead) {
   using Bytes = std::vector<std::uint8_t>;
   const auto leads_right = [&](std::size_t at) { return lead == 0 || attr[at] == lead; };

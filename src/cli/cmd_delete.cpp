@@ -45,7 +45,8 @@ int cmd_delete(const CommandArgs& args) {
   if (selection.label.empty() && selection.id.empty() && selection.uri.empty()) {
     throw UsageError("say what to delete with --label, --id or --uri");
   }
-  const Target target = resolve_target(global);
+  // A --uri that names its module and token is a whole target, as for `objects`.
+  const Target target = resolve_target(global, selection.uri);
   if (global.verbose) std::cerr << "using " << target.describe() << "\n";
   const auto session = open_user_session(target);
 

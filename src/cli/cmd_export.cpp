@@ -13,7 +13,6 @@
 #include "cli/json.h"
 #include "cli/key_formats.h"
 #include "cli/object_query.h"
-#include "cli/pem.h"
 #include "pkcs11/ec_curves.h"
 #include "pkcs11/error.h"
 
@@ -37,32 +36,35 @@ std::vector<std::uint8_t> required_bytes(const TokenSession& s, CK_OBJECT_HANDLE
   return *v;
 }
 
-std::string public_key_pem(const TokenSession& s, const ObjectInfo& o) {
+std::string token_public_key_pem(const TokenSession& s, const ObjectInfo& o) {
   PublicKey key;
-  std::vector<std::uint8_t> modulus, exponent, point;
   if (o.key_type == CKK_RSA) {
-    modulus = required_bytes(s, o.handle, CKA_MODULUS, "CKA_MODULUS");
-    exponent = required_bytes(s, o.handle, CKA_PUBLIC_EXPONENT, "CKA_PUBLIC_EXPONENT");
     key.algorithm = KeyAlgorithm::rsa;
-    key.modulus = modulus;
-    key.public_exponent = exponent;
+    key.modulus = required_bytes(s, o.handle, CKA_MODULUS, "CKA_MODULUS");
+    key.public_exponent = required_bytes(s, o.handle, CKA_PUBLIC_EXPONENT, "CKA_PUBLIC_EXPONENT");
   } else if (o.key_type == CKK_EC) {
-    const auto params = required_bytes(s, o.handle, CKA_EC_PARAMS, "CKA_EC_PARAMS");
     key.algorithm = KeyAlgorithm::ec;
-    key.curve = curve_from_params(params);
-    if (key.curve == nullptr) throw OperationError("the public key's curve is not P-256, P-384 or P-521");
+    key.ec_params = required_bytes(s, o.handle, CKA_EC_PARAMS, "CKA_EC_PARAMS");
+    key.curve = p11::find_ec_curve_by_params(key.ec_params);
+    if (key.curve == nullptr || key.curve->form != p11::EcForm::weierstrass) {
+      throw OperationError("the public key's curve is not P-256, P-384 or P-521");
+    }
     try {
-      point = p11::decode_ec_point(required_bytes(s, o.handle, CKA_EC_POINT, "CKA_EC_POINT"),
-                                   key.curve->coordinate_bytes);
+      key.point = p11::decode_ec_point(required_bytes(s, o.handle, CKA_EC_POINT, "CKA_EC_POINT"),
+                                       key.curve->coordinate_bytes);
     } catch (const p11::LayerError& e) {
       // The token's answer, not the operator's input: the operation failed.
       throw OperationError(e.what());
     }
-    key.point = point;
   } else {
     throw OperationError("only RSA and EC public keys can be exported");
   }
-  return pem::encode("PUBLIC KEY", encode_subject_public_key_info(key));
+  try {
+    return public_key_pem(key);
+  } catch (const FormatError& e) {
+    // The token's values, not the operator's input: the operation failed.
+    throw OperationError(e.what());
+  }
 }
 
 void write_output(const std::string& path, const std::string& text) {
@@ -101,7 +103,8 @@ int cmd_export(const CommandArgs& args) {
   if (selection.label.empty() && selection.id.empty() && selection.uri.empty()) {
     throw UsageError("say what to export with --label, --id or --uri");
   }
-  const Target target = resolve_target(global);
+  // A --uri that names its module and token is a whole target, as for `objects`.
+  const Target target = resolve_target(global, selection.uri);
   if (global.verbose) std::cerr << "using " << target.describe() << "\n";
   const auto session = open_user_session(target, Login::if_possible);
 
@@ -133,8 +136,8 @@ int cmd_export(const CommandArgs& args) {
   }
   const ObjectInfo& o = chosen.front();
   const std::string pem = o.object_class == CKO_CERTIFICATE
-                              ? pem::encode("CERTIFICATE", required_bytes(*session, o.handle, CKA_VALUE, "CKA_VALUE"))
-                              : public_key_pem(*session, o);
+                              ? pem_block("CERTIFICATE", required_bytes(*session, o.handle, CKA_VALUE, "CKA_VALUE"))
+                              : token_public_key_pem(*session, o);
   if (global.json && (output.empty() || output == "-")) {
     JsonWriter j(std::cout);
     j.begin_object()

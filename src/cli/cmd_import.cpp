@@ -53,7 +53,7 @@ std::vector<CK_OBJECT_HANDLE> matching_key_objects(const TokenSession& session, 
     }
   } else {
     // CKA_EC_POINT is a DER OCTET STRING on most tokens, the raw point on some.
-    for (const auto& point : {der::encode(der::kOctetString, pub.point),
+    for (const auto& point : {keyfile::ec_point_attribute(pub.point),
                               std::vector<std::uint8_t>(pub.point.begin(), pub.point.end())}) {
       p11::AttributeTemplate q;
       q.add_ulong(CKA_CLASS, CKO_PUBLIC_KEY).add_ulong(CKA_KEY_TYPE, CKK_EC).add_bytes(CKA_EC_POINT, point);
@@ -158,20 +158,10 @@ int cmd_import(const CommandArgs& args) {
   // The public key object beside an imported private key.
   std::optional<PublicKey> public_key;
   if (key != nullptr) {
-    if (cert != nullptr) {
-      const auto same = same_key(*key, cert->public_key);
-      if (same == false) {
-        throw OperationError("the certificate's public key does not belong to the private key; nothing imported");
-      }
-      if (!same && global.verbose) {
-        std::cerr << "the EC key file carries no public point; using the certificate's\n";
-      }
-      public_key = cert->public_key;
-    } else if (key->algorithm == KeyAlgorithm::rsa) {
-      public_key = PublicKey{KeyAlgorithm::rsa, key->rsa.modulus, key->rsa.public_exponent, nullptr, {}};
-    } else if (key->ec.public_point) {
-      public_key = PublicKey{KeyAlgorithm::ec, {}, {}, key->ec.curve, *key->ec.public_point};
+    if (cert != nullptr && !same_key(*key, cert->public_key)) {
+      throw OperationError("the certificate's public key does not belong to the private key; nothing imported");
     }
+    public_key = key->public_key();
   }
   if (cert_file && cert_file->chain_rest() != 0) {
     std::cerr << "note: " << cert_path << " holds " << cert_file->chain_rest()
@@ -224,7 +214,7 @@ int cmd_import(const CommandArgs& args) {
     j.key("private_key");
     if (key != nullptr) {
       j.begin_object()
-          .field("type", key->algorithm == KeyAlgorithm::rsa ? "rsa" : "ec")
+          .field("type", key->algorithm() == KeyAlgorithm::rsa ? "rsa" : "ec")
           .field("bits", static_cast<std::uint64_t>(key->bits()))
           .field("format", key->format)
           .end_object();
@@ -237,7 +227,7 @@ int cmd_import(const CommandArgs& args) {
   std::cout << "imported to token '" << session->label() << "' with label '" << label << "', id " << hex(id) << " ("
             << id_origin << "):\n";
   if (key != nullptr) {
-    std::cout << "  private key  " << (key->algorithm == KeyAlgorithm::rsa ? "rsa" : "ec") << " " << key->bits()
+    std::cout << "  private key  " << (key->algorithm() == KeyAlgorithm::rsa ? "rsa" : "ec") << " " << key->bits()
               << " bits (" << key->format << "), sensitive, not extractable\n";
   }
   if (public_key) std::cout << "  public key\n";

@@ -2,8 +2,7 @@
 
 #include <boost/program_options/errors.hpp>
 
-#include "cli/der.h"
-#include "cli/pem.h"
+#include "cli/key_formats.h"
 #include "config/config_error.h"
 #include "pkcs11/error.h"
 
@@ -15,8 +14,7 @@ int exit_code_for(const std::exception& e) noexcept {
   if (dynamic_cast<const config::ConfigError*>(&e) != nullptr) return kExitUsage;
   if (dynamic_cast<const boost::program_options::error*>(&e) != nullptr) return kExitUsage;
   // A key or certificate file that does not parse is the operator's input.
-  if (dynamic_cast<const der::Error*>(&e) != nullptr) return kExitUsage;
-  if (dynamic_cast<const pem::Error*>(&e) != nullptr) return kExitUsage;
+  if (dynamic_cast<const FormatError*>(&e) != nullptr) return kExitUsage;
   if (const auto* layer = dynamic_cast<const p11::LayerError*>(&e)) {
     // The module path (from the config or --module) names nothing loadable,
     // or a file that is no PKCS#11 module: both the configuration's error.

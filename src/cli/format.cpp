@@ -1,5 +1,8 @@
 #include "cli/format.h"
 
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -72,31 +75,16 @@ std::string shell_quoted(std::string_view text) {
 }
 
 std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text) {
-  std::vector<std::uint8_t> out;
-  int high = -1;
-  for (char c : text) {
-    if (c == ':') {
-      if (high >= 0) return std::nullopt;
-      continue;
-    }
-    int v;
-    if (c >= '0' && c <= '9') {
-      v = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      v = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      v = c - 'A' + 10;
-    } else {
-      return std::nullopt;
-    }
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(high << 4 | v));
-      high = -1;
-    }
+  // OpenSSL's reader, ':' between bytes allowed (as `openssl x509 -serial` and p11tool print ids).
+  const std::string z(text);
+  std::vector<std::uint8_t> out(z.size() / 2 + 1);
+  std::size_t len = 0;
+  if (z.find('\0') != std::string::npos || OPENSSL_hexstr2buf_ex(out.data(), out.size(), &len, z.c_str(), ':') != 1) {
+    ERR_clear_error();
+    return std::nullopt;
   }
-  if (high >= 0 || out.empty()) return std::nullopt;
+  if (len == 0) return std::nullopt;
+  out.resize(len);
   return out;
 }
 

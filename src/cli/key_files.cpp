@@ -8,8 +8,6 @@
 #include <cstring>
 
 #include "cli/errors.h"
-#include "cli/openssl_checks.h"
-#include "cli/pem.h"
 
 namespace sslp11::cli {
 
@@ -30,18 +28,6 @@ class Fd {
 };
 
 std::string errno_text(int err) { return std::strerror(err); }
-
-bool is_private_key_label(const std::string& label) {
-  return label == "PRIVATE KEY" || label == "RSA PRIVATE KEY" || label == "EC PRIVATE KEY";
-}
-
-std::vector<pem::Block> decode_pem(const p11::SecureBytes& text, const std::string& path) {
-  try {
-    return pem::decode_all(text.span());
-  } catch (const pem::Error& e) {
-    throw UsageError("'" + path + "': " + e.what());
-  }
-}
 
 }  // namespace
 
@@ -72,55 +58,21 @@ p11::SecureBytes read_file_wiped(const std::string& path, std::size_t max_bytes)
 }
 
 KeyFile::KeyFile(const std::string& path) {
-  p11::SecureBytes raw = read_file_wiped(path);
-  if (pem::looks_like_pem(raw.span())) {
-    auto blocks = decode_pem(raw, path);
-    raw.clear();
-    for (auto& block : blocks) {
-      if (block.label == "ENCRYPTED PRIVATE KEY" || (is_private_key_label(block.label) && block.has_headers)) {
-        throw UsageError("'" + path +
-                         "' holds an encrypted private key; decrypt it first (openssl pkey -in KEY -out "
-                         "PLAIN.pem) and wipe the plain copy after the import");
-      }
-      if (is_private_key_label(block.label)) {
-        der_ = std::move(block.der);
-        break;
-      }
-    }
-    if (der_.empty()) throw UsageError("'" + path + "' has no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block");
-  } else {
-    der_ = std::move(raw);
-  }
+  const p11::SecureBytes contents = read_file_wiped(path);
   try {
-    key_ = parse_private_key(der_.span());
-  } catch (const der::Error& e) {
-    throw UsageError("'" + path + "': " + e.what());
+    key_ = parse_private_key(contents.span());
+  } catch (const FormatError& e) {
+    throw UsageError("'" + path + "': " + e.what() + "; nothing imported");
   }
-  if (auto why = private_key_problem(der_.span())) throw UsageError("'" + path + "': " + *why + "; nothing imported");
 }
 
 CertificateFile::CertificateFile(const std::string& path) {
-  p11::SecureBytes raw = read_file_wiped(path);
-  if (pem::looks_like_pem(raw.span())) {
-    const auto blocks = decode_pem(raw, path);
-    for (const auto& block : blocks) {
-      if (block.label != "CERTIFICATE") continue;
-      if (der_.empty()) {
-        der_.assign(block.der.data(), block.der.data() + block.der.size());
-      } else {
-        ++chain_rest_;
-      }
-    }
-    if (der_.empty()) throw UsageError("'" + path + "' has no CERTIFICATE block");
-  } else {
-    der_.assign(raw.data(), raw.data() + raw.size());
-  }
+  const p11::SecureBytes contents = read_file_wiped(path);
   try {
-    cert_ = parse_certificate(der_);
-  } catch (const der::Error& e) {
-    throw UsageError("'" + path + "': " + e.what());
+    cert_ = parse_certificate(contents.span());
+  } catch (const FormatError& e) {
+    throw UsageError("'" + path + "': " + e.what() + "; nothing imported");
   }
-  if (auto why = certificate_problem(der_)) throw UsageError("'" + path + "': " + *why + "; nothing imported");
 }
 
 }  // namespace sslp11::cli

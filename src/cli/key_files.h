@@ -16,8 +16,7 @@ namespace sslp11::cli {
 p11::SecureBytes read_file_wiped(const std::string& path, std::size_t max_bytes = std::size_t{1} << 20);
 
 // A private key file: PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or
-// SEC1 ("EC PRIVATE KEY"), PEM or DER. Encrypted keys are refused. Not
-// movable: key() points into der_.
+// SEC1 ("EC PRIVATE KEY"), PEM or DER. Encrypted keys are refused.
 class KeyFile {
  public:
   explicit KeyFile(const std::string& path);
@@ -26,7 +25,6 @@ class KeyFile {
   const PrivateKey& key() const noexcept { return key_; }
 
  private:
-  p11::SecureBytes der_;
   PrivateKey key_;
 };
 
@@ -38,12 +36,10 @@ class CertificateFile {
   CertificateFile& operator=(const CertificateFile&) = delete;
   const Certificate& certificate() const noexcept { return cert_; }
   // Certificates after the first in a PEM chain (not imported).
-  std::size_t chain_rest() const noexcept { return chain_rest_; }
+  std::size_t chain_rest() const noexcept { return cert_.chain_rest; }
 
  private:
-  std::vector<std::uint8_t> der_;
   Certificate cert_;
-  std::size_t chain_rest_ = 0;
 };
 
 }  // namespace sslp11::cli

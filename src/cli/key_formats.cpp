@@ -1,259 +1,281 @@
 #include "cli/key_formats.h"
 
-#include <array>
+#include <openssl/core_names.h>
+#include <openssl/decoder.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/pemerr.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "keyfile/openssl_handles.h"
 
 namespace sslp11::cli {
 
 namespace {
 
-using der::Bytes;
-using der::Reader;
+using keyfile::openssl_reason;
+using Bytes = std::span<const std::uint8_t>;
 
-// DER OIDs (tag and length included, as they appear in AlgorithmIdentifier).
-constexpr std::array<std::uint8_t, 11> kRsaEncryption{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
-constexpr std::array<std::uint8_t, 9> kEcPublicKey{0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-constexpr std::array<std::uint8_t, 2> kDerNull{0x05, 0x00};
+struct DecoderCtxFree {
+  void operator()(OSSL_DECODER_CTX* c) const noexcept { OSSL_DECODER_CTX_free(c); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* c) const noexcept { EVP_PKEY_CTX_free(c); }
+};
+struct X509SigFree {
+  void operator()(X509_SIG* s) const noexcept { X509_SIG_free(s); }
+};
+struct ParamBldFree {
+  void operator()(OSSL_PARAM_BLD* b) const noexcept { OSSL_PARAM_BLD_free(b); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
+};
 
-std::uint32_t bit_length(Bytes magnitude) {
-  if (magnitude.empty() || (magnitude.size() == 1 && magnitude[0] == 0)) return 0;
-  std::uint32_t bits = static_cast<std::uint32_t>(magnitude.size() - 1) * 8;
-  for (std::uint8_t top = magnitude[0]; top != 0; top >>= 1) ++bits;
-  return bits;
+constexpr std::string_view kEncryptedHint =
+    "the private key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.pem) and wipe the plain copy "
+    "after the import";
+
+keyfile::Bio memory_bio(Bytes bytes) {
+  keyfile::Bio bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+  if (!bio) throw std::bad_alloc();
+  return bio;
 }
 
-const p11::EcCurve& require_curve(const der::Element& oid, std::string_view where) {
-  if (const auto* c = curve_from_params(oid.whole)) return *c;
-  throw der::Error(std::string(where) + ": the curve is not one sslp11 supports (P-256, P-384, P-521)");
+// A file is PEM when it has a BEGIN line anywhere (text before it, such as
+// PKCS#12 exports' "Bag Attributes", is skipped as OpenSSL does); else DER.
+bool looks_like_pem(Bytes contents) {
+  const std::string_view text(reinterpret_cast<const char*>(contents.data()), contents.size());
+  return text.find("-----BEGIN ") != std::string_view::npos;
 }
 
-// Uncompressed points only: PKCS#11 tokens and the TLS groups sslp11 offers use them.
-Bytes check_point(Bytes point, const p11::EcCurve& curve, std::string_view where) {
-  if (point.size() != 1 + 2 * curve.coordinate_bytes || point[0] != 0x04) {
-    throw der::Error(std::string(where) + ": the EC public key is not an uncompressed point on " +
-                     std::string(curve.oid));
-  }
-  return point;
-}
+struct PemBlock {
+  std::string name;          // "PRIVATE KEY", "CERTIFICATE", ...
+  bool has_headers = false;  // RFC 1421 headers, e.g. "Proc-Type: 4,ENCRYPTED"
+  p11::SecureBytes der;
+};
 
-RsaPrivateKey parse_rsa_private_key(Bytes der, std::string_view what) {
-  Reader outer(der, what);
-  Reader r = outer.enter(der::kSequence, "RSAPrivateKey");
-  outer.expect_end();
-  const unsigned long version = der::small_integer(r.read(der::kInteger, "version"), "RSAPrivateKey version");
-  if (version != 0) throw der::Error(std::string(what) + ": multi-prime RSA keys (version 1) are not supported");
-  RsaPrivateKey k;
-  k.modulus = der::unsigned_integer(r.read(der::kInteger, "modulus"), "modulus");
-  k.public_exponent = der::unsigned_integer(r.read(der::kInteger, "publicExponent"), "publicExponent");
-  k.private_exponent = der::unsigned_integer(r.read(der::kInteger, "privateExponent"), "privateExponent");
-  k.prime1 = der::unsigned_integer(r.read(der::kInteger, "prime1"), "prime1");
-  k.prime2 = der::unsigned_integer(r.read(der::kInteger, "prime2"), "prime2");
-  k.exponent1 = der::unsigned_integer(r.read(der::kInteger, "exponent1"), "exponent1");
-  k.exponent2 = der::unsigned_integer(r.read(der::kInteger, "exponent2"), "exponent2");
-  k.coefficient = der::unsigned_integer(r.read(der::kInteger, "coefficient"), "coefficient");
-  r.expect_end();
-  if (bit_length(k.modulus) < 1024) throw der::Error(std::string(what) + ": RSA modulus shorter than 1024 bits");
-  return k;
-}
-
-// `curve` comes from the PKCS#8 AlgorithmIdentifier, or is null for a bare SEC1 key.
-EcPrivateKey parse_ec_private_key(Bytes der, const p11::EcCurve* curve, std::string_view what) {
-  Reader outer(der, what);
-  Reader r = outer.enter(der::kSequence, "ECPrivateKey");
-  outer.expect_end();
-  if (der::small_integer(r.read(der::kInteger, "version"), "ECPrivateKey version") != 1) {
-    throw der::Error(std::string(what) + ": ECPrivateKey version is not 1");
-  }
-  EcPrivateKey k;
-  k.private_value = r.read(der::kOctetString, "privateKey").value;
-  if (r.peek_tag() == der::context(0, true)) {
-    Reader params = r.enter(der::context(0, true), "parameters");
-    const auto oid = params.read(der::kOid, "namedCurve");
-    params.expect_end();
-    const p11::EcCurve& named = require_curve(oid, what);
-    if (curve != nullptr && curve != &named) {
-      throw der::Error(std::string(what) + ": the key's curve differs from its AlgorithmIdentifier's");
+// Every PEM block in `contents`, decoded by OpenSSL into wiping buffers.
+std::vector<PemBlock> pem_blocks(Bytes contents) {
+  const keyfile::Bio bio = memory_bio(contents);
+  std::vector<PemBlock> blocks;
+  ERR_clear_error();
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    // PEM_FLAG_SECURE: the body (a private key, mostly) is in OpenSSL's secure heap, wiped when freed.
+    if (PEM_read_bio_ex(bio.get(), &name, &header, &data, &len, PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) != 1) {
+      if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE) {
+        ERR_clear_error();
+        return blocks;
+      }
+      throw FormatError("malformed PEM: " + openssl_reason());
     }
-    curve = &named;
+    PemBlock block;
+    block.name = name;
+    block.has_headers = header != nullptr && header[0] != '\0';
+    block.der = p11::SecureBytes(Bytes(data, static_cast<std::size_t>(len)));
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_secure_clear_free(data, static_cast<std::size_t>(len));
+    blocks.push_back(std::move(block));
   }
-  if (curve == nullptr) throw der::Error(std::string(what) + ": the EC key does not name its curve");
-  k.curve = curve;
-  if (r.peek_tag() == der::context(1, true)) {
-    Reader pub = r.enter(der::context(1, true), "publicKey");
-    const Bytes point = der::bit_string_bytes(pub.read(der::kBitString, "publicKey"), "publicKey");
-    pub.expect_end();
-    k.public_point = check_point(point, *curve, what);
-  }
-  r.expect_end();
-  if (k.private_value.empty() || k.private_value.size() > curve->coordinate_bytes) {
-    throw der::Error(std::string(what) + ": the EC private value has the wrong length for " + std::string(curve->oid));
-  }
-  return k;
 }
 
-PrivateKey parse_pkcs8(Reader& r) {
-  constexpr std::string_view kWhat = "PKCS#8 PrivateKeyInfo";
-  const unsigned long version = der::small_integer(r.read(der::kInteger, "version"), "PrivateKeyInfo version");
-  if (version > 1) throw der::Error("PKCS#8 PrivateKeyInfo: unknown version " + std::to_string(version));
-  Reader alg = r.enter(der::kSequence, "privateKeyAlgorithm");
-  const auto oid = alg.read(der::kOid, "algorithm");
-  const Bytes key = r.read(der::kOctetString, "privateKey").value;
-  // attributes [0] and publicKey [1] (v2) may follow; neither is needed.
-  r.read_optional(der::context(0, true));
-  r.read_optional(der::context(1, false));
-  r.expect_end();
-
-  PrivateKey out;
-  out.format = "PKCS#8";
-  if (der::equal(oid.whole, kRsaEncryption)) {
-    if (!alg.empty()) {
-      const auto params = alg.read_any();
-      if (!der::equal(params.whole, kDerNull)) throw der::Error("PKCS#8: rsaEncryption parameters are not NULL");
-    }
-    alg.expect_end();
-    out.algorithm = KeyAlgorithm::rsa;
-    out.rsa = parse_rsa_private_key(key, "PKCS#8 RSAPrivateKey");
-    return out;
-  }
-  if (der::equal(oid.whole, kEcPublicKey)) {
-    const auto curve_oid = alg.read(der::kOid, "namedCurve");
-    alg.expect_end();
-    out.algorithm = KeyAlgorithm::ec;
-    out.ec = parse_ec_private_key(key, &require_curve(curve_oid, kWhat), "PKCS#8 ECPrivateKey");
-    return out;
-  }
-  throw der::Error("PKCS#8: the key algorithm is neither rsaEncryption nor id-ecPublicKey (RSA and EC keys only)");
+bool is_private_key_name(std::string_view name) {
+  return name == "PRIVATE KEY" || name == "RSA PRIVATE KEY" || name == "EC PRIVATE KEY";
 }
 
-PublicKey parse_subject_public_key_info(Reader& r) {
-  constexpr std::string_view kWhat = "SubjectPublicKeyInfo";
-  Reader alg = r.enter(der::kSequence, "algorithm");
-  const auto oid = alg.read(der::kOid, "algorithm");
-  const Bytes key = der::bit_string_bytes(r.read(der::kBitString, "subjectPublicKey"), "subjectPublicKey");
-  r.expect_end();
-  PublicKey out;
-  if (der::equal(oid.whole, kRsaEncryption)) {
-    out.algorithm = KeyAlgorithm::rsa;
-    Reader outer(key, "RSAPublicKey");
-    Reader k = outer.enter(der::kSequence, "RSAPublicKey");
-    outer.expect_end();
-    out.modulus = der::unsigned_integer(k.read(der::kInteger, "modulus"), "modulus");
-    out.public_exponent = der::unsigned_integer(k.read(der::kInteger, "publicExponent"), "publicExponent");
-    k.expect_end();
-    return out;
+// DER in any structure (PKCS#8, PKCS#1, SEC1), or null. No
+// passphrase is ever asked for: encrypted keys are refused before this.
+keyfile::Pkey decode_private_key(Bytes der) {
+  EVP_PKEY* raw = nullptr;
+  const std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxFree> decoder(
+      OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr));
+  if (!decoder) throw FormatError("OpenSSL has no decoder for private keys: " + openssl_reason());
+  OSSL_DECODER_CTX_set_passphrase_cb(
+      decoder.get(), [](char*, std::size_t, std::size_t*, const OSSL_PARAM*, void*) { return 0; }, nullptr);
+  const unsigned char* data = der.data();
+  std::size_t left = der.size();
+  const int ok = OSSL_DECODER_from_data(decoder.get(), &data, &left);
+  keyfile::Pkey key(raw);
+  if (ok != 1 || !key) return nullptr;
+  if (left != 0) throw FormatError("OpenSSL decodes a private key followed by " + std::to_string(left) + " stray bytes");
+  return key;
+}
+
+// For messages only: the decoder takes any of the three structures.
+bool is_pkcs8(Bytes der) {
+  const unsigned char* data = der.data();
+  PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &data, static_cast<long>(der.size()));
+  PKCS8_PRIV_KEY_INFO_free(info);
+  ERR_clear_error();
+  return info != nullptr;
+}
+
+bool is_encrypted_pkcs8(Bytes der) {
+  const unsigned char* data = der.data();
+  const std::unique_ptr<X509_SIG, X509SigFree> sig(d2i_X509_SIG(nullptr, &data, static_cast<long>(der.size())));
+  ERR_clear_error();
+  return sig != nullptr;
+}
+
+// RSA of at least 1024 bits, or EC on a curve sslp11 supports.
+void require_supported(const PublicKey& key, std::string_view whose) {
+  if (key.algorithm == KeyAlgorithm::rsa) {
+    if (key.bits < 1024) throw FormatError(std::string(whose) + " RSA modulus is shorter than 1024 bits");
+    return;
   }
-  if (der::equal(oid.whole, kEcPublicKey)) {
-    out.algorithm = KeyAlgorithm::ec;
-    out.curve = &require_curve(alg.read(der::kOid, "namedCurve"), kWhat);
-    alg.expect_end();
-    out.point = check_point(key, *out.curve, kWhat);
-    return out;
+  if (key.curve == nullptr || key.curve->form != p11::EcForm::weierstrass) {
+    throw FormatError(std::string(whose) + " curve " + key.group +
+                      " is not one sslp11 supports (P-256, P-384, P-521)");
   }
-  throw der::Error("certificate: the public key is neither RSA nor EC");
 }
 
 }  // namespace
 
-std::uint32_t PrivateKey::bits() const noexcept {
-  return algorithm == KeyAlgorithm::rsa ? bit_length(rsa.modulus) : (ec.curve ? ec.curve->bits : 0);
-}
-
-std::uint32_t PublicKey::bits() const noexcept {
-  return algorithm == KeyAlgorithm::rsa ? bit_length(modulus) : (curve ? curve->bits : 0);
-}
-
-PrivateKey parse_private_key(Bytes der) {
-  Reader outer(der, "private key");
-  Reader r = outer.enter(der::kSequence, "private key SEQUENCE");
-  outer.expect_end();
-  if (r.peek_tag() == der::kSequence) {
-    throw der::Error(
-        "the private key is encrypted (PKCS#8 EncryptedPrivateKeyInfo); decrypt it first, e.g. "
-        "openssl pkey -in KEY -out PLAIN.pem, and wipe the plain file after the import");
+PrivateKey parse_private_key(std::span<const std::uint8_t> contents) {
+  p11::SecureBytes pem_der;
+  Bytes der = contents;
+  if (looks_like_pem(contents)) {
+    for (PemBlock& block : pem_blocks(contents)) {
+      if (block.name == "ENCRYPTED PRIVATE KEY" || (is_private_key_name(block.name) && block.has_headers)) {
+        throw FormatError(std::string(kEncryptedHint));
+      }
+      if (is_private_key_name(block.name)) {
+        pem_der = std::move(block.der);
+        break;
+      }
+    }
+    if (pem_der.empty()) throw FormatError("no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block in the PEM text");
+    der = pem_der.span();
   }
-  // All three start with an INTEGER version; what follows tells them apart.
-  Reader probe = r;
-  probe.read(der::kInteger, "version");
-  const auto next = probe.peek_tag();
-  if (next == der::kSequence) return parse_pkcs8(r);
+  if (is_encrypted_pkcs8(der)) throw FormatError(std::string(kEncryptedHint));
+
   PrivateKey out;
-  if (next == der::kInteger) {
-    out.format = "PKCS#1";
-    out.algorithm = KeyAlgorithm::rsa;
-    out.rsa = parse_rsa_private_key(der, "PKCS#1 RSAPrivateKey");
-    return out;
+  ERR_clear_error();
+  const keyfile::Pkey key = decode_private_key(der);
+  out.format = is_pkcs8(der) ? "PKCS#8" : key && EVP_PKEY_is_a(key.get(), "EC") == 1 ? "SEC1" : "PKCS#1";
+  if (!key) throw FormatError("OpenSSL cannot decode the private key (PKCS#8, PKCS#1 or SEC1): " + openssl_reason());
+  if (EVP_PKEY_is_a(key.get(), "RSA") != 1 && EVP_PKEY_is_a(key.get(), "EC") != 1) {
+    throw FormatError("the key is neither RSA nor EC (RSA and EC keys only)");
   }
-  if (next == der::kOctetString) {
-    out.format = "SEC1";
-    out.algorithm = KeyAlgorithm::ec;
-    out.ec = parse_ec_private_key(der, nullptr, "SEC1 ECPrivateKey");
-    return out;
+  try {
+    out.parts = keyfile::private_parts(key.get());
+  } catch (const keyfile::Error& e) {
+    throw FormatError(e.what());
   }
-  throw der::Error("not a PKCS#8, PKCS#1 or SEC1 private key");
+  require_supported(out.public_key(), "the key's");
+  // The token would store a key whose parts contradict each other (an RSA n
+  // that is not p*q) and then sign garbage with it.
+  const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!ctx) throw FormatError("OpenSSL cannot check the private key: " + openssl_reason());
+  if (EVP_PKEY_check(ctx.get()) != 1) throw FormatError("OpenSSL's key check fails: " + openssl_reason());
+  return out;
 }
 
-Certificate parse_certificate(Bytes der) {
-  constexpr std::string_view kWhat = "X.509 certificate";
-  Reader outer(der, kWhat);
-  Certificate cert;
-  {
-    Reader probe = outer;
-    cert.der = probe.read(der::kSequence, "Certificate").whole;
+Certificate parse_certificate(std::span<const std::uint8_t> contents) {
+  Certificate out;
+  std::vector<std::uint8_t> pem_der;
+  Bytes der = contents;
+  if (looks_like_pem(contents)) {
+    for (const PemBlock& block : pem_blocks(contents)) {
+      if (block.name != "CERTIFICATE") continue;
+      if (pem_der.empty()) {
+        pem_der.assign(block.der.data(), block.der.data() + block.der.size());
+      } else {
+        ++out.chain_rest;
+      }
+    }
+    if (pem_der.empty()) throw FormatError("no CERTIFICATE block in the PEM text");
+    der = pem_der;
   }
-  Reader c = outer.enter(der::kSequence, "Certificate");
-  outer.expect_end();
-  Reader tbs = c.enter(der::kSequence, "tbsCertificate");
-  c.read(der::kSequence, "signatureAlgorithm");
-  c.read(der::kBitString, "signatureValue");
-  c.expect_end();
-
-  if (tbs.peek_tag() == der::context(0, true)) {
-    Reader version = tbs.enter(der::context(0, true), "version");
-    const unsigned long v = der::small_integer(version.read(der::kInteger, "version"), "version");
-    version.expect_end();
-    if (v > 2) throw der::Error("X.509 certificate: unknown version " + std::to_string(v + 1));
+  ERR_clear_error();
+  const unsigned char* data = der.data();
+  const keyfile::Certificate cert(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
+  if (!cert) throw FormatError("OpenSSL cannot parse the certificate: " + openssl_reason());
+  if (data != der.data() + der.size()) throw FormatError("OpenSSL parses a certificate followed by stray bytes");
+  EVP_PKEY* key = X509_get0_pubkey(cert.get());
+  if (key == nullptr) throw FormatError("OpenSSL cannot decode the certificate's public key: " + openssl_reason());
+  try {
+    out.public_key = keyfile::public_parts(key);
+    keyfile::CertificateFields fields = keyfile::certificate_fields(cert.get());
+    out.der = std::move(fields.der);
+    out.subject = std::move(fields.subject);
+    out.issuer = std::move(fields.issuer);
+    out.serial_number = std::move(fields.serial_number);
+  } catch (const keyfile::Error& e) {
+    throw FormatError(std::string("the certificate: ") + e.what());
   }
-  const auto serial = tbs.read(der::kInteger, "serialNumber");
-  if (serial.value.empty()) throw der::Error("X.509 certificate: empty serial number");
-  cert.serial_number = serial.whole;
-  tbs.read(der::kSequence, "signature");
-  cert.issuer = tbs.read(der::kSequence, "issuer").whole;
-  tbs.read(der::kSequence, "validity");
-  cert.subject = tbs.read(der::kSequence, "subject").whole;
-  Reader spki = tbs.enter(der::kSequence, "subjectPublicKeyInfo");
-  cert.public_key = parse_subject_public_key_info(spki);
-  // issuerUniqueID, subjectUniqueID and extensions follow; nothing there is needed.
-  return cert;
+  require_supported(out.public_key, "the certificate's");
+  return out;
 }
 
-const p11::EcCurve* curve_from_params(Bytes params) {
-  for (const auto& c : p11::all_ec_curves())
-    if (der::equal(params, c.der_oid)) return &c;
-  return nullptr;
+bool same_key(const PrivateKey& priv, const PublicKey& pub) {
+  const PublicKey& mine = priv.public_key();
+  if (mine.algorithm != pub.algorithm) return false;
+  if (mine.algorithm == KeyAlgorithm::rsa) return mine.modulus == pub.modulus && mine.public_exponent == pub.public_exponent;
+  return mine.curve == pub.curve && mine.point == pub.point;
 }
 
-std::vector<std::uint8_t> encode_subject_public_key_info(const PublicKey& key) {
-  std::vector<std::uint8_t> algorithm, subject_key;
+std::string pem_block(std::string_view label, std::span<const std::uint8_t> der) {
+  const keyfile::Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio) throw std::bad_alloc();
+  const std::string name(label);
+  if (PEM_write_bio(bio.get(), name.c_str(), "", der.data(), static_cast<long>(der.size())) <= 0) {
+    throw FormatError("OpenSSL cannot write PEM: " + openssl_reason());
+  }
+  char* text = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &text);
+  return std::string(text, static_cast<std::size_t>(n));
+}
+
+std::string public_key_pem(const PublicKey& key) {
+  const std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> build(OSSL_PARAM_BLD_new());
+  if (!build) throw std::bad_alloc();
+  keyfile::Bignum n, e;
+  const char* type = "RSA";
   if (key.algorithm == KeyAlgorithm::rsa) {
-    algorithm = der::encode(der::kSequence, der::concat({kRsaEncryption, kDerNull}));
-    const auto n = der::encode_unsigned_integer(key.modulus);
-    const auto e = der::encode_unsigned_integer(key.public_exponent);
-    subject_key = der::encode(der::kSequence, der::concat({n, e}));
+    n.reset(BN_bin2bn(key.modulus.data(), static_cast<int>(key.modulus.size()), nullptr));
+    e.reset(BN_bin2bn(key.public_exponent.data(), static_cast<int>(key.public_exponent.size()), nullptr));
+    if (!n || !e || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+      throw std::bad_alloc();
+    }
   } else {
-    algorithm = der::encode(der::kSequence, der::concat({kEcPublicKey, key.curve->der_oid}));
-    subject_key.assign(key.point.begin(), key.point.end());
+    type = "EC";
+    const int nid = key.curve != nullptr ? OBJ_txt2nid(std::string(key.curve->oid).c_str()) : NID_undef;
+    const char* group = nid != NID_undef ? OBJ_nid2sn(nid) : nullptr;
+    if (group == nullptr) throw FormatError("the public key's curve is not one OpenSSL knows");
+    if (OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, key.point.data(), key.point.size()) !=
+            1) {
+      throw std::bad_alloc();
+    }
   }
-  const auto bits = der::encode_bit_string(subject_key);
-  return der::encode(der::kSequence, der::concat({algorithm, bits}));
-}
-
-std::optional<bool> same_key(const PrivateKey& priv, const PublicKey& pub) {
-  if (priv.algorithm != pub.algorithm) return false;
-  if (priv.algorithm == KeyAlgorithm::rsa) {
-    return der::equal(priv.rsa.modulus, pub.modulus) && der::equal(priv.rsa.public_exponent, pub.public_exponent);
+  const std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(build.get()));
+  const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  if (!params || !ctx) throw std::bad_alloc();
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    throw FormatError("OpenSSL refuses the public key: " + openssl_reason());
   }
-  if (priv.ec.curve != pub.curve) return false;
-  if (!priv.ec.public_point) return std::nullopt;
-  return der::equal(*priv.ec.public_point, pub.point);
+  const keyfile::Pkey pkey(raw);
+  const keyfile::Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio) throw std::bad_alloc();
+  if (PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) {
+    throw FormatError("OpenSSL cannot write the public key: " + openssl_reason());
+  }
+  char* text = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &text);
+  return std::string(text, static_cast<std::size_t>(len));
 }
 
 }  // namespace sslp11::cli

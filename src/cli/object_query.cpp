@@ -7,7 +7,7 @@
 #include "cli/certificate_summary.h"
 #include "cli/errors.h"
 #include "cli/format.h"
-#include "cli/key_formats.h"
+#include "pkcs11/ec_curves.h"
 #include "pkcs11/token.h"
 #include "pkcs11/uri_attributes.h"
 
@@ -110,7 +110,7 @@ ObjectInfo describe_object(const TokenSession& session, CK_OBJECT_HANDLE object)
     }
   } else if (o.key_type == CKK_EC) {
     if (auto params = p11::read_bytes(api, s, object, CKA_EC_PARAMS)) {
-      if (const auto* curve = curve_from_params(*params)) {
+      if (const auto* curve = p11::find_ec_curve_by_params(*params)) {
         o.bits = curve->bits;
         o.curve = std::string(curve->oid);
       } else {

@@ -1,12 +1,18 @@
 #include "core/signatures.h"
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "core/error.h"
 #include "core/templates.h"
+#include "keyfile/key_parts.h"
 #include "pkcs11/attributes.h"
 
 namespace sslp11::core {
@@ -138,84 +144,18 @@ void require_fits_key(CK_KEY_TYPE key_type, std::size_t key_bytes, const Signatu
   }
 }
 
-// ---- DER ------------------------------------------------------------------
+// ---- ECDSA-Sig-Value (OpenSSL's ECDSA_SIG) ---------------------------------
 
-void append_length(Bytes& out, std::size_t len) {
-  if (len < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(len));
-  } else if (len <= 0xff) {
-    out.push_back(0x81);
-    out.push_back(static_cast<std::uint8_t>(len));
-  } else {
-    out.push_back(0x82);
-    out.push_back(static_cast<std::uint8_t>(len >> 8));
-    out.push_back(static_cast<std::uint8_t>(len & 0xff));
-  }
-}
+struct EcdsaSigFree {
+  void operator()(ECDSA_SIG* sig) const noexcept { ECDSA_SIG_free(sig); }
+};
+using EcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 
+// The bytes of a DER length field; only ecdsa_der_max_bytes's arithmetic
+// needs it (OpenSSL's ECDSA_size wants a key object).
 std::size_t length_bytes(std::size_t len) { return len < 0x80 ? 1 : len <= 0xff ? 2 : 3; }
 
-// A non-negative INTEGER, minimal: no leading zero bytes except the one that
-// keeps a set high bit from reading as a sign.
-void append_integer(Bytes& out, std::span<const std::uint8_t> magnitude) {
-  while (!magnitude.empty() && magnitude.front() == 0) magnitude = magnitude.subspan(1);
-  const bool pad = magnitude.empty() || (magnitude.front() & 0x80) != 0;
-  out.push_back(0x02);
-  append_length(out, magnitude.size() + (pad ? 1 : 0));
-  if (pad) out.push_back(0x00);
-  out.insert(out.end(), magnitude.begin(), magnitude.end());
-}
-
-// Reads definite-length, minimally encoded TLVs.
-class DerReader {
- public:
-  explicit DerReader(std::span<const std::uint8_t> in) : in_(in) {}
-  bool done() const noexcept { return in_.empty(); }
-
-  std::optional<std::span<const std::uint8_t>> read(std::uint8_t tag) {
-    if (in_.size() < 2 || in_[0] != tag) return std::nullopt;
-    std::size_t len = in_[1];
-    std::size_t header = 2;
-    if (len & 0x80) {
-      const std::size_t n = len & 0x7f;
-      if (n == 0 || n > 2 || in_.size() < 2 + n) return std::nullopt;  // indefinite or absurd
-      len = 0;
-      for (std::size_t i = 0; i < n; ++i) len = (len << 8) | in_[2 + i];
-      if (len < 0x80 || (n == 2 && len <= 0xff)) return std::nullopt;  // not the shortest form
-      header = 2 + n;
-    }
-    if (in_.size() - header < len) return std::nullopt;
-    auto value = in_.subspan(header, len);
-    in_ = in_.subspan(header + len);
-    return value;
-  }
-
- private:
-  std::span<const std::uint8_t> in_;
-};
-
-// A DER INTEGER's contents as `size` big-endian bytes, if it is non-negative,
-// minimal and fits.
-bool read_unsigned(std::span<const std::uint8_t> content, std::size_t size, std::uint8_t* out) {
-  if (content.empty() || (content[0] & 0x80) != 0) return false;
-  if (content.size() > 1 && content[0] == 0 && (content[1] & 0x80) == 0) return false;
-  if (content[0] == 0) content = content.subspan(1);
-  if (content.size() > size) return false;
-  std::memset(out, 0, size - content.size());
-  std::copy(content.begin(), content.end(), out + (size - content.size()));
-  return true;
-}
-
 // ---- token objects ----------------------------------------------------------
-
-// CKA_EC_POINT is the DER OCTET STRING around the uncompressed point (PKCS#11
-// 2.40 §2.3.3; NSS softoken insists on it).
-Bytes ec_point_attribute(std::span<const std::uint8_t> point) {
-  Bytes out{0x04};
-  append_length(out, point.size());
-  out.insert(out.end(), point.begin(), point.end());
-  return out;
-}
 
 // A session public key that only verifies (for a peer key held as bytes).
 // Destroys a per-call object with the session the call holds, also when the
@@ -375,7 +315,7 @@ void verify_signature(const PublicKey& key, const SignatureInput& input, std::sp
     case ExchangeKind::ec: {
       require_fits_key(CKK_EC, 0, input, data.size());
       const Bytes raw = token_signature(input, signature, key.curve->coordinate_bytes);
-      auto tmpl = templates::ec_verify_public(key.curve->der_oid, ec_point_attribute(key.public_value));
+      auto tmpl = templates::ec_verify_public(key.curve->der_oid, keyfile::ec_point_attribute(key.public_value));
       pool->run([&](p11::Lease& lease) {
         p11::Object object(pool, lease, lease.api().C_CreateObject(lease.handle(), tmpl.span()));
         DestroyWith destroy(object, lease);
@@ -413,29 +353,42 @@ void verify_signature(const PrivateKey& key, const SignatureInput& input, std::s
 
 std::vector<std::uint8_t> ecdsa_der_from_raw(std::span<const std::uint8_t> raw) {
   if (raw.empty() || raw.size() % 2 != 0) reject(Fault::internal, "a raw ECDSA signature has two equal halves");
-  const std::size_t half = raw.size() / 2;
-  Bytes body;
-  append_integer(body, raw.first(half));
-  append_integer(body, raw.subspan(half));
-  Bytes der{0x30};
-  append_length(der, body.size());
-  der.insert(der.end(), body.begin(), body.end());
-  return der;
+  const int half = static_cast<int>(raw.size() / 2);
+  EcdsaSig sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(raw.data(), half, nullptr);
+  BIGNUM* s = BN_bin2bn(raw.data() + half, half, nullptr);
+  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    throw std::bad_alloc();
+  }
+  unsigned char* der = nullptr;
+  const int n = i2d_ECDSA_SIG(sig.get(), &der);
+  if (n <= 0) throw std::bad_alloc();
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
 }
 
 std::optional<std::vector<std::uint8_t>> ecdsa_raw_from_der(std::span<const std::uint8_t> der,
                                                             std::size_t coordinate_bytes) {
-  DerReader outer(der);
-  const auto sequence = outer.read(0x30);
-  if (!sequence || !outer.done()) return std::nullopt;
-  DerReader inner(*sequence);
-  const auto r = inner.read(0x02);
-  const auto s = r ? inner.read(0x02) : std::nullopt;
-  if (!s || !inner.done()) return std::nullopt;
+  const unsigned char* p = der.data();
+  const EcdsaSig sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  ERR_clear_error();
+  if (!sig || p != der.data() + der.size()) return std::nullopt;
+  // DER only: d2i also takes BER's other forms (long lengths, padded integers); DER re-encodes to the input.
+  unsigned char* again = nullptr;
+  const int n = i2d_ECDSA_SIG(sig.get(), &again);
+  const bool canonical = n > 0 && static_cast<std::size_t>(n) == der.size() && std::memcmp(again, der.data(), der.size()) == 0;
+  OPENSSL_free(again);
+  if (!canonical) return std::nullopt;
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  if (BN_is_negative(r) || BN_is_negative(s)) return std::nullopt;
+  const int size = static_cast<int>(coordinate_bytes);
   Bytes raw(2 * coordinate_bytes);
-  if (!read_unsigned(*r, coordinate_bytes, raw.data()) || !read_unsigned(*s, coordinate_bytes, raw.data() + coordinate_bytes)) {
-    return std::nullopt;
-  }
+  if (BN_bn2binpad(r, raw.data(), size) < 0 || BN_bn2binpad(s, raw.data() + size, size) < 0) return std::nullopt;
   return raw;
 }
 

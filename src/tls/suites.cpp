@@ -60,6 +60,7 @@ bool same_ignoring_case(const std::string& a, const char* b) {
   return true;
 }
 
+// Hand-written: it reads only the RFC 7919 constants below, never input.
 Bytes from_hex(std::string_view h) {
   Bytes out;
   auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include <ctime>
+#include <map>
 
 #include "cli/support/admin_runner.h"
 #include "cli/support/openssl_keys.h"
@@ -151,6 +152,42 @@ TEST(PrintedUris, AnObjectUriPastedIntoUriSelectsExactlyThatObject) {
   }
   const auto text = run_admin(Args{"objects"} + token.user(), token.env());
   EXPECT_NE(text.out.find("    " + objects[0].get<std::string>("uri") + "\n"), std::string::npos) << text.out;
+}
+
+// export and delete take the same URI alone: it names the module and the
+// token, so neither --module nor --token is needed.
+TEST(PrintedUris, ExportAndDeleteTakeAnObjectUriAlone) {
+  const AdminToken token("cli-uriexport");
+  const OpenSslKey key("ec:P-256", "uri.example.test");
+  const std::string key_file = write_test_file("key", key.private_key(KeyEncoding::pkcs8_pem));
+  const std::string cert_file = write_test_file("cert", key.certificate_pem());
+  const auto imported =
+      run_admin(Args{"import", "--key", key_file, "--cert", cert_file, "--label", "web"} + token.user(), token.env());
+  ASSERT_EQ(imported.exit_code, 0) << describe(imported);
+  const auto listed = run_admin(Args{"objects", "--json"} + token.user(), token.env());
+  ASSERT_EQ(listed.exit_code, 0) << describe(listed);
+  std::map<std::string, std::string> uri_of;  // class -> URI with the module named
+  for (const auto& o : array(parse_json(listed), "objects")) {
+    uri_of[o.get<std::string>("class", "")] = o.get<std::string>("uri", "") + "?module-name=softhsm2";
+  }
+  ASSERT_EQ(uri_of.size(), 3u) << listed.out;
+  const Args pin{"--pin-source", "env:" + token.user_pin_var};
+
+  const auto cert = run_admin(Args{"export", "--uri", uri_of["certificate"]} + pin, token.env());
+  ASSERT_EQ(cert.exit_code, 0) << describe(cert);
+  EXPECT_EQ(cert.out, key.certificate_pem());
+  const auto pub = run_admin(Args{"export", "--uri", uri_of["public-key"]} + pin, token.env());
+  ASSERT_EQ(pub.exit_code, 0) << describe(pub);
+  EXPECT_EQ(pub.out, key.public_key_pem());
+
+  const auto deleted = run_admin(Args{"delete", "--uri", uri_of["certificate"], "--yes"} + pin, token.env());
+  ASSERT_EQ(deleted.exit_code, 0) << describe(deleted);
+  EXPECT_NE(deleted.out.find("deleted 1 object(s) from token 'cli-uriexport'"), std::string::npos) << deleted.out;
+  const auto left = run_admin(Args{"objects", "--json"} + token.user(), token.env());
+  ASSERT_EQ(left.exit_code, 0) << describe(left);
+  EXPECT_EQ(array(parse_json(left), "objects").size(), 2u) << left.out;
+  const auto gone = run_admin(Args{"export", "--uri", uri_of["certificate"], "--type", "cert"} + pin, token.env());
+  EXPECT_EQ(gone.exit_code, 1) << describe(gone);
 }
 
 const ptree* object_of_class(const std::vector<ptree>& objects, const std::string& cls) {
