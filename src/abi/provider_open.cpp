@@ -93,6 +93,7 @@ core::PoolSettings pool_settings_from(const config::PoolConfig& p) {
   s.weights = p.weights;
   s.member_sessions = p.member_sessions;
   s.probe_interval = std::chrono::milliseconds(p.probe_interval_ms);
+  s.call_timeout = std::chrono::milliseconds(p.call_timeout_ms);
   return s;
 }
 

@@ -323,6 +323,15 @@ constexpr PoolKey kPoolKeys[] = {
     {"member-sessions", [](const Field& f, PoolConfig& p) { p.member_sessions = f.integer(1, 1024); }},
     {"probe-interval",
      [](const Field& f, PoolConfig& p) { p.probe_interval_ms = static_cast<unsigned>(f.integer(10, 3600000)); }},
+    {"call-timeout",
+     [](const Field& f, PoolConfig& p) {
+       // Below 10 ms an ordinary call under load would take its member out.
+       const auto ms = parse_unsigned(f.value());
+       if (!ms || (*ms != 0 && (*ms < 10 || *ms > 600000))) {
+         f.expected("0 (no time limit) or a number of milliseconds from 10 to 600000");
+       }
+       p.call_timeout_ms = static_cast<unsigned>(*ms);
+     }},
 };
 
 template <typename Rule, std::size_t N>

@@ -54,6 +54,9 @@
 //                                 1..1024 (default: that token's pool-size)
 //   probe-interval = 1000         ms between health probes of a down member,
 //                                 10..3600000
+//   call-timeout = 0              ms a call on a member may run before the
+//                                 member is marked down, 10..600000; 0 (the
+//                                 default): no time limit
 //
 // Any other section or key is an error. Every error is a ConfigError naming
 // the file, the line and the key, and saying what was expected.
@@ -102,6 +105,7 @@ struct PoolConfig {
   std::vector<unsigned> weights;       // parallel to members when weighted, else empty
   std::size_t member_sessions = 0;     // 0: each member's pool-size
   unsigned probe_interval_ms = 1000;
+  unsigned call_timeout_ms = 0;  // 0: no time limit
 };
 
 struct Config {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/error.h"
 #include "log/logger.h"
 
 namespace sslp11::core {
@@ -18,6 +19,9 @@ std::shared_ptr<TokenPool> TokenPool::open(PoolSettings settings, std::vector<st
   auto pool = std::make_shared<TokenPool>(Private{}, std::move(settings), std::move(members));
   if (!pool->single_member()) {
     // The thread holds the raw pointer only: the pool owns and joins it.
+    if (pool->watching()) {
+      pool->watchdog_ = std::jthread([p = pool.get()](std::stop_token stop) { p->watch_loop(std::move(stop)); });
+    }
     pool->prober_ = std::jthread([p = pool.get()](std::stop_token stop) { p->probe_loop(std::move(stop)); });
   }
   return pool;
@@ -38,6 +42,9 @@ TokenPool::TokenPool(Private, PoolSettings settings, std::vector<std::shared_ptr
       if (everywhere([&](const TokenContext& m) { return m.offered_tls13_suite(s->id) != nullptr; }))
         tls13_suites_.push_back(s);
   }
+  if (!single_member() && settings_.call_timeout.count() > 0) {
+    watch_slots_ = std::make_unique<std::atomic<std::int64_t>[]>(members_.size() * kWatchSlots);
+  }
   if (settings_.policy == PlacementPolicy::weighted) {
     // One round: member i appears weights[i] times, interleaved so that a
     // short run of schedules is already shared by weight (3:1 gives a a b a ...).
@@ -56,10 +63,16 @@ TokenPool::TokenPool(Private, PoolSettings settings, std::vector<std::shared_ptr
 
 TokenPool::~TokenPool() {
   if (!prober_.joinable()) return;
-  // After fork() the thread is the parent's: there is nothing to join.
+  // After fork() the threads are the parent's: there is nothing to join.
   if (members_.front()->pool()->module().forked()) {
     prober_.detach();
+    if (watchdog_.joinable()) watchdog_.detach();
     return;
+  }
+  if (watchdog_.joinable()) {
+    watchdog_.request_stop();
+    watch_wake_.notify_all();
+    watchdog_.join();
   }
   prober_.request_stop();
   probe_wake_.notify_all();
@@ -192,6 +205,8 @@ void TokenPool::probe_members() {
     TokenContext& member = *members_[i];
     const bool suspected = suspects_[i].exchange(false, std::memory_order_acq_rel);
     if (member.down()) {
+      // A call still stuck in it: a probe would most likely hang there too.
+      if (watching() && stuck(i)) continue;
       if (!probe_failure(member, /*rejoining=*/true).empty()) continue;
       {
         std::lock_guard lock(health_mutex_);
@@ -199,6 +214,7 @@ void TokenPool::probe_members() {
       }
       log::info("pool", "[pool.", name(), "] member [token.", member.name(), "] answers again: taking new work");
     } else if (suspected) {
+      const Watched watched(*this, member);  // a probe that hangs marks the member down too
       if (std::string why = probe_failure(member, /*rejoining=*/false); !why.empty()) mark_down(member, why);
     }
   }
@@ -217,6 +233,73 @@ void TokenPool::probe_loop(std::stop_token stop) {
     lock.unlock();
     probe_members();
     lock.lock();
+  }
+}
+
+void TokenPool::throw_lost_meanwhile(const TokenContext& member) {
+  throw Error(Fault::bad_key_state, "pool member [token." + member.name() +
+                                        "] was marked down while the call ran on it; start a new handshake");
+}
+
+std::size_t TokenPool::index_of(const TokenContext& member) const noexcept {
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    if (members_[i].get() == &member) return i;
+  return members_.size();
+}
+
+namespace {
+
+std::int64_t steady_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+TokenPool::Watched::Watched(TokenPool& pool, TokenContext& member) noexcept {
+  if (!pool.watching()) return;
+  const std::size_t i = pool.index_of(member);
+  if (i == pool.members_.size()) return;
+  const std::int64_t now = std::max<std::int64_t>(steady_now_ns(), 1);  // 0 means free
+  // Start at a place of this thread's own, so that threads rarely race for a slot.
+  const std::size_t start = std::hash<std::thread::id>{}(std::this_thread::get_id()) % kWatchSlots;
+  std::atomic<std::int64_t>* slots = &pool.watch_slots_[i * kWatchSlots];
+  for (std::size_t k = 0; k < kWatchSlots; ++k) {
+    std::atomic<std::int64_t>& slot = slots[(start + k) % kWatchSlots];
+    std::int64_t free = 0;
+    if (slot.compare_exchange_strong(free, now, std::memory_order_acq_rel)) {
+      slot_ = &slot;
+      return;
+    }
+  }
+}
+
+TokenPool::Watched::~Watched() {
+  if (slot_ != nullptr) slot_->store(0, std::memory_order_release);
+}
+
+std::chrono::nanoseconds TokenPool::oldest_call(std::size_t i) const noexcept {
+  const std::int64_t now = steady_now_ns();
+  std::int64_t oldest = now;
+  for (std::size_t k = 0; k < kWatchSlots; ++k) {
+    const std::int64_t start = watch_slots_[i * kWatchSlots + k].load(std::memory_order_acquire);
+    if (start != 0) oldest = std::min(oldest, start);
+  }
+  return std::chrono::nanoseconds(now - oldest);
+}
+
+void TokenPool::watch_loop(std::stop_token stop) {
+  // A quarter of the timeout: a hung call is seen at most timeout * 1.25 after it began.
+  const auto tick = std::max(settings_.call_timeout / 4, std::chrono::milliseconds(1));
+  std::unique_lock lock(watch_mutex_);
+  while (!stop.stop_requested()) {
+    watch_wake_.wait_for(lock, stop, tick, [] { return false; });
+    if (stop.stop_requested()) break;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      if (members_[i]->down() || !stuck(i)) continue;
+      mark_down(*members_[i], "a PKCS#11 call has not returned for " + std::to_string(settings_.call_timeout.count()) +
+                                  " ms (call-timeout)");
+    }
   }
 }
 

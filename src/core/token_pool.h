@@ -12,6 +12,18 @@
 // A single token is a pool of one: place() returns it without a lock, it is
 // never marked down (the session pool's own recovery is all there is), and no
 // probe thread runs.
+//
+// The call timeout (PoolSettings::call_timeout): PKCS#11 cannot cancel a call,
+// and a call writes into its caller's memory, so a call inside a module that
+// hangs cannot be abandoned. What the pool can do is stop waiting for that
+// member: every call on a member notes its start in a slot of the member
+// (Watched: one atomic store, no thread hop), a watchdog thread that never
+// calls a token itself marks the member down when a slot is older than the
+// timeout, and from then its keys answer bad_key_state at once and new work
+// goes elsewhere. The stuck call returns when the module does; its result is
+// then thrown away (a placing call runs again on another member). A down
+// member with a call still stuck in it is not probed, so the prober does not
+// hang on it too, and rejoins only once that call is back and a probe passes.
 #pragma once
 
 #include <atomic>
@@ -24,6 +36,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "core/token_context.h"
@@ -39,6 +52,9 @@ struct PoolSettings {
   std::vector<unsigned> weights;   // parallel to the members (weighted only)
   std::size_t member_sessions = 0; // cap on a member's outstanding operations; 0: its pool-size
   std::chrono::milliseconds probe_interval{1000};
+  // A call on a member running longer than this marks the member down (the
+  // watchdog, below); 0: no time limit.
+  std::chrono::milliseconds call_timeout{0};
 };
 
 // What `sslp11-admin pool status` will show about one member.
@@ -72,18 +88,23 @@ class TokenPool {
   // One operation on `member`, counted as outstanding while it runs. A
   // failure that means the member is gone (after the session pool's own
   // recovery) marks it down, then propagates.
+  // With a call timeout, the call is watched, and its result is thrown away
+  // (bad_key_state) when its member was marked down while it ran: what it
+  // made may be gone with the member, and its caller was told so already.
   template <class Op>
   decltype(auto) run_on(const std::shared_ptr<TokenContext>& member, Op&& op) {
     if (single_member()) return op(member);
     const Outstanding counted(*member);
-    try {
-      return op(member);
-    } catch (const p11::Error& e) {
-      if (member_lost(*member, e.rv())) mark_down(*member, e.what());
-      throw;
-    } catch (const p11::LayerError& e) {
-      if (e.fault() == p11::Fault::token_unreachable) mark_down(*member, e.what());
-      throw;
+    if (!watching()) return run_counted(member, op);
+    const Watched watched(*this, *member);
+    const std::uint64_t losses = member->losses();
+    if constexpr (std::is_void_v<decltype(run_counted(member, op))>) {
+      run_counted(member, op);
+      if (member->losses() != losses) throw_lost_meanwhile(*member);
+    } else {
+      decltype(auto) result = run_counted(member, op);
+      if (member->losses() != losses) throw_lost_meanwhile(*member);
+      return result;
     }
   }
 
@@ -129,6 +150,24 @@ class TokenPool {
   // is marked down.
   void probe_members();
 
+  // Whether calls are watched (a call timeout is set and there are several
+  // members).
+  bool watching() const noexcept { return watch_slots_ != nullptr; }
+
+  // One call on a member with its start time noted, while the pool watches
+  // (else it notes nothing): what the watchdog compares with the timeout.
+  // For calls that do not go through run_on (those bound to an existing key).
+  class Watched {
+   public:
+    Watched(TokenPool& pool, TokenContext& member) noexcept;
+    Watched(const Watched&) = delete;
+    Watched& operator=(const Watched&) = delete;
+    ~Watched();
+
+   private:
+    std::atomic<std::int64_t>* slot_ = nullptr;  // nullptr: not watched
+  };
+
   // One counted operation on a member (what least-outstanding compares).
   class Outstanding {
    public:
@@ -161,6 +200,31 @@ class TokenPool {
   std::size_t cap(const TokenContext& member) const noexcept;
   void probe_loop(std::stop_token stop);
 
+  template <class Op>
+  decltype(auto) run_counted(const std::shared_ptr<TokenContext>& member, Op& op) {
+    try {
+      return op(member);
+    } catch (const p11::Error& e) {
+      if (member_lost(*member, e.rv())) mark_down(*member, e.what());
+      throw;
+    } catch (const p11::LayerError& e) {
+      if (e.fault() == p11::Fault::token_unreachable) mark_down(*member, e.what());
+      throw;
+    }
+  }
+  [[noreturn]] static void throw_lost_meanwhile(const TokenContext& member);
+
+  // The watchdog's slots: kWatchSlots per member, each the steady-clock start
+  // (ns since its epoch) of a call in flight, or 0 when free. More calls in
+  // flight at once than slots: the extra ones are not watched (a member with
+  // that many calls running is not hung).
+  static constexpr std::size_t kWatchSlots = 256;
+  std::size_t index_of(const TokenContext& member) const noexcept;
+  // The age of the oldest call in flight on member i (zero when none).
+  std::chrono::nanoseconds oldest_call(std::size_t i) const noexcept;
+  bool stuck(std::size_t i) const noexcept { return oldest_call(i) >= settings_.call_timeout; }
+  void watch_loop(std::stop_token stop);
+
   const PoolSettings settings_;
   const std::vector<std::shared_ptr<TokenContext>> members_;
   std::vector<const CipherSuite*> suites_;        // several members: the ones all offer
@@ -172,6 +236,11 @@ class TokenPool {
   std::unique_ptr<std::atomic<bool>[]> suspects_;  // parallel to members_: probe soon
   std::mutex probe_mutex_;
   std::condition_variable_any probe_wake_;
+  // members_.size() * kWatchSlots when watching, else null; set before any thread starts.
+  std::unique_ptr<std::atomic<std::int64_t>[]> watch_slots_;
+  std::mutex watch_mutex_;  // the watchdog's sleep only
+  std::condition_variable_any watch_wake_;
+  std::jthread watchdog_;  // never calls a token, so never hangs
   std::jthread prober_;  // last member: stopped and joined first
 };
 

@@ -351,6 +351,18 @@ TEST(ConfigPools, Defaults) {
   EXPECT_TRUE(p->weights.empty());
   EXPECT_EQ(p->member_sessions, 0u);
   EXPECT_EQ(p->probe_interval_ms, 1000u);
+  EXPECT_EQ(p->call_timeout_ms, 0u);  // no time limit
+}
+
+TEST(ConfigPools, CallTimeout) {
+  const std::string head = "[provider]\ndefault-token = primary\n" + kTwoTokens;  // pool header at line 12
+  EXPECT_EQ(load(head + "[pool.p]\nmembers = backup\ncall-timeout = 250\n").find_pool("p")->call_timeout_ms, 250u);
+  EXPECT_EQ(load(head + "[pool.p]\nmembers = backup\ncall-timeout = 0\n").find_pool("p")->call_timeout_ms, 0u);
+  for (const char* bad : {"5", "600001", "soon", "-1"}) {
+    expect_error(head + "[pool.p]\nmembers = backup\ncall-timeout = " + bad + "\n", 14, "call-timeout",
+                 std::string("expected 0 (no time limit) or a number of milliseconds from 10 to 600000, got '") + bad +
+                     "'");
+  }
 }
 
 TEST(ConfigPools, Errors) {

@@ -5,6 +5,9 @@
 //     (CKR_PIN_LOCKED from C_Login, CKR_DEVICE_REMOVED from C_Sign, ...);
 //   - answer every call with a chosen CKR_* from now or after N more calls,
 //     until told to recover (a cluster member that went away and came back);
+//   - on command, hold every call (from now or after N more calls) until told
+//     to recover: a member that hangs (a call that never returns, as behind
+//     a network HSM whose peer stopped answering without closing);
 //   - sleep a fixed plus a uniformly random number of microseconds before
 //     forwarding a call (a network HSM). The sleep holds no lock, so calls on
 //     many sessions sleep at the same time, as they would wait on a real HSM.
@@ -40,6 +43,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -80,6 +84,12 @@ struct FailAll {
   unsigned long from = 0;
 };
 
+// Every call held once the shim's call count reaches `from`, until recovered.
+struct Hang {
+  bool on = false;
+  unsigned long from = 0;
+};
+
 struct Latency {
   unsigned long fixed_us = 0;
   unsigned long jitter_us = 0;
@@ -91,6 +101,9 @@ std::array<unsigned long, kFunctionCount> g_calls{};
 std::array<Fault, kFunctionCount> g_faults{};
 unsigned long g_total = 0;
 FailAll g_fail_all;
+Hang g_hang;
+std::condition_variable g_unhang;  // with g_mutex: g_hang ended
+std::atomic<long> g_held{0};       // calls held by g_hang now
 Latency g_latency;
 bool g_configured = false;  // the environment / init-string settings applied
 CK_FUNCTION_LIST* g_real = nullptr;
@@ -134,6 +147,7 @@ bool parse_latency_on(std::string_view spec, std::array<bool, kFunctionCount>& o
 struct Verdict {
   CK_RV rv = CKR_OK;
   unsigned long sleep_us = 0;
+  bool hang = false;
 };
 
 unsigned long jitter(unsigned long max_us) {
@@ -149,6 +163,7 @@ Verdict before(std::size_t i) {
   const unsigned long total = g_total++;
   Verdict v;
   if (g_latency.on[i]) v.sleep_us = g_latency.fixed_us + jitter(g_latency.jitter_us);
+  v.hang = g_hang.on && total >= g_hang.from;
   if (g_fail_all.rv != CKR_OK && total >= g_fail_all.from) {
     v.rv = g_fail_all.rv;
     return v;
@@ -180,6 +195,12 @@ template <class Forward>
 CK_RV answer(std::size_t i, Forward&& forward) {
   InFlight counted;
   const Verdict v = before(i);
+  if (v.hang) {
+    std::unique_lock lock(g_mutex);
+    g_held.fetch_add(1, std::memory_order_relaxed);
+    g_unhang.wait(lock, [] { return !g_hang.on; });
+    g_held.fetch_sub(1, std::memory_order_relaxed);
+  }
   if (v.sleep_us != 0) std::this_thread::sleep_for(std::chrono::microseconds(v.sleep_us));
   if (v.rv != CKR_OK) return v.rv;
   if (g_real == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;  // no module= yet
@@ -302,6 +323,8 @@ extern "C" __attribute__((visibility("default"))) void sslp11_fault_clear() {
   std::lock_guard lock(g_mutex);
   g_faults = {};
   g_fail_all = {};
+  g_hang = {};
+  g_unhang.notify_all();
 }
 
 // Calls of `function` so far (forwarded or answered with a fault).
@@ -319,10 +342,25 @@ extern "C" __attribute__((visibility("default"))) void sslp11_fault_fail_all(CK_
   g_fail_all = FailAll{rv, g_total + after};
 }
 
-// Ends sslp11_fault_fail_all (the member is back); per-function faults stay.
+// Ends sslp11_fault_fail_all and sslp11_fault_hang (the member is back; the
+// held calls go on to the real module); per-function faults stay.
 extern "C" __attribute__((visibility("default"))) void sslp11_fault_recover() {
   std::lock_guard lock(g_mutex);
   g_fail_all = {};
+  g_hang = {};
+  g_unhang.notify_all();
+}
+
+// Every call, of any function, after `after` more calls is held (does not
+// return) until sslp11_fault_recover or sslp11_fault_clear.
+extern "C" __attribute__((visibility("default"))) void sslp11_fault_hang(unsigned long after) {
+  std::lock_guard lock(g_mutex);
+  g_hang = Hang{true, g_total + after};
+}
+
+// Calls held by sslp11_fault_hang at this moment.
+extern "C" __attribute__((visibility("default"))) long sslp11_fault_held_calls() {
+  return g_held.load(std::memory_order_relaxed);
 }
 
 // Sleep fixed_us + uniform 0..jitter_us before each call of the functions

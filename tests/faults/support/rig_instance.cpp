@@ -77,6 +77,10 @@ void RigInstance::fail_all(CK_RV rv, unsigned long after) const {
   control<void (*)(CK_RV, unsigned long)>("sslp11_fault_fail_all")(rv, after);
 }
 
+void RigInstance::hang(unsigned long after) const { control<void (*)(unsigned long)>("sslp11_fault_hang")(after); }
+
+long RigInstance::held_calls() const { return control<long (*)()>("sslp11_fault_held_calls")(); }
+
 void RigInstance::recover() const { control<void (*)()>("sslp11_fault_recover")(); }
 
 void RigInstance::clear() const { control<void (*)()>("sslp11_fault_clear")(); }

@@ -40,7 +40,11 @@ class RigInstance {
   void inject(const char* function, CK_RV rv, unsigned long after = 0, unsigned long times = 0) const;
   // Every call answers `rv` after `after` more calls, until recover() or clear().
   void fail_all(CK_RV rv, unsigned long after = 0) const;
-  void recover() const;
+  // Every call is held (does not return) after `after` more calls, until
+  // recover() or clear(): a member that hangs.
+  void hang(unsigned long after = 0) const;
+  long held_calls() const;  // calls held by hang() now
+  void recover() const;     // ends fail_all() and hang()
   void clear() const;  // every fault, fail_all's too; latency stays
   unsigned long calls(const char* function) const;
   unsigned long total_calls() const;
