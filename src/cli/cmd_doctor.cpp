@@ -46,8 +46,8 @@ constexpr CommandInfo kInfo{
     "curve, an extractable or non-sensitive key, a skipped self-test or provider check, the\n"
     "p11-kit client module.\n"
     "When the default-token is a [pool.NAME], the checks run on its first member, and every other\n"
-    "member is opened too: a certificate whose private key some member lacks is a problem (the pool\n"
-    "places SslOpenPrivateKey on any member), a suite only some members offer a warning (the pool\n"
+    "member is opened too: a certificate whose private key some member lacks is a problem (that\n"
+    "member cannot share its signatures), a suite only some members offer a warning (the pool\n"
     "offers only what all offer).\n"
     "Exit 0 when no check finds a problem, 1 when one does, 2 for a usage or configuration error\n"
     "(the exit-code table of sslp11-admin --help).\n\n"
@@ -213,9 +213,9 @@ ProviderCheck check_provider(const Target& target, const std::vector<Certificate
 }
 
 // A pool default-token: what each member other than the first (the one the
-// checks above ran on) lacks of it. SslOpenPrivateKey on a pool finds a key
-// on the member its call is placed on, and the pool offers only the suites
-// every member offers, so a difference between members shows up in service.
+// checks above ran on) lacks of it. A member without a server's key cannot
+// take its share of the signatures, and the pool offers only the suites every
+// member offers, so a difference between members shows up in service.
 struct MemberCheck {
   std::string name;                       // [token.NAME]
   std::string error;                      // why it could not be checked; "" when it was
@@ -398,7 +398,7 @@ int cmd_doctor(const CommandArgs& args) {
     }
     if (!lacking.empty() && lacking.size() < pool.members.size()) {
       problem("pool", which + ": its private key is not on pool member(s) " + joined(lacking) +
-                          " (SslOpenPrivateKey fails when placed there)");
+                          " (its signatures go to the others only)");
     }
   }
   for (const auto& [suite, lacking] : pool.partial_suites) {
