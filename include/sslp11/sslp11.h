@@ -20,7 +20,9 @@
  *     does, why each suite is or is not offered), Sslp11RunSelfTest (the TLS
  *     1.2 key schedule on the token against known answers),
  *     Sslp11LookupCipherSuiteByName, Sslp11GetCipherSuiteName and
- *     Sslp11CountPkcs11Calls.
+ *     Sslp11CountPkcs11Calls;
+ *   - (version 3) Sslp11GetPoolStatus: the health of each member of the
+ *     token pool a provider handle works on (`sslp11-admin pool status`).
  *
  * C-compatible. Functions returning SECURITY_STATUS follow the Ssl*
  * conventions: every handle and buffer is checked, no exception or crash
@@ -38,7 +40,7 @@
  * function or a field is added; Sslp11GetExtensionVersion() tells which
  * version the loaded library implements.
  */
-#define SSLP11_EXTENSION_VERSION 2
+#define SSLP11_EXTENSION_VERSION 3
 
 /* Sslp11DescribeKey: what a token object is to the key it belongs to. */
 #define SSLP11_OBJECT_ROLE_PRIVATE_KEY 1 /* the private half of a long-term or ephemeral key pair */
@@ -106,6 +108,20 @@ typedef struct _SSLP11_SELF_TEST_RESULT {
     char szSteps[2048];    /* what was compared, one line each ("master secret: 48 bytes agree"); whole lines only */
     char szFailure[512];   /* one line when dwOutcome is SSLP11_SELF_TEST_FAILED, else "" */
 } SSLP11_SELF_TEST_RESULT;
+
+/* Sslp11GetPoolStatus: one member of the provider's pool (a lone token is a
+   pool of one member) as this process sees it now. Strings are NUL-terminated
+   and cut to fit. */
+typedef struct _SSLP11_POOL_MEMBER_STATUS {
+    char szName[64];              /* NAME of its [token.NAME] section */
+    DWORD dwUp;                   /* 1: takes new work; 0: marked down, waiting for the probe */
+    DWORD cSessionsInUse;         /* sessions lent to calls now */
+    DWORD cSessionsOpen;          /* sessions open (in use and idle) */
+    DWORD cPoolSize;              /* most sessions at once (its pool-size) */
+    DWORD cOutstanding;           /* operations running on it now */
+    ULONGLONG ullDownSinceUnixMs; /* when it was last marked down (ms since 1970); 0 if never */
+    char szLastError[256];        /* why it was last marked down; "" if never */
+} SSLP11_POOL_MEMBER_STATUS;
 
 #ifdef __cplusplus
 extern "C" {
@@ -295,6 +311,22 @@ SSLP11_API SECURITY_STATUS WINAPI Sslp11GetCipherSuiteName(
  */
 SSLP11_API SECURITY_STATUS WINAPI Sslp11CountPkcs11Calls(
     ULONGLONG *pcCalls,
+    DWORD dwFlags);
+
+/*
+ * Version 3. The members of the pool the provider handle works on, in the
+ * order of its [pool.NAME] members line (one member for a single token).
+ * Reads the state this process keeps (no token call): a member is marked
+ * down by a failing call or the pool's probe, and up again by the probe.
+ * Two calls: *pcMembers always receives the number of members; a NULL
+ * pMembers is a count query; a cMembers below it gives NTE_BUFFER_TOO_SMALL.
+ * NTE_INVALID_HANDLE, NTE_INVALID_PARAMETER (pcMembers NULL), NTE_BAD_FLAGS.
+ */
+SSLP11_API SECURITY_STATUS WINAPI Sslp11GetPoolStatus(
+    NCRYPT_PROV_HANDLE hSslProvider,
+    SSLP11_POOL_MEMBER_STATUS *pMembers,
+    DWORD cMembers,
+    DWORD *pcMembers,
     DWORD dwFlags);
 
 #ifdef __cplusplus

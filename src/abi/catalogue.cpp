@@ -7,6 +7,7 @@
 #include "abi/allocations.h"
 #include "abi/guard.h"
 #include "abi/handles.h"
+#include "abi/private_key_ref.h"
 #include "abi/tls13_keys.h"
 #include "abi/wide.h"
 
@@ -84,7 +85,7 @@ Enumerated enumerate(const ProviderRef& provider, NCRYPT_KEY_HANDLE hPrivateKey,
   if (ppEnumState == nullptr) fail(NTE_INVALID_PARAMETER, "ppEnumState is NULL");
   CK_KEY_TYPE restrict_to = CK_UNAVAILABLE_INFORMATION;
   if (hPrivateKey != 0) {
-    restrict_to = key_from<core::PrivateKey>(hPrivateKey, provider)->key_type;
+    restrict_to = private_key_from(hPrivateKey, provider)->key_type;
   }
   auto* state = static_cast<EnumState*>(*ppEnumState);
   if (state == nullptr) {

@@ -7,11 +7,13 @@
 #include "abi/buffer_desc.h"
 #include "abi/guard.h"
 #include "abi/handles.h"
+#include "abi/private_key_ref.h"
 #include "abi/key_blobs.h"
 #include "abi/tls13_keys.h"
 #include "abi/wide.h"
 #include "core/key_exchange.h"
 #include "core/opaque_blobs.h"
+#include "core/pool_private_keys.h"
 #include "core/private_keys.h"
 
 using namespace sslp11;
@@ -229,10 +231,13 @@ SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT
     }
     // Placed like a key schedule: what uses the key (signing, RSA key
     // exchange) runs on its member, and a key of a lost member is opened again.
-    auto key = provider.placed([&] {
-      return core::open_private_key_for_certificate(*provider,
-                                                    {pCertContext->pbCertEncoded, pCertContext->cbCertEncoded});
-    });
+    const std::span<const std::uint8_t> der(pCertContext->pbCertEncoded, pCertContext->cbCertEncoded);
+    if (!provider->pool()->single_member()) {
+      // Found on every member holding it: each use picks a holder that is up.
+      *phPrivateKey = publish(core::open_private_key_on_pool(*provider, der), provider);
+      return;
+    }
+    auto key = provider.placed([&] { return core::open_private_key_for_certificate(*provider, der); });
     *phPrivateKey = publish(std::move(key), provider);
   });
 }
@@ -345,7 +350,7 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYP
     const ParameterList params(pParameterList);
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     if (suite.kx != core::KeyExchange::rsa) fail(NTE_NOT_SUPPORTED, "SslImportMasterKey is for RSA key exchange");
-    auto key = key_from<core::PrivateKey>(hPrivateKey, provider);
+    auto key = private_key_from(hPrivateKey, provider);
     std::span<const std::uint8_t> encrypted(pbEncryptedKey, cbEncryptedKey);
     // Accept the ClientKeyExchange body with its 2-byte length too.
     if (encrypted.size() > 2 && static_cast<std::size_t>(encrypted[0] << 8 | encrypted[1]) == encrypted.size() - 2 &&

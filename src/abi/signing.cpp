@@ -14,6 +14,7 @@
 
 #include "abi/guard.h"
 #include "abi/handles.h"
+#include "abi/private_key_ref.h"
 #include "core/signatures.h"
 
 using namespace sslp11;
@@ -66,7 +67,7 @@ SECURITY_STATUS WINAPI SslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_H
   return guarded(call_args("hSslProvider", hSslProvider, "hPrivateKey", hPrivateKey, "cbHashValue", cbHashValue,
                            "cbSignature", cbSignature, "dwFlags", dwFlags), [&] {
     auto provider = provider_from(hSslProvider);
-    auto key = key_from<core::PrivateKey>(hPrivateKey, provider);
+    auto key = private_key_from(hPrivateKey, provider);
     if (pcbResult == nullptr) fail(NTE_INVALID_PARAMETER, "pcbResult is NULL");
     const core::SignatureInput input = signature_input(key->key_type, pbHashValue, cbHashValue, dwFlags);
     core::require_signable(*key, input);

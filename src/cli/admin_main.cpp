@@ -16,7 +16,7 @@
 namespace sslp11::cli {
 
 std::span<const Command> all_commands() {
-  static constexpr std::array<Command, 12> kCommands{{
+  static constexpr std::array<Command, 13> kCommands{{
       {"slots", "list slots and tokens with their flags", cmd_slots},
       {"mechanisms", "list a token's mechanisms, the TLS capability each gives, and the derivation path",
        cmd_mechanisms},
@@ -30,6 +30,7 @@ std::span<const Command> all_commands() {
       {"export", "write a certificate or public key as PEM (never a private key)", cmd_export},
       {"doctor", "check the configured token end to end and self-test its key schedule", cmd_doctor},
       {"bench", "measure session-key derivation (and record protection) on the configured token", cmd_bench},
+      {"pool", "status: a token pool's members, up or down, sessions, operations running, last error", cmd_pool},
   }};
   return kCommands;
 }

@@ -13,6 +13,7 @@
 #include "cli/json.h"
 #include "cli/progress_line.h"
 #include "cli/provider_handle.h"
+#include "config/pin_source.h"
 #include "pkcs11/ec_curves.h"
 
 namespace po = boost::program_options;
@@ -29,6 +30,8 @@ constexpr CommandInfo kInfo{
     "protection (SslEncryptPacket/SslDecryptPacket of 1 KiB application-data records) is measured when\n"
     "the provider implements it, else reported as not available. The provider opens the config's\n"
     "default token, so bench takes no --module and no --token other than that section.\n"
+    "When the default token is a [pool.NAME], bench runs over the pool (each master key placed by its\n"
+    "policy); --member NAME runs on that member alone, opened as its [token.NAME] section says.\n"
     "On a terminal a progress line per measurement on stderr shows the time elapsed and left. Ctrl-C\n"
     "stops the run: what was measured so far is printed, marked interrupted, and bench exits 130.\n\n"
     "example: sslp11-admin bench --seconds 5 --suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 --curve P-384"};
@@ -289,6 +292,26 @@ void print_text(const std::string& label, const std::string& derivation, const s
   std::cout << std::flush;
 }
 
+// --member NAME: that member of the default pool alone, through
+// Sslp11OpenProviderForToken with the PIN its section's source gives (never a
+// prompt: the provider's own members never prompt either).
+ProviderHandle member_provider(const GlobalOptions& global, const std::string& name) {
+  const config::Config cfg = config::load_config(config::find_config_file(global.config));
+  const config::PoolConfig* pool = cfg.default_pool();
+  if (pool == nullptr || std::find(pool->members.begin(), pool->members.end(), name) == pool->members.end()) {
+    throw UsageError("--member " + name + " is not a member of the config's default-token pool");
+  }
+  GlobalOptions g = global;
+  g.token = name;
+  const Target t = resolve_target(g);
+  const SelectedToken selected = select_target_token(t);
+  p11::Pin pin;
+  if ((selected.slot.token_flags & CKF_LOGIN_REQUIRED) != 0) {
+    pin = config::resolve_pin(t.section->pin, /*interactive=*/false);
+  }
+  return ProviderHandle(t, pin);
+}
+
 }  // namespace
 
 int cmd_bench(const CommandArgs& args) {
@@ -296,11 +319,13 @@ int cmd_bench(const CommandArgs& args) {
   double seconds = 2;
   std::string suite_name;
   std::string curve_name = "P-256";
+  std::string member;
   po::options_description own("bench options");
   own.add_options()
       ("seconds", po::value(&seconds)->value_name("S"), "time per measurement (0.1 to 30, default 2)")
       ("suite", po::value(&suite_name)->value_name("NAME"), "ECDHE cipher suite (default: the first offered)")
-      ("curve", po::value(&curve_name)->value_name("CURVE"), "ECDHE curve: P-256 (default), P-384 or P-521");
+      ("curve", po::value(&curve_name)->value_name("CURVE"), "ECDHE curve: P-256 (default), P-384 or P-521")
+      ("member", po::value(&member)->value_name("NAME"), "one member of the default pool, not the whole pool");
   if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
   if (!(seconds >= 0.1 && seconds <= 30)) throw UsageError("--seconds must be from 0.1 to 30");
   const BenchCurve& curve = bench_curve(curve_name);
@@ -315,7 +340,7 @@ int cmd_bench(const CommandArgs& args) {
   // that comes during the setup ends the run before the first measurement.
   const CtrlC ctrl_c;
   const SelectedToken token = check_provider_config(target);
-  const ProviderHandle provider(target.config_path);
+  const ProviderHandle provider = member.empty() ? ProviderHandle(target.config_path) : member_provider(global, member);
   const std::vector<OfferedSuite> offered = offered_suites(provider.get());
   const OfferedSuite& chosen = choose_suite(offered, suite_name);
   const DWORD suite = chosen.id;

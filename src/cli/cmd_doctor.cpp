@@ -6,6 +6,7 @@
 // its private key (SslOpenPrivateKey), self-tests the key schedule against
 // known answers (Sslp11RunSelfTest), and finally opens the provider itself
 // (SslOpenProvider). The token's objects it lists itself, with pkcs11/.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <sstream>
@@ -44,6 +45,10 @@ constexpr CommandInfo kInfo{
     "cannot parse, a failed self-test, SslOpenProvider failing. Warnings: a suite not on some\n"
     "curve, an extractable or non-sensitive key, a skipped self-test or provider check, the\n"
     "p11-kit client module.\n"
+    "When the default-token is a [pool.NAME], the checks run on its first member, and every other\n"
+    "member is opened too: a certificate whose private key some member lacks is a problem (that\n"
+    "member cannot share its signatures), a suite only some members offer a warning (the pool\n"
+    "offers only what all offer).\n"
     "Exit 0 when no check finds a problem, 1 when one does, 2 for a usage or configuration error\n"
     "(the exit-code table of sslp11-admin --help).\n\n"
     "example: sslp11-admin doctor --config /etc/sslp11/sslp11.conf --verbose"};
@@ -207,6 +212,84 @@ ProviderCheck check_provider(const Target& target, const std::vector<Certificate
   return p;
 }
 
+// A pool default-token: what each member other than the first (the one the
+// checks above ran on) lacks of it. A member without a server's key cannot
+// take its share of the signatures, and the pool offers only the suites every
+// member offers, so a difference between members shows up in service.
+struct MemberCheck {
+  std::string name;                       // [token.NAME]
+  std::string error;                      // why it could not be checked; "" when it was
+  std::vector<std::string> lacking_keys;  // "certificate 'web' id 01" whose private key it lacks
+  std::vector<std::string> offered;       // the suites its token offers
+};
+
+struct PoolCheck {
+  std::string name;  // [pool.NAME]; "" when the target is not a pool's first member
+  std::vector<MemberCheck> members;  // the first member too (its keys and suites checked above)
+  std::vector<std::pair<std::string, std::vector<std::string>>> partial_suites;  // suite, members lacking it
+};
+
+PoolCheck check_pool(const GlobalOptions& global, const Target& target, const std::vector<CertificateOnToken>& certs,
+                     const std::vector<KeyCheck>& keys, const std::vector<std::string>& offered) {
+  PoolCheck pool;
+  if (!target.section || !global.token.empty() || target.selector_from_command_line) return pool;
+  const config::Config cfg = config::load_config(target.config_path);
+  const config::PoolConfig* p = cfg.default_pool();
+  if (p == nullptr || p->members.front() != target.section->name) return pool;
+  pool.name = p->name;
+  pool.members.push_back(MemberCheck{target.section->name, {}, {}, offered});
+  for (const KeyCheck& k : keys)
+    if (k.parsed && !k.found) pool.members.front().lacking_keys.push_back("certificate '" + k.label + "' id " + k.id);
+  for (std::size_t m = 1; m < p->members.size(); ++m) {
+    MemberCheck check{p->members[m], {}, {}, {}};
+    try {
+      GlobalOptions g = global;
+      g.token = p->members[m];
+      const Target t = resolve_target(g);
+      const SelectedToken selected = select_target_token(t);
+      p11::Pin pin;
+      const bool login = (selected.slot.token_flags & CKF_LOGIN_REQUIRED) != 0;
+      if (login && t.user_pin.source.kind != config::PinSource::Kind::none) {
+        pin = read_pin(t.user_pin, "user PIN", selected.slot.label);
+      }
+      const ProviderHandle member(t, pin);
+      for (const auto& c : certs) {
+        const KeyCheck k = check_key(member, c);
+        if (k.parsed && !k.found) check.lacking_keys.push_back("certificate '" + k.label + "' id " + k.id);
+      }
+      // "NAME" TAB "" when offered, else "NAME" TAB why not.
+      for (const auto& line : lines_of(member.token_report(SSLP11_REPORT_CIPHER_SUITES))) {
+        const auto tab = line.find('\t');
+        if (tab == std::string::npos || tab + 1 == line.size()) check.offered.push_back(line.substr(0, tab));
+      }
+    } catch (const std::exception& e) {
+      check.error = one_line(e.what());
+    }
+    pool.members.push_back(std::move(check));
+  }
+  // Suites some checked members offer and others do not.
+  std::vector<std::string> seen;
+  for (const auto& m : pool.members) {
+    if (!m.error.empty()) continue;
+    for (const auto& suite : m.offered) {
+      if (std::find(seen.begin(), seen.end(), suite) != seen.end()) continue;
+      seen.push_back(suite);
+      std::vector<std::string> lacking;
+      for (const auto& other : pool.members)
+        if (other.error.empty() && std::find(other.offered.begin(), other.offered.end(), suite) == other.offered.end())
+          lacking.push_back(other.name);
+      if (!lacking.empty()) pool.partial_suites.emplace_back(suite, lacking);
+    }
+  }
+  return pool;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
 }  // namespace
 
 int cmd_doctor(const CommandArgs& args) {
@@ -255,6 +338,7 @@ int cmd_doctor(const CommandArgs& args) {
   const std::vector<SuiteOnCurves> suite_curves = check_suites_on_curves(token, offered);
   const SelfTest self_test = run_self_test(token);
   const ProviderCheck provider = check_provider(target, certs);
+  const PoolCheck pool = check_pool(global, target, certs, keys, offered);
   const std::optional<std::string> remote_note = p11_kit_client_note(*selected.module);
 
   std::vector<Finding> findings;
@@ -300,6 +384,26 @@ int cmd_doctor(const CommandArgs& args) {
                          "its known answers are for");
   } else if (!self_test.passed) {
     problem("self_test", "the key schedule self-test failed: " + self_test.failure);
+  }
+  for (const auto& m : pool.members) {
+    if (!m.error.empty()) problem("pool", "pool member [token." + m.name + "] cannot be checked: " + m.error);
+  }
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    std::vector<std::string> lacking;
+    const std::string which = "certificate '" + keys[i].label + "' id " + keys[i].id;
+    for (const auto& m : pool.members) {
+      if (std::find(m.lacking_keys.begin(), m.lacking_keys.end(), which) != m.lacking_keys.end()) {
+        lacking.push_back(m.name);
+      }
+    }
+    if (!lacking.empty() && lacking.size() < pool.members.size()) {
+      problem("pool", which + ": its private key is not on pool member(s) " + joined(lacking) +
+                          " (its signatures go to the others only)");
+    }
+  }
+  for (const auto& [suite, lacking] : pool.partial_suites) {
+    warning("pool",
+            suite + " is not offered by pool member(s) " + joined(lacking) + ", so the pool does not offer it");
   }
   if (provider.status == "failed") problem("provider", "SslOpenProvider failed: " + provider.detail);
   if (provider.status == "skipped") warning("provider", "SslOpenProvider was not tried: " + provider.detail);
@@ -358,6 +462,14 @@ int cmd_doctor(const CommandArgs& args) {
         .field("derivation", provider.derivation)
         .field("keys_found", static_cast<std::uint64_t>(provider.keys_found))
         .end_object();
+    if (!pool.name.empty()) {
+      j.key("pool").begin_object().field("name", pool.name).key("members").begin_array();
+      for (const auto& m : pool.members) {
+        j.begin_object().field("name", m.name).field("error", m.error).string_array("lacking_keys", m.lacking_keys)
+            .field("offered", static_cast<std::uint64_t>(m.offered.size())).end_object();
+      }
+      j.end_array().end_object();
+    }
     j.key("findings").begin_array();
     for (const auto& f : findings) {
       j.begin_object().field("severity", f.problem ? "problem" : "warning").field("check", f.check)
@@ -418,6 +530,17 @@ int cmd_doctor(const CommandArgs& args) {
   const std::string provider_prefix =
       provider.status == "failed" ? "FAILED: " : provider.status == "skipped" ? "skipped: " : "";
   std::cout << "provider    " << provider_prefix << provider.detail << "\n";
+  if (!pool.name.empty()) {
+    std::cout << "pool        [pool." << pool.name << "]: " << pool.members.size() << " members\n";
+    for (const auto& m : pool.members) {
+      std::cout << "    [token." << m.name << "] "
+                << (!m.error.empty() ? "PROBLEM: " + m.error
+                    : m.lacking_keys.empty()
+                        ? "every certificate's private key, " + std::to_string(m.offered.size()) + " suites offered"
+                        : "PROBLEM: lacks the private key of " + joined(m.lacking_keys))
+                << "\n";
+    }
+  }
   // The summary names every problem and warning, so the last lines say why
   // the exit status is what it is.
   std::cout << (ok ? "result      OK" : "result      " + std::to_string(problems) + " problem(s)")

@@ -24,6 +24,7 @@ int cmd_delete(const CommandArgs& args);
 int cmd_export(const CommandArgs& args);
 int cmd_doctor(const CommandArgs& args);
 int cmd_bench(const CommandArgs& args);
+int cmd_pool(const CommandArgs& args);
 
 struct Command {
   std::string_view name;

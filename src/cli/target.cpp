@@ -148,7 +148,11 @@ Target resolve_target(const GlobalOptions& g, const std::string& object_uri) {
     }
   }
   t.section = *section;
-  t.default_section = section->name == cfg.default_token;
+  // With a pool as default-token, its first member is the default section:
+  // SslOpenProvider opens the pool, whose catalogue and first keys start there.
+  const config::PoolConfig* pool = cfg.default_pool();
+  t.default_section = section->name == cfg.default_token ||
+                      (pool != nullptr && g.token.empty() && section->name == pool->members.front());
   t.module = section->module;
   t.init_args = section->init_args;
   if (!g.pin_source.empty()) {

@@ -83,6 +83,11 @@ TEST_F(SharedLibrary, ResolvesTheOperatorExtensionApi) {
   }
 }
 
+TEST_F(SharedLibrary, ResolvesThePoolExtensionApi) {
+  // Version 3 of the extension API (src/abi/extensions_pool.cpp).
+  EXPECT_NE(dlsym(handle_, "Sslp11GetPoolStatus"), nullptr) << dlerror();
+}
+
 TEST_F(SharedLibrary, HidesItsInternals) {
   // C++ internals of the ABI and core layers (hidden by the version script).
   for (const char* name : {"_ZN6sslp113abi18last_error_messageEv", "_ZN6sslp113abi11HandleTable8instanceEv"}) {

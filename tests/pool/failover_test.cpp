@@ -6,6 +6,7 @@
 // within about two probe intervals. Nothing stays behind on either member.
 #include <gtest/gtest.h>
 
+#include <sslp11/sslp11.h>
 #include <sslp11/sslprovider.h>
 #include <sslp11/winerror.h>
 
@@ -192,6 +193,58 @@ TEST_F(PoolFailover, LostAfterTheSessionKeysThenRejoins) {
   // Nothing left on either member: the rejoin closed a's old sessions, and
   // with them their objects.
   EXPECT_EQ(counts(members_), before_);
+}
+
+// Sslp11GetPoolStatus (what `sslp11-admin pool status` prints): both up at
+// first; "a" down with its error and time once a call found it gone; up
+// again after the probe, the error kept as its last one.
+std::vector<SSLP11_POOL_MEMBER_STATUS> pool_status(NCRYPT_PROV_HANDLE p) {
+  DWORD n = 0;
+  EXPECT_EQ(Sslp11GetPoolStatus(p, nullptr, 0, &n, 0), 0) << test::last_error();
+  std::vector<SSLP11_POOL_MEMBER_STATUS> out(n);
+  if (n > 1) {
+    DWORD short_n = 0;
+    EXPECT_EQ(Sslp11GetPoolStatus(p, out.data(), n - 1, &short_n, 0), NTE_BUFFER_TOO_SMALL);
+    EXPECT_EQ(short_n, n);
+  }
+  EXPECT_EQ(Sslp11GetPoolStatus(p, out.data(), n, &n, 0), 0) << test::last_error();
+  return out;
+}
+
+TEST_F(PoolFailover, StatusShowsAMemberDownAndBack) {
+  auto st = pool_status(p());
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_STREQ(st[0].szName, "a");
+  EXPECT_STREQ(st[1].szName, "n");
+  for (const auto& m : st) {
+    EXPECT_EQ(m.dwUp, 1u) << m.szName;
+    EXPECT_EQ(m.ullDownSinceUnixMs, 0u) << m.szName;
+    EXPECT_STREQ(m.szLastError, "") << m.szName;
+    EXPECT_EQ(m.cOutstanding, 0u) << m.szName;
+    EXPECT_GE(m.cSessionsOpen, 1u) << m.szName;  // the open logged in on one
+    EXPECT_LE(m.cSessionsInUse, m.cSessionsOpen) << m.szName;
+    EXPECT_GE(m.cPoolSize, m.cSessionsOpen) << m.szName;
+  }
+  const auto before_loss = std::chrono::system_clock::now();
+  lose_a();
+  st = pool_status(p());
+  EXPECT_EQ(st[0].dwUp, 0u);
+  EXPECT_STRNE(st[0].szLastError, "");
+  std::printf("member a marked down: %s\n", st[0].szLastError);
+  const auto since_ms = std::chrono::duration_cast<std::chrono::milliseconds>(before_loss.time_since_epoch()).count();
+  EXPECT_GE(st[0].ullDownSinceUnixMs, static_cast<ULONGLONG>(since_ms) - 1000);
+  EXPECT_EQ(st[1].dwUp, 1u);
+  EXPECT_STREQ(st[1].szLastError, "");
+  faults::clear_faults();
+  wait_until_a_takes_work();
+  st = pool_status(p());
+  EXPECT_EQ(st[0].dwUp, 1u);
+  EXPECT_STRNE(st[0].szLastError, "");
+
+  DWORD n = 0;
+  EXPECT_EQ(Sslp11GetPoolStatus(p(), nullptr, 0, nullptr, 0), NTE_INVALID_PARAMETER);
+  EXPECT_EQ(Sslp11GetPoolStatus(p(), nullptr, 0, &n, 1), NTE_BAD_FLAGS);
+  EXPECT_EQ(Sslp11GetPoolStatus(0x1234, nullptr, 0, &n, 0), NTE_INVALID_HANDLE);
 }
 
 TEST_F(PoolFailover, AllMembersDownIsAClearStatus) {

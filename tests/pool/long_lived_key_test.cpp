@@ -1,0 +1,173 @@
+// A server's long-lived private key on a pool: found on every member that
+// holds it (here "a", behind a rig instance wrapping its own copy of SoftHSM
+// so that its recovery cannot touch "b"'s module, and "b"; "n" lacks it), each
+// signature runs on a holder that is up, spread over them, and checked with
+// OpenSSL; when "a" is lost the signatures go on, on "b".
+#include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <sslp11/sslp11.h>
+#include <sslp11/sslprovider.h>
+#include <sslp11/winerror.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "faults/support/rig_instance.h"
+#include "pool/pool_support.h"
+#include "support/provider_env.h"
+
+namespace sslp11::pool_test {
+namespace {
+
+constexpr DWORD kSuite = TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+using Bytes = std::vector<std::uint8_t>;
+
+struct ServerKey {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  X509* cert = X509_new();
+  ServerKey() {
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 17);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("pool key"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_sign(cert, key, EVP_sha256());
+  }
+  ~ServerKey() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  Bytes key_pem() const {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+    return drain(bio);
+  }
+  Bytes cert_pem() const {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, cert);
+    return drain(bio);
+  }
+  Bytes cert_der() const {
+    unsigned char* der = nullptr;
+    const int n = i2d_X509(cert, &der);
+    Bytes out(der, der + n);
+    OPENSSL_free(der);
+    return out;
+  }
+  bool verifies(const Bytes& digest, const Bytes& signature) const {
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key, nullptr);
+    const bool ok = EVP_PKEY_verify_init(ctx) == 1 &&
+                    EVP_PKEY_verify(ctx, signature.data(), signature.size(), digest.data(), digest.size()) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    return ok;
+  }
+  static Bytes drain(BIO* bio) {
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    Bytes out(data, data + n);
+    BIO_free(bio);
+    return out;
+  }
+};
+
+// Imports the key and certificate as token objects on `m` alone (a pool of
+// one), returning the CKA_ID.
+std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH> import_on(const Member& m, const ServerKey& k) {
+  PoolProvider lone("import-" + m.name, {m}, "");
+  EXPECT_EQ(lone.open_status(), 0);
+  std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH> id{};
+  const Bytes key = k.key_pem(), cert = k.cert_pem();
+  EXPECT_EQ(Sslp11ImportPemKey(lone.get(), key.data(), static_cast<DWORD>(key.size()), cert.data(),
+                               static_cast<DWORD>(cert.size()), "pool server key", id.data(),
+                               SSLP11_IMPORT_TOKEN_OBJECTS),
+            0)
+      << test::last_error();
+  return id;
+}
+
+void delete_on(const Member& m, const std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH>& id) {
+  PoolProvider lone("delete-" + m.name, {m}, "");
+  EXPECT_EQ(Sslp11DeleteImportedKey(lone.get(), id.data(), static_cast<DWORD>(id.size()), 0), 0) << test::last_error();
+}
+
+SECURITY_STATUS sign(NCRYPT_PROV_HANDLE p, NCRYPT_KEY_HANDLE key, const ServerKey& k, int i) {
+  Bytes digest(32, static_cast<std::uint8_t>(i + 1));
+  Bytes signature(128);
+  DWORD n = 0;
+  const SECURITY_STATUS s = SslSignHash(p, key, digest.data(), static_cast<DWORD>(digest.size()), signature.data(),
+                                        static_cast<DWORD>(signature.size()), &n, 0);
+  if (s == 0) {
+    signature.resize(n);
+    EXPECT_TRUE(k.verifies(digest, signature)) << "signature " << i << " does not verify with OpenSSL";
+  }
+  return s;
+}
+
+TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachAndSurvivesALostOne) {
+  const faults::RigInstance rig("long-lived-a");
+  Member a = member_a();
+  a.spec = rig.member(member_a().spec, /*own_module_copy=*/true);
+  const std::vector<Member> members{a, member_b(), member_n()};
+  const ServerKey k;
+  const auto id_a = import_on(a, k);
+  const auto id_b = import_on(member_b(), k);
+  {
+    PoolProvider p("long-lived", members, "policy = round-robin\nprobe-interval = 100");
+    ASSERT_EQ(p.open_status(), 0);
+    Bytes der = k.cert_der();
+    CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
+    NCRYPT_KEY_HANDLE key = 0;
+    ASSERT_EQ(SslOpenPrivateKey(p.get(), &key, &context, 0), 0) << test::last_error();
+
+    // Spread over "a" and "b" (C_Sign through the rig counts a's share).
+    const unsigned long a_before = rig.calls("C_Sign");
+    constexpr int kSigns = 8;
+    for (int i = 0; i < kSigns; ++i) EXPECT_EQ(sign(p.get(), key, k, i), 0) << test::last_error();
+    const unsigned long on_a = rig.calls("C_Sign") - a_before;
+    EXPECT_GT(on_a, 0u);
+    EXPECT_LT(on_a, static_cast<unsigned long>(kSigns)) << "every signature ran on a";
+
+    // "a" goes away; a placing call marks it down (and is retried elsewhere).
+    for (const char* f : {"C_GenerateKeyPair", "C_Sign", "C_SignInit", "C_GetSlotInfo", "C_GetTokenInfo",
+                          "C_OpenSession", "C_GetSessionInfo", "C_FindObjectsInit"}) {
+      rig.inject(f, CKR_DEVICE_REMOVED);
+    }
+    for (int i = 0; i < 3; ++i) {
+      NCRYPT_KEY_HANDLE e = 0;
+      EXPECT_EQ(SslCreateEphemeralKey(p.get(), &e, TLS1_2_PROTOCOL_VERSION, kSuite, TLS_ECC_P256_CURVE_KEY_TYPE, 256,
+                                      nullptr, 0, 0),
+                0)
+          << test::last_error();
+      SslFreeObject(e, 0);
+    }
+    const unsigned long a_down = rig.calls("C_Sign");
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(sign(p.get(), key, k, 100 + i), 0) << test::last_error();
+    EXPECT_EQ(rig.calls("C_Sign"), a_down) << "a signed while down";
+    rig.clear();
+    SslFreeObject(key, 0);
+  }
+  delete_on(a, id_a);
+  delete_on(member_b(), id_b);
+}
+
+TEST(PoolLongLivedKey, NoMemberHoldingItIsTodaysNotFound) {
+  const std::vector<Member> members{member_a(), member_n()};
+  PoolProvider p("no-holder", members, "");
+  ASSERT_EQ(p.open_status(), 0);
+  const ServerKey k;
+  Bytes der = k.cert_der();
+  CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
+  NCRYPT_KEY_HANDLE key = 0;
+  EXPECT_EQ(SslOpenPrivateKey(p.get(), &key, &context, 0), NTE_NOT_FOUND) << test::last_error();
+}
+
+}  // namespace
+}  // namespace sslp11::pool_test
