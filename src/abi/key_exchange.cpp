@@ -13,6 +13,7 @@
 #include "abi/wide.h"
 #include "core/key_exchange.h"
 #include "core/opaque_blobs.h"
+#include "core/pool_blobs.h"
 #include "core/pool_private_keys.h"
 #include "core/private_keys.h"
 
@@ -140,6 +141,13 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
       // with it follows it (key_from binds).
       key = provider.placed([&] { return core::import_rsa_public(*provider, rsa.modulus, rsa.exponent); });
     } else if (type == std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
+      if (core::pool_blobs::blob_version(blob) == core::pool_blobs::kVersion) {
+        // A master wrapped under the pool key: a new key schedule, placed
+        // like one, on whichever member the policy picks.
+        auto master = provider.placed([&] { return core::pool_blobs::import_master(*provider, blob); });
+        *phKey = publish(std::move(master), provider);
+        return;
+      }
       // A new handle to the registered master or session key: the token
       // objects are shared, and go with the last handle (or registry entry).
       auto registered = provider->opaque_blobs().import_blob(blob);
@@ -201,6 +209,14 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         // non-extractable token object (core/opaque_blobs.h).
         if (type != std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
           fail(NTE_NOT_SUPPORTED, "master and session keys export only as BCRYPT_OPAQUE_KEY_BLOB");
+        }
+        // A master made in a pool with a pool key travels wrapped, so that
+        // any member can import it (core/pool_blobs.h); every other key is
+        // a reference into this token's registry.
+        if (entry->kind == HandleKind::master_key && HandleTable::object_of<core::MasterKey>(entry)->wrappable) {
+          if (!output_wanted(core::pool_blobs::kBlobBytes, pbOutput, cbOutput, pcbResult)) return;
+          blob = core::pool_blobs::export_master(*key_from<core::MasterKey>(hKey, provider));
+          break;
         }
         // Size query and short buffer before anything is registered.
         if (!output_wanted(core::OpaqueBlobRegistry::kBlobBytes, pbOutput, cbOutput, pcbResult)) return;

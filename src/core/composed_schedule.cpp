@@ -32,7 +32,7 @@ MasterResult ComposedKeySchedule::derive_master(const std::shared_ptr<p11::Sessi
   return pool->run([&](p11::Lease& lease) {
     p11::SecureBytes master(48);
     composed_prf(lease, hmac_mechanism(suite.prf), hash_bytes(suite.prf), pms.handle(), label, seed, master.span());
-    auto tmpl = templates::master(master.span());
+    auto tmpl = templates::master(master.span(), in.wrappable);
     master.clear();
     const CK_OBJECT_HANDLE h = lease.api().C_CreateObject(lease.handle(), tmpl.span());
     // The composed path cannot read the version inside a sensitive pre-master.

@@ -22,7 +22,13 @@ std::shared_ptr<MasterKey> new_master(const Provider& provider, const MasterRequ
   const auto& token = provider.token();
   return std::make_shared<MasterKey>(token, r.protocol, *r.suite, r.role, token->path(),
                                      /*extended=*/r.input.session_hash.has_value(), std::move(result.secret),
-                                     std::move(leftovers));
+                                     std::move(leftovers), r.input.wrappable);
+}
+
+// Masters of a pool whose members all hold the pool key are made extractable
+// (core/pool_blobs.h); every other master is not.
+void mark_wrappable(const Provider& provider, MasterRequest& r) {
+  r.input.wrappable = provider.pool()->masters_wrappable();
 }
 
 // Left-pad a big-endian integer to `size` bytes.
@@ -197,6 +203,7 @@ std::shared_ptr<PublicKey> import_rsa_public(const Provider& provider, std::span
 
 std::shared_ptr<MasterKey> generate_master_dh(const Provider& provider, const EphemeralKey& own,
                                               const PublicKey& peer, MasterRequest request) {
+  mark_wrappable(provider, request);
   const auto& token = provider.token();
   const auto& pool = pool_of(provider);
   std::size_t z_len = 0;
@@ -287,6 +294,7 @@ RsaPremaster generate_rsa_premaster(const Provider& provider, const PublicKey& s
 
 std::shared_ptr<MasterKey> master_from_premaster(const Provider& provider, const PreMasterKey& pms,
                                                  MasterRequest request) {
+  mark_wrappable(provider, request);
   request.input.rsa_premaster = true;
   request.input.premaster_bytes = 48;
   auto result = provider.token()->schedule().derive_master(pool_of(provider), pms.secret, *request.suite, request.input);
@@ -299,6 +307,7 @@ std::shared_ptr<MasterKey> import_rsa_master(const Provider& provider, const Pri
   if (server_key.key_type != CKK_RSA) {
     throw Error(Fault::wrong_key, "RSA key exchange needs an RSA private key");
   }
+  mark_wrappable(provider, request);
   const auto& token = provider.token();
   const auto& pool = pool_of(provider);
   request.input.rsa_premaster = true;

@@ -36,6 +36,8 @@ struct MasterInput {
   // Length of the pre-master in bytes, known from how it was made (so the hot
   // path needs no C_GetAttributeValue).
   std::size_t premaster_bytes = 48;
+  // Make the master extractable for a pool blob (TokenPool::masters_wrappable).
+  bool wrappable = false;
 };
 
 struct MasterResult {

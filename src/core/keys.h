@@ -180,7 +180,8 @@ class PreMasterKey : public Key {
 class MasterKey : public Key {
  public:
   MasterKey(std::shared_ptr<TokenContext> t, std::uint32_t protocol, const CipherSuite& suite, Role role,
-            p11::DerivationPath path, bool extended, p11::Object secret, std::vector<p11::Object> leftovers = {})
+            p11::DerivationPath path, bool extended, p11::Object secret, std::vector<p11::Object> leftovers = {},
+            bool wrappable = false)
       : Key(std::move(t)),
         protocol(protocol),
         suite(&suite),
@@ -188,7 +189,8 @@ class MasterKey : public Key {
         path(path),
         extended(extended),
         secret(std::move(secret)),
-        leftovers(std::move(leftovers)) {}
+        leftovers(std::move(leftovers)),
+        wrappable(wrappable) {}
   const std::uint32_t protocol;
   const CipherSuite* const suite;
   const Role role;
@@ -199,6 +201,9 @@ class MasterKey : public Key {
   // its own, so that SslImportMasterKey makes the same token calls whether the
   // client's ciphertext was good or not (Bleichenbacher).
   const std::vector<p11::Object> leftovers;
+  // Made extractable in a pool with a pool key: its opaque blob carries it
+  // wrapped (core/pool_blobs.h). False for every other master.
+  const bool wrappable;
 };
 
 // One direction's record protection key.

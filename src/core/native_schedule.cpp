@@ -11,7 +11,7 @@ NativeKeySchedule::NativeKeySchedule(const p11::Capabilities& caps)
 
 MasterResult NativeKeySchedule::derive_master(const std::shared_ptr<p11::SessionPool>& pool, const p11::Object& pms,
                                               const CipherSuite& suite, const MasterInput& in) const {
-  auto tmpl = templates::master();
+  auto tmpl = templates::master({}, in.wrappable);
   // wolfPKCS11 wants the version pre-filled; every token overwrites it on output.
   CK_VERSION version{3, 3};
   CK_VERSION* version_out = in.rsa_premaster ? &version : nullptr;

@@ -3,13 +3,13 @@
 namespace sslp11::core::templates {
 
 namespace {
-p11::AttributeTemplate secret_key(CK_KEY_TYPE type) {
+p11::AttributeTemplate secret_key(CK_KEY_TYPE type, bool extractable = false) {
   p11::AttributeTemplate t;
   t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
       .add_ulong(CKA_KEY_TYPE, type)
       .add_bool(CKA_TOKEN, false)
       .add_bool(CKA_SENSITIVE, true)
-      .add_bool(CKA_EXTRACTABLE, false);
+      .add_bool(CKA_EXTRACTABLE, extractable);
   return t;
 }
 }  // namespace
@@ -34,14 +34,20 @@ p11::AttributeTemplate readable_secret(std::size_t value_len) {
   return t;
 }
 
-p11::AttributeTemplate master(std::span<const std::uint8_t> value) {
-  auto t = secret_key(CKK_GENERIC_SECRET);
+p11::AttributeTemplate master(std::span<const std::uint8_t> value, bool wrappable) {
+  auto t = secret_key(CKK_GENERIC_SECRET, wrappable);
   t.add_bool(CKA_DERIVE, true).add_bool(CKA_SIGN, true).add_bool(CKA_VERIFY, true);
   if (!value.empty()) {
     t.add_bytes(CKA_VALUE, value);
   } else {
     t.add_ulong(CKA_VALUE_LEN, 48);
   }
+  return t;
+}
+
+p11::AttributeTemplate unwrapped_master() {
+  auto t = secret_key(CKK_GENERIC_SECRET);
+  t.add_bool(CKA_DERIVE, true).add_bool(CKA_SIGN, true).add_bool(CKA_VERIFY, true);
   return t;
 }
 
@@ -116,6 +122,12 @@ p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::sp
 }
 
 p11::AttributeTemplate blob_mac_key(std::size_t value_len) {
+  auto t = secret_key(CKK_GENERIC_SECRET);
+  t.add_bool(CKA_SIGN, true).add_ulong(CKA_VALUE_LEN, value_len);
+  return t;
+}
+
+p11::AttributeTemplate pool_tag_key(std::size_t value_len) {
   auto t = secret_key(CKK_GENERIC_SECRET);
   t.add_bool(CKA_SIGN, true).add_ulong(CKA_VALUE_LEN, value_len);
   return t;

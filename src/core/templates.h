@@ -22,8 +22,14 @@ p11::AttributeTemplate premaster(std::size_t value_len);
 p11::AttributeTemplate readable_secret(std::size_t value_len);
 
 // The 48-byte master secret (derive for key expansion, sign for Finished and
-// the composed PRF). With `value`, for C_CreateObject.
-p11::AttributeTemplate master(std::span<const std::uint8_t> value = {});
+// the composed PRF). With `value`, for C_CreateObject. `wrappable`: the one
+// exception to "not extractable" - a master made in a pool whose members all
+// hold the pool key, so that its blob can carry it wrapped under that key
+// (core/pool_blobs.h, docs/security.md "Pool key").
+p11::AttributeTemplate master(std::span<const std::uint8_t> value = {}, bool wrappable = false);
+// A master from a pool blob, for C_UnwrapKey (the token sets its value and
+// length): sensitive and not extractable again on the importing member.
+p11::AttributeTemplate unwrapped_master();
 
 // Write keys for CKM_TLS12_KEY_AND_MAC_DERIVE. Sensitivity is inherited from
 // the master, so the template must not restate it (Kryoptic rejects that);
@@ -68,5 +74,9 @@ p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::sp
 // The key that authenticates opaque key blobs (core/opaque_blobs.h): made on
 // the token by CKM_GENERIC_SECRET_KEY_GEN, HMAC sign only.
 p11::AttributeTemplate blob_mac_key(std::size_t value_len);
+
+// The key that authenticates pool blobs, derived from the pool key for one
+// call (core/pool_blobs.h): HMAC sign only.
+p11::AttributeTemplate pool_tag_key(std::size_t value_len);
 
 }  // namespace sslp11::core::templates

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/pool_blobs.h"
 #include "log/logger.h"
 
 namespace sslp11::core {
@@ -18,6 +19,8 @@ std::shared_ptr<TokenPool> TokenPool::single(std::shared_ptr<TokenContext> token
 std::shared_ptr<TokenPool> TokenPool::open(PoolSettings settings, std::vector<std::shared_ptr<TokenContext>> members) {
   auto pool = std::make_shared<TokenPool>(Private{}, std::move(settings), std::move(members));
   if (!pool->single_member()) {
+    // Decided once, before the pool is shared (core/pool_blobs.h).
+    pool->masters_wrappable_ = pool_blobs::pool_key_on_every_member(pool->members_);
     // The thread holds the raw pointer only: the pool owns and joins it.
     if (pool->watching()) {
       pool->watchdog_ = std::jthread([p = pool.get()](std::stop_token stop) { p->watch_loop(std::move(stop)); });

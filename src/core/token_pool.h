@@ -79,6 +79,10 @@ class TokenPool {
   const std::string& name() const noexcept { return settings_.name; }
   bool single_member() const noexcept { return members_.size() == 1; }
   const std::vector<std::shared_ptr<TokenContext>>& members() const noexcept { return members_; }
+  // Several members, each holding the pool key when the pool opened: its
+  // masters are made extractable so that their opaque blobs carry them
+  // wrapped and import on any member (core/pool_blobs.h).
+  bool masters_wrappable() const noexcept { return masters_wrappable_; }
 
   // The member a new key schedule goes to, by policy, among the healthy ones.
   // Throws p11::LayerError(token_unreachable) naming every member's error when
@@ -227,6 +231,7 @@ class TokenPool {
 
   const PoolSettings settings_;
   const std::vector<std::shared_ptr<TokenContext>> members_;
+  bool masters_wrappable_ = false;  // set by open() before the pool is shared
   std::vector<const CipherSuite*> suites_;        // several members: the ones all offer
   std::vector<const Tls13Suite*> tls13_suites_;
   std::atomic<std::size_t> next_{0};  // round-robin and weighted: the schedule count

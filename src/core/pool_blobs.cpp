@@ -1,0 +1,204 @@
+#include "core/pool_blobs.h"
+
+#include <array>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "core/templates.h"
+#include "core/token_context.h"
+#include "pkcs11/attributes.h"
+#include "pkcs11/error.h"
+
+namespace sslp11::core::pool_blobs {
+
+namespace {
+
+constexpr std::uint8_t kMagic[4] = {'S', 'P', 'O', 'B'};
+constexpr std::uint8_t kKindMaster = 1;
+constexpr std::uint8_t kFlagServer = 1;
+constexpr std::uint8_t kFlagExtended = 2;
+constexpr std::size_t kTagKeyBytes = 32;  // SoftHSM's HMAC-SHA256 wants keys of at least 32 bytes
+// What CKM_AES_ECB_ENCRYPT_DATA encrypts to make the tag key: two AES blocks,
+// so the derived key is 32 bytes. Fixed: every member derives the same key.
+constexpr char kTagKeyInput[] = "sslp11 pool blob tag key, v2 ...";
+static_assert(sizeof kTagKeyInput - 1 == kTagKeyBytes);
+constexpr char kCheckInput[] = "sslp11 pool key check value";
+
+void put_le(std::uint8_t* p, std::uint64_t v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+std::uint64_t get_le(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+[[noreturn]] void bad_blob(const std::string& why) { throw Error(Fault::bad_data, "pool key blob: " + why); }
+
+std::optional<CK_OBJECT_HANDLE> pool_key_in(const p11::Lease& lease) {
+  p11::AttributeTemplate query;
+  query.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
+      .add_ulong(CKA_KEY_TYPE, CKK_AES)
+      .add_bool(CKA_TOKEN, true)
+      .add_string(CKA_LABEL, kPoolKeyLabel);
+  const auto found = lease.api().find_objects(lease.handle(), query.span(), 1);
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+CK_OBJECT_HANDLE require_pool_key(const p11::Lease& lease, const TokenContext& token) {
+  if (auto key = pool_key_in(lease)) return *key;
+  throw Error(Fault::not_supported, "token '" + token.name() + "' has no pool key (label " +
+                                        std::string(kPoolKeyLabel) + "); see sslp11-admin(1), pool keys");
+}
+
+// The tag key, derived from the pool key for one call and destroyed when it
+// ends (on the lease's session, so no other lease is needed for that).
+class TagKey {
+ public:
+  TagKey(const p11::Lease& lease, CK_OBJECT_HANDLE pool_key) : lease_(lease) {
+    std::array<std::uint8_t, kTagKeyBytes> input{};
+    std::memcpy(input.data(), kTagKeyInput, kTagKeyBytes);
+    CK_KEY_DERIVATION_STRING_DATA data{input.data(), input.size()};
+    CK_MECHANISM mech{CKM_AES_ECB_ENCRYPT_DATA, &data, sizeof data};
+    auto t = templates::pool_tag_key(kTagKeyBytes);
+    lease.api().C_DeriveKey(lease.handle(), mech, pool_key, t.span(), &handle_);
+  }
+  TagKey(const TagKey&) = delete;
+  TagKey& operator=(const TagKey&) = delete;
+  ~TagKey() {
+    try {
+      lease_.api().C_DestroyObject(lease_.handle(), handle_);
+    } catch (...) {  // a lost session took the object with it
+    }
+  }
+
+  // HMAC-SHA256 of `data` on the token.
+  std::array<std::uint8_t, kTagBytes> mac(std::span<const std::uint8_t> data) const {
+    std::array<std::uint8_t, kTagBytes> out{};
+    CK_MECHANISM mech{CKM_SHA256_HMAC, nullptr, 0};
+    lease_.api().C_SignInit(lease_.handle(), mech, handle_);
+    if (lease_.api().C_Sign(lease_.handle(), data, out) != out.size()) {
+      throw Error(Fault::internal, "CKM_SHA256_HMAC returned a tag of the wrong length");
+    }
+    return out;
+  }
+
+  std::array<std::uint8_t, kCheckValueBytes> check_value() const {
+    const auto full = mac({reinterpret_cast<const std::uint8_t*>(kCheckInput), sizeof kCheckInput - 1});
+    std::array<std::uint8_t, kCheckValueBytes> out{};
+    std::memcpy(out.data(), full.data(), out.size());
+    return out;
+  }
+
+ private:
+  const p11::Lease& lease_;
+  CK_OBJECT_HANDLE handle_ = CK_INVALID_HANDLE;
+};
+
+bool equal_in_constant_time(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  if (a.size() != b.size()) return false;
+  std::uint8_t diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<std::uint8_t>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+std::optional<CK_OBJECT_HANDLE> find_pool_key(TokenContext& token) {
+  return token.pool()->run([](p11::Lease& lease) { return pool_key_in(lease); });
+}
+
+bool pool_key_on_every_member(const std::vector<std::shared_ptr<TokenContext>>& members) {
+  for (const auto& m : members) {
+    try {
+      if (!find_pool_key(*m)) return false;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::uint8_t> check_value(TokenContext& token) {
+  return token.pool()->run([&](p11::Lease& lease) {
+    const TagKey tag(lease, require_pool_key(lease, token));
+    const auto cv = tag.check_value();
+    return std::vector<std::uint8_t>(cv.begin(), cv.end());
+  });
+}
+
+std::optional<std::uint16_t> blob_version(std::span<const std::uint8_t> blob) {
+  if (blob.size() < 6 || std::memcmp(blob.data(), kMagic, 4) != 0) return std::nullopt;
+  return static_cast<std::uint16_t>(get_le(&blob[4], 2));
+}
+
+std::vector<std::uint8_t> export_master(const MasterKey& master) {
+  if (!master.wrappable) throw Error(Fault::internal, "pool key blob asked for a master that is not wrappable");
+  if (!master.secret.alive()) {
+    throw Error(Fault::bad_key_state, "the key no longer exists on the token (its session was lost)");
+  }
+  TokenContext& token = *master.token();
+  std::vector<std::uint8_t> blob(kBlobBytes, 0);
+  std::memcpy(blob.data(), kMagic, 4);
+  put_le(&blob[4], kVersion, 2);
+  blob[6] = kKindMaster;
+  blob[7] = static_cast<std::uint8_t>((master.role == Role::server ? kFlagServer : 0) |
+                                      (master.extended ? kFlagExtended : 0));
+  put_le(&blob[8], master.protocol, 4);
+  put_le(&blob[12], master.suite->id, 4);
+  put_le(&blob[24], kWrappedBytes, 2);
+  token.pool()->run([&](p11::Lease& lease) {
+    const CK_OBJECT_HANDLE pool_key = require_pool_key(lease, token);
+    const TagKey tag(lease, pool_key);
+    const auto cv = tag.check_value();
+    std::memcpy(&blob[16], cv.data(), cv.size());
+    CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+    const auto wrapped = lease.api().C_WrapKey(lease.handle(), kwp, pool_key, master.secret.handle());
+    if (wrapped.size() != kWrappedBytes) {
+      throw Error(Fault::internal, "CKM_AES_KEY_WRAP_PAD gave " + std::to_string(wrapped.size()) + " bytes, not " +
+                                       std::to_string(kWrappedBytes));
+    }
+    std::memcpy(&blob[kHeaderBytes], wrapped.data(), wrapped.size());
+    const auto t = tag.mac(std::span(blob).first(kHeaderBytes + kWrappedBytes));
+    std::memcpy(&blob[kHeaderBytes + kWrappedBytes], t.data(), t.size());
+  });
+  return blob;
+}
+
+std::shared_ptr<MasterKey> import_master(const Provider& provider, std::span<const std::uint8_t> blob) {
+  if (blob.size() != kBlobBytes) {
+    bad_blob("a pool key blob is " + std::to_string(kBlobBytes) + " bytes, not " + std::to_string(blob.size()));
+  }
+  if (blob_version(blob) != kVersion || blob[6] != kKindMaster) bad_blob("not a version-2 master key blob");
+  if ((blob[7] & ~(kFlagServer | kFlagExtended)) != 0 || get_le(&blob[24], 2) != kWrappedBytes ||
+      get_le(&blob[26], 2) != 0) {
+    bad_blob("malformed header");
+  }
+  const auto protocol = static_cast<std::uint32_t>(get_le(&blob[8], 4));
+  const CipherSuite* suite = provider.pool()->offered_suite(static_cast<std::uint32_t>(get_le(&blob[12], 4)));
+  if (suite == nullptr) bad_blob("its cipher suite is not offered here");
+  const auto signed_part = blob.first(kHeaderBytes + kWrappedBytes);
+  const auto wrapped = blob.subspan(kHeaderBytes, kWrappedBytes);
+  const auto tag = blob.subspan(kHeaderBytes + kWrappedBytes);
+  const auto& token = provider.token();
+  p11::Object secret = token->pool()->run([&](p11::Lease& lease) {
+    const CK_OBJECT_HANDLE pool_key = require_pool_key(lease, *token);
+    const TagKey tag_key(lease, pool_key);
+    // Another pool's blob is refused by name before its tag: that tag is
+    // under another key anyway.
+    if (!equal_in_constant_time(tag_key.check_value(), blob.subspan(16, kCheckValueBytes))) {
+      bad_blob("wrapped under another pool key");
+    }
+    if (!equal_in_constant_time(tag_key.mac(signed_part), tag)) bad_blob("the blob was altered (tag mismatch)");
+    CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+    auto t = templates::unwrapped_master();
+    const CK_OBJECT_HANDLE h = lease.api().C_UnwrapKey(lease.handle(), kwp, pool_key, wrapped, t.span());
+    return p11::Object(token->pool(), lease, h);
+  });
+  return std::make_shared<MasterKey>(token, protocol, *suite, (blob[7] & kFlagServer) ? Role::server : Role::client,
+                                     token->path(), (blob[7] & kFlagExtended) != 0, std::move(secret));
+}
+
+}  // namespace sslp11::core::pool_blobs

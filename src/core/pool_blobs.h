@@ -1,0 +1,84 @@
+// Cross-member resumption: a master key's opaque blob that imports on any
+// member of a pool, because it carries the master itself, wrapped by the
+// token under the pool key - an AES-256 key with one fixed label present on
+// every member (docs/security.md, "Pool key").
+//
+// Blob layout (version 2 of the "SPOB" family, integers little-endian):
+//    0  magic "SPOB"                           4  version (u16) = 2
+//    6  kind (u8) = 1 master key                7  flags (u8): bit 0 server
+//       role, bit 1 extended master secret
+//    8  protocol (u32)                         12  cipher suite (u32)
+//   16  pool key check value (8 bytes)         24  wrapped length (u16)
+//   26  reserved (u16) = 0                     28  the master, C_WrapKey with
+//       CKM_AES_KEY_WRAP_PAD (RFC 5649) under the pool key (56 bytes)
+//   84  HMAC-SHA256 of bytes 0..83 (32 bytes)
+// The tag key is derived on the token from the pool key
+// (CKM_AES_ECB_ENCRYPT_DATA over a fixed string, a sensitive session object
+// destroyed after the call), so the pool key is the one secret the ceremony
+// puts on every member; the check value is the first 8 bytes of an HMAC of a
+// fixed string under that tag key, so it names the pool key without being
+// usable to forge anything. Import checks, in this order: size, magic,
+// version, kind; check value (another pool key: refused before any unwrap);
+// tag (computed again on the token, compared in constant time); then
+// C_UnwrapKey into a sensitive, non-extractable master on the importing
+// member. A refused blob leaves no object behind.
+//
+// Only masters made in a pool whose every member had the pool key when it
+// opened are extractable (TokenPool::masters_wrappable); all other masters,
+// and every session key, keep the version-1 reference blob
+// (core/opaque_blobs.h) unchanged.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/keys.h"
+
+namespace sslp11::core {
+
+class TokenContext;
+
+namespace pool_blobs {
+
+inline constexpr std::string_view kPoolKeyLabel = "sslp11-pool-key";
+inline constexpr std::size_t kWrappedBytes = 56;  // a 48-byte master under CKM_AES_KEY_WRAP_PAD
+inline constexpr std::size_t kHeaderBytes = 28;
+inline constexpr std::size_t kTagBytes = 32;
+inline constexpr std::size_t kBlobBytes = kHeaderBytes + kWrappedBytes + kTagBytes;
+inline constexpr std::size_t kCheckValueBytes = 8;
+
+// The pool key on `token` (a token object labelled kPoolKeyLabel, CKK_AES),
+// or nothing when it has none. Throws p11::Error when the token cannot be asked.
+std::optional<CK_OBJECT_HANDLE> find_pool_key(TokenContext& token);
+
+// Every member holds a pool key (a member that cannot be asked counts as
+// lacking it: its masters would not be wrappable there).
+bool pool_key_on_every_member(const std::vector<std::shared_ptr<TokenContext>>& members);
+
+// The pool key's check value, computed on `token` (equal on two members
+// exactly when they hold the same pool key).
+std::vector<std::uint8_t> check_value(TokenContext& token);
+
+// Version-2 blobs: a blob's version field, when it has one (size >= 6 and
+// the "SPOB" magic).
+std::optional<std::uint16_t> blob_version(std::span<const std::uint8_t> blob);
+inline constexpr std::uint16_t kVersion = 2;
+
+// The blob of a master made extractable for the pool (MasterKey::wrappable),
+// on its own member. Throws Error(Fault::bad_key_state) when the master is
+// lost, p11::Error from the token.
+std::vector<std::uint8_t> export_master(const MasterKey& master);
+
+// A new master on provider.token() (the member the caller placed it on) from
+// a version-2 blob. Error(Fault::bad_data) for a blob of the wrong size,
+// altered in any byte, or wrapped under another pool key; Error(Fault::
+// not_supported) when the member has no pool key.
+std::shared_ptr<MasterKey> import_master(const Provider& provider, std::span<const std::uint8_t> blob);
+
+}  // namespace pool_blobs
+}  // namespace sslp11::core
