@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   std::mutex records_mutex;
   std::vector<Record> records;
   std::atomic<bool> stop{false};
+  double failed_at = o.fail_at;
   const auto t0 = Clock::now();
   {
     std::vector<std::jthread> threads;
@@ -154,6 +155,7 @@ int main(int argc, char** argv) {
     }
     sleep_until(t0, o.fail_at);
     pool.rig(kFailing).fail_all(CKR_DEVICE_REMOVED);
+    failed_at = since(t0);  // the moment itself, a little after the nominal one
     sleep_until(t0, o.recover_at);
     pool.rig(kFailing).recover();
     sleep_until(t0, o.seconds);
@@ -203,7 +205,7 @@ int main(int argc, char** argv) {
   for (const Record& r : records) {
     longest = std::max(longest, r.longest_call_ms);
     if (r.member < 0) ++unattributed;
-    const bool held_m2_at_failure = r.member == kFailing && r.start < o.fail_at && r.end >= o.fail_at;
+    const bool held_m2_at_failure = r.member == kFailing && r.start < failed_at && r.end >= failed_at;
     if (held_m2_at_failure) ++in_flight_on_m2;
     if (!r.ok) {
       ++failed;
@@ -241,8 +243,8 @@ int main(int argc, char** argv) {
   std::printf("\nschedules: %zu, failed: %ld, not attributable to one member: %ld\n", records.size(), failed,
               unattributed);
   std::printf("[%s] only schedules holding keys on m2 at the failure failed: %ld failed = %ld failed of the %ld "
-              "in flight on m2 at %.1f s\n",
-              verdict(only_m2), failed, failed_on_m2_in_flight, in_flight_on_m2, o.fail_at);
+              "in flight on m2 at %.3f s\n",
+              verdict(only_m2), failed, failed_on_m2_in_flight, in_flight_on_m2, failed_at);
   std::printf("[%s] no schedule started after the failure was detected (first failure at %.3f s) failed: %ld\n",
               verdict(failed_after_detection == 0), detection, failed_after_detection);
   std::printf("[%s] longest single Ssl* call (a schedule's frees counted as one): %.1f ms, limit %.0f ms (no "
