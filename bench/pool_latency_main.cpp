@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bench/operations.h"
+#include "bench/pool_rig.h"
 #include "faults/support/rig_instance.h"
 
 using namespace sslp11;
@@ -38,17 +39,6 @@ struct Options {
   int pool_size = 32;
 };
 
-std::vector<int> parse_list(const char* text) {
-  std::vector<int> v;
-  for (const char* p = text; *p != '\0';) {
-    char* end = nullptr;
-    v.push_back(static_cast<int>(std::strtol(p, &end, 10)));
-    p = *end == ',' ? end + 1 : end;
-    if (end == p && *p != '\0') break;
-  }
-  return v;
-}
-
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -60,7 +50,7 @@ Options parse(int argc, char** argv) {
     if (const char* v = value("--latency-us=")) {
       o.latency_us = std::strtoul(v, nullptr, 10);
     } else if (const char* v = value("--threads=")) {
-      o.threads = parse_list(v);
+      o.threads = parse_int_list(v);
     } else if (const char* v = value("--seconds=")) {
       o.seconds = std::strtod(v, nullptr);
     } else if (const char* v = value("--pool-size=")) {

@@ -115,6 +115,10 @@ std::string g_forwarded_init;  // REST of an "sslp11-fault{...}REST" init string
 std::atomic<long> g_in_flight{0};
 std::atomic<long> g_peak_in_flight{0};
 
+// Calls the calling thread made through this instance: which member a
+// thread's call went to, when several instances are members of one pool.
+thread_local unsigned long t_calls = 0;
+
 std::size_t index_of(std::string_view function) {
   for (std::size_t i = 0; i < kFunctionCount; ++i)
     if (function == kNames[i]) return i;
@@ -161,6 +165,7 @@ Verdict before(std::size_t i) {
   std::lock_guard lock(g_mutex);
   const unsigned long n = g_calls[i]++;
   const unsigned long total = g_total++;
+  ++t_calls;
   Verdict v;
   if (g_latency.on[i]) v.sleep_us = g_latency.fixed_us + jitter(g_latency.jitter_us);
   v.hang = g_hang.on && total >= g_hang.from;
@@ -382,6 +387,9 @@ extern "C" __attribute__((visibility("default"))) unsigned long sslp11_fault_tot
   std::lock_guard lock(g_mutex);
   return g_total;
 }
+
+// Calls the calling thread has made through this instance so far.
+extern "C" __attribute__((visibility("default"))) unsigned long sslp11_fault_thread_calls() { return t_calls; }
 
 // The most calls in flight at once since the last reset (a call is in
 // flight from entry, through its sleep, until the real module returns).

@@ -93,6 +93,10 @@ unsigned long RigInstance::total_calls() const {
   return control<unsigned long (*)()>("sslp11_fault_total_calls")();
 }
 
+unsigned long RigInstance::thread_calls() const {
+  return control<unsigned long (*)()>("sslp11_fault_thread_calls")();
+}
+
 long RigInstance::peak_in_flight() const { return control<long (*)()>("sslp11_fault_peak_in_flight")(); }
 
 void RigInstance::reset_peak() const { control<void (*)()>("sslp11_fault_reset_peak")(); }

@@ -48,6 +48,7 @@ class RigInstance {
   void clear() const;  // every fault, fail_all's too; latency stays
   unsigned long calls(const char* function) const;
   unsigned long total_calls() const;
+  unsigned long thread_calls() const;  // made by the calling thread through this instance
   long peak_in_flight() const;  // most calls in flight at once since reset_peak()
   void reset_peak() const;
 
