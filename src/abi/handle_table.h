@@ -27,6 +27,7 @@
 
 namespace sslp11::core {
 class Provider;
+class TokenPool;
 class PrivateKey;
 class EphemeralKey;
 class PublicKey;
@@ -81,6 +82,10 @@ inline constexpr HandleKind handle_kind_v = HandleKindOf<std::remove_const_t<T>>
 struct Owner {
   std::atomic<std::uintptr_t> handle{0};
   std::atomic<bool> open{true};
+  // The provider's pool, set before its handle is published: the record
+  // calls, which skip the provider's own entry, are watched by it
+  // (core::TokenPool::Watched) through this.
+  std::shared_ptr<core::TokenPool> pool;
   alignas(64) std::atomic<int> references{1};
   // The TLS 1.3 schedule of the provider's token, made at its first TLS 1.3
   // call and kept while the instance or anything it made lives: one per

@@ -50,6 +50,12 @@ void ProviderRef::bind_member(const std::shared_ptr<core::TokenContext>& member)
   }
   bind_to(member);
   placed_ = true;
+  // A call with an existing key is watched like a placing one: hung there,
+  // it marks the member down (core/token_pool.h). Only a watching pool
+  // allocates.
+  if (core::TokenPool& pool = *provider_->pool(); pool.watching()) {
+    watched_ = std::make_unique<core::TokenPool::Watched>(pool, *member);
+  }
 }
 
 void require_member(const core::Key& key) {
@@ -88,6 +94,7 @@ bool output_wanted(std::size_t size, PBYTE out, DWORD cb_out, DWORD* pcb_result)
 
 NCRYPT_PROV_HANDLE publish_provider(std::shared_ptr<core::Provider> provider) {
   auto owner = std::make_shared<Owner>();
+  owner->pool = provider->pool();
   const NCRYPT_PROV_HANDLE h = HandleTable::instance().insert(std::move(provider), owner);
   owner->handle.store(h, std::memory_order_release);
   return h;

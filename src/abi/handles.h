@@ -45,14 +45,17 @@ class ProviderRef {
   void bind_member(const std::shared_ptr<core::TokenContext>& member) const;
   // A new key schedule: `op()` (which uses *this) runs on a member placed by
   // the pool's policy, and once more on another healthy member for each
-  // member found gone meanwhile.
+  // member found gone meanwhile. Turn::keep for what only travels with a
+  // schedule (a handshake hash): it does not count as one (core::Turn).
   template <class Op>
-  decltype(auto) placed(Op&& op) const {
-    return (*this)->pool()->run_placed([&](const std::shared_ptr<core::TokenContext>& member) {
-      bind_to(member);
-      placed_ = true;
-      return op();
-    });
+  decltype(auto) placed(Op&& op, core::Turn turn = core::Turn::take) const {
+    return (*this)->pool()->run_placed(
+        [&](const std::shared_ptr<core::TokenContext>& member) {
+          bind_to(member);
+          placed_ = true;
+          return op();
+        },
+        turn);
   }
 
  private:
@@ -61,6 +64,7 @@ class ProviderRef {
   mutable const core::Provider* provider_;    // the entry's provider, or *bound_
   mutable std::unique_ptr<core::Provider> bound_;  // the provider on one member of a pool (not its first)
   mutable bool placed_ = false;  // bound: to the first member when bound_ is empty
+  mutable std::unique_ptr<core::TokenPool::Watched> watched_;  // bound to an existing key's member, while watching
   NCRYPT_PROV_HANDLE handle_;
   int unwinding_at_birth_;  // std::uncaught_exceptions() when made: more at death means the call failed
 };

@@ -102,12 +102,14 @@ SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider, N
       const core::Tls13Suite& suite = offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
       *phHandshakeHash = publish(provider.placed([&] {
         return core::create_handshake_hash(*provider, dwProtocol, core::tls13_record_suite(suite));
-      }), provider);
+      }, core::Turn::keep), provider);
       return;
     }
     const core::CipherSuite& suite = offered_suite(*provider, dwProtocol, dwCipherSuite);
     *phHandshakeHash =
-        publish(provider.placed([&] { return core::create_handshake_hash(*provider, dwProtocol, suite); }), provider);
+        publish(provider.placed([&] { return core::create_handshake_hash(*provider, dwProtocol, suite); },
+                                core::Turn::keep),
+                provider);
   });
 }
 
@@ -166,7 +168,9 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider, 
     const auto hash = hash_by_name(wide_view(pszHashAlgId));
     if (!hash) fail(NTE_NOT_SUPPORTED, "sslp11's client-auth hashes are SHA1, SHA256 and SHA384");
     *phHandshakeHash = publish(
-        provider.placed([&] { return core::create_client_auth_hash(*provider, dwProtocol, suite, *hash); }), provider);
+        provider.placed([&] { return core::create_client_auth_hash(*provider, dwProtocol, suite, *hash); },
+                        core::Turn::keep),
+        provider);
   });
 }
 

@@ -1,11 +1,13 @@
 // Record protection: SslEncryptPacket, SslDecryptPacket (reference §2.F, §6).
 // Validate, translate, call the core (core/records.h).
+#include <memory>
 #include <optional>
 #include <span>
 
 #include "abi/guard.h"
 #include "abi/handles.h"
 #include "core/records.h"
+#include "core/token_pool.h"
 
 using namespace sslp11;
 using namespace sslp11::abi;
@@ -27,11 +29,13 @@ class RecordHandles {
       const Owner* owner = entry->owner.get();
       if (owner != nullptr && owner->open.load(std::memory_order_acquire) &&
           owner->handle.load(std::memory_order_acquire) == provider) {
+        owner_ = owner;
         key_ = HandleTable::object_of<core::SessionKey>(std::move(entry));
         return;
       }
     }
     provider_ = provider_from(provider);
+    owner_ = provider_->owner().get();
   }
 
   // The session key for the direction the call needs. A key of the other
@@ -45,6 +49,14 @@ class RecordHandles {
                                      : "hKey is a write key; SslDecryptPacket takes the read key");
     }
     require_member(*key);
+    // Watched for the rest of the call, as every call on a pool member is
+    // (core::TokenPool::Watched): nothing to do unless the pool has a call-timeout.
+    // The pool is held while watched: the key may be the last thing keeping
+    // its owner alive, and it is released before these handles are.
+    if (owner_->pool && owner_->pool->watching()) {
+      watching_pool_ = owner_->pool;
+      watched_.emplace(*watching_pool_, *key->token());
+    }
     require_alive(key->cipher_key, "record key");
     if (!key->suite->aead()) require_alive(key->mac_key, "record MAC key");
     return key;
@@ -54,6 +66,9 @@ class RecordHandles {
   NCRYPT_KEY_HANDLE key_handle_;
   std::shared_ptr<core::SessionKey> key_;  // found by the fast check
   std::optional<ProviderRef> provider_;    // else: the provider, checked the full way
+  const Owner* owner_ = nullptr;           // of the provider instance (alive while key() runs)
+  std::shared_ptr<core::TokenPool> watching_pool_;   // only while watched
+  std::optional<core::TokenPool::Watched> watched_;  // last: released first
 };
 
 std::span<const std::uint8_t> input(PBYTE p, DWORD n) {

@@ -115,7 +115,7 @@ std::size_t TokenPool::cap(const TokenContext& member) const noexcept {
   return settings_.member_sessions != 0 ? settings_.member_sessions : member.pool()->max_sessions();
 }
 
-const std::shared_ptr<TokenContext>& TokenPool::place() {
+const std::shared_ptr<TokenContext>& TokenPool::place(Turn turn) {
   if (single_member()) return members_.front();
   const std::size_t n = members_.size();
   const auto usable = [&](std::size_t i) { return !members_[i]->down(); };
@@ -125,7 +125,8 @@ const std::shared_ptr<TokenContext>& TokenPool::place() {
   if (settings_.policy != PlacementPolicy::least_outstanding) {
     const bool weighted = settings_.policy == PlacementPolicy::weighted;
     const std::size_t slots = weighted ? weighted_slots_.size() : n;
-    const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t start = turn == Turn::take ? next_.fetch_add(1, std::memory_order_relaxed)
+                                                 : next_.load(std::memory_order_relaxed);
     std::size_t fallback = n;
     for (std::size_t k = 0; k < slots; ++k) {
       const std::size_t i = weighted ? weighted_slots_[(start + k) % slots] : (start + k) % n;

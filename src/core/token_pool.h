@@ -46,6 +46,12 @@ namespace sslp11::core {
 
 enum class PlacementPolicy { least_outstanding, round_robin, weighted };
 
+// Whether a placement takes the policy's turn (round-robin, weighted). A new
+// key schedule does. What only travels with one (a handshake hash, made just
+// before its schedule's first key) keeps the turn: it goes where the next
+// schedule will, so the policy counts schedules, not the calls that make them.
+enum class Turn { take, keep };
+
 struct PoolSettings {
   std::string name;  // [pool.NAME]
   PlacementPolicy policy = PlacementPolicy::least_outstanding;
@@ -87,7 +93,7 @@ class TokenPool {
   // The member a new key schedule goes to, by policy, among the healthy ones.
   // Throws p11::LayerError(token_unreachable) naming every member's error when
   // all are down.
-  const std::shared_ptr<TokenContext>& place();
+  const std::shared_ptr<TokenContext>& place(Turn turn = Turn::take);
 
   // One operation on `member`, counted as outstanding while it runs. A
   // failure that means the member is gone (after the session pool's own
@@ -118,10 +124,10 @@ class TokenPool {
   // destroyed them), so it runs again on the next healthy member, once per
   // member.
   template <class Op>
-  decltype(auto) run_placed(Op&& op) {
+  decltype(auto) run_placed(Op&& op, Turn turn = Turn::take) {
     if (single_member()) return op(members_.front());
     for (std::size_t attempt = 1;; ++attempt) {
-      const std::shared_ptr<TokenContext> member = place();
+      const std::shared_ptr<TokenContext> member = place(turn);
       try {
         return run_on(member, op);
       } catch (...) {

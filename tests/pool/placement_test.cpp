@@ -64,6 +64,31 @@ TEST(PoolPlacement, WeightedSharesByWeight) {
   EXPECT_EQ(counts(members), before);
 }
 
+// A handshake hash made before each schedule's first key does not take a
+// turn of its own: the weights still count schedules (a:3, b:1 walked in order
+// gives exactly 225 and 75). Were the hash to take one, every key would land on
+// every other slot of the round (150 and 150).
+TEST(PoolPlacement, WeightedCountsSchedulesNotTheirHashes) {
+  const std::vector<Member> members{member_a(), member_b()};
+  PoolProvider p("weighted-hash", members, "policy = weighted\nweights = a:3, b:1");
+  ASSERT_EQ(p.open_status(), 0);
+  const auto before = counts(members);
+  std::vector<NCRYPT_HASH_HANDLE> hashes;
+  std::vector<NCRYPT_KEY_HANDLE> keys;
+  for (int i = 0; i < 300; ++i) {
+    NCRYPT_HASH_HANDLE h = 0;
+    ASSERT_EQ(SslCreateHandshakeHash(p.get(), &h, TLS1_2_PROTOCOL_VERSION, kSuite, 0), 0) << test::last_error();
+    hashes.push_back(h);
+    keys.push_back(ephemeral(p.get()));
+  }
+  const auto after = counts(members);
+  EXPECT_EQ(after[0] - before[0], 225u);
+  EXPECT_EQ(after[1] - before[1], 75u);
+  for (auto k : keys) SslFreeObject(k, 0);
+  for (auto h : hashes) SslFreeObject(h, 0);
+  EXPECT_EQ(counts(members), before);
+}
+
 TEST(PoolPlacement, EveryKeyOfAScheduleStaysOnItsMember) {
   const std::vector<Member> members{member_a(), member_b(), member_n()};
   PoolProvider p("pinning", members, "policy = round-robin");
