@@ -1,5 +1,7 @@
 #include "cli/object_templates.h"
 
+#include "keyfile/key_attributes.h"
+
 namespace sslp11::cli::object_templates {
 
 namespace {
@@ -60,30 +62,13 @@ p11::AttributeTemplate private_to_generate(const Naming& n, KeyAlgorithm algorit
 
 p11::AttributeTemplate private_to_import(const Naming& n, const PrivateKey& key) {
   auto t = long_term_private(n, key.algorithm());
-  const keyfile::PrivateParts& k = key.parts;
-  if (key.algorithm() == KeyAlgorithm::rsa) {
-    t.add_bytes(CKA_MODULUS, k.pub.modulus)
-        .add_bytes(CKA_PUBLIC_EXPONENT, k.pub.public_exponent)
-        .add_bytes(CKA_PRIVATE_EXPONENT, k.private_exponent.span())
-        .add_bytes(CKA_PRIME_1, k.prime1.span())
-        .add_bytes(CKA_PRIME_2, k.prime2.span())
-        .add_bytes(CKA_EXPONENT_1, k.exponent1.span())
-        .add_bytes(CKA_EXPONENT_2, k.exponent2.span())
-        .add_bytes(CKA_COEFFICIENT, k.coefficient.span());
-  } else {
-    t.add_bytes(CKA_EC_PARAMS, k.pub.ec_params).add_bytes(CKA_VALUE, k.ec_value.span());
-  }
+  keyfile::add_private_values(t, key.parts);
   return t;
 }
 
 p11::AttributeTemplate public_to_import(const Naming& n, const PublicKey& key) {
   auto t = long_term_public(n, key.algorithm);
-  if (key.algorithm == KeyAlgorithm::rsa) {
-    t.add_bytes(CKA_MODULUS, key.modulus).add_bytes(CKA_PUBLIC_EXPONENT, key.public_exponent);
-  } else {
-    // PKCS#11 2.40 §2.3.3: CKA_EC_POINT is the DER OCTET STRING of the point.
-    t.add_bytes(CKA_EC_PARAMS, key.ec_params).add_bytes(CKA_EC_POINT, keyfile::ec_point_attribute(key.point));
-  }
+  keyfile::add_public_values(t, key);
   return t;
 }
 

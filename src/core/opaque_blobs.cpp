@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/little_endian.h"
 #include "core/keys.h"
 #include "core/templates.h"
 
@@ -52,15 +53,6 @@ bool alive(const BlobKey& key) {
 
 const void* address_of(const BlobKey& key) {
   return std::visit([](const auto& k) -> const void* { return k.get(); }, key);
-}
-
-void put_le(std::uint8_t* p, std::uint64_t v, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-std::uint64_t get_le(const std::uint8_t* p, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
-  return v;
 }
 
 [[noreturn]] void bad_blob(const std::string& why) { throw Error(Fault::bad_data, "opaque key blob: " + why); }

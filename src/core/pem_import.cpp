@@ -11,6 +11,7 @@
 
 #include <memory>
 
+#include "keyfile/key_attributes.h"
 #include "keyfile/key_parts.h"
 #include "keyfile/openssl_handles.h"
 #include "pkcs11/attributes.h"
@@ -86,22 +87,9 @@ void require_consistent_rsa(const EVP_PKEY* key) {
 // The private and public key templates; `id` and `label` are already set.
 void add_key_parts(EVP_PKEY* key, p11::AttributeTemplate& priv, p11::AttributeTemplate& pub) {
   const keyfile::PrivateParts k = keyfile::private_parts(key);
-  if (k.pub.algorithm == keyfile::KeyAlgorithm::rsa) {
-    priv.add_bytes(CKA_MODULUS, k.pub.modulus)
-        .add_bytes(CKA_PUBLIC_EXPONENT, k.pub.public_exponent)
-        .add_bytes(CKA_PRIVATE_EXPONENT, k.private_exponent.span())
-        .add_bytes(CKA_PRIME_1, k.prime1.span())
-        .add_bytes(CKA_PRIME_2, k.prime2.span())
-        .add_bytes(CKA_EXPONENT_1, k.exponent1.span())
-        .add_bytes(CKA_EXPONENT_2, k.exponent2.span())
-        .add_bytes(CKA_COEFFICIENT, k.coefficient.span());
-    pub.add_bytes(CKA_MODULUS, k.pub.modulus)
-        .add_bytes(CKA_PUBLIC_EXPONENT, k.pub.public_exponent)
-        .add_bool(CKA_ENCRYPT, true);
-  } else {
-    priv.add_bytes(CKA_EC_PARAMS, k.pub.ec_params).add_bytes(CKA_VALUE, k.ec_value.span());
-    pub.add_bytes(CKA_EC_PARAMS, k.pub.ec_params).add_bytes(CKA_EC_POINT, keyfile::ec_point_attribute(k.pub.point));
-  }
+  keyfile::add_private_values(priv, k);
+  keyfile::add_public_values(pub, k.pub);
+  if (k.pub.algorithm == keyfile::KeyAlgorithm::rsa) pub.add_bool(CKA_ENCRYPT, true);
 }
 
 }  // namespace

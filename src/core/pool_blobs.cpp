@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/little_endian.h"
 #include "core/templates.h"
 #include "core/token_context.h"
 #include "pkcs11/attributes.h"
@@ -24,15 +25,6 @@ constexpr std::size_t kTagKeyBytes = 32;  // SoftHSM's HMAC-SHA256 wants keys of
 constexpr char kTagKeyInput[] = "sslp11 pool blob tag key, v2 ...";
 static_assert(sizeof kTagKeyInput - 1 == kTagKeyBytes);
 constexpr char kCheckInput[] = "sslp11 pool key check value";
-
-void put_le(std::uint8_t* p, std::uint64_t v, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-std::uint64_t get_le(const std::uint8_t* p, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
-  return v;
-}
 
 [[noreturn]] void bad_blob(const std::string& why) { throw Error(Fault::bad_data, "pool key blob: " + why); }
 
