@@ -247,8 +247,8 @@ int main(int argc, char** argv) {
               verdict(only_m2), failed, failed_on_m2_in_flight, in_flight_on_m2, failed_at);
   std::printf("[%s] no schedule started after the failure was detected (first failure at %.3f s) failed: %ld\n",
               verdict(failed_after_detection == 0), detection, failed_after_detection);
-  std::printf("[%s] longest single Ssl* call (a schedule's frees counted as one): %.1f ms, limit %.0f ms (no "
-              "call-timeout option on this build: the limit is this program's)\n",
+  std::printf("[%s] longest single Ssl* call (a schedule's frees counted as one): %.1f ms, limit %.0f ms (this run "
+              "sets no call-timeout on the pool: the limit is this program's)\n",
               verdict(longest <= o.call_limit_ms), longest, o.call_limit_ms);
   std::printf("[%s] throughput within 1 s of the failure: %.0f/s against %.0f/s before (>= 2/3)\n",
               verdict(after_failure >= before * 2 / 3), after_failure, before);
