@@ -7,19 +7,14 @@
 #include <ctime>
 #include <memory>
 
+#include "keyfile/openssl_handles.h"
+
 namespace sslp11::cli {
 
 namespace {
 
-struct X509Free {
-  void operator()(X509* x) const noexcept { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const noexcept { BIO_free(b); }
-};
-
 std::string name_text(const X509_NAME* name) {
-  const std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  const keyfile::Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return {};
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio.get(), &data);
@@ -39,7 +34,7 @@ std::string time_text(const ASN1_TIME* t) {
 
 std::optional<CertificateSummary> summarize_certificate(std::span<const std::uint8_t> der) {
   const unsigned char* data = der.data();
-  const std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
+  const keyfile::Certificate cert(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
   if (!cert) return std::nullopt;
   return CertificateSummary{name_text(X509_get_subject_name(cert.get())), time_text(X509_get0_notAfter(cert.get()))};
 }

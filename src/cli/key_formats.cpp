@@ -20,21 +20,11 @@ namespace {
 using keyfile::openssl_reason;
 using Bytes = std::span<const std::uint8_t>;
 
-struct DecoderCtxFree {
-  void operator()(OSSL_DECODER_CTX* c) const noexcept { OSSL_DECODER_CTX_free(c); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const noexcept { EVP_PKEY_CTX_free(c); }
-};
-struct X509SigFree {
-  void operator()(X509_SIG* s) const noexcept { X509_SIG_free(s); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* b) const noexcept { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
-};
+using DecoderCtx = keyfile::Owned<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free>;
+using PkeyCtx = keyfile::Owned<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using X509Sig = keyfile::Owned<X509_SIG, X509_SIG_free>;
+using ParamBuilder = keyfile::Owned<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using Params = keyfile::Owned<OSSL_PARAM, OSSL_PARAM_free>;
 
 constexpr std::string_view kEncryptedHint =
     "the private key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.pem) and wipe the plain copy "
@@ -96,7 +86,7 @@ bool is_private_key_name(std::string_view name) {
 // passphrase is ever asked for: encrypted keys are refused before this.
 keyfile::Pkey decode_private_key(Bytes der) {
   EVP_PKEY* raw = nullptr;
-  const std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxFree> decoder(
+  const DecoderCtx decoder(
       OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr));
   if (!decoder) throw FormatError("OpenSSL has no decoder for private keys: " + openssl_reason());
   OSSL_DECODER_CTX_set_passphrase_cb(
@@ -121,7 +111,7 @@ bool is_pkcs8(Bytes der) {
 
 bool is_encrypted_pkcs8(Bytes der) {
   const unsigned char* data = der.data();
-  const std::unique_ptr<X509_SIG, X509SigFree> sig(d2i_X509_SIG(nullptr, &data, static_cast<long>(der.size())));
+  const X509Sig sig(d2i_X509_SIG(nullptr, &data, static_cast<long>(der.size())));
   ERR_clear_error();
   return sig != nullptr;
 }
@@ -174,7 +164,7 @@ PrivateKey parse_private_key(std::span<const std::uint8_t> contents) {
   require_supported(out.public_key(), "the key's");
   // The token would store a key whose parts contradict each other (an RSA n
   // that is not p*q) and then sign garbage with it.
-  const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  const PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (!ctx) throw FormatError("OpenSSL cannot check the private key: " + openssl_reason());
   if (EVP_PKEY_check(ctx.get()) != 1) throw FormatError("OpenSSL's key check fails: " + openssl_reason());
   return out;
@@ -237,7 +227,7 @@ std::string pem_block(std::string_view label, std::span<const std::uint8_t> der)
 }
 
 std::string public_key_pem(const PublicKey& key) {
-  const std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> build(OSSL_PARAM_BLD_new());
+  const ParamBuilder build(OSSL_PARAM_BLD_new());
   if (!build) throw std::bad_alloc();
   keyfile::Bignum n, e;
   const char* type = "RSA";
@@ -259,8 +249,8 @@ std::string public_key_pem(const PublicKey& key) {
       throw std::bad_alloc();
     }
   }
-  const std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(build.get()));
-  const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  const Params params(OSSL_PARAM_BLD_to_param(build.get()));
+  const PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   if (!params || !ctx) throw std::bad_alloc();
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||

@@ -10,23 +10,13 @@
 #include <array>
 #include <memory>
 
+#include "keyfile/openssl_handles.h"
+
 namespace sslp11::core {
 
 namespace {
 
-struct GroupFree {
-  void operator()(EC_GROUP* g) const noexcept { EC_GROUP_free(g); }
-};
-struct PointFree {
-  void operator()(EC_POINT* p) const noexcept { EC_POINT_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const noexcept { BN_free(b); }
-};
-struct CtxFree {
-  void operator()(BN_CTX* c) const noexcept { BN_CTX_free(c); }
-};
-using Group = std::unique_ptr<EC_GROUP, GroupFree>;
+using Group = keyfile::Owned<EC_GROUP, EC_GROUP_free>;
 
 // The u-coordinates (little-endian, below 2^255) of the x25519 points of
 // order 1, 2, 4 and 8 on the curve and its twist, and their encodings
@@ -79,11 +69,11 @@ const EC_GROUP* group_for(const NamedCurve& curve) {
 bool ec_point_is_valid(const NamedCurve& curve, std::span<const std::uint8_t> x, std::span<const std::uint8_t> y) {
   const EC_GROUP* group = group_for(curve);
   if (group == nullptr || x.size() != curve.coordinate_bytes || y.size() != curve.coordinate_bytes) return false;
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
-  std::unique_ptr<BIGNUM, BnFree> bx(BN_bin2bn(x.data(), static_cast<int>(x.size()), nullptr));
-  std::unique_ptr<BIGNUM, BnFree> by(BN_bin2bn(y.data(), static_cast<int>(y.size()), nullptr));
-  std::unique_ptr<BIGNUM, BnFree> p(BN_new());
-  std::unique_ptr<EC_POINT, PointFree> point(EC_POINT_new(group));
+  keyfile::BnCtx ctx(BN_CTX_new());
+  keyfile::Owned<BIGNUM, BN_free> bx(BN_bin2bn(x.data(), static_cast<int>(x.size()), nullptr));
+  keyfile::Owned<BIGNUM, BN_free> by(BN_bin2bn(y.data(), static_cast<int>(y.size()), nullptr));
+  keyfile::Owned<BIGNUM, BN_free> p(BN_new());
+  keyfile::Owned<EC_POINT, EC_POINT_free> point(EC_POINT_new(group));
   if (!ctx || !bx || !by || !p || !point) return false;
   if (EC_GROUP_get_curve(group, p.get(), nullptr, nullptr, ctx.get()) != 1) return false;
   // Coordinates must be field elements: OpenSSL would reduce them mod p.

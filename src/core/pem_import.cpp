@@ -37,7 +37,6 @@ std::string openssl_reason() {
 }
 
 using keyfile::Bignum;
-using keyfile::BnCtxFree;
 using keyfile::Bio;
 using keyfile::Certificate;
 using keyfile::Pkey;
@@ -75,7 +74,7 @@ void require_consistent_rsa(const EVP_PKEY* key) {
   const Bignum n = bn_param(key, OSSL_PKEY_PARAM_RSA_N);
   const Bignum p = bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR1);
   const Bignum q = bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR2);
-  std::unique_ptr<BN_CTX, BnCtxFree> ctx(BN_CTX_new());
+  keyfile::BnCtx ctx(BN_CTX_new());
   Bignum product(BN_new());
   if (!ctx || !product) throw std::bad_alloc();
   if (BN_mul(product.get(), p.get(), q.get(), ctx.get()) != 1) refuse("multiplying the RSA primes");

@@ -11,24 +11,22 @@
 
 namespace sslp11::keyfile {
 
-struct BioFree {
-  void operator()(BIO* b) const noexcept { BIO_free(b); }
+// An OpenSSL object owned by a unique_ptr that frees it with `Free`, the
+// library's own function for that type: Owned<BN_CTX, BN_CTX_free>.
+template <auto Free>
+struct FreedBy {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
 };
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* c) const noexcept { X509_free(c); }
-};
-struct BnClearFree {
-  void operator()(BIGNUM* b) const noexcept { BN_clear_free(b); }
-};
-struct BnCtxFree {
-  void operator()(BN_CTX* c) const noexcept { BN_CTX_free(c); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Certificate = std::unique_ptr<X509, X509Free>;
-using Bignum = std::unique_ptr<BIGNUM, BnClearFree>;
+template <class T, auto Free>
+using Owned = std::unique_ptr<T, FreedBy<Free>>;
+
+using Bio = Owned<BIO, BIO_free>;
+using Pkey = Owned<EVP_PKEY, EVP_PKEY_free>;
+using Certificate = Owned<X509, X509_free>;
+using Bignum = Owned<BIGNUM, BN_clear_free>;  // may hold a private key part: wiped when freed
+using BnCtx = Owned<BN_CTX, BN_CTX_free>;
 
 }  // namespace sslp11::keyfile
