@@ -115,19 +115,25 @@ bool Module::reinitialise(std::uint64_t seen_epoch, std::chrono::milliseconds wa
   std::unique_lock exclusive(calls_, std::defer_lock);
   if (!exclusive.try_lock_for(wait)) return epoch() != seen_epoch;
   if (epoch() != seen_epoch) return true;
+  bool finalised = false;
   try {
     api_.C_Finalize();
+    finalised = true;
   } catch (const Error&) {
     // A module that lost its connection may say so here too; initialising again is what matters.
   }
-  // Before C_Initialize: even if that fails, every older handle is dead.
+  // Before C_Initialize: even if that fails, no older handle is used again.
   epoch_.fetch_add(1, std::memory_order_acq_rel);
+  if (finalised) handle_space_.fetch_add(1, std::memory_order_acq_rel);
   log::info("module", path_, ": token connection lost, re-initialising the module (epoch ", epoch(), ")");
   try {
     initialise();
+    // Initialised anew: whatever its C_Finalize said, the old sessions are gone.
+    if (!finalised) handle_space_.fetch_add(1, std::memory_order_acq_rel);
   } catch (const Error& e) {
     // Uninitialised now: calls answer CKR_CRYPTOKI_NOT_INITIALIZED, which
-    // brings the next caller back here.
+    // brings the next caller back here. (CKR_CRYPTOKI_ALREADY_INITIALIZED:
+    // it was never finalised, and still holds the old sessions.)
     if (e.rv() != CKR_CRYPTOKI_ALREADY_INITIALIZED) return true;
   }
   return true;

@@ -65,6 +65,14 @@ class Module {
   // older epoch may name something else now (a remote module that reconnects
   // numbers its sessions and objects afresh), so they must never be used.
   std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
+  // Bumped only when the module certainly dropped every session: its
+  // C_Finalize succeeded, or its C_Initialize did (it had been finalised).
+  // A re-initialisation whose C_Finalize failed (a device that answers
+  // nothing while it is away) starts a new epoch but not a new handle space:
+  // the module may still hold the older epoch's sessions, under their old
+  // numbers, and closing them later is safe and needed (their objects stay
+  // otherwise).
+  std::uint64_t handle_space() const noexcept { return handle_space_.load(std::memory_order_acquire); }
   // Held shared by everyone calling into the module through a session lease,
   // exclusively by reinitialise(): C_Finalize must not run under a call in flight.
   CallGate& call_lock() const noexcept { return calls_; }
@@ -90,6 +98,7 @@ class Module {
   std::atomic<bool> we_initialised_{false};  // read by reinitialise() outside the call lock
   bool uses_socket_ = false;
   std::atomic<std::uint64_t> epoch_{0};
+  std::atomic<std::uint64_t> handle_space_{0};
   mutable CallGate calls_;
 };
 

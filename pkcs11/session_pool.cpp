@@ -94,6 +94,7 @@ SessionPool::~SessionPool() {
   for (auto& r : parked_) {
     if (is_current(*r)) close_quietly(*r);
   }
+  close_orphans();
 }
 
 Lease SessionPool::acquire() {
@@ -151,11 +152,15 @@ void SessionPool::follow_module_epoch_locked() {
   const std::uint64_t now = module_->epoch();
   if (now == module_epoch_seen_) return;
   module_epoch_seen_ = now;
-  for (auto& r : idle_) r->alive = false;
+  for (auto& r : idle_) {
+    orphan_locked(*r);
+    r->alive = false;
+  }
   open_ -= idle_.size();
   idle_.clear();
   // Parked ones not in use go the same way; those in use go when returned.
   while (auto r = steal_parked_locked()) {
+    orphan_locked(*r);
     r->alive = false;
     --open_;
   }
@@ -240,6 +245,7 @@ Lease SessionPool::acquire_once() {
 
 std::shared_ptr<SessionRecord> SessionPool::open_one() {
   auto record = std::make_shared<SessionRecord>();
+  record->handle_space = module_->handle_space();
   record->handle = api().C_OpenSession(slot(), CKF_RW_SESSION);
   log::debug("pool", "token '", recovery_.label(), "': session ", log::hex(record->handle), " opened");
   return record;
@@ -253,9 +259,12 @@ void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken, 
     std::lock_guard lock(mutex_);
     if (record->parked) unpark_locked(*record);
     if (!is_current(*record)) {
-      // An older module epoch (or a record already found dead): its handle
-      // may name another session now, so it is forgotten, not closed.
-      // (A leased record still counts in open_: follow_module_epoch_locked drops idle ones only.)
+      // An older module epoch (or a record already closed): never used
+      // again, and never closed here: its number may name another session
+      // now. An older epoch's session may still be open on the token: an
+      // orphan. (A leased record still counts in open_:
+      // follow_module_epoch_locked drops idle ones only.)
+      if (record->alive.load(std::memory_order_relaxed)) orphan_locked(*record);
       record->alive = false;
       --open_;
       returned_.notify_one();
@@ -275,13 +284,69 @@ void SessionPool::give_back(std::shared_ptr<SessionRecord> record, bool broken, 
   returned_.notify_one();
 }
 
+namespace {
+
+// C_CloseSession's answers that say the session no longer exists on the token.
+bool session_gone(CK_RV rv) noexcept {
+  return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_CRYPTOKI_NOT_INITIALIZED;
+}
+
+}  // namespace
+
 void SessionPool::close_quietly(SessionRecord& record) noexcept {
   record.alive = false;
   try {
     api().C_CloseSession(record.handle);
+  } catch (const Error& e) {
+    if (session_gone(e.rv())) return;
+    log::debug("pool", "token '", recovery_.label(), "': session ", log::hex(record.handle), " not closed (",
+               rv_name(e.rv()), "): closed again when the token answers");
+    std::lock_guard lock(mutex_);
+    orphan_locked(record);
   } catch (...) {
-    // Already gone on the token's side; nothing to undo.
+    // Not a PKCS#11 answer (out of memory): nothing more to do.
   }
+}
+
+void SessionPool::orphan_locked(const SessionRecord& record) noexcept {
+  try {
+    orphans_.push_back({record.handle, record.handle_space});
+  } catch (...) {
+    // Out of memory: the session stays open on the token until the module is finalised.
+  }
+}
+
+void SessionPool::close_orphans() noexcept {
+  std::vector<Orphan> orphans;
+  {
+    std::lock_guard lock(mutex_);
+    orphans.swap(orphans_);
+  }
+  if (orphans.empty()) return;
+  std::vector<Orphan> still;
+  const std::uint64_t space = module_->handle_space();
+  for (const Orphan& o : orphans) {
+    if (o.handle_space != space) continue;  // the module dropped it, and its number may be reused
+    try {
+      api().C_CloseSession(o.handle);
+      log::debug("pool", "token '", recovery_.label(), "': orphaned session ", log::hex(o.handle), " closed");
+    } catch (const Error& e) {
+      if (!session_gone(e.rv())) still.push_back(o);
+    } catch (...) {
+      still.push_back(o);
+    }
+  }
+  if (still.empty()) return;
+  try {
+    std::lock_guard lock(mutex_);
+    orphans_.insert(orphans_.end(), still.begin(), still.end());
+  } catch (...) {
+  }
+}
+
+std::size_t SessionPool::orphaned_sessions() const {
+  std::lock_guard lock(mutex_);
+  return orphans_.size();
 }
 
 void SessionPool::prune_dead_idle() {
@@ -328,6 +393,10 @@ void SessionPool::reset() {
     open_ -= idle.size();
   }
   for (auto& r : idle) close_quietly(*r);
+  close_orphans();
+  // Closing every session of ours may have logged the token out: the next
+  // lease asks the session state before it trusts the login.
+  login_.forget();
   returned_.notify_all();
 }
 

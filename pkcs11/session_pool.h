@@ -48,6 +48,7 @@ struct SessionRecord {
   std::atomic<bool> alive{true};
   std::uint64_t generation = 0;
   std::uint64_t module_epoch = 0;  // Module::epoch() when opened
+  std::uint64_t handle_space = 0;  // Module::handle_space() when opened
   // Parked (see the top of this file): the id of the thread it waits for, 0
   // while in use or not parked. Claiming it is a CAS from that id to 0, by
   // its thread (affinity) or by any thread that steals it.
@@ -135,9 +136,12 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
 
   // Replace the PIN after a rejection (the pool never retries a rejected PIN).
   void set_pin(Pin pin);
-  // Close every session (idle now, and busy ones when they come back). Used
-  // after the token connection is known to be gone.
+  // Close every session (idle now, and busy ones when they come back), and
+  // the orphans: sessions whose C_CloseSession failed earlier (see orphans_).
+  // Used when a lost token answers again, before it takes new work.
   void reset();
+  // Sessions whose close the token refused and that may still be open on it.
+  std::size_t orphaned_sessions() const;
 
   const Module& module() const noexcept { return *module_; }
   const std::shared_ptr<Module>& module_ptr() const noexcept { return module_; }
@@ -176,9 +180,12 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   // After `e` from `op`: true to run it again; false to rethrow `e`. Throws
   // LayerError(Fault::token_unreachable) when the token cannot be reached.
   bool recover(const Error& e, Lease& lease, int attempt);
-  // Module re-initialised since we last looked: forget the old epoch's idle
-  // sessions (without C_CloseSession: their numbers may be someone else's now).
+  // Module re-initialised since we last looked: the old epoch's idle
+  // sessions are never used again; they become orphans (closed only if the
+  // module turns out never to have dropped them, see Module::handle_space).
   void follow_module_epoch_locked();
+  // `record` will not be used again and may still be open on the token. mutex_ held.
+  void orphan_locked(const SessionRecord& record) noexcept;
   // TokenRecovery::reconnect, without waiting inside a lease this thread holds.
   bool reconnect(std::uint64_t seen_epoch);
   std::shared_ptr<SessionRecord> open_one();
@@ -188,7 +195,13 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
     if (login_required_ && !login_.logged_in()) login_.ensure(api(), lease.handle(), slot(), /*after_loss=*/false);
   }
   void prune_dead_idle();
+  // C_CloseSession, errors swallowed; a session the token may still hold
+  // (the close failed for another reason than "no such session") becomes an
+  // orphan. Never called with mutex_ held.
   void close_quietly(SessionRecord& record) noexcept;
+  // Closes the orphans of the current module epoch; those the token still
+  // refuses to close stay orphans. Call lock held shared, mutex_ not held.
+  void close_orphans() noexcept;
 
   std::shared_ptr<Module> module_;
   TokenRecovery recovery_;
@@ -209,6 +222,23 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   // without the mutex.
   std::atomic<std::uint64_t> generation_{0};
   std::uint64_t module_epoch_seen_ = 0;
+
+  // A session we stopped using without closing it: its C_CloseSession
+  // failed while the token was failing (a member answering
+  // CKR_DEVICE_REMOVED), or the module was re-initialised while its
+  // C_Finalize failed. A module whose sessions survive the outage (a network
+  // HSM whose link came back; the test rig) still holds it, and with it every
+  // session object made in it, so it is closed when the token answers again
+  // (reset()). Only within the handle space it was opened in: after a real
+  // finalisation its number may name another session. (A module that drops
+  // sessions on its own and reuses their numbers could still see a session
+  // opened meanwhile closed; reset() runs before this pool opens any session
+  // on a member that rejoins.) Guarded by mutex_.
+  struct Orphan {
+    CK_SESSION_HANDLE handle;
+    std::uint64_t handle_space;
+  };
+  std::vector<Orphan> orphans_;
 
   UserLogin login_;
 };

@@ -195,6 +195,45 @@ TEST_F(PoolFailover, LostAfterTheSessionKeysThenRejoins) {
   EXPECT_EQ(counts(members_), before_);
 }
 
+// A member whose sessions outlive its failure (a network HSM whose link came
+// back; here the shim answers CKR_DEVICE_REMOVED while SoftHSM keeps every
+// session): while it is down even C_DestroyObject, C_CloseSession and the
+// re-initialisation (C_Finalize, C_Initialize) fail, so the keys freed then
+// and the sessions dropped then stay on the token. The rejoin closes those
+// sessions, and with them their objects.
+TEST_F(PoolFailover, SessionsThatSurvivedTheFailureAreClosedOnRejoin) {
+  std::vector<Schedule> on_a(3);
+  for (Schedule& s : on_a) {
+    s.own = ephemeral();
+    s.peer = peer_public();
+    ASSERT_EQ(master(s.own, s.peer, &s.master), 0) << test::last_error();
+    ASSERT_EQ(session_keys(s.master, &s.rd, &s.wr), 0) << test::last_error();
+  }
+  ASSERT_GT(objects_on(a_), before_[0]);
+  faults::inject("C_DestroyObject", CKR_DEVICE_REMOVED);
+  faults::inject("C_CloseSession", CKR_DEVICE_REMOVED);
+  faults::inject("C_Finalize", CKR_DEVICE_REMOVED);
+  faults::inject("C_Initialize", CKR_DEVICE_REMOVED);
+  const unsigned long closes_before = faults::calls("C_CloseSession");
+  // The placing call that finds "a" gone drops the session it ran in (which
+  // holds objects of the schedules above) and cannot close it.
+  lose_a();
+  for (Schedule& s : on_a) {
+    expect_lost_fast("SslEncryptPacket", [&] { return faults::encrypt_one(p(), s.wr, 0); });
+    free(s);  // every C_DestroyObject fails: the objects stay in their sessions
+  }
+  for (int i = 0; i < 3; ++i) {
+    const faults::Handshake h = faults::handshake(p());
+    EXPECT_EQ(h.status, 0) << h.failed_call << ": " << h.why;
+  }
+  const unsigned long closes_refused = faults::calls("C_CloseSession") - closes_before;
+  faults::clear_faults();
+  wait_until_a_takes_work();
+  std::printf("C_CloseSession refused %lu times while a was down\n", closes_refused);
+  EXPECT_GT(closes_refused, 0u) << "no session was dropped while a was down: the test tests nothing";
+  EXPECT_EQ(counts(members_), before_);
+}
+
 // Sslp11GetPoolStatus (what `sslp11-admin pool status` prints): both up at
 // first; "a" down with its error and time once a call found it gone; up
 // again after the probe, the error kept as its last one.
