@@ -5,10 +5,14 @@
 // offered (and why the others are not), checks that each certificate finds
 // its private key (SslOpenPrivateKey), self-tests the key schedule against
 // known answers (Sslp11RunSelfTest), and finally opens the provider itself
-// (SslOpenProvider). The token's objects it lists itself, with pkcs11/.
+// (SslOpenProvider). The token's objects it lists itself, with pkcs11/. On a
+// pool default-token it also opens every other member alone and checks its
+// keys, suites and self-test.
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -45,10 +49,11 @@ constexpr CommandInfo kInfo{
     "cannot parse, a failed self-test, SslOpenProvider failing. Warnings: a suite not on some\n"
     "curve, an extractable or non-sensitive key, a skipped self-test or provider check, the\n"
     "p11-kit client module.\n"
-    "When the default-token is a [pool.NAME], the checks run on its first member, and every other\n"
-    "member is opened too: a certificate whose private key some member lacks is a problem (that\n"
-    "member cannot share its signatures), a suite only some members offer a warning (the pool\n"
-    "offers only what all offer).\n"
+    "When the default-token is a [pool.NAME], the checks run on its first member that opens, and\n"
+    "every other member is opened too and self-tested: a certificate whose private key some member\n"
+    "lacks is a problem (that member cannot share its signatures), a suite only some members offer\n"
+    "a warning (the pool offers only what all offer), a member that cannot be opened or whose\n"
+    "self-test fails a problem, one whose self-test is skipped a warning, each naming the member.\n"
     "Exit 0 when no check finds a problem, 1 when one does, 2 for a usage or configuration error\n"
     "(the exit-code table of sslp11-admin --help).\n\n"
     "example: sslp11-admin doctor --config /etc/sslp11/sslp11.conf --verbose"};
@@ -71,10 +76,14 @@ struct ProviderCheck {
 struct SelfTest {
   bool passed = false;   // ran and agreed: never true when skipped
   bool skipped = false;
+  std::string path;                // the derivation path it exercised (native or composed)
   std::string suite;               // the suite whose key block was derived
   std::vector<std::string> steps;  // what was compared, for --verbose
   std::string failure;             // one line when !passed
 };
+
+// "passed", "failed" or "skipped": a skipped self-test is never called passed.
+std::string self_test_status(const SelfTest& t) { return t.skipped ? "skipped" : t.passed ? "passed" : "failed"; }
 
 // One line of doctor's summary: a problem fails doctor (exit 1), a warning
 // does not; each names what it is about.
@@ -104,6 +113,7 @@ std::string suite_name(NCRYPT_PROV_HANDLE provider, DWORD id) {
 
 SelfTest run_self_test(const ProviderHandle& provider) {
   SelfTest t;
+  t.path = provider.string_property(SSLP11_DERIVATION_PATH_PROPERTY);
   SSLP11_SELF_TEST_RESULT result{};
   const SECURITY_STATUS status = Sslp11RunSelfTest(provider.get(), &result, 0);
   if (status != ERROR_SUCCESS) {
@@ -212,15 +222,66 @@ ProviderCheck check_provider(const Target& target, const std::vector<Certificate
   return p;
 }
 
-// A pool default-token: what each member other than the first (the one the
-// checks above ran on) lacks of it. A member without a server's key cannot
-// take its share of the signatures, and the pool offers only the suites every
-// member offers, so a difference between members shows up in service.
+// The user PIN for `selected`, read as `target` says (empty: no login).
+p11::Pin read_user_pin(const Target& target, const SelectedToken& selected) {
+  const bool login = (selected.slot.token_flags & CKF_LOGIN_REQUIRED) != 0;
+  if (!login || target.user_pin.source.kind == config::PinSource::Kind::none) return {};
+  return read_pin(target.user_pin, "user PIN", selected.slot.label);  // a prompt is fine for an operator at a terminal
+}
+
+// The token doctor checks in full, opened: its slot and module, its
+// certificates (read with pkcs11/, in a session closed and logged out before
+// the provider logs in with its own) and the provider handle on it (which
+// keeps its own copy of the PIN).
+struct OpenedToken {
+  Target target;
+  SelectedToken selected;
+  std::vector<CertificateOnToken> certs;
+  std::unique_ptr<ProviderHandle> provider;
+};
+
+OpenedToken open_token(const Target& target) {
+  OpenedToken o{target, select_target_token(target), {}, nullptr};
+  const p11::Pin pin = read_user_pin(target, o.selected);
+  {
+    TokenSession session(o.selected.module, o.selected.slot);
+    if (!pin.empty()) session.login(CKU_USER, pin);
+    o.certs = certificates(session);
+  }
+  o.provider = std::make_unique<ProviderHandle>(o.target, pin);
+  return o;
+}
+
+// The pool doctor checks when the target is a pool default-token's first
+// member (no token chosen on the command line); nullopt otherwise.
+std::optional<config::PoolConfig> default_pool(const GlobalOptions& global, const Target& target) {
+  if (!target.section || !global.token.empty() || target.selector_from_command_line) return std::nullopt;
+  const config::Config cfg = config::load_config(target.config_path);
+  const config::PoolConfig* p = cfg.default_pool();
+  if (p == nullptr || p->members.front() != target.section->name) return std::nullopt;
+  return *p;
+}
+
+// The target of pool member `name` ([token.NAME] of the same config).
+Target member_target(const GlobalOptions& global, const std::string& name) {
+  GlobalOptions g = global;
+  g.token = name;
+  return resolve_target(g);
+}
+
+// A pool default-token: what each member other than the one checked in full
+// (its first that opens) lacks of it, and its own self-test. A member without
+// a server's key cannot take its share of the signatures, the pool offers
+// only the suites every member offers, and any member may be given a key
+// schedule, so a difference between members shows up in service. Each member
+// is opened alone (Sslp11OpenProviderForToken with its own section), so the
+// public Sslp11RunSelfTest on that handle runs on that member only.
 struct MemberCheck {
   std::string name;                       // [token.NAME]
   std::string error;                      // why it could not be checked; "" when it was
   std::vector<std::string> lacking_keys;  // "certificate 'web' id 01" whose private key it lacks
   std::vector<std::string> offered;       // the suites its token offers
+  SelfTest self_test;                     // not run (neither passed nor skipped) when error is set
 };
 
 struct PoolCheck {
@@ -229,30 +290,24 @@ struct PoolCheck {
   std::vector<std::pair<std::string, std::vector<std::string>>> partial_suites;  // suite, members lacking it
 };
 
-PoolCheck check_pool(const GlobalOptions& global, const Target& target, const std::vector<CertificateOnToken>& certs,
-                     const std::vector<KeyCheck>& keys, const std::vector<std::string>& offered) {
+// `unopened`: the members before the checked one, which could not be opened.
+PoolCheck check_pool(const GlobalOptions& global, const std::optional<config::PoolConfig>& p,
+                     std::vector<MemberCheck> unopened, const std::string& checked,
+                     const std::vector<CertificateOnToken>& certs, const std::vector<KeyCheck>& keys,
+                     const std::vector<std::string>& offered, const SelfTest& checked_self_test) {
   PoolCheck pool;
-  if (!target.section || !global.token.empty() || target.selector_from_command_line) return pool;
-  const config::Config cfg = config::load_config(target.config_path);
-  const config::PoolConfig* p = cfg.default_pool();
-  if (p == nullptr || p->members.front() != target.section->name) return pool;
+  if (!p) return pool;
   pool.name = p->name;
-  pool.members.push_back(MemberCheck{target.section->name, {}, {}, offered});
+  pool.members = std::move(unopened);
+  pool.members.push_back(MemberCheck{checked, {}, {}, offered, checked_self_test});
   for (const KeyCheck& k : keys)
-    if (k.parsed && !k.found) pool.members.front().lacking_keys.push_back("certificate '" + k.label + "' id " + k.id);
-  for (std::size_t m = 1; m < p->members.size(); ++m) {
-    MemberCheck check{p->members[m], {}, {}, {}};
+    if (k.parsed && !k.found) pool.members.back().lacking_keys.push_back("certificate '" + k.label + "' id " + k.id);
+  for (std::size_t m = pool.members.size(); m < p->members.size(); ++m) {
+    MemberCheck check{p->members[m], {}, {}, {}, {}};
     try {
-      GlobalOptions g = global;
-      g.token = p->members[m];
-      const Target t = resolve_target(g);
+      const Target t = member_target(global, p->members[m]);
       const SelectedToken selected = select_target_token(t);
-      p11::Pin pin;
-      const bool login = (selected.slot.token_flags & CKF_LOGIN_REQUIRED) != 0;
-      if (login && t.user_pin.source.kind != config::PinSource::Kind::none) {
-        pin = read_pin(t.user_pin, "user PIN", selected.slot.label);
-      }
-      const ProviderHandle member(t, pin);
+      const ProviderHandle member(t, read_user_pin(t, selected));
       for (const auto& c : certs) {
         const KeyCheck k = check_key(member, c);
         if (k.parsed && !k.found) check.lacking_keys.push_back("certificate '" + k.label + "' id " + k.id);
@@ -262,6 +317,7 @@ PoolCheck check_pool(const GlobalOptions& global, const Target& target, const st
         const auto tab = line.find('\t');
         if (tab == std::string::npos || tab + 1 == line.size()) check.offered.push_back(line.substr(0, tab));
       }
+      check.self_test = run_self_test(member);
     } catch (const std::exception& e) {
       check.error = one_line(e.what());
     }
@@ -296,29 +352,35 @@ int cmd_doctor(const CommandArgs& args) {
   GlobalOptions global;
   po::options_description own;
   if (!parse_command_line(kInfo, args, own, global)) return kExitOk;
-  const Target target = resolve_target(global);
+  Target first = resolve_target(global);
+  const std::optional<config::PoolConfig> pool_config = default_pool(global, first);
 
   // The token's own view first, with pkcs11/: its flags, its certificates,
-  // and whether it takes the PIN (one line naming its PIN flags if not).
-  const SelectedToken selected = select_target_token(target);
+  // and whether it takes the PIN (one line naming its PIN flags if not); then
+  // the provider's view of the same token, through its API. On a pool, the
+  // first member that opens is checked in full (and stands for the pool's
+  // default section); the members before it are problems of their own. A
+  // lone token that cannot be opened is doctor's one-line error.
+  std::vector<MemberCheck> unopened;
+  std::optional<OpenedToken> opened;
+  for (std::size_t m = 0; !opened; ++m) {
+    try {
+      opened.emplace(open_token(first));
+    } catch (const std::exception& e) {
+      if (!pool_config || m + 1 == pool_config->members.size()) throw;
+      unopened.push_back(MemberCheck{first.section->name, one_line(e.what()), {}, {}, {}});
+      first = member_target(global, pool_config->members[m + 1]);
+      first.default_section = true;  // what SslOpenProvider opens is still the pool
+    }
+  }
+  const Target& target = opened->target;
+  const SelectedToken& selected = opened->selected;
   const p11::SlotDescription& slot = selected.slot;
   const bool login = (slot.token_flags & CKF_LOGIN_REQUIRED) != 0;
-  p11::Pin pin;
-  if (login && target.user_pin.source.kind != config::PinSource::Kind::none) {
-    pin = read_pin(target.user_pin, "user PIN", slot.label);  // a prompt is fine for an operator at a terminal
-  }
-  std::vector<CertificateOnToken> certs;
-  {
-    // Closed (and logged out) before the provider logs in with its own sessions.
-    TokenSession session(selected.module, slot);
-    if (!pin.empty()) session.login(CKU_USER, pin);
-    certs = certificates(session);
-  }
+  const std::vector<CertificateOnToken>& certs = opened->certs;
+  const ProviderHandle& token = *opened->provider;
   const CK_INFO module_info = selected.module->info();
   const std::string library = p11::trim_padded(module_info.libraryDescription, sizeof module_info.libraryDescription);
-
-  // Then the provider's view of the same token, through its API.
-  const ProviderHandle token(target, pin);
   const std::string derivation = token.string_property(SSLP11_DERIVATION_PATH_PROPERTY);
   const std::vector<std::string> evidence = lines_of(token.token_report(SSLP11_REPORT_DERIVATION_EVIDENCE));
   std::vector<std::string> offered;
@@ -338,7 +400,9 @@ int cmd_doctor(const CommandArgs& args) {
   const std::vector<SuiteOnCurves> suite_curves = check_suites_on_curves(token, offered);
   const SelfTest self_test = run_self_test(token);
   const ProviderCheck provider = check_provider(target, certs);
-  const PoolCheck pool = check_pool(global, target, certs, keys, offered);
+  const PoolCheck pool =
+      check_pool(global, pool_config, std::move(unopened), target.section ? target.section->name : "", certs, keys,
+                 offered, self_test);
   const std::optional<std::string> remote_note = p11_kit_client_note(*selected.module);
 
   std::vector<Finding> findings;
@@ -379,14 +443,23 @@ int cmd_doctor(const CommandArgs& args) {
       warning("keys", which + ": the private key is " + k.detail);
     }
   }
-  if (self_test.skipped) {
-    warning("self_test", "the key schedule self-test was skipped: no offered suite uses the SHA-256 PRF, the one "
-                         "its known answers are for");
-  } else if (!self_test.passed) {
-    problem("self_test", "the key schedule self-test failed: " + self_test.failure);
-  }
-  for (const auto& m : pool.members) {
-    if (!m.error.empty()) problem("pool", "pool member [token." + m.name + "] cannot be checked: " + m.error);
+  // On a pool, each member's self-test (the checked member's is the one above), naming the member.
+  auto self_test_finding = [&](const std::string& who, const SelfTest& t) {
+    if (t.skipped) {
+      warning("self_test", who + "the key schedule self-test was skipped: no offered suite uses the SHA-256 PRF, "
+                                 "the one its known answers are for");
+    } else if (!t.passed) {
+      problem("self_test", who + "the key schedule self-test failed: " + t.failure);
+    }
+  };
+  if (pool.members.empty()) self_test_finding("", self_test);
+  for (const MemberCheck& m : pool.members) {
+    const std::string member = "pool member [token." + m.name + "]";
+    if (!m.error.empty()) {
+      problem("pool", member + " cannot be checked (its keys, suites and self-test): " + m.error);
+    } else {
+      self_test_finding(member + ": ", m.self_test);
+    }
   }
   for (std::size_t i = 0; i < certs.size(); ++i) {
     std::vector<std::string> lacking;
@@ -413,7 +486,6 @@ int cmd_doctor(const CommandArgs& args) {
   const bool ok = problems == 0;
   const std::string policy(config::derivation_name(target.section ? target.section->derivation
                                                                   : config::DerivationPolicy::allow_composed));
-  const std::string self_test_status = self_test.skipped ? "skipped" : self_test.passed ? "passed" : "failed";
 
   if (global.json) {
     JsonWriter j(std::cout);
@@ -447,7 +519,7 @@ int cmd_doctor(const CommandArgs& args) {
     j.end_array();
     j.key("self_test")
         .begin_object()
-        .field("status", self_test_status)
+        .field("status", self_test_status(self_test))
         .field("passed", self_test.passed)
         .field("skipped", self_test.skipped)
         .field("path", derivation)
@@ -466,7 +538,17 @@ int cmd_doctor(const CommandArgs& args) {
       j.key("pool").begin_object().field("name", pool.name).key("members").begin_array();
       for (const auto& m : pool.members) {
         j.begin_object().field("name", m.name).field("error", m.error).string_array("lacking_keys", m.lacking_keys)
-            .field("offered", static_cast<std::uint64_t>(m.offered.size())).end_object();
+            .field("offered", static_cast<std::uint64_t>(m.offered.size()));
+        j.key("self_test")
+            .begin_object()
+            .field("status", m.error.empty() ? self_test_status(m.self_test) : "not run")
+            .field("passed", m.self_test.passed)
+            .field("skipped", m.self_test.skipped)
+            .field("path", m.self_test.path)
+            .field("suite", m.self_test.suite)
+            .field("failure", m.self_test.failure)
+            .end_object()
+            .end_object();
       }
       j.end_array().end_object();
     }
@@ -480,8 +562,10 @@ int cmd_doctor(const CommandArgs& args) {
     return ok ? kExitOk : kExitFailed;
   }
 
+  const std::string default_note =
+      pool_config ? " (default token [pool." + pool_config->name + "]: its first member that opens)" : " (default token)";
   std::cout << "config      " << (target.section ? target.config_path + " [token." + target.section->name + "]" +
-                                                         (target.default_section ? " (default token)" : "")
+                                                         (target.default_section ? default_note : "")
                                                    : std::string("none (--module)"))
             << "\n"
             << "module      " << target.module << " (" << library << ")\n"
@@ -533,11 +617,18 @@ int cmd_doctor(const CommandArgs& args) {
   if (!pool.name.empty()) {
     std::cout << "pool        [pool." << pool.name << "]: " << pool.members.size() << " members\n";
     for (const auto& m : pool.members) {
-      std::cout << "    [token." << m.name << "] "
-                << (!m.error.empty() ? "PROBLEM: " + m.error
-                    : m.lacking_keys.empty()
+      std::cout << "    [token." << m.name << "] ";
+      if (!m.error.empty()) {
+        std::cout << "PROBLEM: " << m.error << " (self-test not run)\n";
+        continue;
+      }
+      std::cout << (m.lacking_keys.empty()
                         ? "every certificate's private key, " + std::to_string(m.offered.size()) + " suites offered"
                         : "PROBLEM: lacks the private key of " + joined(m.lacking_keys))
+                << "; self-test "
+                << (m.self_test.skipped  ? "skipped (WARNING: not passed)"
+                    : m.self_test.passed ? "passed (" + m.self_test.suite + ")"
+                                         : "FAILED (PROBLEM): " + m.self_test.failure)
                 << "\n";
     }
   }
