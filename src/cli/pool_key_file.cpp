@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "cli/errors.h"
@@ -17,19 +18,8 @@ namespace {
 
 constexpr std::size_t kHexDigits = 2 * p11::pool_key::kKeyBytes;
 
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
+// Closes the file on every exit.
+using File = std::unique_ptr<FILE, decltype(&std::fclose)>;
 
 int nibble(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -43,10 +33,16 @@ int nibble(char c) {
 void read_pool_key_file(const std::string& path, PoolKeyValue& value) {
   const std::string what = "pool key file '" + path + "'";
   // O_NONBLOCK: opening a FIFO must not hang; fstat then refuses it.
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (fd.get() < 0) throw UsageError("cannot open " + what + ": " + std::strerror(errno));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) throw UsageError("cannot open " + what + ": " + std::strerror(errno));
+  const File file(::fdopen(fd, "r"), &std::fclose);
+  if (!file) {
+    ::close(fd);
+    throw UsageError("cannot open " + what + ": " + std::strerror(errno));
+  }
+  ::setvbuf(file.get(), nullptr, _IONBF, 0);  // no stdio buffer holding the key's digits
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw UsageError("cannot stat " + what + ": " + std::strerror(errno));
+  if (::fstat(fd, &st) != 0) throw UsageError("cannot stat " + what + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) throw UsageError(what + " is not a regular file");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
@@ -55,16 +51,8 @@ void read_pool_key_file(const std::string& path, PoolKeyValue& value) {
                      path + "'");
   }
   p11::SecretArray<kHexDigits + 3> text;  // the digits, "\r\n" and one byte to see a longer line
-  std::size_t n = 0;
-  while (n < text.size()) {
-    const ssize_t r = ::read(fd.get(), text.data() + n, text.size() - n);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      throw UsageError("cannot read " + what + ": " + std::strerror(errno));
-    }
-    if (r == 0) break;
-    n += static_cast<std::size_t>(r);
-  }
+  const std::size_t n = std::fread(text.data(), 1, text.size(), file.get());
+  if (std::ferror(file.get())) throw UsageError("cannot read " + what);
   std::string_view line(reinterpret_cast<const char*>(text.data()), n);
   line = line.substr(0, line.find('\n'));
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
