@@ -45,7 +45,7 @@ constexpr CommandInfo kInfo{
     "                           SHA-256, else SHA-1), B unwraps it; the key is never in clear on the\n"
     "                           host, the key pair is destroyed after, the check values are compared\n"
     "  seal                     once every member holds the same key: make it non-extractable on each\n"
-    "  check                    each member: has it? its check value (names the key, reveals nothing);\n"
+    "  check                    each member: has it? its check value (names the key, does not reveal it);\n"
     "                           exit 0 when every member holds one and the same key, else 1\n"
     "  import --key-file F [--member M]\n"
     "                           the fallback for tokens that cannot do the copy: the key from F (64 hex\n"
@@ -80,9 +80,9 @@ MemberKey inspect_member(const GlobalOptions& global, const PoolMembers& pool, c
                          Access access) {
   try {
     return inspect(*open_member(global, pool, name, access), name);
-  } catch (const UsageError&) {
-    throw;  // the config or a PIN source is wrong: not this member's state
   } catch (const std::exception& e) {
+    // The config, a PIN source or a module path is wrong: not this member's state.
+    if (exit_code_for(e) != kExitFailed) throw;
     return MemberKey{name, std::nullopt, false, one_line(e.what())};
   }
 }

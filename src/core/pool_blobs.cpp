@@ -30,7 +30,7 @@ std::optional<CK_OBJECT_HANDLE> pool_key_in(const p11::Lease& lease) {
 CK_OBJECT_HANDLE require_pool_key(const p11::Lease& lease, const TokenContext& token) {
   if (auto key = pool_key_in(lease)) return *key;
   throw Error(Fault::not_supported, "token '" + token.name() + "' has no pool key (label " +
-                                        std::string(kPoolKeyLabel) + "); see sslp11-admin(1), pool keys");
+                                        std::string(kPoolKeyLabel) + "); put it there with sslp11-admin pool-key");
 }
 
 // The tag key on the lease's session (no other lease is needed for it).

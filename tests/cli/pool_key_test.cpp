@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "cli/support/admin_runner.h"
+#include "pool/pool_support.h"
 #include "support/provider_env.h"
 
 namespace sslp11::test {
@@ -134,7 +135,8 @@ TEST_F(PoolKey, CreateCopyCheckAndSeal) {
 
 // A TLS 1.2 master made on a pool that went through the ceremony exports as
 // a version-2 blob (the master wrapped under the pool key), which imports on
-// the other member (round-robin: the fourth placement is b).
+// the other member (round-robin: the fourth placement is b), as in
+// tests/pool/resumption_test.cpp, which shows the imported master's records.
 TEST_F(PoolKey, APoolOpenedAfterwardsHasWrappableMasters) {
   const std::string conf = config("pk-masters");
   ASSERT_EQ(pool_key({"create"}, conf).exit_code, 0);
@@ -142,7 +144,9 @@ TEST_F(PoolKey, APoolOpenedAfterwardsHasWrappableMasters) {
   const std::string provider_conf = write_test_file(
       "pk-masters-provider.conf", "[provider]\ndefault-token = farm\n" + token_section("a", *a_) +
                                       token_section("b", *b_) + "[pool.farm]\nmembers = a, b\npolicy = round-robin\n");
-  for (const std::string& e : env()) ::putenv(strdup(e.c_str()));  // the members' PINs for the provider
+  for (const std::string& e : env()) {  // the members' PINs, for the provider
+    ::setenv(e.substr(0, e.find('=')).c_str(), e.substr(e.find('=') + 1).c_str(), 1);
+  }
   ::setenv("SSLP11_CONF", provider_conf.c_str(), 1);
   NCRYPT_PROV_HANDLE p = 0;
   ASSERT_EQ(SslOpenProvider(&p, MS_SCHANNEL_PROVIDER, 0), 0) << last_error();
@@ -178,8 +182,12 @@ TEST_F(PoolKey, APoolOpenedAfterwardsHasWrappableMasters) {
   blob.resize(n);
   ASSERT_EQ(blob.size(), 116u);             // a version-2 pool blob, not the 72-byte reference
   EXPECT_EQ(blob[4] | (blob[5] << 8), 2);  // its version field
+  ephemeral();                              // the third placement (a): the import is the fourth (b)
+  const std::vector<pool_test::Member> members{{"a", a_->spec}, {"b", b_->spec}};
+  const auto before = pool_test::counts(members);
   EXPECT_EQ(SslImportKey(p, &resumed, BCRYPT_OPAQUE_KEY_BLOB, blob.data(), n, 0), 0) << last_error();
   keys.push_back(resumed);
+  EXPECT_EQ(pool_test::grown_member(members, before), 1) << "the imported master is not on member b alone";
   for (NCRYPT_KEY_HANDLE k : keys) SslFreeObject(k, 0);
   SslFreeObject(p, 0);
 }
