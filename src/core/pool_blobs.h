@@ -16,11 +16,11 @@
 // (p11::pool_key::TagKey, pkcs11/pool_key.h: a sensitive session object
 // destroyed after the call), so the pool key is the one secret the ceremony
 // (sslp11-admin pool-key) puts on every member; the check value (same
-// header) names the pool key without being usable to forge anything. Import checks, in this order: size, magic,
-// version, kind; check value (another pool key: refused before any unwrap);
-// tag (computed again on the token, compared in constant time); then
-// C_UnwrapKey into a sensitive, non-extractable master on the importing
-// member. A refused blob leaves no object behind.
+// header) names the pool key without being usable to forge anything.
+// Import checks, in this order: size, magic, version, kind; check value
+// (another pool key: refused before any unwrap); tag (computed again on the
+// token, compared in constant time); then C_UnwrapKey into a sensitive,
+// non-extractable master on the importing member. A refused blob leaves no object behind.
 //
 // Only masters made in a pool whose every member had the pool key when it
 // opened are extractable (TokenPool::masters_wrappable); all other masters,
