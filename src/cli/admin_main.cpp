@@ -16,7 +16,7 @@
 namespace sslp11::cli {
 
 std::span<const Command> all_commands() {
-  static constexpr std::array<Command, 13> kCommands{{
+  static constexpr std::array<Command, 14> kCommands{{
       {"slots", "list slots and tokens with their flags", cmd_slots},
       {"mechanisms", "list a token's mechanisms, the TLS capability each gives, and the derivation path",
        cmd_mechanisms},
@@ -31,6 +31,7 @@ std::span<const Command> all_commands() {
       {"doctor", "check the configured token end to end and self-test its key schedule", cmd_doctor},
       {"bench", "measure session-key derivation (and record protection) on the configured token", cmd_bench},
       {"pool", "status: a token pool's members, up or down, sessions, operations running, last error", cmd_pool},
+      {"pool-key", "create, copy, seal, check or import the pool key on a token pool's members", cmd_pool_key},
   }};
   return kCommands;
 }

@@ -25,6 +25,7 @@ int cmd_export(const CommandArgs& args);
 int cmd_doctor(const CommandArgs& args);
 int cmd_bench(const CommandArgs& args);
 int cmd_pool(const CommandArgs& args);
+int cmd_pool_key(const CommandArgs& args);
 
 struct Command {
   std::string_view name;

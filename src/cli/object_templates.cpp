@@ -43,8 +43,10 @@ p11::AttributeTemplate long_term_public(const Naming& n, KeyAlgorithm algorithm)
 
 }  // namespace
 
+constexpr std::uint8_t kF4[] = {0x01, 0x00, 0x01};
+constexpr std::string_view kKekLabel = "sslp11-pool-key-transport";
+
 p11::AttributeTemplate rsa_public_to_generate(const Naming& n, CK_ULONG bits) {
-  static constexpr std::uint8_t kF4[] = {0x01, 0x00, 0x01};
   auto t = long_term_public(n, KeyAlgorithm::rsa);
   t.add_ulong(CKA_MODULUS_BITS, bits).add_bytes(CKA_PUBLIC_EXPONENT, kF4);
   return t;
@@ -83,6 +85,46 @@ p11::AttributeTemplate certificate_to_import(const Naming& n, const Certificate&
       .add_bytes(CKA_SERIAL_NUMBER, cert.serial_number)
       .add_bytes(CKA_VALUE, cert.der);
   name(t, n);
+  return t;
+}
+
+p11::AttributeTemplate kek_public_to_generate(CK_ULONG bits) {
+  p11::AttributeTemplate t;
+  t.add_bool(CKA_TOKEN, false)
+      .add_bool(CKA_WRAP, true)
+      .add_bool(CKA_ENCRYPT, false)
+      .add_bool(CKA_VERIFY, false)
+      .add_ulong(CKA_MODULUS_BITS, bits)
+      .add_bytes(CKA_PUBLIC_EXPONENT, kF4)
+      .add_string(CKA_LABEL, kKekLabel);
+  return t;
+}
+
+p11::AttributeTemplate kek_private_to_generate() {
+  p11::AttributeTemplate t;
+  t.add_bool(CKA_TOKEN, false)
+      .add_bool(CKA_PRIVATE, true)
+      .add_bool(CKA_SENSITIVE, true)
+      .add_bool(CKA_EXTRACTABLE, false)
+      .add_bool(CKA_UNWRAP, true)
+      .add_bool(CKA_DECRYPT, false)
+      .add_bool(CKA_SIGN, false)
+      .add_string(CKA_LABEL, kKekLabel);
+  return t;
+}
+
+p11::AttributeTemplate kek_public_to_create(std::span<const std::uint8_t> modulus,
+                                            std::span<const std::uint8_t> exponent) {
+  p11::AttributeTemplate t;
+  t.add_ulong(CKA_CLASS, CKO_PUBLIC_KEY)
+      .add_ulong(CKA_KEY_TYPE, CKK_RSA)
+      .add_bool(CKA_TOKEN, false)
+      .add_bool(CKA_WRAP, true)
+      .add_bool(CKA_ENCRYPT, false)
+      .add_bool(CKA_VERIFY, false)
+      .add_bytes(CKA_MODULUS, modulus)
+      .add_bytes(CKA_PUBLIC_EXPONENT, exponent)
+      .add_string(CKA_LABEL, kKekLabel);
   return t;
 }
 

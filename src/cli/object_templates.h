@@ -31,4 +31,13 @@ p11::AttributeTemplate private_to_import(const Naming& n, const PrivateKey& key)
 p11::AttributeTemplate public_to_import(const Naming& n, const PublicKey& key);
 p11::AttributeTemplate certificate_to_import(const Naming& n, const Certificate& cert);
 
+// The pool-key ceremony's key-encryption key (pool_key_transport.h): session
+// objects only, gone with the session at the latest. The receiving member
+// makes the pair (the private half sensitive, not extractable, unwrap only);
+// the sending member gets the public half as a session object (wrap only).
+p11::AttributeTemplate kek_public_to_generate(CK_ULONG bits);
+p11::AttributeTemplate kek_private_to_generate();
+p11::AttributeTemplate kek_public_to_create(std::span<const std::uint8_t> modulus,
+                                            std::span<const std::uint8_t> exponent);
+
 }  // namespace sslp11::cli::object_templates

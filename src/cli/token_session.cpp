@@ -21,8 +21,8 @@ SelectedToken select_target_token(const Target& target) {
   return t;
 }
 
-TokenSession::TokenSession(std::shared_ptr<p11::Module> module, p11::SlotDescription slot)
-    : session_(std::move(module), slot.id), slot_(std::move(slot)) {}
+TokenSession::TokenSession(std::shared_ptr<p11::Module> module, p11::SlotDescription slot, CK_FLAGS flags)
+    : session_(std::move(module), slot.id, flags), slot_(std::move(slot)) {}
 
 std::string pin_rejected_message(const p11::Api& api, CK_SLOT_ID slot, const std::string& label, CK_RV rv,
                                  CK_USER_TYPE user) {
@@ -49,14 +49,14 @@ void TokenSession::login(CK_USER_TYPE user, const p11::Pin& pin) {
   }
 }
 
-std::unique_ptr<TokenSession> open_user_session(const Target& target, Login login) {
+std::unique_ptr<TokenSession> open_user_session(const Target& target, Login login, Access access) {
   SelectedToken t = select_target_token(target);
   const CK_FLAGS flags = t.slot.token_flags;
   if ((flags & CKF_TOKEN_INITIALIZED) == 0) {
     throw OperationError("token in slot " + std::to_string(t.slot.id) +
                          " is not initialised: run sslp11-admin init-token first");
   }
-  auto session = std::make_unique<TokenSession>(t.module, t.slot);
+  auto session = std::make_unique<TokenSession>(t.module, t.slot, access == Access::read_write ? CKF_RW_SESSION : 0);
   if ((flags & CKF_LOGIN_REQUIRED) == 0) return session;
   if (target.user_pin.source.kind == config::PinSource::Kind::none) {
     if (login == Login::if_possible) return session;

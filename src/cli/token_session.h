@@ -29,7 +29,8 @@ SelectedToken select_target_token(const Target& target);
 
 class TokenSession {
  public:
-  TokenSession(std::shared_ptr<p11::Module> module, p11::SlotDescription slot);
+  // A read/write session unless `flags` says otherwise (0: read-only).
+  TokenSession(std::shared_ptr<p11::Module> module, p11::SlotDescription slot, CK_FLAGS flags = CKF_RW_SESSION);
   ~TokenSession() = default;
   TokenSession(const TokenSession&) = delete;
   TokenSession& operator=(const TokenSession&) = delete;
@@ -51,11 +52,14 @@ class TokenSession {
 };
 
 enum class Login { required, if_possible };
+enum class Access { read_write, read_only };
 
 // Selects the token, opens a session and logs the user in when the token
 // wants a login. Login::if_possible skips the login when the PIN source is
-// `none` (the session then sees public objects only).
-std::unique_ptr<TokenSession> open_user_session(const Target& target, Login login = Login::required);
+// `none` (the session then sees public objects only). Access::read_only is
+// for reading a token that may be write-protected.
+std::unique_ptr<TokenSession> open_user_session(const Target& target, Login login = Login::required,
+                                                Access access = Access::read_write);
 
 // The one-line message for a PIN the token refused (p11::is_pin_rejected),
 // reading the token's flags now (never the PIN).

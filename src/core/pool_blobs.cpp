@@ -10,6 +10,7 @@
 #include "core/token_context.h"
 #include "pkcs11/attributes.h"
 #include "pkcs11/error.h"
+#include "pkcs11/pool_key.h"
 
 namespace sslp11::core::pool_blobs {
 
@@ -19,75 +20,23 @@ constexpr std::uint8_t kMagic[4] = {'S', 'P', 'O', 'B'};
 constexpr std::uint8_t kKindMaster = 1;
 constexpr std::uint8_t kFlagServer = 1;
 constexpr std::uint8_t kFlagExtended = 2;
-constexpr std::size_t kTagKeyBytes = 32;  // SoftHSM's HMAC-SHA256 wants keys of at least 32 bytes
-// What CKM_AES_ECB_ENCRYPT_DATA encrypts to make the tag key: two AES blocks,
-// so the derived key is 32 bytes. Fixed: every member derives the same key.
-constexpr char kTagKeyInput[] = "sslp11 pool blob tag key, v2 ...";
-static_assert(sizeof kTagKeyInput - 1 == kTagKeyBytes);
-constexpr char kCheckInput[] = "sslp11 pool key check value";
 
 [[noreturn]] void bad_blob(const std::string& why) { throw Error(Fault::bad_data, "pool key blob: " + why); }
 
 std::optional<CK_OBJECT_HANDLE> pool_key_in(const p11::Lease& lease) {
-  p11::AttributeTemplate query;
-  query.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_AES)
-      .add_bool(CKA_TOKEN, true)
-      .add_string(CKA_LABEL, kPoolKeyLabel);
-  const auto found = lease.api().find_objects(lease.handle(), query.span(), 1);
-  if (found.empty()) return std::nullopt;
-  return found.front();
+  return p11::pool_key::find(lease.api(), lease.handle());
 }
 
 CK_OBJECT_HANDLE require_pool_key(const p11::Lease& lease, const TokenContext& token) {
   if (auto key = pool_key_in(lease)) return *key;
   throw Error(Fault::not_supported, "token '" + token.name() + "' has no pool key (label " +
-                                        std::string(kPoolKeyLabel) + "); see sslp11-admin(1), pool keys");
+                                        std::string(kPoolKeyLabel) + "); put it there with sslp11-admin pool-key");
 }
 
-// The tag key, derived from the pool key for one call and destroyed when it
-// ends (on the lease's session, so no other lease is needed for that).
-class TagKey {
- public:
-  TagKey(const p11::Lease& lease, CK_OBJECT_HANDLE pool_key) : lease_(lease) {
-    std::array<std::uint8_t, kTagKeyBytes> input{};
-    std::memcpy(input.data(), kTagKeyInput, kTagKeyBytes);
-    CK_KEY_DERIVATION_STRING_DATA data{input.data(), input.size()};
-    CK_MECHANISM mech{CKM_AES_ECB_ENCRYPT_DATA, &data, sizeof data};
-    auto t = templates::pool_tag_key(kTagKeyBytes);
-    lease.api().C_DeriveKey(lease.handle(), mech, pool_key, t.span(), &handle_);
-  }
-  TagKey(const TagKey&) = delete;
-  TagKey& operator=(const TagKey&) = delete;
-  ~TagKey() {
-    try {
-      lease_.api().C_DestroyObject(lease_.handle(), handle_);
-    } catch (...) {  // a lost session took the object with it
-    }
-  }
-
-  // HMAC-SHA256 of `data` on the token.
-  std::array<std::uint8_t, kTagBytes> mac(std::span<const std::uint8_t> data) const {
-    std::array<std::uint8_t, kTagBytes> out{};
-    CK_MECHANISM mech{CKM_SHA256_HMAC, nullptr, 0};
-    lease_.api().C_SignInit(lease_.handle(), mech, handle_);
-    if (lease_.api().C_Sign(lease_.handle(), data, out) != out.size()) {
-      throw Error(Fault::internal, "CKM_SHA256_HMAC returned a tag of the wrong length");
-    }
-    return out;
-  }
-
-  std::array<std::uint8_t, kCheckValueBytes> check_value() const {
-    const auto full = mac({reinterpret_cast<const std::uint8_t*>(kCheckInput), sizeof kCheckInput - 1});
-    std::array<std::uint8_t, kCheckValueBytes> out{};
-    std::memcpy(out.data(), full.data(), out.size());
-    return out;
-  }
-
- private:
-  const p11::Lease& lease_;
-  CK_OBJECT_HANDLE handle_ = CK_INVALID_HANDLE;
-};
+// The tag key on the lease's session (no other lease is needed for it).
+p11::pool_key::TagKey tag_key(const p11::Lease& lease, CK_OBJECT_HANDLE pool_key) {
+  return p11::pool_key::TagKey(lease.api(), lease.handle(), pool_key);
+}
 
 bool equal_in_constant_time(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
   if (a.size() != b.size()) return false;
@@ -115,7 +64,7 @@ bool pool_key_on_every_member(const std::vector<std::shared_ptr<TokenContext>>& 
 
 std::vector<std::uint8_t> check_value(TokenContext& token) {
   return token.pool()->run([&](p11::Lease& lease) {
-    const TagKey tag(lease, require_pool_key(lease, token));
+    const auto tag = tag_key(lease, require_pool_key(lease, token));
     const auto cv = tag.check_value();
     return std::vector<std::uint8_t>(cv.begin(), cv.end());
   });
@@ -143,7 +92,7 @@ std::vector<std::uint8_t> export_master(const MasterKey& master) {
   put_le(&blob[24], kWrappedBytes, 2);
   token.pool()->run([&](p11::Lease& lease) {
     const CK_OBJECT_HANDLE pool_key = require_pool_key(lease, token);
-    const TagKey tag(lease, pool_key);
+    const auto tag = tag_key(lease, pool_key);
     const auto cv = tag.check_value();
     std::memcpy(&blob[16], cv.data(), cv.size());
     CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
@@ -177,13 +126,13 @@ std::shared_ptr<MasterKey> import_master(const Provider& provider, std::span<con
   const auto& token = provider.token();
   p11::Object secret = token->pool()->run([&](p11::Lease& lease) {
     const CK_OBJECT_HANDLE pool_key = require_pool_key(lease, *token);
-    const TagKey tag_key(lease, pool_key);
+    const auto tags = tag_key(lease, pool_key);
     // Another pool's blob is refused by name before its tag: that tag is
     // under another key anyway.
-    if (!equal_in_constant_time(tag_key.check_value(), blob.subspan(16, kCheckValueBytes))) {
+    if (!equal_in_constant_time(tags.check_value(), blob.subspan(16, kCheckValueBytes))) {
       bad_blob("wrapped under another pool key");
     }
-    if (!equal_in_constant_time(tag_key.mac(signed_part), tag)) bad_blob("the blob was altered (tag mismatch)");
+    if (!equal_in_constant_time(tags.mac(signed_part), tag)) bad_blob("the blob was altered (tag mismatch)");
     CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
     auto t = templates::unwrapped_master();
     const CK_OBJECT_HANDLE h = lease.api().C_UnwrapKey(lease.handle(), kwp, pool_key, wrapped, t.span());

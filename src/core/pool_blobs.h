@@ -13,15 +13,14 @@
 //       CKM_AES_KEY_WRAP_PAD (RFC 5649) under the pool key (56 bytes)
 //   84  HMAC-SHA256 of bytes 0..83 (32 bytes)
 // The tag key is derived on the token from the pool key
-// (CKM_AES_ECB_ENCRYPT_DATA over a fixed string, a sensitive session object
+// (p11::pool_key::TagKey, pkcs11/pool_key.h: a sensitive session object
 // destroyed after the call), so the pool key is the one secret the ceremony
-// puts on every member; the check value is the first 8 bytes of an HMAC of a
-// fixed string under that tag key, so it names the pool key without being
-// usable to forge anything. Import checks, in this order: size, magic,
-// version, kind; check value (another pool key: refused before any unwrap);
-// tag (computed again on the token, compared in constant time); then
-// C_UnwrapKey into a sensitive, non-extractable master on the importing
-// member. A refused blob leaves no object behind.
+// (sslp11-admin pool-key) puts on every member; the check value (same
+// header) names the pool key without being usable to forge anything.
+// Import checks, in this order: size, magic, version, kind; check value
+// (another pool key: refused before any unwrap); tag (computed again on the
+// token, compared in constant time); then C_UnwrapKey into a sensitive,
+// non-extractable master on the importing member. A refused blob leaves no object behind.
 //
 // Only masters made in a pool whose every member had the pool key when it
 // opened are extractable (TokenPool::masters_wrappable); all other masters,
@@ -38,6 +37,7 @@
 #include <vector>
 
 #include "core/keys.h"
+#include "pkcs11/pool_key.h"
 
 namespace sslp11::core {
 
@@ -45,12 +45,12 @@ class TokenContext;
 
 namespace pool_blobs {
 
-inline constexpr std::string_view kPoolKeyLabel = "sslp11-pool-key";
+inline constexpr std::string_view kPoolKeyLabel = p11::pool_key::kLabel;
 inline constexpr std::size_t kWrappedBytes = 56;  // a 48-byte master under CKM_AES_KEY_WRAP_PAD
 inline constexpr std::size_t kHeaderBytes = 28;
-inline constexpr std::size_t kTagBytes = 32;
+inline constexpr std::size_t kTagBytes = p11::pool_key::kTagBytes;
 inline constexpr std::size_t kBlobBytes = kHeaderBytes + kWrappedBytes + kTagBytes;
-inline constexpr std::size_t kCheckValueBytes = 8;
+inline constexpr std::size_t kCheckValueBytes = p11::pool_key::kCheckValueBytes;
 
 // The pool key on `token` (a token object labelled kPoolKeyLabel, CKK_AES),
 // or nothing when it has none. Throws p11::Error when the token cannot be asked.

@@ -127,10 +127,4 @@ p11::AttributeTemplate blob_mac_key(std::size_t value_len) {
   return t;
 }
 
-p11::AttributeTemplate pool_tag_key(std::size_t value_len) {
-  auto t = secret_key(CKK_GENERIC_SECRET);
-  t.add_bool(CKA_SIGN, true).add_ulong(CKA_VALUE_LEN, value_len);
-  return t;
-}
-
 }  // namespace sslp11::core::templates

@@ -75,8 +75,4 @@ p11::AttributeTemplate rsa_public(std::span<const std::uint8_t> modulus, std::sp
 // the token by CKM_GENERIC_SECRET_KEY_GEN, HMAC sign only.
 p11::AttributeTemplate blob_mac_key(std::size_t value_len);
 
-// The key that authenticates pool blobs, derived from the pool key for one
-// call (core/pool_blobs.h): HMAC sign only.
-p11::AttributeTemplate pool_tag_key(std::size_t value_len);
-
 }  // namespace sslp11::core::templates
