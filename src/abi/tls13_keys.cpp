@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/handshake_hash.h"
 #include "core/records.h"
+#include "core/tls13_pool_blobs.h"
 
 namespace sslp11::abi {
 
@@ -91,6 +92,24 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
 NCRYPT_KEY_HANDLE publish_tls13(const Tls13SecretKey& from, core::Tls13Secret secret, const ProviderRef& provider) {
   return publish(std::make_shared<Tls13SecretKey>(Tls13SecretKey{from.token, from.schedule, std::move(secret), false}),
                  provider);
+}
+
+std::shared_ptr<Tls13SecretKey> wrappable_psk_from(NCRYPT_KEY_HANDLE h, const ProviderRef& provider) {
+  auto key = key_from<Tls13SecretKey>(h, provider);
+  if (key->secret.kind != core::Tls13SecretKind::psk || !key->secret.wrappable) {
+    fail(NTE_NOT_SUPPORTED, "of the TLS 1.3 secrets only a resumption PSK exports (BCRYPT_OPAQUE_KEY_BLOB), and only "
+                            "in a pool whose members all hold the pool key");
+  }
+  return tls13_secret_from(h, provider, {core::Tls13SecretKind::psk}, "hKey");
+}
+
+NCRYPT_KEY_HANDLE import_pool_psk(const ProviderRef& provider, std::span<const std::uint8_t> blob) {
+  return provider.placed([&] {
+    auto schedule = tls13_schedule(provider);
+    core::Tls13Secret psk = core::pool_blobs::import_psk(*provider, *schedule, blob);
+    return publish(std::make_shared<Tls13SecretKey>(Tls13SecretKey{provider->token(), schedule, std::move(psk), false}),
+                   provider);
+  });
 }
 
 std::vector<std::uint8_t> tls13_transcript(NCRYPT_HASH_HANDLE h, const ProviderRef& provider,

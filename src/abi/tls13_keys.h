@@ -8,6 +8,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <span>
 
 #include <sslp11/sslprovider.h>
 
@@ -47,6 +48,15 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
 
 // A new handle to `secret`, made by `from`'s schedule.
 NCRYPT_KEY_HANDLE publish_tls13(const Tls13SecretKey& from, core::Tls13Secret secret, const ProviderRef& provider);
+
+// The resumption PSK behind `h` when it may leave as a pool blob
+// (core/tls13_pool_blobs.h: made in a pool whose members all hold the pool
+// key); NTE_NOT_SUPPORTED for every other TLS 1.3 secret.
+std::shared_ptr<Tls13SecretKey> wrappable_psk_from(NCRYPT_KEY_HANDLE h, const ProviderRef& provider);
+
+// A PSK from its pool blob, on the member the pool's policy places it on (a
+// resumption starts a new key schedule there): NTE_BAD_DATA for a refused blob.
+NCRYPT_KEY_HANDLE import_pool_psk(const ProviderRef& provider, std::span<const std::uint8_t> blob);
 
 // The transcript hash behind `h` as its digest, checked against the secret's
 // suite (a TLS 1.3 hash of the same hash algorithm).

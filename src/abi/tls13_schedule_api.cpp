@@ -238,7 +238,11 @@ SECURITY_STATUS WINAPI SslExpandPreSharedKey(NCRYPT_PROV_HANDLE hSslProvider, NC
     check_parameters(pParameterList);
     auto res = tls13_secret_from(hResumptionMasterKey, provider, {Kind::resumption_master}, "hResumptionMasterKey");
     const std::span<const std::uint8_t> nonce(pbTicketNonce, pbTicketNonce == nullptr ? 0 : cbTicketNonce);
-    *phPreSharedKey = publish_tls13(*res, res->schedule->pre_shared_key(res->secret, nonce), provider);
+    // In a pool whose members all hold the pool key the PSK (a ticket's
+    // secret) is made extractable, so that it can travel to the member a
+    // resumption lands on (core/tls13_pool_blobs.h).
+    *phPreSharedKey = publish_tls13(
+        *res, res->schedule->pre_shared_key(res->secret, nonce, provider->pool()->masters_wrappable()), provider);
   });
 }
 

@@ -181,10 +181,13 @@ Tls13Secret Tls13Schedule::binder_key(const Tls13Secret& early, Tls13Binder kind
 }
 
 Tls13Secret Tls13Schedule::pre_shared_key(const Tls13Secret& resumption_master,
-                                          std::span<const std::uint8_t> ticket_nonce) const {
+                                          std::span<const std::uint8_t> ticket_nonce, bool wrappable) const {
   check_alive("a resumption PSK", resumption_master);
   if (resumption_master.kind != Kind::resumption_master) wrong_secret("a resumption PSK", resumption_master);
-  return expand_label(resumption_master, tls13_labels::kResumption, ticket_nonce, Kind::psk, Use::ikm);
+  Tls13Secret psk = expand_label(resumption_master, tls13_labels::kResumption, ticket_nonce, Kind::psk,
+                                 wrappable ? Use::travelling_psk : Use::ikm);
+  psk.wrappable = wrappable;
+  return psk;
 }
 
 Tls13Secret Tls13Schedule::next_traffic_secret(const Tls13Secret& traffic) const {
