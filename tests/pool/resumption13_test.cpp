@@ -20,9 +20,12 @@
 #include <vector>
 
 #include "core/pool_blobs.h"
+#include "core/tls13_templates.h"
+#include "pkcs11/attributes.h"
 #include "pool/pool_key_support.h"
 #include "pool/pool_support.h"
 #include "support/provider_env.h"
+#include "tls13/support/tls13_fixture.h"
 #include "tls13_api/tls13_api_support.h"
 
 namespace sslp11::pool_test {
@@ -151,17 +154,7 @@ Resumption resume(NCRYPT_PROV_HANDLE p, const oracle::SuiteFacts& suite, NCRYPT_
   return r;
 }
 
-class PoolResumption13 : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const Bytes key = random_pool_key();
-    for (const Member& m : members_) put_pool_key(m, key);
-  }
-  void TearDown() override {
-    for (const Member& m : members_) remove_pool_key(m);
-  }
-  std::vector<Member> members_{member_a(), member_b()};
-};
+class PoolResumption13 : public PoolKeyOnMembers {};
 
 TEST_F(PoolResumption13, APskMadeOnOneMemberResumesOnAnother) {
   PoolProvider p("resumption13", members_, "policy = round-robin");
@@ -268,6 +261,72 @@ TEST(PoolResumption13Native, APoolWithTheNssSoftokenExportsNoPsk) {
   }
   remove_pool_key(member_a());
 }
+
+// The native path on the NSS softoken, without a pool key (it cannot hold
+// one). Export: NSS derives no extractable key from a non-extractable base,
+// so the PSK a wrappable pool asks for stays protected and not wrappable
+// (and still OpenSSL's). Import: a PSK wrapped with CKM_AES_KEY_WRAP_PAD (a
+// session AES key in the pool key's place; the PSK's value a test value
+// given to the token) and unwrapped with the import's template is protected
+// and keys OpenSSL's early secret - though NSS's CKM_AES_KEY_WRAP_PAD is not
+// RFC 5649's, so its wrapped bytes are not the family's.
+class NativePskWrap : public tls13test::Tls13OnToken {};
+
+TEST_P(NativePskWrap, NssKeepsThePskButImportsAWrappedOne) {
+  ASSERT_EQ(schedule().path(), p11::DerivationPath::native);
+  const oracle::SuiteFacts& facts = sha256_suite();
+  const core::Tls13Suite& suite = schedule().suite(kTls13, facts.id);
+  const oracle::Hash h = facts.prf;
+  const std::size_t n = oracle::hash_bytes(h);
+  const Bytes z = oracle::random_bytes(32), transcript = oracle::random_bytes(n), nonce = oracle::random_bytes(4);
+  const core::Tls13Secret early = schedule().early_secret(suite, nullptr);
+  const core::Tls13Secret hs = schedule().handshake_secret(early, shared_secret(z), z.size());
+  const core::Tls13Secret res = schedule().resumption_master(schedule().master_secret(hs), transcript);
+  const core::Tls13Secret psk = schedule().pre_shared_key(res, nonce, /*wrappable=*/true);
+  EXPECT_FALSE(psk.wrappable);
+  EXPECT_TRUE(pool()->run([&](p11::Lease& l) { return tls13test::object_is_protected(l, psk.object.handle(), "PSK"); }));
+  const Bytes o_early = oracle::tls13_extract(h, std::nullopt, std::nullopt);
+  const Bytes o_master = oracle::tls13_extract(h, oracle::tls13_extract(h, o_early, z), std::nullopt);
+  const Bytes o_psk = oracle::tls13_expand_label(
+      h, oracle::tls13_derive_secret(h, o_master, "res master", transcript), "resumption", nonce, n);
+  const Bytes o_resumed = oracle::tls13_extract(h, std::nullopt, o_psk);
+  EXPECT_TRUE(secret_matches(schedule().early_secret(suite, &psk), facts, o_resumed));
+
+  core::Tls13Secret imported{&suite, core::Tls13SecretKind::psk, p11::DerivationPath::native, {}};
+  pool()->run([&](p11::Lease& l) {
+    p11::AttributeTemplate w;
+    w.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
+        .add_ulong(CKA_KEY_TYPE, CKK_AES)
+        .add_ulong(CKA_VALUE_LEN, 32)
+        .add_bool(CKA_TOKEN, false)
+        .add_bool(CKA_WRAP, true)
+        .add_bool(CKA_UNWRAP, true);
+    CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
+    const p11::Object wrapping(pool(), l, l.api().C_GenerateKey(l.handle(), gen, w.span()));
+    p11::AttributeTemplate v;
+    v.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
+        .add_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
+        .add_bool(CKA_TOKEN, false)
+        .add_bool(CKA_EXTRACTABLE, true)
+        .add_bytes(CKA_VALUE, o_psk);
+    const p11::Object travelling(pool(), l, l.api().C_CreateObject(l.handle(), v.span()));
+    CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+    const auto wrapped = l.api().C_WrapKey(l.handle(), kwp, wrapping.handle(), travelling.handle());
+    // NSS pads with PKCS#7 to 8 bytes and then wraps with AES-KW: 48 bytes,
+    // not RFC 5649's 40, so a blob sealed there would be refused by size.
+    EXPECT_EQ(wrapped.size(), 48u);
+    EXPECT_NE(wrapped.size(), core::pool_blobs::wrapped_bytes(32));
+    auto u = core::tls13_templates::unwrapped(p11::DerivationPath::native, core::tls13_templates::Use::ikm,
+                                              CKK_GENERIC_SECRET);
+    imported.object =
+        p11::Object(pool(), l, l.api().C_UnwrapKey(l.handle(), kwp, wrapping.handle(), wrapped, u.span()));
+    EXPECT_TRUE(tls13test::object_is_protected(l, imported.object.handle(), "imported PSK"));
+    return 0;
+  });
+  EXPECT_TRUE(secret_matches(schedule().early_secret(suite, &imported), facts, o_resumed));
+}
+
+INSTANTIATE_TEST_SUITE_P(Nss, NativePskWrap, ::testing::Values(test::TestTokens::nss()), test::TokenName{});
 
 }  // namespace
 }  // namespace sslp11::pool_test

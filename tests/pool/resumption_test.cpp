@@ -105,17 +105,7 @@ Bytes first_record(NCRYPT_PROV_HANDLE p, NCRYPT_KEY_HANDLE master) {
   return record;
 }
 
-class PoolResumption : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const Bytes key = random_pool_key();
-    for (const Member& m : members_) put_pool_key(m, key);
-  }
-  void TearDown() override {
-    for (const Member& m : members_) remove_pool_key(m);
-  }
-  const std::vector<Member> members_{member_a(), member_b()};
-};
+class PoolResumption : public PoolKeyOnMembers {};
 
 TEST_F(PoolResumption, AMasterMadeOnOneMemberResumesOnAnother) {
   PoolProvider p("resumption", members_, "policy = round-robin");
