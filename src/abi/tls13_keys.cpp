@@ -70,7 +70,7 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
                                                   std::initializer_list<core::Tls13SecretKind> kinds,
                                                   const char* what) {
   auto key = key_from<Tls13SecretKey>(h, provider);
-  if (!key->portable && !provider->pool()->single_member()) provider.bind_member(key->token);
+  if (!key->portable && !key->travelling_psk && !provider->pool()->single_member()) provider.bind_member(key->token);
   bool fits = false;
   for (auto k : kinds) fits = fits || key->secret.kind == k;
   if (!fits) {
@@ -106,10 +106,31 @@ std::shared_ptr<Tls13SecretKey> wrappable_psk_from(NCRYPT_KEY_HANDLE h, const Pr
 NCRYPT_KEY_HANDLE import_pool_psk(const ProviderRef& provider, std::span<const std::uint8_t> blob) {
   return provider.placed([&] {
     auto schedule = tls13_schedule(provider);
-    core::Tls13Secret psk = core::pool_blobs::import_psk(*provider, *schedule, blob);
-    return publish(std::make_shared<Tls13SecretKey>(Tls13SecretKey{provider->token(), schedule, std::move(psk), false}),
-                   provider);
+    auto key = std::make_shared<Tls13SecretKey>(Tls13SecretKey{
+        provider->token(), schedule, core::pool_blobs::import_psk(*provider, *schedule, blob), false});
+    key->pool_blob = std::make_shared<const std::vector<std::uint8_t>>(blob.begin(), blob.end());
+    return publish(std::move(key), provider);
   });
+}
+
+bool travels(const Tls13SecretKey& psk) { return psk.secret.wrappable || psk.pool_blob != nullptr; }
+
+std::shared_ptr<Tls13SecretKey> early_secret_here(const ProviderRef& provider, const Tls13SecretKey& early) {
+  auto schedule = tls13_schedule(provider);
+  const core::Tls13Suite& suite = *early.secret.suite;
+  if (early.portable) {
+    return std::make_shared<Tls13SecretKey>(
+        Tls13SecretKey{provider->token(), schedule, schedule->early_secret(suite, nullptr), true});
+  }
+  const Tls13SecretKey& psk = *early.travelling_psk;
+  // The PSK's blob: kept since its import, or sealed now on its own member.
+  const std::vector<std::uint8_t> blob =
+      psk.pool_blob ? *psk.pool_blob : core::pool_blobs::export_psk(*psk.token, psk.secret);
+  const core::Tls13Secret here = core::pool_blobs::import_psk(*provider, *schedule, blob);
+  auto out = std::make_shared<Tls13SecretKey>(
+      Tls13SecretKey{provider->token(), schedule, schedule->early_secret(suite, &here), false});
+  out->travelling_psk = early.travelling_psk;
+  return out;
 }
 
 std::vector<std::uint8_t> tls13_transcript(NCRYPT_HASH_HANDLE h, const ProviderRef& provider,

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <tuple>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -154,6 +155,52 @@ Resumption resume(NCRYPT_PROV_HANDLE p, const oracle::SuiteFacts& suite, NCRYPT_
   return r;
 }
 
+// A key share placed on members[on] (round-robin: the next turn at most).
+KeyShare key_share_on(NCRYPT_PROV_HANDLE p, const std::vector<Member>& members, int on) {
+  for (std::size_t attempt = 0; attempt < members.size(); ++attempt) {
+    const auto before = counts(members);
+    KeyShare ks = tls13api::make_key_share(p, sha256_suite(), oracle::p256());
+    if (grown_member(members, before) == on) return ks;
+  }
+  ADD_FAILURE() << "no key share landed on member " << on;
+  return {};
+}
+
+// A resumed handshake's (EC)DHE step with the early secret of `psk` (on
+// members[psk_on]) and our key share on the other member: its status, and
+// when it succeeds, whether the handshake secret is on the key share's
+// member and its client traffic key is OpenSSL's.
+struct CrossStep {
+  SECURITY_STATUS status;
+  bool on_key_share_member = false;
+  bool traffic_key_ok = false;
+};
+CrossStep handshake_across(NCRYPT_PROV_HANDLE p, const std::vector<Member>& members, NCRYPT_KEY_HANDLE psk,
+                           int psk_on, const Bytes& o_psk) {
+  const oracle::SuiteFacts& suite = sha256_suite();
+  const oracle::Hash h = suite.prf;
+  Handle early;
+  EXPECT_EQ(SslExtractEarlyKey(p, psk, early.out(), kTls13, suite.id, nullptr, 0), 0) << test::last_error();
+  const int other = 1 - psk_on;
+  const KeyShare ours = key_share_on(p, members, other);
+  const auto peer = oracle::ec_generate(oracle::p256());
+  const Handle peer_public = tls13api::import_point(p, oracle::p256(), oracle::ec_public_point(peer.get()));
+  const Bytes z = oracle::ecdh(peer.get(), oracle::ec_public_from_point(oracle::p256(), ours.point).get());
+  Transcript th = tls13api::make_transcript(p, suite);
+  th.add(p, oracle::random_bytes(150));
+  const auto before = counts(members);
+  Handle hs, c_hs, c_hs_key;
+  CrossStep out{SslExtractHandshakeKey(p, ours.key.get(), peer_public.get(), early.get(), hs.out(), nullptr, 0)};
+  if (out.status != 0) return out;
+  out.on_key_share_member = grown_member(members, before) == other;
+  EXPECT_EQ(SslExpandTrafficKeys(p, hs.get(), th.hash.get(), c_hs.out(), nullptr, nullptr, 0), 0) << test::last_error();
+  EXPECT_EQ(SslExpandWriteKey(p, c_hs.get(), c_hs_key.out(), nullptr, 0), 0) << test::last_error();
+  const Bytes o_hs = oracle::tls13_extract(h, oracle::tls13_extract(h, std::nullopt, o_psk), z);
+  const Bytes o_c_hs = oracle::tls13_derive_secret(h, o_hs, "c hs traffic", th.digest(h));
+  out.traffic_key_ok = tls13api::same_write_key(p, c_hs_key.get(), suite, tls13api::oracle_write_key(suite, o_c_hs));
+  return out;
+}
+
 class PoolResumption13 : public PoolKeyOnMembers {};
 
 TEST_F(PoolResumption13, APskMadeOnOneMemberResumesOnAnother) {
@@ -182,6 +229,32 @@ TEST_F(PoolResumption13, APskMadeOnOneMemberResumesOnAnother) {
     // The imported PSK travels no further: only the PSK its ticket made does.
     Bytes again;
     EXPECT_EQ(export_psk(p.get(), resumed.get(), again), NTE_NOT_SUPPORTED);
+  }
+  EXPECT_EQ(counts(members_), start);
+}
+
+// The key share of a resumed handshake is placed on its own, so it may land
+// on another member than the PSK's early secret: the early secret is made
+// again there from the PSK - sealed now on its member (the PSK a ticket
+// made), or its kept blob (an imported PSK) - imported on the key share's.
+TEST_F(PoolResumption13, AResumedHandshakeFollowsTheKeyShare) {
+  PoolProvider p("resumption13-follow", members_, "policy = round-robin");
+  ASSERT_EQ(p.open_status(), 0);
+  const auto start = counts(members_);
+  {
+    Ticket t = make_ticket(p.get(), members_, sha256_suite(), oracle::p256());
+    ASSERT_NE(t.member, -1);
+    Bytes blob;
+    ASSERT_EQ(export_psk(p.get(), t.psk.get(), blob), 0) << test::last_error();
+    const Handle imported = import_elsewhere(p.get(), members_, blob, t.member);
+    ASSERT_NE(imported.get(), 0u);
+    for (const auto& [psk, on] : {std::pair{t.psk.get(), t.member}, std::pair{imported.get(), 1 - t.member}}) {
+      SCOPED_TRACE(psk == t.psk.get() ? "the ticket's PSK" : "the imported PSK");
+      const CrossStep step = handshake_across(p.get(), members_, psk, on, t.o_psk);
+      ASSERT_EQ(step.status, 0) << test::last_error();
+      EXPECT_TRUE(step.on_key_share_member);
+      EXPECT_TRUE(step.traffic_key_ok);
+    }
   }
   EXPECT_EQ(counts(members_), start);
 }
@@ -236,6 +309,9 @@ TEST_F(PoolResumption13, WithoutAPoolKeyOnEveryMemberOrAloneNoPskTravels) {
     Bytes blob;
     EXPECT_EQ(export_psk(p.get(), t.psk.get(), blob), NTE_NOT_SUPPORTED);
     EXPECT_TRUE(resume(p.get(), sha256_suite(), t.psk.get(), t.o_psk, oracle::random_bytes(64)).early_key_ok);
+    if (list.size() == 2) {  // its early secret stays on its member: a key share elsewhere is refused
+      EXPECT_EQ(handshake_across(p.get(), list, t.psk.get(), t.member, t.o_psk).status, NTE_INVALID_PARAMETER);
+    }
   }
 }
 
