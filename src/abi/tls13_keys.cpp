@@ -122,6 +122,8 @@ std::shared_ptr<Tls13SecretKey> early_secret_here(const ProviderRef& provider, c
     return std::make_shared<Tls13SecretKey>(
         Tls13SecretKey{provider->token(), schedule, schedule->early_secret(suite, nullptr), true});
   }
+  // tls13_secret_from bound the call to any other early secret's member.
+  if (!early.travelling_psk) fail(NTE_INTERNAL_ERROR, "an early secret of another member that cannot be made here");
   const Tls13SecretKey& psk = *early.travelling_psk;
   // The PSK's blob: kept since its import, or sealed now on its own member.
   const std::vector<std::uint8_t> blob =
