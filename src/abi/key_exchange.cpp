@@ -16,6 +16,7 @@
 #include "core/pool_blobs.h"
 #include "core/pool_private_keys.h"
 #include "core/private_keys.h"
+#include "core/tls13_pool_blobs.h"
 
 using namespace sslp11;
 using namespace sslp11::abi;
@@ -142,6 +143,10 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
       key = provider.placed([&] { return core::import_rsa_public(*provider, rsa.modulus, rsa.exponent); });
     } else if (type == std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
       if (core::pool_blobs::blob_version(blob) == core::pool_blobs::kVersion) {
+        if (core::pool_blobs::blob_kind(blob) == static_cast<std::uint8_t>(core::pool_blobs::Kind::tls13_psk)) {
+          *phKey = import_pool_psk(provider, blob);
+          return;
+        }
         // A master wrapped under the pool key: a new key schedule, placed
         // like one, on whichever member the policy picks.
         auto master = provider.placed([&] { return core::pool_blobs::import_master(*provider, blob); });
@@ -224,6 +229,17 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
                                       ? core::BlobKey(HandleTable::object_of<core::MasterKey>(entry))
                                       : core::BlobKey(HandleTable::object_of<core::SessionKey>(entry));
         blob = provider->opaque_blobs().export_blob(key, provider.handle());
+        break;
+      }
+      case HandleKind::tls13_secret: {
+        // A resumption PSK of a pool with a pool key travels wrapped, so that
+        // a ticket resumes on any member (core/tls13_pool_blobs.h).
+        if (type != std::u16string_view(BCRYPT_OPAQUE_KEY_BLOB)) {
+          fail(NTE_NOT_SUPPORTED, "a TLS 1.3 resumption PSK exports only as BCRYPT_OPAQUE_KEY_BLOB");
+        }
+        const auto psk = wrappable_psk_from(hKey, provider);
+        if (!output_wanted(core::pool_blobs::psk_blob_bytes(*psk->secret.suite), pbOutput, cbOutput, pcbResult)) return;
+        blob = core::pool_blobs::export_psk(*psk->token, psk->secret);
         break;
       }
       default:

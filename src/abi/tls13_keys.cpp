@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/handshake_hash.h"
 #include "core/records.h"
+#include "core/tls13_pool_blobs.h"
 
 namespace sslp11::abi {
 
@@ -69,7 +70,7 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
                                                   std::initializer_list<core::Tls13SecretKind> kinds,
                                                   const char* what) {
   auto key = key_from<Tls13SecretKey>(h, provider);
-  if (!key->portable && !provider->pool()->single_member()) provider.bind_member(key->token);
+  if (!key->portable && !key->travelling_psk && !provider->pool()->single_member()) provider.bind_member(key->token);
   bool fits = false;
   for (auto k : kinds) fits = fits || key->secret.kind == k;
   if (!fits) {
@@ -91,6 +92,47 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
 NCRYPT_KEY_HANDLE publish_tls13(const Tls13SecretKey& from, core::Tls13Secret secret, const ProviderRef& provider) {
   return publish(std::make_shared<Tls13SecretKey>(Tls13SecretKey{from.token, from.schedule, std::move(secret), false}),
                  provider);
+}
+
+std::shared_ptr<Tls13SecretKey> wrappable_psk_from(NCRYPT_KEY_HANDLE h, const ProviderRef& provider) {
+  auto key = key_from<Tls13SecretKey>(h, provider);
+  if (key->secret.kind != core::Tls13SecretKind::psk || !key->secret.wrappable) {
+    fail(NTE_NOT_SUPPORTED, "of the TLS 1.3 secrets only a resumption PSK exports (BCRYPT_OPAQUE_KEY_BLOB), and only "
+                            "in a pool whose members all hold the pool key");
+  }
+  return tls13_secret_from(h, provider, {core::Tls13SecretKind::psk}, "hKey");
+}
+
+NCRYPT_KEY_HANDLE import_pool_psk(const ProviderRef& provider, std::span<const std::uint8_t> blob) {
+  return provider.placed([&] {
+    auto schedule = tls13_schedule(provider);
+    auto key = std::make_shared<Tls13SecretKey>(Tls13SecretKey{
+        provider->token(), schedule, core::pool_blobs::import_psk(*provider, *schedule, blob), false});
+    key->pool_blob = std::make_shared<const std::vector<std::uint8_t>>(blob.begin(), blob.end());
+    return publish(std::move(key), provider);
+  });
+}
+
+bool travels(const Tls13SecretKey& psk) { return psk.secret.wrappable || psk.pool_blob != nullptr; }
+
+std::shared_ptr<Tls13SecretKey> early_secret_here(const ProviderRef& provider, const Tls13SecretKey& early) {
+  auto schedule = tls13_schedule(provider);
+  const core::Tls13Suite& suite = *early.secret.suite;
+  if (early.portable) {
+    return std::make_shared<Tls13SecretKey>(
+        Tls13SecretKey{provider->token(), schedule, schedule->early_secret(suite, nullptr), true});
+  }
+  // tls13_secret_from bound the call to any other early secret's member.
+  if (!early.travelling_psk) fail(NTE_INTERNAL_ERROR, "an early secret of another member that cannot be made here");
+  const Tls13SecretKey& psk = *early.travelling_psk;
+  // The PSK's blob: kept since its import, or sealed now on its own member.
+  const std::vector<std::uint8_t> blob =
+      psk.pool_blob ? *psk.pool_blob : core::pool_blobs::export_psk(*psk.token, psk.secret);
+  const core::Tls13Secret here = core::pool_blobs::import_psk(*provider, *schedule, blob);
+  auto out = std::make_shared<Tls13SecretKey>(
+      Tls13SecretKey{provider->token(), schedule, schedule->early_secret(suite, &here), false});
+  out->travelling_psk = early.travelling_psk;
+  return out;
 }
 
 std::vector<std::uint8_t> tls13_transcript(NCRYPT_HASH_HANDLE h, const ProviderRef& provider,

@@ -8,6 +8,8 @@
 
 #include <initializer_list>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include <sslp11/sslprovider.h>
 
@@ -25,7 +27,21 @@ struct Tls13SecretKey {
   // again there (early_secret_on) instead of refusing a mix of members:
   // SslExtractEarlyKey and SslCreateEphemeralKey are placed independently.
   bool portable = false;
+  // A PSK that can travel (core/tls13_pool_blobs.h): made wrappable, or
+  // imported from the blob kept here. An early secret made from one keeps it
+  // (`travelling_psk`), so that meeting a key share of another member it is
+  // made again there from the PSK imported on that member, as a portable
+  // early secret is: the key share is placed independently of the ticket.
+  std::shared_ptr<const std::vector<std::uint8_t>> pool_blob = nullptr;
+  std::shared_ptr<const Tls13SecretKey> travelling_psk = nullptr;
 };
+
+// The PSK travels: its early secrets follow the key share.
+bool travels(const Tls13SecretKey& psk);
+
+// `early` on the provider's member (another than its own): made again there,
+// from zeros or from its PSK imported there. Throws as the steps do.
+std::shared_ptr<Tls13SecretKey> early_secret_here(const ProviderRef& provider, const Tls13SecretKey& early);
 
 // The TLS 1.3 schedule of the provider's token: one per token context, kept
 // by every provider instance that used it (Owner::tls13) and by every secret.
@@ -47,6 +63,15 @@ std::shared_ptr<Tls13SecretKey> tls13_secret_from(NCRYPT_KEY_HANDLE h, const Pro
 
 // A new handle to `secret`, made by `from`'s schedule.
 NCRYPT_KEY_HANDLE publish_tls13(const Tls13SecretKey& from, core::Tls13Secret secret, const ProviderRef& provider);
+
+// The resumption PSK behind `h` when it may leave as a pool blob
+// (core/tls13_pool_blobs.h: made in a pool whose members all hold the pool
+// key); NTE_NOT_SUPPORTED for every other TLS 1.3 secret.
+std::shared_ptr<Tls13SecretKey> wrappable_psk_from(NCRYPT_KEY_HANDLE h, const ProviderRef& provider);
+
+// A PSK from its pool blob, on the member the pool's policy places it on (a
+// resumption starts a new key schedule there): NTE_BAD_DATA for a refused blob.
+NCRYPT_KEY_HANDLE import_pool_psk(const ProviderRef& provider, std::span<const std::uint8_t> blob);
 
 // The transcript hash behind `h` as its digest, checked against the secret's
 // suite (a TLS 1.3 hash of the same hash algorithm).

@@ -53,7 +53,15 @@ SECURITY_STATUS WINAPI SslExtractEarlyKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYP
     const core::Tls13Suite& suite = offered_tls13_suite(*provider, dwProtocol, dwCipherSuite);
     std::shared_ptr<Tls13SecretKey> psk;
     if (hPreSharedKey != 0) psk = tls13_secret_from(hPreSharedKey, provider, {Kind::psk}, "hPreSharedKey");
-    // A new key schedule: placed, unless the PSK pins it to its member.
+    // A new key schedule: placed, unless the PSK pins it to its member (a
+    // PSK that travels follows the key share later, early_secret_here).
+    if (psk && travels(*psk)) {
+      auto early = std::make_shared<Tls13SecretKey>(
+          Tls13SecretKey{psk->token, psk->schedule, psk->schedule->early_secret(suite, &psk->secret), false});
+      early->travelling_psk = psk;
+      *phEarlyKey = publish(std::move(early), provider);
+      return;
+    }
     *phEarlyKey = psk ? publish_tls13(*psk, psk->schedule->early_secret(suite, &psk->secret), provider)
                       : provider.placed([&] {
                           auto schedule = tls13_schedule(provider);
@@ -77,12 +85,9 @@ SECURITY_STATUS WINAPI SslExtractHandshakeKey(NCRYPT_PROV_HANDLE hSslProvider, N
     auto own = key_from<core::EphemeralKey>(hPrivateKey, provider);
     auto peer = key_from<core::PublicKey>(hPublicKey, provider);
     auto early = tls13_secret_from(hEarlyKey, provider, {Kind::early}, "hEarlyKey");
-    if (early->token != provider->token()) {
-      // A portable early secret of another pool member: the same one on ours.
-      auto schedule = tls13_schedule(provider);
-      early = std::make_shared<Tls13SecretKey>(
-          Tls13SecretKey{provider->token(), schedule, schedule->early_secret(*early->secret.suite, nullptr), true});
-    }
+    // A portable early secret, or one from a PSK that travels, of another
+    // pool member: the same one on ours.
+    if (early->token != provider->token()) early = early_secret_here(provider, *early);
     if (own->kind != core::ExchangeKind::ec || peer->kind != core::ExchangeKind::ec) {
       fail(NTE_NOT_SUPPORTED, "sslp11's TLS 1.3 key exchange is ECDHE (P-256, P-384, P-521, x25519)");
     }
@@ -238,7 +243,11 @@ SECURITY_STATUS WINAPI SslExpandPreSharedKey(NCRYPT_PROV_HANDLE hSslProvider, NC
     check_parameters(pParameterList);
     auto res = tls13_secret_from(hResumptionMasterKey, provider, {Kind::resumption_master}, "hResumptionMasterKey");
     const std::span<const std::uint8_t> nonce(pbTicketNonce, pbTicketNonce == nullptr ? 0 : cbTicketNonce);
-    *phPreSharedKey = publish_tls13(*res, res->schedule->pre_shared_key(res->secret, nonce), provider);
+    // In a pool whose members all hold the pool key the PSK (a ticket's
+    // secret) is made extractable, so that it can travel to the member a
+    // resumption lands on (core/tls13_pool_blobs.h).
+    *phPreSharedKey = publish_tls13(
+        *res, res->schedule->pre_shared_key(res->secret, nonce, provider->pool()->masters_wrappable()), provider);
   });
 }
 

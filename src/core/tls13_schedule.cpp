@@ -7,6 +7,8 @@
 #include "core/tls13_hkdf_label.h"
 #include "core/tls13_labels.h"
 #include "core/tls13_public_hash.h"
+#include "log/logger.h"
+#include "pkcs11/error.h"
 
 namespace sslp11::core {
 
@@ -181,9 +183,24 @@ Tls13Secret Tls13Schedule::binder_key(const Tls13Secret& early, Tls13Binder kind
 }
 
 Tls13Secret Tls13Schedule::pre_shared_key(const Tls13Secret& resumption_master,
-                                          std::span<const std::uint8_t> ticket_nonce) const {
+                                          std::span<const std::uint8_t> ticket_nonce, bool wrappable) const {
   check_alive("a resumption PSK", resumption_master);
   if (resumption_master.kind != Kind::resumption_master) wrong_secret("a resumption PSK", resumption_master);
+  if (wrappable) {
+    try {
+      Tls13Secret psk =
+          expand_label(resumption_master, tls13_labels::kResumption, ticket_nonce, Kind::psk, Use::travelling_psk);
+      psk.wrappable = true;
+      return psk;
+    } catch (const p11::Error& e) {
+      // A token may derive no extractable key from a non-extractable base
+      // (NSS softoken: CKR_KEY_FUNCTION_NOT_PERMITTED), and the resumption
+      // master is one: the PSK then stays on its member, as on a lone token.
+      if (e.rv() != CKR_KEY_FUNCTION_NOT_PERMITTED) throw;
+      log::info("tls13", "the token derives no extractable PSK from the resumption master: this ticket resumes "
+                         "only on the member that issued it");
+    }
+  }
   return expand_label(resumption_master, tls13_labels::kResumption, ticket_nonce, Kind::psk, Use::ikm);
 }
 

@@ -68,7 +68,9 @@ class Tls13Schedule {
   // Derive-Secret(early, "ext binder" | "res binder", "").
   Tls13Secret binder_key(const Tls13Secret& early, Tls13Binder kind) const;
   // HKDF-Expand-Label(resumption_master, "resumption", ticket_nonce, Hash.length).
-  Tls13Secret pre_shared_key(const Tls13Secret& resumption_master, std::span<const std::uint8_t> ticket_nonce) const;
+  // `wrappable`: extractable for a pool blob (TokenPool::masters_wrappable).
+  Tls13Secret pre_shared_key(const Tls13Secret& resumption_master, std::span<const std::uint8_t> ticket_nonce,
+                             bool wrappable = false) const;
   // HKDF-Expand-Label(application traffic secret, "traffic upd", "", Hash.length) (KeyUpdate).
   Tls13Secret next_traffic_secret(const Tls13Secret& traffic) const;
 

@@ -43,6 +43,9 @@ struct Tls13Secret {
   // (EC)DHE secret on the composed path, which HKDF-Extract must read
   // (docs/security.md, "TLS 1.3 key schedule (core)").
   p11::Object object;
+  // A resumption PSK made extractable in a pool with a pool key: its opaque
+  // blob carries it wrapped (core/tls13_pool_blobs.h). False for every other secret.
+  bool wrappable = false;
 };
 
 // One direction's TLS 1.3 record protection: the write key as a token object

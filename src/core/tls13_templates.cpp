@@ -7,16 +7,18 @@ namespace sslp11::core::tls13_templates {
 namespace {
 
 p11::AttributeTemplate base(p11::DerivationPath path, Use use, CK_KEY_TYPE type) {
-  const bool readable = use == Use::ikm && path == p11::DerivationPath::composed;
+  const bool ikm = use == Use::ikm || use == Use::travelling_psk;
+  const bool readable = ikm && path == p11::DerivationPath::composed;
   p11::AttributeTemplate t;
   t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
       .add_ulong(CKA_KEY_TYPE, type)
       .add_bool(CKA_TOKEN, false)
       .add_bool(CKA_SENSITIVE, !readable)
-      .add_bool(CKA_EXTRACTABLE, readable);
+      .add_bool(CKA_EXTRACTABLE, readable || use == Use::travelling_psk);
   switch (use) {
     case Use::chain:
     case Use::ikm:
+    case Use::travelling_psk:
       if (path == p11::DerivationPath::native) {
         t.add_bool(CKA_DERIVE, true);
       } else if (use == Use::chain) {
@@ -46,6 +48,8 @@ p11::AttributeTemplate created(p11::DerivationPath path, Use use, CK_KEY_TYPE ty
   t.add_bytes(CKA_VALUE, value);
   return t;
 }
+
+p11::AttributeTemplate unwrapped(p11::DerivationPath path, Use use, CK_KEY_TYPE type) { return base(path, use, type); }
 
 p11::AttributeTemplate data(std::size_t bytes) {
   // A readable generic secret: the output is the caller's (an IV, exporter

@@ -86,8 +86,9 @@ class TokenPool {
   bool single_member() const noexcept { return members_.size() == 1; }
   const std::vector<std::shared_ptr<TokenContext>>& members() const noexcept { return members_; }
   // Several members, each holding the pool key when the pool opened: its
-  // masters are made extractable so that their opaque blobs carry them
-  // wrapped and import on any member (core/pool_blobs.h).
+  // masters and TLS 1.3 resumption PSKs are made extractable so that their
+  // opaque blobs carry them wrapped and import on any member
+  // (core/pool_blobs.h, core/tls13_pool_blobs.h).
   bool masters_wrappable() const noexcept { return masters_wrappable_; }
 
   // The member a new key schedule goes to, by policy, among the healthy ones.

@@ -15,14 +15,11 @@
 #include <sslp11/winerror.h>
 
 #include <cstdint>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "core/pool_blobs.h"
-#include "pkcs11/attributes.h"
-#include "pkcs11/error.h"
-#include "pkcs11/module.h"
+#include "pool/pool_key_support.h"
 #include "pool/pool_support.h"
 #include "support/provider_env.h"
 
@@ -30,64 +27,6 @@ namespace sslp11::pool_test {
 namespace {
 
 constexpr DWORD kSuite = TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
-using Bytes = std::vector<std::uint8_t>;
-
-// Runs `op` in a logged-in read/write session on the token of `m`.
-template <class Op>
-void on_token(const Member& m, Op&& op) {
-  const auto module = p11::Module::load(m.spec.module_path, m.spec.init_args);
-  const p11::Api& api = module->api();
-  for (CK_SLOT_ID slot : api.C_GetSlotList(true)) {
-    if (p11::trim_padded(api.C_GetTokenInfo(slot).label, 32) != m.spec.label) continue;
-    const CK_SESSION_HANDLE s = api.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION);
-    try {
-      const std::string& pin = m.spec.user_pin;
-      api.C_Login(s, CKU_USER, {reinterpret_cast<const CK_UTF8CHAR*>(pin.data()), pin.size()});
-    } catch (const p11::Error& e) {
-      if (e.rv() != CKR_USER_ALREADY_LOGGED_IN) throw;
-    }
-    op(api, s);
-    api.C_CloseSession(s);
-    return;
-  }
-  ADD_FAILURE() << "no token labelled " << m.spec.label;
-}
-
-void remove_pool_key(const Member& m) {
-  on_token(m, [](const p11::Api& api, CK_SESSION_HANDLE s) {
-    p11::AttributeTemplate q;
-    q.add_string(CKA_LABEL, core::pool_blobs::kPoolKeyLabel);
-    for (CK_OBJECT_HANDLE h : api.find_objects(s, q.span())) api.C_DestroyObject(s, h);
-  });
-}
-
-// The fallback ceremony: one value imported on each member (a real one
-// wipes it after; here it is a test value).
-void put_pool_key(const Member& m, const Bytes& value) {
-  remove_pool_key(m);
-  on_token(m, [&](const p11::Api& api, CK_SESSION_HANDLE s) {
-    p11::AttributeTemplate t;
-    t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
-        .add_ulong(CKA_KEY_TYPE, CKK_AES)
-        .add_bool(CKA_TOKEN, true)
-        .add_bool(CKA_PRIVATE, true)
-        .add_bool(CKA_SENSITIVE, true)
-        .add_bool(CKA_EXTRACTABLE, false)
-        .add_bool(CKA_WRAP, true)
-        .add_bool(CKA_UNWRAP, true)
-        .add_bool(CKA_DERIVE, true)
-        .add_string(CKA_LABEL, core::pool_blobs::kPoolKeyLabel)
-        .add_bytes(CKA_VALUE, value);
-    api.C_CreateObject(s, t.span());
-  });
-}
-
-Bytes random_key() {
-  std::random_device rd;
-  Bytes v(32);
-  for (auto& b : v) b = static_cast<std::uint8_t>(rd());
-  return v;
-}
 
 // Frees its handles.
 struct Handles {
@@ -166,17 +105,7 @@ Bytes first_record(NCRYPT_PROV_HANDLE p, NCRYPT_KEY_HANDLE master) {
   return record;
 }
 
-class PoolResumption : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const Bytes key = random_key();
-    for (const Member& m : members_) put_pool_key(m, key);
-  }
-  void TearDown() override {
-    for (const Member& m : members_) remove_pool_key(m);
-  }
-  const std::vector<Member> members_{member_a(), member_b()};
-};
+class PoolResumption : public PoolKeyOnMembers {};
 
 TEST_F(PoolResumption, AMasterMadeOnOneMemberResumesOnAnother) {
   PoolProvider p("resumption", members_, "policy = round-robin");
@@ -241,7 +170,7 @@ TEST_F(PoolResumption, ABlobUnderAnotherPoolKeyIsRefused) {
   const Bytes blob = export_opaque(p.get(), master_key(p.get(), keep));
   ASSERT_EQ(blob.size(), core::pool_blobs::kBlobBytes);
   // Another pool's key on every member: the blob names a key they lack.
-  const Bytes other = random_key();
+  const Bytes other = random_pool_key();
   for (const Member& m : members_) put_pool_key(m, other);
   const auto before = counts(members_);
   for (int i = 0; i < 2; ++i) {  // round-robin: once on each member
