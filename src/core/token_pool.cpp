@@ -179,14 +179,22 @@ std::string TokenPool::probe_failure(TokenContext& member, bool rejoining) {
   try {
     const auto& sessions = member.pool();
     const p11::Api& api = sessions->api();
-    const CK_SLOT_INFO slot = api.C_GetSlotInfo(sessions->slot());
-    if ((slot.flags & CKF_TOKEN_PRESENT) == 0) return "the token is not present in its slot";
-    (void)api.C_GetTokenInfo(sessions->slot());
     // Sessions of before the loss may hold its dead objects: close them all;
     // then a lease opens a fresh session and logs in (re-initialising the
     // module when it must, as for a single token).
-    if (rejoining) sessions->reset();
-    sessions->run([](p11::Lease& lease) { (void)lease.api().C_GetSessionInfo(lease.handle()); });
+    const auto lease = [&] {
+      if (rejoining) sessions->reset();
+      sessions->run([](p11::Lease& l) { (void)l.api().C_GetSessionInfo(l.handle()); });
+    };
+    // A socket module whose server went away (p11-kit-client) shows no slot
+    // until it is re-initialised, which the lease's recovery does and the
+    // slot calls do not: there the lease goes first, or it never rejoins.
+    const bool socket = sessions->module().uses_socket();
+    if (socket) lease();
+    const CK_SLOT_INFO slot = api.C_GetSlotInfo(sessions->slot());
+    if ((slot.flags & CKF_TOKEN_PRESENT) == 0) return "the token is not present in its slot";
+    (void)api.C_GetTokenInfo(sessions->slot());
+    if (!socket) lease();
     return {};
   } catch (const std::exception& e) {
     return e.what();

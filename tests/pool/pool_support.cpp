@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/pem.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -21,6 +23,14 @@ struct Members {
 const Members& members() {
   static const Members m;
   return m;
+}
+
+oracle::Bytes drain(BIO* bio) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  oracle::Bytes out(data, data + n);
+  BIO_free(bio);
+  return out;
 }
 
 }  // namespace
@@ -91,6 +101,30 @@ int grown_member(const std::vector<Member>& list, const std::vector<std::size_t>
     grown = static_cast<int>(i);
   }
   return grown;
+}
+
+ImportedKeyId import_pem_key_on(const Member& m, EVP_PKEY* key, const oracle::Bytes& cert_der,
+                                const std::string& label) {
+  BIO* key_bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  const oracle::Bytes key_pem = drain(key_bio);
+  BIO* cert_bio = BIO_new(BIO_s_mem());
+  PEM_write_bio(cert_bio, "CERTIFICATE", "", cert_der.data(), static_cast<long>(cert_der.size()));
+  const oracle::Bytes cert_pem = drain(cert_bio);
+  PoolProvider lone("import-" + m.name, {m}, "");
+  ImportedKeyId id{};
+  EXPECT_EQ(Sslp11ImportPemKey(lone.get(), key_pem.data(), static_cast<DWORD>(key_pem.size()), cert_pem.data(),
+                               static_cast<DWORD>(cert_pem.size()), label.c_str(), id.data(),
+                               SSLP11_IMPORT_TOKEN_OBJECTS),
+            0)
+      << "on [token." << m.name << "]: " << test::last_error();
+  return id;
+}
+
+void delete_imported_key_on(const Member& m, const ImportedKeyId& id) {
+  PoolProvider lone("delete-" + m.name, {m}, "");
+  EXPECT_EQ(Sslp11DeleteImportedKey(lone.get(), id.data(), static_cast<DWORD>(id.size()), 0), 0)
+      << "on [token." << m.name << "]: " << test::last_error();
 }
 
 }  // namespace sslp11::pool_test

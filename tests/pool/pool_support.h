@@ -4,12 +4,17 @@
 // shows where a key schedule was placed, and that nothing leaked).
 #pragma once
 
+#include <openssl/evp.h>
+
+#include <sslp11/sslp11.h>
 #include <sslp11/sslprovider.h>
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "support/oracle/bytes.h"
 #include "support/test_tokens.h"
 
 namespace sslp11::pool_test {
@@ -53,5 +58,13 @@ std::size_t objects_on(const Member& m);
 // (objects_on of each), or -1 when none or several did.
 int grown_member(const std::vector<Member>& members, const std::vector<std::size_t>& before);
 std::vector<std::size_t> counts(const std::vector<Member>& members);
+
+// A server's long-lived key put on one member as Sslp11ImportPemKey does it
+// (token objects, through a pool of that member alone): OpenSSL's key and a
+// DER certificate for it. Returns the CKA_ID, what delete_imported_key_on takes.
+using ImportedKeyId = std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH>;
+ImportedKeyId import_pem_key_on(const Member& m, EVP_PKEY* key, const oracle::Bytes& cert_der,
+                                const std::string& label);
+void delete_imported_key_on(const Member& m, const ImportedKeyId& id);
 
 }  // namespace sslp11::pool_test
