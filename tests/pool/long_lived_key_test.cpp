@@ -14,8 +14,10 @@
 #include <sslp11/winerror.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "faults/support/rig_instance.h"
@@ -111,7 +113,7 @@ SECURITY_STATUS sign(NCRYPT_PROV_HANDLE p, NCRYPT_KEY_HANDLE key, const ServerKe
   return s;
 }
 
-TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachAndSurvivesALostOne) {
+TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachSurvivesALostOneAndUsesItAgainWhenBack) {
   const faults::RigInstance rig("long-lived-a");
   Member a = member_a();
   a.spec = rig.member(member_a().spec, /*own_module_copy=*/true);
@@ -151,7 +153,38 @@ TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachAndSurvivesALostOne) {
     const unsigned long a_down = rig.calls("C_Sign");
     for (int i = 0; i < 4; ++i) EXPECT_EQ(sign(p.get(), key, k, 100 + i), 0) << test::last_error();
     EXPECT_EQ(rig.calls("C_Sign"), a_down) << "a signed while down";
+
+    // Opened while "a" is down: found on "b" alone for now.
+    NCRYPT_KEY_HANDLE opened_while_down = 0;
+    ASSERT_EQ(SslOpenPrivateKey(p.get(), &opened_while_down, &context, 0), 0) << test::last_error();
+    EXPECT_EQ(sign(p.get(), opened_while_down, k, 200), 0) << test::last_error();
+    EXPECT_EQ(rig.calls("C_Sign"), a_down) << "a signed while down";
+
+    // "a" comes back: both handles find the key there again (once) and sign
+    // on it, without being opened anew.
     rig.clear();
+    const auto t0 = std::chrono::steady_clock::now();
+    bool back = false;
+    while (!back && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10)) {
+      NCRYPT_KEY_HANDLE e = 0;
+      const unsigned long before = rig.calls("C_GenerateKeyPair");
+      EXPECT_EQ(SslCreateEphemeralKey(p.get(), &e, TLS1_2_PROTOCOL_VERSION, kSuite, TLS_ECC_P256_CURVE_KEY_TYPE, 256,
+                                      nullptr, 0, 0),
+                0)
+          << test::last_error();
+      SslFreeObject(e, 0);
+      back = rig.calls("C_GenerateKeyPair") > before;
+      if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(back) << "a took no work 10 s after it answered again";
+    for (NCRYPT_KEY_HANDLE h : {key, opened_while_down}) {
+      const unsigned long a_back = rig.calls("C_Sign");
+      for (int i = 0; i < kSigns; ++i) EXPECT_EQ(sign(p.get(), h, k, 300 + i), 0) << test::last_error();
+      const unsigned long again_on_a = rig.calls("C_Sign") - a_back;
+      EXPECT_GT(again_on_a, 0u) << "a key handle never signed on a after it rejoined";
+      EXPECT_LT(again_on_a, static_cast<unsigned long>(kSigns)) << "every signature ran on a";
+    }
+    SslFreeObject(opened_while_down, 0);
     SslFreeObject(key, 0);
   }
   delete_on(a, id_a);

@@ -221,10 +221,11 @@ TEST_F(PoolRemoteMember, SignsOnBothDownOnLostConnectionBackAfterRestart) {
     remote.start();
     const double rejoined_ms = wait_until([&] { return status_of(p.get(), "r").up; }, 10000);
     EXPECT_GE(rejoined_ms, 0) << "r not back 10 s after its server restarted";
-    // A key opened before the loss keeps its handle on "r" from the old
-    // connection: it signs on "l" only. Opened again, it signs on both.
+    // A key opened before the loss: its handle on "r" belonged to the old
+    // connection, so its first use after the rejoin finds the key on "r"
+    // again, and it signs on both, as a key opened anew does.
     const unsigned long old_key_on_l = signed_on_local(p.get(), key, k, rig, 4, 300);
-    EXPECT_EQ(old_key_on_l, 4u);
+    EXPECT_LT(old_key_on_l, 4u) << "the key opened before the loss never signed on r again";
     SslFreeObject(key, 0);
     key = open_key(p.get(), k);
     const unsigned long after_on_l = signed_on_local(p.get(), key, k, rig, kSigns, 400);
