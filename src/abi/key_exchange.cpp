@@ -155,7 +155,7 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
       }
       // A new handle to the registered master or session key: the token
       // objects are shared, and go with the last handle (or registry entry).
-      auto registered = provider->opaque_blobs().import_blob(blob);
+      auto registered = provider->opaque_blobs_naming(blob).import_blob(blob);
       if (registered.exporter != provider.handle()) {
         fail(NTE_BAD_DATA, "the opaque key blob was exported by another provider instance");
       }
@@ -228,7 +228,11 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         const core::BlobKey key = entry->kind == HandleKind::master_key
                                       ? core::BlobKey(HandleTable::object_of<core::MasterKey>(entry))
                                       : core::BlobKey(HandleTable::object_of<core::SessionKey>(entry));
-        blob = provider->opaque_blobs().export_blob(key, provider.handle());
+        // Registered on the key's own member, so that neither its export nor
+        // its import needs another member to be up.
+        const core::TokenContext& member =
+            *std::visit([](const auto& k) -> const std::shared_ptr<core::TokenContext>& { return k->token(); }, key);
+        blob = provider->opaque_blobs_on(member).export_blob(key, provider.handle());
         break;
       }
       case HandleKind::tls13_secret: {

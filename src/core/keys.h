@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/cipher_suites.h"
@@ -31,21 +32,29 @@ enum class Role { client, server };
 // its keys on provider.token(), so binding is how a key lands on a member.
 class Provider {
  public:
-  explicit Provider(std::shared_ptr<TokenPool> pool)
-      : pool_(std::move(pool)), token_(pool_->members().front()), opaque_blobs_(token_->opaque_blobs()) {}
+  explicit Provider(std::shared_ptr<TokenPool> pool);
   explicit Provider(std::shared_ptr<TokenContext> token) : Provider(TokenPool::single(std::move(token))) {}
   // `base`, working on `member` (one of its pool's).
   Provider(const Provider& base, std::shared_ptr<TokenContext> member)
       : pool_(base.pool_), token_(std::move(member)), opaque_blobs_(base.opaque_blobs_) {}
   const std::shared_ptr<TokenContext>& token() const noexcept { return token_; }
   const std::shared_ptr<TokenPool>& pool() const noexcept { return pool_; }
-  // Shared with the other providers on the token (core/opaque_blobs.h).
-  OpaqueBlobRegistry& opaque_blobs() const noexcept { return *opaque_blobs_; }
+  // The opaque-blob registry of the provider's first member, shared with
+  // the other providers on that token (core/opaque_blobs.h).
+  OpaqueBlobRegistry& opaque_blobs() const noexcept { return *opaque_blobs_->front(); }
+  // The registry of `member`: a key's blob is made where the key is, so that
+  // it does not depend on any other member being up.
+  OpaqueBlobRegistry& opaque_blobs_on(const TokenContext& member) const;
+  // The registry whose instance made `blob` (a version-1 blob names it),
+  // else the first member's, which refuses the blob as another registry's.
+  OpaqueBlobRegistry& opaque_blobs_naming(std::span<const std::uint8_t> blob) const;
 
  private:
   std::shared_ptr<TokenPool> pool_;
   std::shared_ptr<TokenContext> token_;
-  std::shared_ptr<OpaqueBlobRegistry> opaque_blobs_;
+  // One registry per member, in the pool's member order; held here because a
+  // TokenContext keeps only a weak reference to its registry.
+  std::shared_ptr<const std::vector<std::shared_ptr<OpaqueBlobRegistry>>> opaque_blobs_;
 };
 
 // Base of every key: knows its token (in a pool: the member it was placed

@@ -1,5 +1,6 @@
 #include "core/opaque_blobs.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -68,6 +69,11 @@ OpaqueBlobRegistry::OpaqueBlobRegistry(std::shared_ptr<p11::SessionPool> pool, s
 }
 
 OpaqueBlobRegistry::~OpaqueBlobRegistry() = default;
+
+bool OpaqueBlobRegistry::made(std::span<const std::uint8_t> blob) const noexcept {
+  return blob.size() >= 16 + instance_id_.size() &&
+         std::equal(instance_id_.begin(), instance_id_.end(), blob.begin() + 16);
+}
 
 CK_OBJECT_HANDLE OpaqueBlobRegistry::mac_key() {
   std::lock_guard lock(key_mutex_);

@@ -29,7 +29,9 @@
 // and owned by them (TokenContext keeps only a weak reference, so the keys it
 // holds never keep their own TokenContext alive): when the last provider on a
 // token closes, the registered keys go and old blobs are from "another
-// instance".
+// instance". A provider on a pool holds every member's registry and uses the
+// one of the key's member (Provider::opaque_blobs_on / opaque_blobs_naming),
+// so a blob never depends on another member being up.
 #pragma once
 
 #include <array>
@@ -81,6 +83,10 @@ class OpaqueBlobRegistry {
   // (token, process, provider generation); Fault::bad_key_state for a genuine
   // blob whose key was evicted or no longer exists on the token.
   Registered import_blob(std::span<const std::uint8_t> blob);
+
+  // `blob` carries this registry's instance id (bytes 16..31 of a
+  // version-1 blob; public, so no token call and no timing to hide).
+  bool made(std::span<const std::uint8_t> blob) const noexcept;
 
   std::size_t size() const;
   std::size_t capacity() const noexcept { return capacity_; }

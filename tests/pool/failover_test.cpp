@@ -234,6 +234,37 @@ TEST_F(PoolFailover, SessionsThatSurvivedTheFailureAreClosedOnRejoin) {
   EXPECT_EQ(counts(members_), before_);
 }
 
+// A key's reference blob (BCRYPT_OPAQUE_KEY_BLOB, version 1) is made and
+// checked by its own member's registry: with the first member "a" down, a
+// master and a session key on "n" still export, import and work.
+TEST_F(PoolFailover, ReferenceBlobsOfKeysOnAnotherMemberWorkWhileTheFirstIsDown) {
+  lose_a();
+  Schedule s;
+  s.own = ephemeral();  // on "n": "a" is down
+  s.peer = peer_public();
+  ASSERT_EQ(master(s.own, s.peer, &s.master), 0) << test::last_error();
+  ASSERT_EQ(session_keys(s.master, &s.rd, &s.wr), 0) << test::last_error();
+  const auto round_trip = [&](NCRYPT_KEY_HANDLE key) {
+    std::vector<std::uint8_t> blob(200);
+    DWORD n = 0;
+    EXPECT_EQ(SslExportKey(p(), key, BCRYPT_OPAQUE_KEY_BLOB, blob.data(), static_cast<DWORD>(blob.size()), &n, 0), 0)
+        << test::last_error();
+    NCRYPT_KEY_HANDLE imported = 0;
+    EXPECT_EQ(SslImportKey(p(), &imported, BCRYPT_OPAQUE_KEY_BLOB, blob.data(), n, 0), 0) << test::last_error();
+    return imported;
+  };
+  const NCRYPT_KEY_HANDLE master_again = round_trip(s.master);
+  const NCRYPT_KEY_HANDLE write_again = round_trip(s.wr);
+  ASSERT_NE(master_again, 0u);
+  ASSERT_NE(write_again, 0u);
+  NCRYPT_KEY_HANDLE rd = 0, wr = 0;
+  EXPECT_EQ(session_keys(master_again, &rd, &wr), 0) << test::last_error();
+  EXPECT_EQ(faults::encrypt_one(p(), write_again, 0), 0) << test::last_error();
+  for (auto k : {master_again, write_again, rd, wr})
+    if (k != 0) SslFreeObject(k, 0);
+  free(s);
+}
+
 // Sslp11GetPoolStatus (what `sslp11-admin pool status` prints): both up at
 // first; "a" down with its error and time once a call found it gone; up
 // again after the probe, the error kept as its last one.
