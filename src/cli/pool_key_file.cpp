@@ -1,6 +1,7 @@
 #include "cli/pool_key_file.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,13 +21,6 @@ constexpr std::size_t kHexDigits = 2 * p11::pool_key::kKeyBytes;
 
 // Closes the file on every exit.
 using File = std::unique_ptr<FILE, decltype(&std::fclose)>;
-
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -57,10 +51,13 @@ void read_pool_key_file(const std::string& path, PoolKeyValue& value) {
   line = line.substr(0, line.find('\n'));
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   bool hex = line.size() == kHexDigits;
-  for (std::size_t i = 0; hex && i < value.size(); ++i) {
-    const int hi = nibble(line[2 * i]), lo = nibble(line[2 * i + 1]);
-    hex = hi >= 0 && lo >= 0;
-    value.data()[i] = static_cast<std::uint8_t>(hex ? (hi << 4) | lo : 0);
+  if (hex) {
+    // OpenSSL's hex decoder, into the caller's wiped buffer (no copy of its own).
+    text.data()[kHexDigits] = 0;
+    std::size_t decoded = 0;
+    hex = OPENSSL_hexstr2buf_ex(value.data(), value.size(), &decoded, reinterpret_cast<const char*>(text.data()),
+                                '\0') == 1 &&
+          decoded == value.size();
   }
   if (!hex) {
     throw UsageError(what + " does not hold a pool key: its first line must be 64 hex digits (openssl rand -hex 32)");
