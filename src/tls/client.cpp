@@ -436,6 +436,9 @@ Client::Client(const Provider& provider, ClientOptions options, std::ostream& lo
 }
 
 void Client::prepare() {
+  if (options_.cert_file) {
+    credential_ = TokenCredential::open(provider_, *options_.cert_file, options_.import_key, "client", log_);
+  }
   std::string missing;
   bool any_ecdhe = false;
   for (std::uint32_t id : options_.suites) {
@@ -528,7 +531,8 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
       return finish_tls12();
     }
     const std::string name = options_.server_name.value_or(host_);
-    const Client13Setup setup{provider_, options_, suites13_, groups13_, name, !suites_.empty()};
+    const Client13Setup setup{provider_, options_, suites13_, groups13_, name, !suites_.empty(),
+                              credential_ ? &*credential_ : nullptr};
     Tls13Client tls13(setup, conn, report, log_, resume, save);
     ClientHello base;
     if (!suites_.empty()) {

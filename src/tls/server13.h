@@ -18,6 +18,7 @@
 #include "tls/messages.h"
 #include "tls/provider.h"
 #include "tls/server.h"
+#include "tls/token_credential.h"
 #include "tls/transcript13.h"
 
 namespace sslp11::tls {
@@ -27,10 +28,7 @@ using TicketStore = std::map<Bytes, ServerTicket>;
 struct Server13Setup {
   const Provider& provider;
   const ServerOptions& options;
-  const std::vector<Bytes>& chain;
-  NCRYPT_KEY_HANDLE private_key;
-  bool ec_key;
-  std::size_t ec_key_bits;                   // 256 / 384 / 521 for an EC key
+  const TokenCredential& credential;
   const std::vector<std::uint32_t>& suites;  // TLS 1.3 suites served, in preference order
   const std::vector<std::uint16_t>& groups;  // key-share groups, in preference order
 };

@@ -1,0 +1,84 @@
+#include "tls/client_auth.h"
+
+#include <ostream>
+
+#include "tls/alerts.h"
+#include "tls/certificate_verify13.h"
+#include "tls/messages.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+namespace ht = handshake_type;
+
+void send(Connection& conn, Transcript13& transcript, const Bytes& message) {
+  conn.send_handshake(message);
+  transcript.add(message);
+}
+
+HandshakeMessage receive(Connection& conn, std::uint8_t type) {
+  HandshakeMessage m = conn.receive_handshake();
+  if (m.type != type) {
+    throw TlsFailure(AlertDescription::unexpected_message,
+                     "expected the client's " + handshake_type_name(type) + ", received " + handshake_type_name(m.type));
+  }
+  return m;
+}
+
+}  // namespace
+
+void answer_certificate_request13(const Provider& provider, const TokenCredential* credential,
+                                  const CertificateRequest13& request, Connection& conn, Transcript13& transcript,
+                                  ConnectionReport& report, std::ostream& log) {
+  if (credential == nullptr) {
+    send(conn, transcript, make_handshake(ht::certificate, build_certificate13({request.context, {}})));
+    report.client_authentication = "requested by the server; none sent (no --cert)";
+    log << ">> Certificate (empty: no client certificate)\n";
+    return;
+  }
+  send(conn, transcript, make_handshake(ht::certificate, build_certificate13({request.context, credential->chain})));
+  log << ">> Certificate (" << credential->chain.size() << " certificate(s) of " << credential->cert_file << ")\n";
+  // Signed over the transcript through our Certificate (RFC 8446 §4.4.3).
+  const CertificateVerify cv = sign_certificate_verify13(provider, *credential, request.signature_algorithms,
+                                                         Signer::client, transcript.host_hash());
+  send(conn, transcript, make_handshake(ht::certificate_verify, build_certificate_verify(cv)));
+  report.client_authentication = "certificate of " + credential->cert_file + ", CertificateVerify signed " +
+                                 signature_scheme_name(cv.scheme) + " by the token's private key (SslSignHash)";
+  log << ">> CertificateVerify: " << signature_scheme_name(cv.scheme) << " signed on the token (SslSignHash)\n";
+}
+
+void send_certificate_request13(Connection& conn, Transcript13& transcript, std::ostream& log) {
+  // The context stays empty: it is for post-handshake authentication only (RFC 8446 §4.3.2).
+  send(conn, transcript, make_handshake(ht::certificate_request, build_certificate_request13({{}, tls13_verifiable_schemes()})));
+  log << ">> CertificateRequest (a client certificate is required)\n";
+}
+
+PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
+                                             ConnectionReport& report, std::ostream& log) {
+  const HandshakeMessage m = receive(conn, ht::certificate);
+  const Certificate13 certificate = parse_certificate13(m.body());
+  if (!certificate.context.empty()) {
+    throw TlsFailure(AlertDescription::illegal_parameter, "the client's Certificate does not echo our empty request context");
+  }
+  if (certificate.chain.empty()) {
+    throw TlsFailure(AlertDescription::certificate_required, "the client sent no certificate (--verify-client requires one)");
+  }
+  PeerCertificate cert = PeerCertificate::verify_client(certificate.chain, cafile);
+  transcript.add(m.bytes);
+  log << "<< Certificate: " << cert.subject() << " (" << cert.key_description() << "), chain of "
+      << certificate.chain.size() << " verified against " << cafile << "\n";
+
+  const HandshakeMessage v = receive(conn, ht::certificate_verify);
+  const CertificateVerify cv = parse_certificate_verify(v.body());
+  check_certificate_verify13(cert, tls13_verifiable_schemes(), cv, Signer::client, transcript.host_hash());
+  transcript.add(v.bytes);
+  report.client_authentication = "client authenticated: " + cert.subject() + " (" + cert.key_description() +
+                                 "), chain verified against " + cafile + ", CertificateVerify " +
+                                 signature_scheme_name(cv.scheme) + " verified with OpenSSL";
+  log << "<< CertificateVerify: " << signature_scheme_name(cv.scheme) << " verified; client authenticated as "
+      << cert.subject() << "\n";
+  return cert;
+}
+
+}  // namespace sslp11::tls
