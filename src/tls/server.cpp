@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "tls/alerts.h"
+#include "tls/client_auth12.h"
 #include "tls/connection.h"
 #include "tls/connection_run.h"
 #include "tls/key_exchange.h"
@@ -74,11 +75,28 @@ class ServerHandshake {
       send_finished(cached_->master.get());
       receive_finished(cached_->master.get());
     } else {
+      // --verify-client (client_auth12.h): CertificateRequest, then the
+      // client's Certificate before and its CertificateVerify after its key exchange.
+      const std::optional<std::string>& client_ca = setup_.options.client_cafile;
       send_certificate();
       if (kx_ != SuiteKx::rsa) send_server_key_exchange();
+      if (client_ca) {
+        send(certificate_request12_message());
+        log_ << ">> CertificateRequest (a client certificate is required)\n";
+      }
       send_server_hello_done();
+      if (client_ca) {
+        const HandshakeMessage m = expect(ht::certificate);
+        client_cert_ = verify_client_certificate12(m.body(), *client_ca, log_);
+        transcript_.add(m.bytes);
+      }
       receive_client_key_exchange();
       derive_master_key();
+      if (client_ca) {
+        const HandshakeMessage v = expect(ht::certificate_verify);
+        check_certificate_verify12(*client_cert_, v.body(), transcript_.messages(), *client_ca, report_, log_);
+        transcript_.add(v.bytes);
+      }
       derive_session_keys(master_.get());
       receive_finished(master_.get());
       send_finished(master_.get());
@@ -389,6 +407,7 @@ class ServerHandshake {
   Ephemeral eph_;
   Bytes client_value_;
   SslObject master_;
+  std::optional<PeerCertificate> client_cert_;  // --verify-client: the verified client certificate
 };
 
 }  // namespace
@@ -486,11 +505,6 @@ ConnectionReport Server::serve(Socket& socket) {
         if (options_.key_update) handshake.send_key_update(true);
       });
       return;
-    }
-    if (options_.client_cafile) {
-      // Client certificates are built for TLS 1.3 only: never serve TLS 1.2 unauthenticated instead.
-      throw TlsFailure(AlertDescription::protocol_version,
-                       "--verify-client needs TLS 1.3, and the client does not offer it with a suite we serve");
     }
     if (suites_.empty()) {
       throw TlsFailure(AlertDescription::protocol_version, "the client does not offer TLS 1.3 with a suite we serve, "
