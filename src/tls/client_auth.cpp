@@ -17,15 +17,6 @@ void send(Connection& conn, Transcript13& transcript, const Bytes& message) {
   transcript.add(message);
 }
 
-HandshakeMessage receive(Connection& conn, std::uint8_t type) {
-  HandshakeMessage m = conn.receive_handshake();
-  if (m.type != type) {
-    throw TlsFailure(AlertDescription::unexpected_message,
-                     "expected the client's " + handshake_type_name(type) + ", received " + handshake_type_name(m.type));
-  }
-  return m;
-}
-
 }  // namespace
 
 void answer_certificate_request13(const Provider& provider, const TokenCredential* credential,
@@ -54,9 +45,15 @@ void send_certificate_request13(Connection& conn, Transcript13& transcript, std:
   log << ">> CertificateRequest (a client certificate is required)\n";
 }
 
+std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme) {
+  return "client authenticated: " + certificate.subject() + " (" + certificate.key_description() +
+         "), chain verified against " + cafile + ", CertificateVerify " + signature_scheme_name(scheme) +
+         " verified with OpenSSL";
+}
+
 PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
                                              ConnectionReport& report, std::ostream& log) {
-  const HandshakeMessage m = receive(conn, ht::certificate);
+  const HandshakeMessage m = conn.receive_handshake(ht::certificate);
   const Certificate13 certificate = parse_certificate13(m.body());
   if (!certificate.context.empty()) {
     throw TlsFailure(AlertDescription::illegal_parameter, "the client's Certificate does not echo our empty request context");
@@ -69,13 +66,11 @@ PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& tra
   log << "<< Certificate: " << cert.subject() << " (" << cert.key_description() << "), chain of "
       << certificate.chain.size() << " verified against " << cafile << "\n";
 
-  const HandshakeMessage v = receive(conn, ht::certificate_verify);
+  const HandshakeMessage v = conn.receive_handshake(ht::certificate_verify);
   const CertificateVerify cv = parse_certificate_verify(v.body());
   check_certificate_verify13(cert, tls13_verifiable_schemes(), cv, Signer::client, transcript.host_hash());
   transcript.add(v.bytes);
-  report.client_authentication = "client authenticated: " + cert.subject() + " (" + cert.key_description() +
-                                 "), chain verified against " + cafile + ", CertificateVerify " +
-                                 signature_scheme_name(cv.scheme) + " verified with OpenSSL";
+  report.client_authentication = client_authenticated(cert, cafile, cv.scheme);
   log << "<< CertificateVerify: " << signature_scheme_name(cv.scheme) << " verified; client authenticated as "
       << cert.subject() << "\n";
   return cert;

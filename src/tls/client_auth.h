@@ -38,6 +38,9 @@ void send_certificate_request13(Connection& conn, Transcript13& transcript, std:
 // certificate_required for an empty Certificate, unknown_ca /
 // bad_certificate / certificate_expired for a chain that does not verify
 // against `cafile`, decrypt_error for a signature that does not.
+// Server, both versions: the account's line for a client that passed.
+std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme);
+
 PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
                                              ConnectionReport& report, std::ostream& log);
 

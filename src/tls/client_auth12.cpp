@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "tls/alerts.h"
+#include "tls/client_auth.h"
 #include "tls/messages13.h"
 #include "tls/token_signing.h"
 
@@ -14,10 +15,11 @@ namespace {
 namespace ht = handshake_type;
 namespace ct = client_certificate_type;
 
-// The hashes sslp11's SslCreateClientAuthHash makes (SHA-512 is not one).
+// The hashes we sign through: what sslp11's SslCreateClientAuthHash makes
+// (SHA-1, SHA-256, SHA-384) without SHA-1.
 bool client_auth_hash_made(std::uint16_t scheme) {
   const char* hash = scheme_info(scheme)->hash;
-  return std::strcmp(hash, "SHA256") == 0 || std::strcmp(hash, "SHA384") == 0 || std::strcmp(hash, "SHA1") == 0;
+  return std::strcmp(hash, "SHA256") == 0 || std::strcmp(hash, "SHA384") == 0;
 }
 
 // What a CertificateRequest lists and a CertificateVerify may use: the TLS 1.2
@@ -111,9 +113,7 @@ void check_certificate_verify12(const PeerCertificate& certificate, ByteView bod
     throw TlsFailure(AlertDescription::decrypt_error,
                      "the client CertificateVerify signature (" + signature_scheme_name(cv.scheme) + ") does not verify");
   }
-  report.client_authentication = "client authenticated: " + certificate.subject() + " (" +
-                                 certificate.key_description() + "), chain verified against " + cafile +
-                                 ", CertificateVerify " + signature_scheme_name(cv.scheme) + " verified with OpenSSL";
+  report.client_authentication = client_authenticated(certificate, cafile, cv.scheme);
   log << "<< CertificateVerify: " << signature_scheme_name(cv.scheme) << " verified; client authenticated as "
       << certificate.subject() << "\n";
 }

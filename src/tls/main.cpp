@@ -172,7 +172,7 @@ int run_server(const std::vector<std::string>& args) {
       "first one it supports gets a HelloRetryRequest")(
       "key-update", "TLS 1.3: send KeyUpdate(update_requested) after the first reply")(
       "verify-client", po::value<std::string>(),
-      "TLS 1.3: require a client certificate that verifies against this PEM file of CA certificates")(
+      "require a client certificate (TLS 1.3 and 1.2) that verifies against this PEM file of CA certificates")(
       "import-key", po::value<std::string>(),
       "test aid: put this PEM private key and --cert on the token as session objects first (for tokens such as the "
       "NSS softoken without a database, which keep no token objects)")(

@@ -23,15 +23,6 @@ namespace ht = handshake_type;
 constexpr std::size_t kTicketStoreSize = 64;
 constexpr std::uint32_t kTicketLifetime = 7200;  // seconds
 
-HandshakeMessage expect(Connection& conn, std::uint8_t type) {
-  HandshakeMessage m = conn.receive_handshake();
-  if (m.type != type) {
-    throw TlsFailure(AlertDescription::unexpected_message,
-                     "expected " + handshake_type_name(type) + ", received " + handshake_type_name(m.type));
-  }
-  return m;
-}
-
 }  // namespace
 
 Tls13Server::Tls13Server(const Server13Setup& setup, TicketStore& tickets, Connection& conn, ConnectionReport& report,
@@ -123,7 +114,7 @@ void Tls13Server::hello_retry(const ClientHello& ch1, const HandshakeMessage& m1
   report_.hello_retry = true;
   log_ << ">> HelloRetryRequest: " << suite_display_name(suite_) << ", asking for a key share for "
        << group_name(group_) << " (the client sent " << (ch1.key_shares.empty() ? "none" : "another") << ")\n";
-  const HandshakeMessage m2 = expect(conn_, ht::client_hello);
+  const HandshakeMessage m2 = conn_.receive_handshake(ht::client_hello);
   ClientHello ch2 = parse_client_hello(m2.body());
   if (!contains(ch2.cipher_suites, suite_) || ch2.session_id != ch1.session_id || ch2.key_shares.size() != 1 ||
       ch2.key_shares[0].group != group_) {
@@ -242,7 +233,7 @@ void Tls13Server::send_finished() {
 void Tls13Server::receive_finished() {
   const std::size_t n = transcript_.hash_bytes();
   const Bytes expected = schedule13::finished(provider_, client_hs_.get(), transcript_.handle(), n);
-  const HandshakeMessage m = expect(conn_, ht::finished);
+  const HandshakeMessage m = conn_.receive_handshake(ht::finished);
   const Bytes received = parse_finished13(m.body(), n);
   if (CRYPTO_memcmp(received.data(), expected.data(), n) != 0) {
     throw TlsFailure(AlertDescription::decrypt_error, "the client Finished does not match SslComputeFinishedHash");

@@ -6,10 +6,16 @@
 //   our server with --verify-client against `openssl s_client -cert -key`:
 //   a good client accepted; no certificate refused (certificate_required in
 //   TLS 1.3, handshake_failure in TLS 1.2); a certificate of another CA
-//   refused with unknown_ca.
+//   refused with unknown_ca; a session or ticket resumed without asking again;
+//   and a TLS 1.2 request our client cannot sign (SHA-512 only) declined.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -142,11 +148,11 @@ std::vector<Refusal> all_refusals() {
 
 void PrintTo(const Refusal& r, std::ostream* os) { *os << r.token.name << " " << version_name(r.version); }
 
-class ClientCertificateRefusals : public ::testing::TestWithParam<Refusal> {};
+class ClientCertificateByVersion : public ::testing::TestWithParam<Refusal> {};
 
 // Without --cert our client answers with an empty Certificate; a server that
 // requires one ends the handshake.
-TEST_P(ClientCertificateRefusals, OurClientWithoutCertIsRefused) {
+TEST_P(ClientCertificateByVersion, OurClientWithoutCertIsRefused) {
   const Refusal& r = GetParam();
   const RunResult run = run_client(r.token, client_run(r.version));
   ASSERT_TRUE(run.setup_error.empty()) << run.describe();
@@ -156,7 +162,7 @@ TEST_P(ClientCertificateRefusals, OurClientWithoutCertIsRefused) {
       << run.describe();
 }
 
-TEST_P(ClientCertificateRefusals, OurServerRefusesAClientWithoutCertificate) {
+TEST_P(ClientCertificateByVersion, OurServerRefusesAClientWithoutCertificate) {
   const Refusal& r = GetParam();
   ServerRun spec = server_run(r.version);
   spec.expect_echo = false;
@@ -169,7 +175,7 @@ TEST_P(ClientCertificateRefusals, OurServerRefusesAClientWithoutCertificate) {
   EXPECT_FALSE(has(run.ours_out, "client authenticated")) << run.describe();
 }
 
-TEST_P(ClientCertificateRefusals, OurServerRefusesACertificateOfAnotherCa) {
+TEST_P(ClientCertificateByVersion, OurServerRefusesACertificateOfAnotherCa) {
   const Refusal& r = GetParam();
   const TestPki& pki = test_pki();
   ServerRun spec = server_run(r.version);
@@ -183,10 +189,68 @@ TEST_P(ClientCertificateRefusals, OurServerRefusesACertificateOfAnotherCa) {
   EXPECT_FALSE(has(run.ours_out, "client authenticated")) << run.describe();
 }
 
-INSTANTIATE_TEST_SUITE_P(TokenVersion, ClientCertificateRefusals, ::testing::ValuesIn(all_refusals()),
+// The session (TLS 1.2) or ticket (TLS 1.3) of an authenticated client
+// resumes without a second CertificateRequest.
+TEST_P(ClientCertificateByVersion, OurServerResumesWithoutAskingAgain) {
+  const Refusal& r = GetParam();
+  const TestPki& pki = test_pki();
+  ServerUnderTest server(r.token, r.version.suite, {"--verify-client", pki.ca}, /*once=*/false,
+                         r.version.tls13 ? std::optional<bool>(false) : std::nullopt);
+  const std::string session = (std::filesystem::temp_directory_path() /
+                               ("sslp11-client-auth-" + r.token.name + "-" + std::to_string(::getpid()) + ".sess"))
+                                  .string();
+  const auto connect = [&](const char* session_flag, const std::string& text) {
+    ChildProcess peer({"openssl", "s_client", r.version.tls13 ? "-tls1_3" : "-tls1_2", "-connect",
+                       "127.0.0.1:" + std::to_string(server.port()), "-CAfile", pki.ca, "-verify_return_error",
+                       "-servername", "localhost", r.version.tls13 ? "-ciphersuites" : "-cipher", r.version.suite,
+                       "-cert", pki.client_ec_cert, "-key", pki.client_ec_key, "-quiet", "-no_ign_eof", session_flag,
+                       session},
+                      {}, /*pipe_stdin=*/true);
+    peer.write_stdin(text + "\n");
+    const bool echoed = peer.wait_for(text, 20s);
+    peer.close_stdin();
+    peer.wait_exit(10s);
+    return echoed;
+  };
+  EXPECT_TRUE(connect("-sess_out", "first connection")) << server.process().describe();
+  EXPECT_TRUE(connect("-sess_in", "second connection")) << server.process().describe();
+  server.process().wait_for("second connection", 5s);
+  std::remove(session.c_str());
+  const std::string out = server.process().out();
+  EXPECT_TRUE(has(out, r.version.tls13 ? "(resumed, psk_dhe_ke)" : "(resumed)")) << out;
+  const auto first = out.find(">> CertificateRequest");
+  ASSERT_NE(first, std::string::npos) << out;
+  EXPECT_EQ(out.find(">> CertificateRequest", first + 1), std::string::npos) << out;
+  EXPECT_TRUE(has(out, "client authenticated as /CN=sslp11 test client EC")) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(TokenVersion, ClientCertificateByVersion, ::testing::ValuesIn(all_refusals()),
                          [](const ::testing::TestParamInfo<Refusal>& info) {
                            return info.param.token.name + "_" + version_name(info.param.version);
                          });
+
+// TLS 1.2: a request for SHA-512 signatures only, which the token's
+// client-auth hash does not make: an empty Certificate, and s_server refuses.
+class ClientCertificateTls12 : public ::testing::TestWithParam<TokenSpec> {};
+
+TEST_P(ClientCertificateTls12, OurClientDeclinesARequestItCannotSign) {
+  const TestPki& pki = test_pki();
+  std::unique_ptr<TokenKey> key;
+  ClientRun spec = client_run(kTls12);
+  spec.peer_args.insert(spec.peer_args.end(), {"-client_sigalgs", "ECDSA+SHA512"});
+  spec.args = {"--cert", pki.client_ec_cert};
+  const std::vector<std::string> import = key_on_token(GetParam(), pki.client_ec_key, pki.client_ec_cert, key);
+  spec.args.insert(spec.args.end(), import.begin(), import.end());
+  const RunResult run = run_client(GetParam(), spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  EXPECT_EQ(run.ours, 1) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "no requested signature scheme our ECDSA key can sign through the client-auth hash"))
+      << run.describe();
+  EXPECT_TRUE(has(run.ours_out, ">> Certificate (empty: no client certificate)")) << run.describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Token, ClientCertificateTls12, ::testing::ValuesIn(test::TestTokens::all()),
+                         [](const ::testing::TestParamInfo<TokenSpec>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace sslp11::tlstest

@@ -100,14 +100,17 @@ std::unique_ptr<std::FILE, FileCloser> create(const std::string& path) {
   return f;
 }
 
-void write_cert(const std::string& path, X509* cert) {
+// Both return `path`.
+std::string write_cert(const std::string& path, X509* cert) {
   auto f = create(path);
   if (PEM_write_X509(f.get(), cert) != 1) openssl_fail("PEM_write_X509");
+  return path;
 }
 
-void write_key(const std::string& path, EVP_PKEY* key) {
+std::string write_key(const std::string& path, EVP_PKEY* key) {
   auto f = create(path);
   if (PEM_write_PrivateKey(f.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) openssl_fail("PEM_write_PrivateKey");
+  return path;
 }
 
 void write_ffdhe2048(const std::string& path) {
@@ -156,16 +159,11 @@ TestPki make_pki() {
   write_key(pki.rsa_key, rsa.get());
   write_cert(pki.ec_cert, ec_cert.get());
   write_key(pki.ec_key, ec.get());
-  pki.client_rsa_cert = pki.dir + "/client-rsa.pem";
-  pki.client_rsa_key = pki.dir + "/client-rsa.key";
-  pki.client_ec_cert = pki.dir + "/client-ec.pem";
-  pki.client_ec_key = pki.dir + "/client-ec.key";
-  pki.stranger_cert = pki.dir + "/client-other-ca.pem";
-  write_cert(pki.client_rsa_cert, client_rsa_cert.get());
-  write_key(pki.client_rsa_key, client_rsa.get());
-  write_cert(pki.client_ec_cert, client_ec_cert.get());
-  write_key(pki.client_ec_key, client_ec.get());
-  write_cert(pki.stranger_cert, stranger_cert.get());
+  pki.client_rsa_cert = write_cert(pki.dir + "/client-rsa.pem", client_rsa_cert.get());
+  pki.client_rsa_key = write_key(pki.dir + "/client-rsa.key", client_rsa.get());
+  pki.client_ec_cert = write_cert(pki.dir + "/client-ec.pem", client_ec_cert.get());
+  pki.client_ec_key = write_key(pki.dir + "/client-ec.key", client_ec.get());
+  pki.stranger_cert = write_cert(pki.dir + "/client-other-ca.pem", stranger_cert.get());
   write_ffdhe2048(pki.dh_params);
   std::ofstream(pki.no_ems_conf) << "openssl_conf = openssl_init\n[openssl_init]\nssl_conf = ssl_sect\n"
                                     "[ssl_sect]\nsystem_default = system_default_sect\n"
