@@ -1,7 +1,8 @@
 // The TLS 1.2 server state machine (reference §7.4): ECDHE/DHE with the
 // ServerKeyExchange signed by SslSignHash with the token's private key, RSA
-// key exchange through SslImportMasterKey, session resumption by id from a
-// small in-process cache. After the handshake it echoes application data.
+// key exchange through SslImportMasterKey, a client certificate with
+// --verify-client (client_auth12.h), session resumption by id from a small
+// in-process cache. After the handshake it echoes application data.
 // A ClientHello offering TLS 1.3 with a TLS 1.3 suite we serve goes to the
 // TLS 1.3 handshake (server13.h); a TLS 1.2 answer from a server that also
 // serves TLS 1.3 carries the RFC 8446 downgrade sentinel.

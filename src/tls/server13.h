@@ -1,8 +1,10 @@
 // The TLS 1.3 server handshake (RFC 8446 §4; reference §7.5): a suite and a
 // group of our preference (a HelloRetryRequest when the client sent no
 // share for it), a ticket's PSK checked by its binder, EncryptedExtensions,
-// Certificate, CertificateVerify signed on the token (SslSignHash), Finished
-// both ways, then one NewSessionTicket and KeyUpdate after the handshake.
+// with --verify-client a CertificateRequest (client_auth.h), Certificate,
+// CertificateVerify signed on the token (SslSignHash), Finished both ways
+// (the client's Certificate and CertificateVerify before its Finished), then
+// one NewSessionTicket and KeyUpdate after the handshake.
 #pragma once
 
 #include <cstdint>
