@@ -22,9 +22,17 @@ void send(Connection& conn, Transcript13& transcript, const Bytes& message) {
 void answer_certificate_request13(const Provider& provider, const TokenCredential* credential,
                                   const CertificateRequest13& request, Connection& conn, Transcript13& transcript,
                                   ConnectionReport& report, std::ostream& log) {
-  if (credential == nullptr) {
+  // RFC 8446 §4.4.2.2: a chain the server would not take is replaced by an empty Certificate.
+  const auto signable = [&] {
+    for (std::uint16_t s : tls13_signing_schemes(*credential))
+      if (contains(request.signature_algorithms, s)) return true;
+    return false;
+  };
+  if (credential == nullptr || !signable()) {
     send(conn, transcript, make_handshake(ht::certificate, build_certificate13({request.context, {}})));
-    report.client_authentication = "requested by the server; none sent (no --cert)";
+    report.client_authentication = credential == nullptr
+                                       ? "requested by the server; none sent (no --cert)"
+                                       : "requested by the server; none sent (no requested scheme fits our key)";
     log << ">> Certificate (empty: no client certificate)\n";
     return;
   }

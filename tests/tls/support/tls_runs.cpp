@@ -93,6 +93,15 @@ std::string RunResult::describe() const {
   return s;
 }
 
+bool s_client_echoes(const std::vector<std::string>& s_client, const std::string& text) {
+  ChildProcess peer(s_client, {}, /*pipe_stdin=*/true);
+  peer.write_stdin(text + "\n");
+  const bool echoed = peer.wait_for(text, kRunWait);
+  peer.close_stdin();
+  peer.wait_exit(10s);
+  return echoed;
+}
+
 std::string reversed(std::string text) {
   std::reverse(text.begin(), text.end());
   return text;

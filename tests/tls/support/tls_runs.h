@@ -113,6 +113,10 @@ class ServerUnderTest {
   std::unique_ptr<ChildProcess> process_;
 };
 
+// Runs `s_client` (the whole command line), sends `text` and closes its
+// stdin once the echo of our server came back; false when it did not.
+bool s_client_echoes(const std::vector<std::string>& s_client, const std::string& text);
+
 // The reverse of `text` (what s_server -rev sends back).
 std::string reversed(std::string text);
 
