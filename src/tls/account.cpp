@@ -106,6 +106,7 @@ void print_account(std::ostream& out, const Provider& provider, const std::vecto
     }
     if (!c.key_exchange.empty()) out << "   key exchange     " << c.key_exchange << "\n";
     if (!c.authentication.empty()) out << "   authentication   " << c.authentication << "\n";
+    if (!c.client_authentication.empty()) out << "   client auth      " << c.client_authentication << "\n";
     if (tls13) {
       out << "   key updates      sent " << c.key_updates_sent << ", received " << c.key_updates_received << "\n";
       if (!c.exporter.empty()) out << "   exporter         EXPERIMENTAL sslp11 (32 bytes): " << c.exporter << "\n";

@@ -47,6 +47,9 @@ struct ConnectionReport {
   std::string key_exchange;  // "ECDHE P-256", "DHE ffdhe2048", "RSA (RSA-2048 certificate)"
   std::string authentication;  // "server signature rsa_pkcs1_sha256 (verified)"
   std::string peer_certificate;
+  // Client certificate authentication, when the server asked for it: the
+  // client says what it sent and signed, the server whom it authenticated.
+  std::string client_authentication;
   std::vector<KeyObjects> keys;
   TrafficStats traffic;
   Bytes received;  // application data received (the first 64 KiB)

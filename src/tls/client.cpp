@@ -9,6 +9,7 @@
 
 #include "tls/alerts.h"
 #include "tls/client13.h"
+#include "tls/client_auth12.h"
 #include "tls/connection.h"
 #include "tls/connection_run.h"
 #include "tls/key_exchange.h"
@@ -54,8 +55,10 @@ class ClientHandshake {
  public:
   ClientHandshake(const Provider& provider, const ClientOptions& options, const std::vector<std::uint32_t>& suites,
                   const std::vector<std::uint16_t>& groups, bool offers_dhe, const std::string& host,
-                  ClientSession* resume, Connection& conn, ConnectionReport& report, std::ostream& log)
+                  ClientSession* resume, const TokenCredential* credential, Connection& conn, ConnectionReport& report,
+                  std::ostream& log)
       : provider_(provider), options_(options), suites_(suites), groups_(groups), offers_dhe_(offers_dhe), host_(host),
+        credential_(credential),
         resume_(resume != nullptr && resume->master && !resume->session_id.empty() ? resume : nullptr),
         conn_(conn), report_(report), log_(log), transcript_(provider) {}
 
@@ -92,6 +95,7 @@ class ClientHandshake {
       receive_server_hello_done();
       send_client_key_exchange();
       derive_master_key();
+      if (client_auth_ && client_auth_->scheme) send_certificate_verify();
       derive_session_keys(master_.get());
       send_finished(master_.get());
       receive_finished(master_.get());
@@ -260,17 +264,15 @@ class ClientHandshake {
     report_.authentication = "implicit (only the certificate's key can decrypt the pre-master)";
   }
 
-  // Optionally a CertificateRequest first. sslp11-tls has no client
-  // certificate: it declines politely with an empty Certificate (RFC 5246
-  // §7.4.6) and leaves it to the server whether to go on.
+  // Optionally a CertificateRequest first: answered with --cert's
+  // certificate when it fits (client_auth12.h), else declined with an empty
+  // Certificate (RFC 5246 §7.4.6), leaving it to the server whether to go on.
   void receive_server_hello_done() {
     HandshakeMessage m = conn_.receive_handshake();
     if (m.type == ht::certificate_request) {
       const CertificateRequest req = parse_certificate_request(m.body());
       transcript_.add(m.bytes);
-      certificate_requested_ = true;
-      log_ << "<< CertificateRequest (" << req.authorities
-           << " CA names): sslp11-tls has no client certificate and will answer with an empty Certificate\n";
+      client_auth_ = ClientAuth12::plan(credential_, req, log_);
       m = conn_.receive_handshake();
     }
     if (m.type != ht::server_hello_done) {
@@ -283,11 +285,16 @@ class ClientHandshake {
   }
 
   void send_client_key_exchange() {
-    if (certificate_requested_) {
-      const Bytes empty = make_handshake(ht::certificate, build_certificate({}));
-      conn_.send_handshake(empty);
-      transcript_.add(empty);
-      log_ << ">> Certificate (empty: no client certificate)\n";
+    if (client_auth_) {
+      const Bytes certificate = client_auth_->certificate_message();
+      conn_.send_handshake(certificate);
+      transcript_.add(certificate);
+      if (client_auth_->scheme) {
+        log_ << ">> Certificate (" << credential_->chain.size() << " certificate(s) of " << credential_->cert_file << ")\n";
+      } else {
+        log_ << ">> Certificate (empty: no client certificate)\n";
+        report_.client_authentication = "requested by the server; none sent";
+      }
     }
     Bytes value;
     if (kx_ == SuiteKx::ecdhe) {
@@ -374,6 +381,13 @@ class ClientHandshake {
          << ")\n";
   }
 
+  // Right after ClientKeyExchange (RFC 5246 §7.4.8), signed on the token.
+  void send_certificate_verify() {
+    const Bytes verify = client_auth_->certificate_verify_message(provider_, transcript_, master_.get(), report_, log_);
+    conn_.send_handshake(verify);
+    transcript_.add(verify);
+  }
+
   void send_finished(NCRYPT_KEY_HANDLE master) {
     conn_.send_change_cipher_spec();
     const Bytes mine = make_handshake(ht::finished, transcript_.finished(master, NCRYPT_SSL_CLIENT_FLAG));
@@ -407,6 +421,7 @@ class ClientHandshake {
   const std::vector<std::uint16_t>& groups_;
   bool offers_dhe_;
   const std::string& host_;
+  const TokenCredential* credential_;  // --cert, or null
   ClientSession* resume_;
   Connection& conn_;
   ConnectionReport& report_;
@@ -419,7 +434,7 @@ class ClientHandshake {
   std::uint32_t suite_ = 0;
   SuiteKx kx_ = SuiteKx::rsa;
   bool resumed_ = false;
-  bool certificate_requested_ = false;
+  std::optional<ClientAuth12> client_auth_;  // the server sent a CertificateRequest
   std::optional<PeerCertificate> cert_;
   ServerKeyExchange ske_;
   SslObject server_key_;
@@ -436,6 +451,9 @@ Client::Client(const Provider& provider, ClientOptions options, std::ostream& lo
 }
 
 void Client::prepare() {
+  if (options_.cert_file) {
+    credential_ = TokenCredential::open(provider_, *options_.cert_file, options_.import_key, "client", log_);
+  }
   std::string missing;
   bool any_ecdhe = false;
   for (std::uint32_t id : options_.suites) {
@@ -517,7 +535,8 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
   }
   Connection conn(*socket, provider_, Connection::Role::client, log_);
   return run_connection(conn, report, log_, "the server", [&] {
-    ClientHandshake handshake(provider_, options_, suites_, groups_, offers_dhe_, host_, resume, conn, report, log_);
+    ClientHandshake handshake(provider_, options_, suites_, groups_, offers_dhe_, host_, resume,
+                              credential_ ? &*credential_ : nullptr, conn, report, log_);
     // A TLS 1.2 connection, whether chosen or fallen back to, ends the same way.
     const auto finish_tls12 = [&] {
       exchange_data(conn, report);
@@ -528,7 +547,8 @@ ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
       return finish_tls12();
     }
     const std::string name = options_.server_name.value_or(host_);
-    const Client13Setup setup{provider_, options_, suites13_, groups13_, name, !suites_.empty()};
+    const Client13Setup setup{provider_, options_, suites13_, groups13_, name, !suites_.empty(),
+                              credential_ ? &*credential_ : nullptr};
     Tls13Client tls13(setup, conn, report, log_, resume, save);
     ClientHello base;
     if (!suites_.empty()) {

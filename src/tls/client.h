@@ -13,12 +13,15 @@
 
 #include "tls/account.h"
 #include "tls/provider.h"
+#include "tls/token_credential.h"
 
 namespace sslp11::tls {
 
 struct ClientOptions {
   std::string connect;                     // HOST:PORT
   std::string cafile;                      // trust anchors for the server certificate
+  std::optional<std::string> cert_file;    // --cert: our certificate (then its chain), its key on the token
+  std::optional<std::string> import_key;   // --import-key: test aid, as the server's
   std::optional<std::string> server_name;  // SNI and the name checked; default: the host unless an IP literal
   std::vector<std::uint32_t> suites;     // TLS 1.2 and TLS 1.3 suites, in preference order
   std::vector<std::uint16_t> groups;     // --groups: offered in this order, a TLS 1.3 key share for the first
@@ -77,6 +80,7 @@ class Client {
   std::vector<std::uint16_t> groups13_;  // TLS 1.3 groups, the first gets a key share
   bool offers_dhe_ = false;
   std::string host_;
+  std::optional<TokenCredential> credential_;  // --cert
 };
 
 }  // namespace sslp11::tls

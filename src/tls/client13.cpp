@@ -7,6 +7,8 @@
 #include <ostream>
 
 #include "tls/alerts.h"
+#include "tls/certificate_verify13.h"
+#include "tls/client_auth.h"
 #include "tls/messages13.h"
 #include "tls/schedule13.h"
 #include "tls/suites.h"
@@ -16,12 +18,6 @@ namespace sslp11::tls {
 namespace {
 
 namespace ht = handshake_type;
-
-// RFC 8446 §4.4.3: TLS 1.3 signs with ECDSA or RSA-PSS only.
-bool tls13_signature_scheme(std::uint16_t scheme) {
-  const SchemeInfo* info = scheme_info(scheme);
-  return info != nullptr && info->kind != SignatureKind::rsa_pkcs1 && std::string(info->hash) != "SHA1";
-}
 
 }  // namespace
 
@@ -231,11 +227,12 @@ void Tls13Client::receive_encrypted_extensions() {
 void Tls13Client::receive_certificate_and_verify() {
   HandshakeMessage m = conn_.receive_handshake();
   if (m.type == ht::certificate_request) {
-    const CertificateRequest13 req = parse_certificate_request13(m.body());
-    certificate_requested_ = true;
-    certificate_request_context_ = req.context;
+    certificate_request_ = parse_certificate_request13(m.body());
     transcript_.add(m.bytes);
-    log_ << "<< CertificateRequest: sslp11-tls has no client certificate and will answer with an empty Certificate\n";
+    log_ << "<< CertificateRequest: "
+         << (setup_.credential != nullptr ? "we answer with the certificate of " + setup_.credential->cert_file
+                                          : std::string("no --cert, so we answer with an empty Certificate"))
+         << "\n";
     m = conn_.receive_handshake();
   }
   if (m.type != ht::certificate) {
@@ -253,27 +250,7 @@ void Tls13Client::receive_certificate_and_verify() {
 
   const HandshakeMessage v = expect(ht::certificate_verify);
   const CertificateVerify cv = parse_certificate_verify(v.body());
-  if (!contains(ch_.signature_algorithms, cv.scheme) || !tls13_signature_scheme(cv.scheme)) {
-    throw TlsFailure(AlertDescription::illegal_parameter,
-                     "the server signed with " + signature_scheme_name(cv.scheme) + ", not allowed in TLS 1.3");
-  }
-  // RFC 8446 §4.2.3: in TLS 1.3 an ECDSA scheme names the curve of the key.
-  const char* curve = cv.scheme == signature_scheme::ecdsa_secp256r1_sha256   ? "EC prime256v1"
-                      : cv.scheme == signature_scheme::ecdsa_secp384r1_sha384 ? "EC secp384r1"
-                      : cv.scheme == signature_scheme::ecdsa_secp521r1_sha512 ? "EC secp521r1"
-                                                                              : nullptr;
-  if (curve != nullptr && cert_->key_description() != curve) {
-    throw TlsFailure(AlertDescription::illegal_parameter, signature_scheme_name(cv.scheme) + " does not fit the " +
-                                                              cert_->key_description() + " certificate key");
-  }
-  const Bytes content = certificate_verify_content(Signer::server, transcript_.host_hash());
-  try {
-    cert_->verify_signature(cv.scheme, content, cv.signature);
-  } catch (const TlsFailure& e) {
-    if (e.alert() != AlertDescription::decrypt_error) throw;
-    throw TlsFailure(AlertDescription::decrypt_error,
-                     "the CertificateVerify signature (" + signature_scheme_name(cv.scheme) + ") does not verify");
-  }
+  check_certificate_verify13(*cert_, ch_.signature_algorithms, cv, Signer::server, transcript_.host_hash());
   transcript_.add(v.bytes);
   report_.authentication = "server CertificateVerify " + signature_scheme_name(cv.scheme) +
                            " (verified with OpenSSL against the certificate)";
@@ -312,11 +289,8 @@ void Tls13Client::send_compat_change_cipher_spec() {
 
 void Tls13Client::send_finished() {
   send_compat_change_cipher_spec();
-  if (certificate_requested_) {
-    const Bytes empty = make_handshake(ht::certificate, build_certificate13({certificate_request_context_, {}}));
-    conn_.send_handshake(empty);
-    transcript_.add(empty);
-    log_ << ">> Certificate (empty: no client certificate)\n";
+  if (certificate_request_) {
+    answer_certificate_request13(provider_, setup_.credential, *certificate_request_, conn_, transcript_, report_, log_);
   }
   const std::size_t n = transcript_.hash_bytes();
   const Bytes fin = make_handshake(ht::finished, schedule13::finished(provider_, client_hs_.get(), transcript_.handle(), n));

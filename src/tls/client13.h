@@ -2,7 +2,8 @@
 // with a key share (and, resuming, a PSK with its binder), an optional
 // HelloRetryRequest, the server's encrypted flight checked (certificate chain,
 // CertificateVerify on the host with the public key, Finished through the
-// token), our Finished, then NewSessionTicket and KeyUpdate after the
+// token), our Certificate and CertificateVerify when asked (client_auth.h),
+// our Finished, then NewSessionTicket and KeyUpdate after the
 // handshake. Every secret is a token object reached through Ssl* calls.
 // A server that answers TLS 1.2 gets the ClientHello handed back to the
 // TLS 1.2 state machine (client.cpp).
@@ -18,9 +19,11 @@
 #include "tls/client.h"
 #include "tls/connection.h"
 #include "tls/key_exchange.h"
+#include "tls/messages13.h"
 #include "tls/messages.h"
 #include "tls/peer_verify.h"
 #include "tls/provider.h"
+#include "tls/token_credential.h"
 #include "tls/transcript13.h"
 
 namespace sslp11::tls {
@@ -39,6 +42,7 @@ struct Client13Setup {
   const std::vector<std::uint16_t>& groups;  // key-share groups, the first gets a share
   std::string name;                          // expected server name
   bool offers_tls12 = false;                 // the hello also offers TLS 1.2 (its suites are in the base hello)
+  const TokenCredential* credential = nullptr;  // --cert: what a CertificateRequest gets
 };
 
 class Tls13Client {
@@ -84,8 +88,7 @@ class Tls13Client {
   bool retried_ = false;
   bool resumed_ = false;
   bool compat_ccs_sent_ = false;
-  bool certificate_requested_ = false;
-  Bytes certificate_request_context_;
+  std::optional<CertificateRequest13> certificate_request_;
   std::optional<PeerCertificate> cert_;
   SslObject early_, handshake_secret_, master_;
   SslObject client_hs_, server_hs_;

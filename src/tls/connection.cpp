@@ -179,6 +179,15 @@ std::optional<Alert> Connection::pending_alert() noexcept {
   return std::nullopt;
 }
 
+HandshakeMessage Connection::receive_handshake(std::uint8_t type) {
+  HandshakeMessage m = receive_handshake();
+  if (m.type != type) {
+    throw TlsFailure(AlertDescription::unexpected_message,
+                     "expected " + handshake_type_name(type) + ", received " + handshake_type_name(m.type));
+  }
+  return m;
+}
+
 HandshakeMessage Connection::receive_handshake() {
   for (;;) {
     if (auto m = assembler_.next()) return std::move(*m);

@@ -92,6 +92,8 @@ class Connection {
   // Handshake phase.
   void send_handshake(ByteView message);  // a whole message, 4-byte header included
   HandshakeMessage receive_handshake();
+  // The next handshake message, which must be a `type` (else unexpected_message).
+  HandshakeMessage receive_handshake(std::uint8_t type);
   void send_change_cipher_spec();
   void receive_change_cipher_spec();
   // TLS 1.3 middlebox compatibility (RFC 8446 D.4): our one unprotected

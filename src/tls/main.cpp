@@ -4,8 +4,10 @@
 //
 //   sslp11-tls client --connect 127.0.0.1:PORT --cafile ca.pem --suite NAME[,NAME...]
 //                     [--servername NAME] [--no-ems] [--groups LIST] [--key-update] [--resume] [--send TEXT]
+//                     [--cert client.pem [--import-key key.pem]]
 //   sslp11-tls server --listen 127.0.0.1:PORT --cert cert.pem --suite NAME[,NAME...]
 //                     [--once] [--no-ems] [--groups LIST] [--key-update] [--import-key key.pem]
+//                     [--verify-client CA.pem]
 //   sslp11-tls soak --connect 127.0.0.1:PORT --cafile ca.pem --suite NAME[,NAME...]
 //                   [--handshakes N] [--seconds S] [--resume-every K] [--servername NAME] [--no-ems]
 //   sslp11-tls suites
@@ -75,6 +77,10 @@ int run_client(const std::vector<std::string>& args) {
       "groups", po::value<std::string>(),
       "key-exchange groups to offer, in order (P-256,P-384,P-521,x25519); TLS 1.3 sends a key share for the first")(
       "key-update", "TLS 1.3: after the first exchange send KeyUpdate(update_requested) and --send the text again")(
+      "cert", po::value<std::string>(),
+      "PEM client certificate (then its chain) for a server that asks for one; its private key must be on the token")(
+      "import-key", po::value<std::string>(),
+      "test aid: put this PEM private key and --cert on the token as session objects first (as the server's)")(
       "resume", "after the first connection, reconnect and resume: TLS 1.2 by session id, TLS 1.3 with the ticket")(
       "send", po::value<std::string>(), "text to send after the handshake (a newline is added); the reply is printed")(
       "timeout", po::value(&timeout_ms), "socket timeout in milliseconds (default 10000)");
@@ -92,6 +98,11 @@ int run_client(const std::vector<std::string>& args) {
   if (vm.count("send")) options.send = vm["send"].as<std::string>();
   if (vm.count("groups")) options.groups = parse_group_list(vm["groups"].as<std::string>());
   options.key_update = vm.count("key-update") > 0;
+  if (vm.count("cert")) options.cert_file = vm["cert"].as<std::string>();
+  if (vm.count("import-key")) {
+    if (!options.cert_file) throw po::error("--import-key needs --cert");
+    options.import_key = vm["import-key"].as<std::string>();
+  }
   options.timeout = std::chrono::milliseconds(timeout_ms);
   const bool resume = vm.count("resume") > 0;
 
@@ -160,6 +171,8 @@ int run_server(const std::vector<std::string>& args) {
       "TLS 1.3 key-share groups in preference order (P-256,P-384,P-521,x25519); a client without a share for the "
       "first one it supports gets a HelloRetryRequest")(
       "key-update", "TLS 1.3: send KeyUpdate(update_requested) after the first reply")(
+      "verify-client", po::value<std::string>(),
+      "require a client certificate (TLS 1.3 and 1.2) that verifies against this PEM file of CA certificates")(
       "import-key", po::value<std::string>(),
       "test aid: put this PEM private key and --cert on the token as session objects first (for tokens such as the "
       "NSS softoken without a database, which keep no token objects)")(
@@ -180,6 +193,7 @@ int run_server(const std::vector<std::string>& args) {
   options.key_update = vm.count("key-update") > 0;
   options.ems = vm.count("no-ems") == 0;
   if (vm.count("import-key")) options.import_key = vm["import-key"].as<std::string>();
+  if (vm.count("verify-client")) options.client_cafile = vm["verify-client"].as<std::string>();
   options.timeout = std::chrono::milliseconds(timeout_ms);
   options.idle = std::chrono::milliseconds(idle_ms);
   options.accept_wait = std::chrono::milliseconds(accept_ms);

@@ -507,6 +507,12 @@ CertificateRequest parse_certificate_request(ByteView body) {
   return req;
 }
 
+Bytes build_certificate_request(const CertificateRequest& request) {
+  ByteWriter w;
+  w.vec8(request.certificate_types).vec16(u16_list_bytes(request.signature_algorithms)).vec16(Bytes{});
+  return w.take();
+}
+
 void parse_server_hello_done(ByteView body) {
   if (!body.empty()) throw DecodeError("ServerHelloDone is not empty");
 }

@@ -204,6 +204,12 @@ struct CertificateRequest {
   std::size_t authorities = 0;
 };
 CertificateRequest parse_certificate_request(ByteView body);
+// With no certificate_authorities (the count `authorities` is not written).
+Bytes build_certificate_request(const CertificateRequest& request);
+namespace client_certificate_type {
+constexpr std::uint8_t rsa_sign = 1;
+constexpr std::uint8_t ecdsa_sign = 64;
+}  // namespace client_certificate_type
 
 void parse_server_hello_done(ByteView body);
 

@@ -131,7 +131,17 @@ std::vector<std::uint16_t> signing_schemes(bool ec_key) {
 
 PeerCertificate PeerCertificate::verify(const std::vector<Bytes>& chain, const std::string& cafile,
                                         const std::string& expected_name) {
-  if (chain.empty()) throw TlsFailure(AlertDescription::bad_certificate, "the server sent no certificate");
+  return verify_chain(chain, cafile, &expected_name);
+}
+
+PeerCertificate PeerCertificate::verify_client(const std::vector<Bytes>& chain, const std::string& cafile) {
+  return verify_chain(chain, cafile, nullptr);
+}
+
+PeerCertificate PeerCertificate::verify_chain(const std::vector<Bytes>& chain, const std::string& cafile,
+                                              const std::string* expected_name) {
+  const std::string who = expected_name != nullptr ? "server" : "client";
+  if (chain.empty()) throw TlsFailure(AlertDescription::bad_certificate, "the " + who + " sent no certificate");
   std::vector<std::unique_ptr<X509, X509Free>> certs;
   for (const Bytes& der : chain) {
     const unsigned char* p = der.data();
@@ -152,16 +162,22 @@ PeerCertificate PeerCertificate::verify(const std::vector<Bytes>& chain, const s
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), certs[0].get(), untrusted.get()) != 1) {
     throw TlsFailure(AlertDescription::internal_error, "X509_STORE_CTX_init: " + openssl_error());
   }
-  X509_STORE_CTX_set_default(ctx.get(), "ssl_server");
-  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  const bool named = is_ip_literal(expected_name) ? X509_VERIFY_PARAM_set1_ip_asc(param, expected_name.c_str()) == 1
-                                                  : X509_VERIFY_PARAM_set1_host(param, expected_name.c_str(), 0) == 1;
-  if (!named) throw TlsFailure(AlertDescription::internal_error, "cannot check the name '" + expected_name + "'");
+  // The purpose checks the leaf's extended key usage: serverAuth for a
+  // server, clientAuth for a client. A client is not checked for a name.
+  X509_STORE_CTX_set_default(ctx.get(), expected_name != nullptr ? "ssl_server" : "ssl_client");
+  if (expected_name != nullptr) {
+    const std::string& name = *expected_name;
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    const bool named = is_ip_literal(name) ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1
+                                           : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0) == 1;
+    if (!named) throw TlsFailure(AlertDescription::internal_error, "cannot check the name '" + name + "'");
+  }
   if (X509_verify_cert(ctx.get()) != 1) {
     const int err = X509_STORE_CTX_get_error(ctx.get());
     ERR_clear_error();
-    throw TlsFailure(alert_for(err), "the server certificate does not verify against " + cafile + " for '" +
-                                         expected_name + "': " + X509_verify_cert_error_string(err));
+    throw TlsFailure(alert_for(err), "the " + who + " certificate does not verify against " + cafile +
+                                         (expected_name != nullptr ? " for '" + *expected_name + "'" : std::string()) +
+                                         ": " + X509_verify_cert_error_string(err));
   }
   PeerCertificate out;
   out.leaf_ = std::move(certs[0]);

@@ -1,7 +1,7 @@
-// Checking what the server shows us: its certificate chain (built and
+// Checking what the peer shows us: its certificate chain (built and
 // verified by OpenSSL's X.509 code against --cafile, with the host name or IP
-// address) and its ServerKeyExchange signature (OpenSSL EVP verify with the
-// certificate's public key). Both work on public data only; no key material
+// address; a client's against the server's --verify-client file) and its
+// signatures (OpenSSL EVP verify with the certificate's public key). Both work on public data only; no key material
 // of ours is involved. Also the facts of the TLS 1.2 signature schemes that
 // both this check and the server's SslSignHash call need.
 #pragma once
@@ -43,6 +43,9 @@ class PeerCertificate {
   // else, including a name mismatch and unparsable DER).
   static PeerCertificate verify(const std::vector<Bytes>& chain, const std::string& cafile,
                                 const std::string& expected_name);
+  // A client's chain (TLS client authentication): against the CA file, for
+  // the purpose ssl_client (clientAuth), without a name. Throws as verify.
+  static PeerCertificate verify_client(const std::vector<Bytes>& chain, const std::string& cafile);
 
   bool is_rsa() const;
   bool is_ec() const;
@@ -57,6 +60,9 @@ class PeerCertificate {
   void verify_signature(std::uint16_t scheme, ByteView signed_data, ByteView signature) const;
 
  private:
+  static PeerCertificate verify_chain(const std::vector<Bytes>& chain, const std::string& cafile,
+                                      const std::string* expected_name);
+
   struct X509Free {
     void operator()(X509* p) const noexcept { X509_free(p); }
   };

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "tls/alerts.h"
+#include "tls/client_auth12.h"
 #include "tls/connection.h"
 #include "tls/connection_run.h"
 #include "tls/key_exchange.h"
@@ -19,6 +20,7 @@
 #include "tls/peer_verify.h"
 #include "tls/server13.h"
 #include "tls/suites.h"
+#include "tls/token_credential.h"
 #include "tls/token_signing.h"
 #include "tls/transcript.h"
 
@@ -37,25 +39,6 @@ std::array<std::uint8_t, N> random_bytes() {
   return r;
 }
 
-// The size of the certificate's public key (an EC key's curve: 256, 384, 521).
-std::size_t leaf_key_bits(const Bytes& der) {
-  const unsigned char* p = der.data();
-  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-  if (cert == nullptr) throw std::runtime_error("the certificate does not parse");
-  const int bits = EVP_PKEY_get_bits(X509_get0_pubkey(cert));
-  X509_free(cert);
-  return static_cast<std::size_t>(bits);
-}
-
-std::string key_algorithm(NCRYPT_KEY_HANDLE key) {
-  PBYTE out = nullptr;
-  DWORD size = 0;
-  check(SslGetKeyProperty(key, NCRYPT_ALGORITHM_PROPERTY, &out, &size, 0), "SslGetKeyProperty(Algorithm Name)");
-  const std::string name = narrow(reinterpret_cast<const WCHAR*>(out), size / sizeof(WCHAR));
-  SslFreeBuffer(out);
-  return name;
-}
-
 void check_finished(ByteView received, ByteView expected) {
   if (received.size() != expected.size() || CRYPTO_memcmp(received.data(), expected.data(), expected.size()) != 0) {
     throw TlsFailure(AlertDescription::decrypt_error, "the client Finished does not match SslComputeFinishedHash");
@@ -71,9 +54,7 @@ class ServerHandshake {
   struct Setup {
     const Provider& provider;
     const ServerOptions& options;
-    const std::vector<Bytes>& chain;
-    NCRYPT_KEY_HANDLE private_key;
-    bool ec_key;
+    const TokenCredential& credential;
     const std::vector<std::uint32_t>& suites;  // runnable, in preference order
   };
 
@@ -94,11 +75,28 @@ class ServerHandshake {
       send_finished(cached_->master.get());
       receive_finished(cached_->master.get());
     } else {
+      // --verify-client (client_auth12.h): CertificateRequest, then the
+      // client's Certificate before and its CertificateVerify after its key exchange.
+      const std::optional<std::string>& client_ca = setup_.options.client_cafile;
       send_certificate();
       if (kx_ != SuiteKx::rsa) send_server_key_exchange();
+      if (client_ca) {
+        send(certificate_request12_message());
+        log_ << ">> CertificateRequest (a client certificate is required)\n";
+      }
       send_server_hello_done();
+      if (client_ca) {
+        const HandshakeMessage m = expect(ht::certificate);
+        client_cert_ = verify_client_certificate12(m.body(), *client_ca, log_);
+        transcript_.add(m.bytes);
+      }
       receive_client_key_exchange();
       derive_master_key();
+      if (client_ca) {
+        const HandshakeMessage v = expect(ht::certificate_verify);
+        check_certificate_verify12(*client_cert_, v.body(), transcript_.messages(), *client_ca, report_, log_);
+        transcript_.add(v.bytes);
+      }
       derive_session_keys(master_.get());
       receive_finished(master_.get());
       send_finished(master_.get());
@@ -241,8 +239,8 @@ class ServerHandshake {
   }
 
   void send_certificate() {
-    send(make_handshake(ht::certificate, build_certificate(setup_.chain)));
-    log_ << ">> Certificate (" << setup_.chain.size() << " certificate(s))\n";
+    send(make_handshake(ht::certificate, build_certificate(setup_.credential.chain)));
+    log_ << ">> Certificate (" << setup_.credential.chain.size() << " certificate(s))\n";
   }
 
   // The (EC)DH parameters, with our ephemeral key made on the token, signed
@@ -272,15 +270,15 @@ class ServerHandshake {
 
   std::uint16_t choose_signature_scheme() const {
     // Without signature_algorithms the client accepts SHA-1 only (RFC 5246 §7.4.1.4.1).
-    if (!ch_.has_signature_algorithms) return setup_.ec_key ? signature_scheme::ecdsa_sha1 : signature_scheme::rsa_pkcs1_sha1;
-    for (std::uint16_t s : signing_schemes(setup_.ec_key))
+    if (!ch_.has_signature_algorithms) return setup_.credential.ec_key ? signature_scheme::ecdsa_sha1 : signature_scheme::rsa_pkcs1_sha1;
+    for (std::uint16_t s : signing_schemes(setup_.credential.ec_key))
       if (contains(ch_.signature_algorithms, s)) return s;
     throw TlsFailure(AlertDescription::handshake_failure, std::string("the client accepts no signature scheme an ") +
-                                                              (setup_.ec_key ? "ECDSA" : "RSA") + " key can make");
+                                                              (setup_.credential.ec_key ? "ECDSA" : "RSA") + " key can make");
   }
 
   Bytes sign(std::uint16_t scheme, ByteView data) const {
-    return sign_on_token(provider_, setup_.private_key, scheme, data);
+    return sign_on_token(provider_, setup_.credential.private_key.get(), scheme, data);
   }
 
   void send_server_hello_done() {
@@ -314,7 +312,7 @@ class ServerHandshake {
     }
     if (kx_ == SuiteKx::rsa) {
       ParameterList params = master_parameters(ch_.random, sh_.random, ems_, session_hash, ch_.version);
-      check(SslImportMasterKey(provider_.get(), setup_.private_key, master_.out(), TLS1_2_PROTOCOL_VERSION, suite_,
+      check(SslImportMasterKey(provider_.get(), setup_.credential.private_key.get(), master_.out(), TLS1_2_PROTOCOL_VERSION, suite_,
                                params.get(), client_value_.data(), static_cast<DWORD>(client_value_.size()),
                                NCRYPT_SSL_SERVER_FLAG),
             "SslImportMasterKey");
@@ -409,6 +407,7 @@ class ServerHandshake {
   Ephemeral eph_;
   Bytes client_value_;
   SslObject master_;
+  std::optional<PeerCertificate> client_cert_;  // --verify-client: the verified client certificate
 };
 
 }  // namespace
@@ -419,32 +418,10 @@ Server::Server(const Provider& provider, ServerOptions options, std::ostream& lo
 Server::~Server() = default;
 
 void Server::prepare() {
-  chain_ = read_certificates_pem(options_.cert_file);
-  if (options_.import_key) {
-    const Bytes key_pem = read_file(*options_.import_key), cert_pem = read_file(options_.cert_file);
-    Bytes id(SSLP11_IMPORTED_KEY_ID_LENGTH);
-    check(Sslp11ImportPemKey(provider_.get(), key_pem.data(), static_cast<DWORD>(key_pem.size()), cert_pem.data(),
-                             static_cast<DWORD>(cert_pem.size()), "sslp11-tls imported server key", id.data(),
-                             SSLP11_IMPORT_SESSION_OBJECTS),
-          "Sslp11ImportPemKey");
-    log_ << "-- test aid: " << *options_.import_key << " and the certificate put on the token as session objects (CKA_ID "
-         << hex(id) << ")\n";
-  }
-  CERT_CONTEXT context{X509_ASN_ENCODING, chain_[0].data(), static_cast<DWORD>(chain_[0].size()), nullptr, nullptr};
-  try {
-    check(SslOpenPrivateKey(provider_.get(), private_key_.out(), &context, 0), "SslOpenPrivateKey");
-  } catch (const ProviderError& e) {
-    throw std::runtime_error("the private key of " + options_.cert_file + " is not usable on token '" +
-                             provider_.token_label() + "': " + e.what());
-  }
-  const std::string algorithm = key_algorithm(private_key_.get());
-  ec_key_ = algorithm == "ECDSA";
-  log_ << "-- server key: " << algorithm << " private key on token '" << provider_.token_label()
-       << "' (SslOpenPrivateKey by the certificate of " << options_.cert_file << ")\n";
+  credential_ = TokenCredential::open(provider_, options_.cert_file, options_.import_key, "server", log_);
 
   std::vector<std::uint32_t> for_key;
-  for (const SuiteInfo& s : provider_.suites(private_key_.get())) for_key.push_back(s.id);
-  if (ec_key_) ec_key_bits_ = leaf_key_bits(chain_[0]);
+  for (const SuiteInfo& s : provider_.suites(credential_.private_key.get())) for_key.push_back(s.id);
   std::string missing;
   for (std::uint32_t id : options_.suites) {
     std::string why;
@@ -520,7 +497,7 @@ ConnectionReport Server::serve(Socket& socket) {
     if (tls13) {
       log_ << "<< ClientHello: TLS 1.3 offered, " << hello.cipher_suites.size() << " suites, groups "
            << group_names(hello.supported_groups) << (hello.psks.empty() ? "" : ", a PSK offered") << "\n";
-      const Server13Setup setup{provider_, options_, chain_, private_key_.get(), ec_key_, ec_key_bits_, suites13_,
+      const Server13Setup setup{provider_, options_, credential_, suites13_,
                                 groups13_};
       Tls13Server handshake(setup, tickets13_, conn, report, log_);
       handshake.handshake(hello, first);
@@ -533,7 +510,7 @@ ConnectionReport Server::serve(Socket& socket) {
       throw TlsFailure(AlertDescription::protocol_version, "the client does not offer TLS 1.3 with a suite we serve, "
                                                            "and no TLS 1.2 suite is enabled");
     }
-    const ServerHandshake::Setup setup{provider_, options_, chain_, private_key_.get(), ec_key_, suites_};
+    const ServerHandshake::Setup setup{provider_, options_, credential_, suites_};
     ServerHandshake handshake(setup, cache_, conn, report, log_);
     handshake.run(first, !suites13_.empty());
     echo(conn, report);

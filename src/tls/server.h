@@ -1,7 +1,8 @@
 // The TLS 1.2 server state machine (reference §7.4): ECDHE/DHE with the
 // ServerKeyExchange signed by SslSignHash with the token's private key, RSA
-// key exchange through SslImportMasterKey, session resumption by id from a
-// small in-process cache. After the handshake it echoes application data.
+// key exchange through SslImportMasterKey, a client certificate with
+// --verify-client (client_auth12.h), session resumption by id from a small
+// in-process cache. After the handshake it echoes application data.
 // A ClientHello offering TLS 1.3 with a TLS 1.3 suite we serve goes to the
 // TLS 1.3 handshake (server13.h); a TLS 1.2 answer from a server that also
 // serves TLS 1.3 carries the RFC 8446 downgrade sentinel.
@@ -19,6 +20,7 @@
 #include "tls/account.h"
 #include "tls/provider.h"
 #include "tls/record_io.h"
+#include "tls/token_credential.h"
 
 namespace sslp11::tls {
 
@@ -26,6 +28,7 @@ struct ServerOptions {
   std::string listen;                    // HOST:PORT (port 0: any free port, printed)
   std::string cert_file;                 // PEM: the server certificate, then its chain
   std::optional<std::string> import_key; // PEM private key put on the token as session objects (test aid)
+  std::optional<std::string> client_cafile;  // --verify-client: a client certificate is required, chaining to these CAs
   std::vector<std::uint32_t> suites;     // TLS 1.2 and TLS 1.3 suites, in preference order
   std::vector<std::uint16_t> groups;     // --groups: TLS 1.3 key-share groups in preference order
   bool key_update = false;               // TLS 1.3: KeyUpdate(update_requested) after the first reply
@@ -70,10 +73,7 @@ class Server {
   const Provider& provider_;
   ServerOptions options_;
   std::ostream& log_;
-  std::vector<Bytes> chain_;
-  SslObject private_key_;
-  bool ec_key_ = false;
-  std::size_t ec_key_bits_ = 0;
+  TokenCredential credential_;
   std::vector<std::uint32_t> suites_;  // TLS 1.2: configured and runnable, in preference order
   std::vector<std::uint32_t> suites13_;  // TLS 1.3: configured and runnable, in preference order
   std::vector<std::uint16_t> groups13_;  // TLS 1.3 key-share groups, in preference order

@@ -7,30 +7,21 @@
 #include <ostream>
 
 #include "tls/alerts.h"
+#include "tls/certificate_verify13.h"
+#include "tls/client_auth.h"
 #include "tls/messages13.h"
 #include "tls/peer_verify.h"
 #include "tls/schedule13.h"
 #include "tls/suites.h"
-#include "tls/token_signing.h"
 
 namespace sslp11::tls {
 
 namespace {
 
 namespace ht = handshake_type;
-namespace ss = signature_scheme;
 
 constexpr std::size_t kTicketStoreSize = 64;
 constexpr std::uint32_t kTicketLifetime = 7200;  // seconds
-
-HandshakeMessage expect(Connection& conn, std::uint8_t type) {
-  HandshakeMessage m = conn.receive_handshake();
-  if (m.type != type) {
-    throw TlsFailure(AlertDescription::unexpected_message,
-                     "expected " + handshake_type_name(type) + ", received " + handshake_type_name(m.type));
-  }
-  return m;
-}
 
 }  // namespace
 
@@ -54,8 +45,13 @@ void Tls13Server::handshake(const ClientHello& first, const HandshakeMessage& fi
   }
   send_server_hello();
   send_encrypted_extensions();
+  // A resumed handshake has no CertificateRequest (RFC 8446 §4.3.2): the
+  // ticket was issued to a client already authenticated.
+  const bool client_auth = ticket_ == nullptr && setup_.options.client_cafile;
+  if (client_auth) send_certificate_request13(conn_, transcript_, log_);
   if (ticket_ == nullptr) send_certificate_and_verify();
   send_finished();
+  if (client_auth) receive_client_certificate13(conn_, transcript_, *setup_.options.client_cafile, report_, log_);
   receive_finished();
   conn_.handshake_done();
   conn_.on_post_handshake([this](const HandshakeMessage& m) { on_post_handshake(m); });
@@ -118,7 +114,7 @@ void Tls13Server::hello_retry(const ClientHello& ch1, const HandshakeMessage& m1
   report_.hello_retry = true;
   log_ << ">> HelloRetryRequest: " << suite_display_name(suite_) << ", asking for a key share for "
        << group_name(group_) << " (the client sent " << (ch1.key_shares.empty() ? "none" : "another") << ")\n";
-  const HandshakeMessage m2 = expect(conn_, ht::client_hello);
+  const HandshakeMessage m2 = conn_.receive_handshake(ht::client_hello);
   ClientHello ch2 = parse_client_hello(m2.body());
   if (!contains(ch2.cipher_suites, suite_) || ch2.session_id != ch1.session_id || ch2.key_shares.size() != 1 ||
       ch2.key_shares[0].group != group_) {
@@ -205,35 +201,14 @@ void Tls13Server::send_encrypted_extensions() {
 }
 
 void Tls13Server::send_certificate_and_verify() {
-  send(make_handshake(ht::certificate, build_certificate13({{}, setup_.chain})));
-  log_ << ">> Certificate (" << setup_.chain.size() << " certificate(s))\n";
-  // RFC 8446 §4.2.3: an ECDSA scheme names the curve; RSA signs with PSS.
-  std::vector<std::uint16_t> ours;
-  if (setup_.ec_key) {
-    ours = {setup_.ec_key_bits == 384   ? ss::ecdsa_secp384r1_sha384
-            : setup_.ec_key_bits == 521 ? ss::ecdsa_secp521r1_sha512
-                                        : ss::ecdsa_secp256r1_sha256};
-  } else {
-    ours = {ss::rsa_pss_rsae_sha256, ss::rsa_pss_rsae_sha384, ss::rsa_pss_rsae_sha512};
-  }
-  std::uint16_t scheme = 0;
-  for (std::uint16_t s : ours) {
-    if (contains(ch_.signature_algorithms, s)) {
-      scheme = s;
-      break;
-    }
-  }
-  if (scheme == 0) {
-    throw TlsFailure(AlertDescription::handshake_failure,
-                     std::string("the client accepts no TLS 1.3 signature scheme our ") +
-                         (setup_.ec_key ? "ECDSA" : "RSA") + " key can make");
-  }
-  const Bytes content = certificate_verify_content(Signer::server, transcript_.host_hash());
-  const Bytes signature = sign_on_token(provider_, setup_.private_key, scheme, content);
-  send(make_handshake(ht::certificate_verify, build_certificate_verify({scheme, signature})));
+  send(make_handshake(ht::certificate, build_certificate13({{}, setup_.credential.chain})));
+  log_ << ">> Certificate (" << setup_.credential.chain.size() << " certificate(s))\n";
+  const CertificateVerify cv =
+      sign_certificate_verify13(provider_, setup_.credential, ch_.signature_algorithms, Signer::server, transcript_.host_hash());
+  send(make_handshake(ht::certificate_verify, build_certificate_verify(cv)));
   report_.authentication =
-      "CertificateVerify signed " + signature_scheme_name(scheme) + " by the token's private key (SslSignHash)";
-  log_ << ">> CertificateVerify: " << signature_scheme_name(scheme) << " signed on the token (SslSignHash)\n";
+      "CertificateVerify signed " + signature_scheme_name(cv.scheme) + " by the token's private key (SslSignHash)";
+  log_ << ">> CertificateVerify: " << signature_scheme_name(cv.scheme) << " signed on the token (SslSignHash)\n";
 }
 
 void Tls13Server::send_finished() {
@@ -258,7 +233,7 @@ void Tls13Server::send_finished() {
 void Tls13Server::receive_finished() {
   const std::size_t n = transcript_.hash_bytes();
   const Bytes expected = schedule13::finished(provider_, client_hs_.get(), transcript_.handle(), n);
-  const HandshakeMessage m = expect(conn_, ht::finished);
+  const HandshakeMessage m = conn_.receive_handshake(ht::finished);
   const Bytes received = parse_finished13(m.body(), n);
   if (CRYPTO_memcmp(received.data(), expected.data(), n) != 0) {
     throw TlsFailure(AlertDescription::decrypt_error, "the client Finished does not match SslComputeFinishedHash");

@@ -1,8 +1,10 @@
 // The TLS 1.3 server handshake (RFC 8446 §4; reference §7.5): a suite and a
 // group of our preference (a HelloRetryRequest when the client sent no
 // share for it), a ticket's PSK checked by its binder, EncryptedExtensions,
-// Certificate, CertificateVerify signed on the token (SslSignHash), Finished
-// both ways, then one NewSessionTicket and KeyUpdate after the handshake.
+// with --verify-client a CertificateRequest (client_auth.h), Certificate,
+// CertificateVerify signed on the token (SslSignHash), Finished both ways
+// (the client's Certificate and CertificateVerify before its Finished), then
+// one NewSessionTicket and KeyUpdate after the handshake.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include "tls/messages.h"
 #include "tls/provider.h"
 #include "tls/server.h"
+#include "tls/token_credential.h"
 #include "tls/transcript13.h"
 
 namespace sslp11::tls {
@@ -27,10 +30,7 @@ using TicketStore = std::map<Bytes, ServerTicket>;
 struct Server13Setup {
   const Provider& provider;
   const ServerOptions& options;
-  const std::vector<Bytes>& chain;
-  NCRYPT_KEY_HANDLE private_key;
-  bool ec_key;
-  std::size_t ec_key_bits;                   // 256 / 384 / 521 for an EC key
+  const TokenCredential& credential;
   const std::vector<std::uint32_t>& suites;  // TLS 1.3 suites served, in preference order
   const std::vector<std::uint16_t>& groups;  // key-share groups, in preference order
 };

@@ -22,9 +22,12 @@ Bytes hash_with_name(const char* hash, ByteView digest) {
 }  // namespace
 
 Bytes sign_on_token(const Provider& provider, NCRYPT_KEY_HANDLE key, std::uint16_t scheme, ByteView data) {
+  return sign_digest_on_token(provider, key, scheme, digest(scheme_info(scheme)->hash, data));
+}
+
+Bytes sign_digest_on_token(const Provider& provider, NCRYPT_KEY_HANDLE key, std::uint16_t scheme, ByteView hash) {
   const SchemeInfo& info = *scheme_info(scheme);
-  const Bytes hash = digest(info.hash, data);
-  Bytes value = info.kind == SignatureKind::rsa_pkcs1 ? hash_with_name(info.hash, hash) : hash;
+  Bytes value = info.kind == SignatureKind::rsa_pkcs1 ? hash_with_name(info.hash, hash) : Bytes(hash.begin(), hash.end());
   const DWORD flags = info.kind == SignatureKind::rsa_pkcs1 ? NCRYPT_SSL_SIGN_INCLUDE_HASHOID
                       : info.kind == SignatureKind::rsa_pss ? NCRYPT_SSL_SIGN_USE_PSS_PADDING
                                                             : 0;

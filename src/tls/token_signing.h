@@ -14,5 +14,8 @@ namespace sslp11::tls {
 // name in front for PKCS#1 v1.5, the bare digest for PSS and ECDSA (whose
 // signatures come back DER-encoded, as TLS wants them).
 Bytes sign_on_token(const Provider& provider, NCRYPT_KEY_HANDLE key, std::uint16_t scheme, ByteView data);
+// The same over a digest already made with the scheme's hash (the TLS 1.2
+// client CertificateVerify, whose digest the token's client-auth hash gives).
+Bytes sign_digest_on_token(const Provider& provider, NCRYPT_KEY_HANDLE key, std::uint16_t scheme, ByteView hash);
 
 }  // namespace sslp11::tls

@@ -218,15 +218,10 @@ TEST_P(Tls13Features, ServerResumesItsTicket) {
                                ("sslp11-tls13-" + token.name + "-" + std::to_string(::getpid()) + ".sess"))
                                   .string();
   const auto connect = [&](const char* session_flag, const std::string& text) {
-    ChildProcess peer({"openssl", "s_client", "-tls1_3", "-connect", "127.0.0.1:" + std::to_string(server.port()),
-                       "-CAfile", pki.ca, "-verify_return_error", "-servername", "localhost", "-ciphersuites", kSuite,
-                       "-quiet", "-no_ign_eof", session_flag, session},
-                      {}, /*pipe_stdin=*/true);
-    peer.write_stdin(text + "\n");
-    const bool echoed = peer.wait_for(text, 20s);
-    peer.close_stdin();
-    peer.wait_exit(10s);
-    return echoed;
+    return s_client_echoes({"openssl", "s_client", "-tls1_3", "-connect", "127.0.0.1:" + std::to_string(server.port()),
+                            "-CAfile", pki.ca, "-verify_return_error", "-servername", "localhost", "-ciphersuites",
+                            kSuite, "-quiet", "-no_ign_eof", session_flag, session},
+                           text);
   };
   EXPECT_TRUE(connect("-sess_out", "first connection")) << server.process().describe();
   EXPECT_TRUE(connect("-sess_in", "second connection")) << server.process().describe();

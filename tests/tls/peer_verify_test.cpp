@@ -1,5 +1,6 @@
 // Peer certificate and ServerKeyExchange signature checks
-// (src/tls/peer_verify.cpp), the suite name table (suites.cpp) and the CNG
+// (src/tls/peer_verify.cpp), a client's certificate and CertificateVerify
+// (certificate_verify13.cpp, client_auth12.cpp), the suite name table (suites.cpp) and the CNG
 // blob layouts (key_exchange.cpp), against the test PKI and OpenSSL. No token.
 #include <gtest/gtest.h>
 
@@ -11,10 +12,13 @@
 
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 
 #include <sslp11/sslprovider.h>
 
 #include "tls/alerts.h"
+#include "tls/certificate_verify13.h"
+#include "tls/client_auth12.h"
 #include "tls/key_exchange.h"
 #include "tls/messages.h"
 #include "tls/peer_verify.h"
@@ -105,6 +109,42 @@ TEST(PeerCertificateTest, ServerKeyExchangeSignatures) {
   // A scheme that does not fit the key, and one we never offer.
   EXPECT_EQ(alert_of([&] { ec.verify_signature(ss::rsa_pkcs1_sha256, data, bad); }), AlertDescription::illegal_parameter);
   EXPECT_EQ(alert_of([&] { rsa.verify_signature(0x0808, data, bad); }), AlertDescription::illegal_parameter);
+}
+
+// --verify-client: purpose clientAuth, no name; the CertificateVerify of
+// either version verifies, and a flipped bit is decrypt_error.
+TEST(PeerCertificateTest, ClientCertificateAndCertificateVerify) {
+  const tlstest::TestPki& pki = test_pki();
+  const PeerCertificate cert = PeerCertificate::verify_client(read_certificates_pem(pki.client_ec_cert), pki.ca);
+  EXPECT_EQ(cert.subject(), "/CN=sslp11 test client EC");
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify_client(read_certificates_pem(pki.stranger_cert), pki.ca); }),
+            AlertDescription::unknown_ca);
+  // A server certificate (serverAuth only) is no client certificate.
+  EXPECT_EQ(alert_of([&] { PeerCertificate::verify_client(read_certificates_pem(pki.ec_cert), pki.ca); }),
+            AlertDescription::bad_certificate);
+
+  PkeyPtr key = read_private_key_pem(pki.client_ec_key);
+  const Bytes transcript_hash(32, 0x5a);
+  const Bytes content = certificate_verify_content(Signer::client, transcript_hash);
+  CertificateVerify cv{signature_scheme::ecdsa_secp256r1_sha256, openssl_sign(key.get(), "SHA256", false, content)};
+  const std::vector<std::uint16_t> offered = tls13_verifiable_schemes();
+  EXPECT_NO_THROW(check_certificate_verify13(cert, offered, cv, Signer::client, transcript_hash));
+  // Signed as a server would: the context string differs.
+  EXPECT_EQ(alert_of([&] { check_certificate_verify13(cert, offered, cv, Signer::server, transcript_hash); }),
+            AlertDescription::decrypt_error);
+  cv.signature[cv.signature.size() / 2] ^= 1;
+  EXPECT_EQ(alert_of([&] { check_certificate_verify13(cert, offered, cv, Signer::client, transcript_hash); }),
+            AlertDescription::decrypt_error);
+
+  const Bytes messages{1, 2, 3, 4, 5};
+  ConnectionReport report;
+  std::ostringstream log;
+  CertificateVerify cv12{signature_scheme::ecdsa_secp256r1_sha256, openssl_sign(key.get(), "SHA256", false, messages)};
+  EXPECT_NO_THROW(check_certificate_verify12(cert, build_certificate_verify(cv12), messages, pki.ca, report, log));
+  EXPECT_NE(report.client_authentication.find("client authenticated: /CN=sslp11 test client EC"), std::string::npos);
+  cv12.signature[cv12.signature.size() / 2] ^= 1;
+  EXPECT_EQ(alert_of([&] { check_certificate_verify12(cert, build_certificate_verify(cv12), messages, pki.ca, report, log); }),
+            AlertDescription::decrypt_error);
 }
 
 TEST(PeerCertificateTest, RsaPublicBlobLayout) {

@@ -55,8 +55,13 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION_free(ext);
 }
 
-// A certificate for `key`, signed by `issuer_key` (self-signed when issuer is null).
-Cert make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, long serial) {
+enum class Usage { server, client };
+
+// A certificate for `key`, signed by `issuer_key` (self-signed when issuer is
+// null): a server's for localhost and 127.0.0.1, or a client's (clientAuth,
+// no names).
+Cert make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, long serial,
+               Usage usage = Usage::server) {
   Cert c(X509_new());
   X509_set_version(c.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(c.get()), serial);
@@ -73,8 +78,12 @@ Cert make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key
     add_extension(c.get(), signer, NID_subject_key_identifier, "hash");
   } else {
     add_extension(c.get(), signer, NID_basic_constraints, "CA:FALSE");
-    add_extension(c.get(), signer, NID_ext_key_usage, "serverAuth");
-    add_extension(c.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+    if (usage == Usage::server) {
+      add_extension(c.get(), signer, NID_ext_key_usage, "serverAuth");
+      add_extension(c.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+    } else {
+      add_extension(c.get(), signer, NID_ext_key_usage, "clientAuth");
+    }
     add_extension(c.get(), signer, NID_authority_key_identifier, "keyid");
   }
   if (X509_sign(c.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) == 0) openssl_fail("X509_sign");
@@ -91,14 +100,17 @@ std::unique_ptr<std::FILE, FileCloser> create(const std::string& path) {
   return f;
 }
 
-void write_cert(const std::string& path, X509* cert) {
+// Both return `path`.
+std::string write_cert(const std::string& path, X509* cert) {
   auto f = create(path);
   if (PEM_write_X509(f.get(), cert) != 1) openssl_fail("PEM_write_X509");
+  return path;
 }
 
-void write_key(const std::string& path, EVP_PKEY* key) {
+std::string write_key(const std::string& path, EVP_PKEY* key) {
   auto f = create(path);
   if (PEM_write_PrivateKey(f.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) openssl_fail("PEM_write_PrivateKey");
+  return path;
 }
 
 void write_ffdhe2048(const std::string& path) {
@@ -126,6 +138,12 @@ TestPki make_pki() {
   Cert rsa_cert = make_cert(rsa.get(), "localhost", ca.get(), ca_key.get(), 2);
   Pkey ec = ec_key();
   Cert ec_cert = make_cert(ec.get(), "localhost", ca.get(), ca_key.get(), 3);
+  Pkey client_rsa = rsa_key();
+  Cert client_rsa_cert = make_cert(client_rsa.get(), "sslp11 test client RSA", ca.get(), ca_key.get(), 4, Usage::client);
+  Pkey client_ec = ec_key();
+  Cert client_ec_cert = make_cert(client_ec.get(), "sslp11 test client EC", ca.get(), ca_key.get(), 5, Usage::client);
+  Cert stranger_cert =
+      make_cert(client_ec.get(), "sslp11 client of the unrelated CA", other.get(), other_key.get(), 2, Usage::client);
 
   pki.ca = pki.dir + "/ca.pem";
   pki.other_ca = pki.dir + "/other-ca.pem";
@@ -141,6 +159,11 @@ TestPki make_pki() {
   write_key(pki.rsa_key, rsa.get());
   write_cert(pki.ec_cert, ec_cert.get());
   write_key(pki.ec_key, ec.get());
+  pki.client_rsa_cert = write_cert(pki.dir + "/client-rsa.pem", client_rsa_cert.get());
+  pki.client_rsa_key = write_key(pki.dir + "/client-rsa.key", client_rsa.get());
+  pki.client_ec_cert = write_cert(pki.dir + "/client-ec.pem", client_ec_cert.get());
+  pki.client_ec_key = write_key(pki.dir + "/client-ec.key", client_ec.get());
+  pki.stranger_cert = write_cert(pki.dir + "/client-other-ca.pem", stranger_cert.get());
   write_ffdhe2048(pki.dh_params);
   std::ofstream(pki.no_ems_conf) << "openssl_conf = openssl_init\n[openssl_init]\nssl_conf = ssl_sect\n"
                                     "[ssl_sect]\nsystem_default = system_default_sect\n"

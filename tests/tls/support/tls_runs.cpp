@@ -37,28 +37,26 @@ std::string first_suite(const std::string& list) { return list.substr(0, list.fi
 
 }  // namespace
 
-// The server's key and certificate as private token objects on SoftHSM, made
-// by this (test) process with C_CreateObject before the server starts, and
-// destroyed afterwards. (The NSS softoken keeps no token objects: there the
-// server imports them itself, see --import-key.)
-class ServerUnderTest::TokenKey {
- public:
-  TokenKey(const TokenSpec& spec, const std::string& key_pem, const std::string& cert_pem)
-      : provider_(std::make_unique<test::ProviderHandle>(spec, "", "tls-setup")) {
-    if (provider_->get() == 0) throw std::runtime_error("cannot open the provider to put the server key on the token");
-    const tls::Bytes key = tls::read_file(key_pem), cert = tls::read_file(cert_pem);
-    const SECURITY_STATUS s =
-        Sslp11ImportPemKey(provider_->get(), key.data(), static_cast<DWORD>(key.size()), cert.data(),
-                           static_cast<DWORD>(cert.size()), "sslp11-tls test server key", id_.data(),
-                           SSLP11_IMPORT_TOKEN_OBJECTS);
-    if (s != ERROR_SUCCESS) throw std::runtime_error(failure_text("Sslp11ImportPemKey", s));
-  }
-  ~TokenKey() { Sslp11DeleteImportedKey(provider_->get(), id_.data(), static_cast<DWORD>(id_.size()), 0); }
+TokenKey::TokenKey(const TokenSpec& token, const std::string& key_pem, const std::string& cert_pem)
+    : provider_(std::make_unique<test::ProviderHandle>(token, "", "tls-setup")) {
+  if (provider_->get() == 0) throw std::runtime_error("cannot open the provider to put a key on the token");
+  const tls::Bytes key = tls::read_file(key_pem), cert = tls::read_file(cert_pem);
+  const SECURITY_STATUS s = Sslp11ImportPemKey(provider_->get(), key.data(), static_cast<DWORD>(key.size()),
+                                               cert.data(), static_cast<DWORD>(cert.size()), "sslp11-tls test key",
+                                               id_.data(), SSLP11_IMPORT_TOKEN_OBJECTS);
+  if (s != ERROR_SUCCESS) throw std::runtime_error(failure_text("Sslp11ImportPemKey", s));
+}
 
- private:
-  std::unique_ptr<test::ProviderHandle> provider_;
-  std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH> id_{};
-};
+TokenKey::~TokenKey() { Sslp11DeleteImportedKey(provider_->get(), id_.data(), static_cast<DWORD>(id_.size()), 0); }
+
+std::vector<std::string> key_on_token(const TokenSpec& token, const std::string& key_pem, const std::string& cert_pem,
+                                      std::unique_ptr<TokenKey>& holder) {
+  if (token.name == "softhsm") {
+    holder = std::make_unique<TokenKey>(token, key_pem, cert_pem);
+    return {};
+  }
+  return {"--import-key", key_pem};
+}
 
 ServerUnderTest::ServerUnderTest(const TokenSpec& token, const std::string& suites, std::vector<std::string> args,
                                  bool once, std::optional<bool> ecdsa_cert)
@@ -70,11 +68,8 @@ ServerUnderTest::ServerUnderTest(const TokenSpec& token, const std::string& suit
   std::vector<std::string> server{tls_binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_), "--cert",
                                   cert, "--suite", suites, "--idle", "5000", "--accept-wait", "15000"};
   if (once) server.push_back("--once");
-  if (token.name == "softhsm") {
-    key_ = std::make_unique<TokenKey>(token, key, cert);
-  } else {
-    server.insert(server.end(), {"--import-key", key});
-  }
+  const std::vector<std::string> import = key_on_token(token, key, cert, key_);
+  server.insert(server.end(), import.begin(), import.end());
   server.insert(server.end(), args.begin(), args.end());
   process_ = std::make_unique<ChildProcess>(server, std::vector<std::string>{"SSLP11_CONF=" + test::write_provider_config(token)});
   if (!process_->wait_for("-- listening on", kStartWait)) {
@@ -96,6 +91,15 @@ std::string RunResult::describe() const {
        (peer ? std::to_string(*peer) : std::string("killed/timed out")) + "\n--- openssl stdout:\n" + peer_out +
        "--- openssl stderr:\n" + peer_err;
   return s;
+}
+
+bool s_client_echoes(const std::vector<std::string>& s_client, const std::string& text) {
+  ChildProcess peer(s_client, {}, /*pipe_stdin=*/true);
+  peer.write_stdin(text + "\n");
+  const bool echoed = peer.wait_for(text, kRunWait);
+  peer.close_stdin();
+  peer.wait_exit(10s);
+  return echoed;
 }
 
 std::string reversed(std::string text) {

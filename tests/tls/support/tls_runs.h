@@ -7,11 +7,15 @@
 // echoes (reversed by s_server -rev) or prints (s_client's stdout).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <sslp11/sslp11.h>
+
+#include "support/provider_env.h"
 #include "support/test_tokens.h"
 #include "tls/support/process.h"
 #include "tls/support/tamper_proxy.h"
@@ -69,10 +73,30 @@ struct ServerRun {
 };
 RunResult run_server(const TokenSpec& token, const ServerRun& spec);
 
+// A key and its certificate as private token objects on SoftHSM, made by
+// this (test) process with C_CreateObject (Sslp11ImportPemKey) and destroyed
+// with this object.
+class TokenKey {
+ public:
+  TokenKey(const TokenSpec& token, const std::string& key_pem, const std::string& cert_pem);
+  ~TokenKey();
+  TokenKey(const TokenKey&) = delete;
+  TokenKey& operator=(const TokenKey&) = delete;
+
+ private:
+  std::unique_ptr<test::ProviderHandle> provider_;
+  std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH> id_{};
+};
+
+// Puts `key_pem` with `cert_pem` where sslp11-tls (server or client --cert)
+// finds it: on SoftHSM as token objects kept in `holder`; the NSS softoken,
+// which keeps no token objects, gets them from sslp11-tls itself: the
+// returned arguments (--import-key) say so.
+std::vector<std::string> key_on_token(const TokenSpec& token, const std::string& key_pem, const std::string& cert_pem,
+                                      std::unique_ptr<TokenKey>& holder);
+
 // sslp11-tls server listening on a free port, its key and certificate on the
-// token: SoftHSM gets private token objects made by this process with
-// C_CreateObject (destroyed with this object); the NSS softoken, which keeps
-// no token objects, gets them from the server itself (--import-key).
+// token (key_on_token).
 class ServerUnderTest {
  public:
   // Throws std::runtime_error when the server does not start listening.
@@ -84,11 +108,14 @@ class ServerUnderTest {
   ChildProcess& process() noexcept { return *process_; }
 
  private:
-  class TokenKey;
   std::unique_ptr<TokenKey> key_;
   std::uint16_t port_;
   std::unique_ptr<ChildProcess> process_;
 };
+
+// Runs `s_client` (the whole command line), sends `text` and closes its
+// stdin once the echo of our server came back; false when it did not.
+bool s_client_echoes(const std::vector<std::string>& s_client, const std::string& text);
 
 // The reverse of `text` (what s_server -rev sends back).
 std::string reversed(std::string text);

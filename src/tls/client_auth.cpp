@@ -1,0 +1,87 @@
+#include "tls/client_auth.h"
+
+#include <ostream>
+
+#include "tls/alerts.h"
+#include "tls/certificate_verify13.h"
+#include "tls/messages.h"
+
+namespace sslp11::tls {
+
+namespace {
+
+namespace ht = handshake_type;
+
+void send(Connection& conn, Transcript13& transcript, const Bytes& message) {
+  conn.send_handshake(message);
+  transcript.add(message);
+}
+
+}  // namespace
+
+void answer_certificate_request13(const Provider& provider, const TokenCredential* credential,
+                                  const CertificateRequest13& request, Connection& conn, Transcript13& transcript,
+                                  ConnectionReport& report, std::ostream& log) {
+  // RFC 8446 §4.4.2.2: a chain the server would not take is replaced by an empty Certificate.
+  const auto signable = [&] {
+    for (std::uint16_t s : tls13_signing_schemes(*credential))
+      if (contains(request.signature_algorithms, s)) return true;
+    return false;
+  };
+  if (credential == nullptr || !signable()) {
+    send(conn, transcript, make_handshake(ht::certificate, build_certificate13({request.context, {}})));
+    report.client_authentication = credential == nullptr
+                                       ? "requested by the server; none sent (no --cert)"
+                                       : "requested by the server; none sent (no requested scheme fits our key)";
+    log << ">> Certificate (empty: no client certificate)\n";
+    return;
+  }
+  send(conn, transcript, make_handshake(ht::certificate, build_certificate13({request.context, credential->chain})));
+  log << ">> Certificate (" << credential->chain.size() << " certificate(s) of " << credential->cert_file << ")\n";
+  // Signed over the transcript through our Certificate (RFC 8446 §4.4.3).
+  const CertificateVerify cv = sign_certificate_verify13(provider, *credential, request.signature_algorithms,
+                                                         Signer::client, transcript.host_hash());
+  send(conn, transcript, make_handshake(ht::certificate_verify, build_certificate_verify(cv)));
+  report.client_authentication = "certificate of " + credential->cert_file + ", CertificateVerify signed " +
+                                 signature_scheme_name(cv.scheme) + " by the token's private key (SslSignHash)";
+  log << ">> CertificateVerify: " << signature_scheme_name(cv.scheme) << " signed on the token (SslSignHash)\n";
+}
+
+void send_certificate_request13(Connection& conn, Transcript13& transcript, std::ostream& log) {
+  // The context stays empty: it is for post-handshake authentication only (RFC 8446 §4.3.2).
+  send(conn, transcript, make_handshake(ht::certificate_request, build_certificate_request13({{}, tls13_verifiable_schemes()})));
+  log << ">> CertificateRequest (a client certificate is required)\n";
+}
+
+std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme) {
+  return "client authenticated: " + certificate.subject() + " (" + certificate.key_description() +
+         "), chain verified against " + cafile + ", CertificateVerify " + signature_scheme_name(scheme) +
+         " verified with OpenSSL";
+}
+
+PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
+                                             ConnectionReport& report, std::ostream& log) {
+  const HandshakeMessage m = conn.receive_handshake(ht::certificate);
+  const Certificate13 certificate = parse_certificate13(m.body());
+  if (!certificate.context.empty()) {
+    throw TlsFailure(AlertDescription::illegal_parameter, "the client's Certificate does not echo our empty request context");
+  }
+  if (certificate.chain.empty()) {
+    throw TlsFailure(AlertDescription::certificate_required, "the client sent no certificate (--verify-client requires one)");
+  }
+  PeerCertificate cert = PeerCertificate::verify_client(certificate.chain, cafile);
+  transcript.add(m.bytes);
+  log << "<< Certificate: " << cert.subject() << " (" << cert.key_description() << "), chain of "
+      << certificate.chain.size() << " verified against " << cafile << "\n";
+
+  const HandshakeMessage v = conn.receive_handshake(ht::certificate_verify);
+  const CertificateVerify cv = parse_certificate_verify(v.body());
+  check_certificate_verify13(cert, tls13_verifiable_schemes(), cv, Signer::client, transcript.host_hash());
+  transcript.add(v.bytes);
+  report.client_authentication = client_authenticated(cert, cafile, cv.scheme);
+  log << "<< CertificateVerify: " << signature_scheme_name(cv.scheme) << " verified; client authenticated as "
+      << cert.subject() << "\n";
+  return cert;
+}
+
+}  // namespace sslp11::tls

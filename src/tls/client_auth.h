@@ -1,0 +1,47 @@
+// TLS 1.3 client certificate authentication in the full handshake (RFC 8446
+// §4.3.2, §4.4.2, §4.4.3), both roles. The server asks with a
+// CertificateRequest after EncryptedExtensions; the client answers after the
+// server's Finished with its Certificate (echoing the request context), a
+// CertificateVerify signed on the token, then its Finished. The server checks
+// the chain against its CA file and the signature on the host, both public
+// data.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "tls/account.h"
+#include "tls/connection.h"
+#include "tls/messages13.h"
+#include "tls/peer_verify.h"
+#include "tls/provider.h"
+#include "tls/token_credential.h"
+#include "tls/transcript13.h"
+
+namespace sslp11::tls {
+
+// Client: the answer to `request`. With a credential, Certificate and a
+// CertificateVerify by the token's key; without one, an empty Certificate
+// (the server decides whether to go on). Sent and added to the transcript.
+void answer_certificate_request13(const Provider& provider, const TokenCredential* credential,
+                                  const CertificateRequest13& request, Connection& conn, Transcript13& transcript,
+                                  ConnectionReport& report, std::ostream& log);
+
+// Server: the CertificateRequest (empty context, the schemes we can verify),
+// sent and added to the transcript.
+void send_certificate_request13(Connection& conn, Transcript13& transcript, std::ostream& log);
+
+// Server, after its Finished: the client's Certificate and CertificateVerify,
+// checked and added to the transcript. Throws TlsFailure:
+// certificate_required for an empty Certificate, unknown_ca /
+// bad_certificate / certificate_expired for a chain that does not verify
+// against `cafile`, decrypt_error for a signature that does not.
+// Server, both versions: the account's line for a client that passed.
+std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme);
+
+PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
+                                             ConnectionReport& report, std::ostream& log);
+
+}  // namespace sslp11::tls
