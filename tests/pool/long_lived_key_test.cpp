@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <sslp11/sslp11.h>
 #include <sslp11/sslprovider.h>
@@ -22,7 +20,10 @@
 
 #include "faults/support/rig_instance.h"
 #include "pool/pool_support.h"
+#include "support/oracle/certificates.h"
+#include "support/oracle/keys.h"
 #include "support/provider_env.h"
+#include "support/suite_facts.h"
 
 namespace sslp11::pool_test {
 namespace {
@@ -30,75 +31,19 @@ namespace {
 constexpr DWORD kSuite = TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
 using Bytes = std::vector<std::uint8_t>;
 
+// The server's P-256 key and a certificate for it (both by OpenSSL).
 struct ServerKey {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  X509* cert = X509_new();
-  ServerKey() {
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 17);
-    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("pool key"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_sign(cert, key, EVP_sha256());
-  }
-  ~ServerKey() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-  Bytes key_pem() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-    return drain(bio);
-  }
-  Bytes cert_pem() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(bio, cert);
-    return drain(bio);
-  }
-  Bytes cert_der() const {
-    unsigned char* der = nullptr;
-    const int n = i2d_X509(cert, &der);
-    Bytes out(der, der + n);
-    OPENSSL_free(der);
-    return out;
-  }
+  oracle::Pkey key = oracle::ec_generate(oracle::p256());
+  oracle::Certificate cert = oracle::make_certificate(key.get(), "pool key");
+
   bool verifies(const Bytes& digest, const Bytes& signature) const {
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key, nullptr);
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key.get(), nullptr);
     const bool ok = EVP_PKEY_verify_init(ctx) == 1 &&
                     EVP_PKEY_verify(ctx, signature.data(), signature.size(), digest.data(), digest.size()) == 1;
     EVP_PKEY_CTX_free(ctx);
     return ok;
   }
-  static Bytes drain(BIO* bio) {
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    Bytes out(data, data + n);
-    BIO_free(bio);
-    return out;
-  }
 };
-
-// Imports the key and certificate as token objects on `m` alone (a pool of
-// one), returning the CKA_ID.
-std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH> import_on(const Member& m, const ServerKey& k) {
-  PoolProvider lone("import-" + m.name, {m}, "");
-  EXPECT_EQ(lone.open_status(), 0);
-  std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH> id{};
-  const Bytes key = k.key_pem(), cert = k.cert_pem();
-  EXPECT_EQ(Sslp11ImportPemKey(lone.get(), key.data(), static_cast<DWORD>(key.size()), cert.data(),
-                               static_cast<DWORD>(cert.size()), "pool server key", id.data(),
-                               SSLP11_IMPORT_TOKEN_OBJECTS),
-            0)
-      << test::last_error();
-  return id;
-}
-
-void delete_on(const Member& m, const std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH>& id) {
-  PoolProvider lone("delete-" + m.name, {m}, "");
-  EXPECT_EQ(Sslp11DeleteImportedKey(lone.get(), id.data(), static_cast<DWORD>(id.size()), 0), 0) << test::last_error();
-}
 
 SECURITY_STATUS sign(NCRYPT_PROV_HANDLE p, NCRYPT_KEY_HANDLE key, const ServerKey& k, int i) {
   Bytes digest(32, static_cast<std::uint8_t>(i + 1));
@@ -119,12 +64,12 @@ TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachSurvivesALostOneAndUsesItAga
   a.spec = rig.member(member_a().spec, /*own_module_copy=*/true);
   const std::vector<Member> members{a, member_b(), member_n()};
   const ServerKey k;
-  const auto id_a = import_on(a, k);
-  const auto id_b = import_on(member_b(), k);
+  const auto id_a = import_pem_key_on(a, k.key.get(), k.cert.der, "pool server key");
+  const auto id_b = import_pem_key_on(member_b(), k.key.get(), k.cert.der, "pool server key");
   {
     PoolProvider p("long-lived", members, "policy = round-robin\nprobe-interval = 100");
     ASSERT_EQ(p.open_status(), 0);
-    Bytes der = k.cert_der();
+    Bytes der = k.cert.der;
     CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
     NCRYPT_KEY_HANDLE key = 0;
     ASSERT_EQ(SslOpenPrivateKey(p.get(), &key, &context, 0), 0) << test::last_error();
@@ -187,8 +132,8 @@ TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachSurvivesALostOneAndUsesItAga
     SslFreeObject(opened_while_down, 0);
     SslFreeObject(key, 0);
   }
-  delete_on(a, id_a);
-  delete_on(member_b(), id_b);
+  delete_imported_key_on(a, id_a);
+  delete_imported_key_on(member_b(), id_b);
 }
 
 TEST(PoolLongLivedKey, NoMemberHoldingItIsTodaysNotFound) {
@@ -196,7 +141,7 @@ TEST(PoolLongLivedKey, NoMemberHoldingItIsTodaysNotFound) {
   PoolProvider p("no-holder", members, "");
   ASSERT_EQ(p.open_status(), 0);
   const ServerKey k;
-  Bytes der = k.cert_der();
+  Bytes der = k.cert.der;
   CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
   NCRYPT_KEY_HANDLE key = 0;
   EXPECT_EQ(SslOpenPrivateKey(p.get(), &key, &context, 0), NTE_NOT_FOUND) << test::last_error();

@@ -37,51 +37,12 @@ namespace {
 using oracle::Bytes;
 constexpr DWORD kSuite = TLS_RSA_WITH_AES_128_GCM_SHA256;
 constexpr DWORD kTls12 = TLS1_2_PROTOCOL_VERSION;
-using KeyId = std::array<BYTE, SSLP11_IMPORTED_KEY_ID_LENGTH>;
-
-Bytes drain(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  Bytes out(data, data + n);
-  BIO_free(bio);
-  return out;
-}
 
 // The server's RSA key (OpenSSL's fixed test key) and a certificate for it.
 struct ServerRsaKey {
   oracle::Pkey key = oracle::rsa_test_key();
   oracle::Certificate cert = oracle::make_certificate(key.get(), "pool rsa kx");
-
-  Bytes key_pem() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-    return drain(bio);
-  }
-  Bytes cert_pem() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio(bio, "CERTIFICATE", "", cert.der.data(), static_cast<long>(cert.der.size()));
-    return drain(bio);
-  }
 };
-
-// Imports the key and certificate as token objects on `m` alone (a pool of one).
-KeyId import_on(const Member& m, const ServerRsaKey& k) {
-  PoolProvider lone("rsa-import-" + m.name, {m}, "");
-  EXPECT_EQ(lone.open_status(), 0);
-  KeyId id{};
-  const Bytes key = k.key_pem(), cert = k.cert_pem();
-  EXPECT_EQ(Sslp11ImportPemKey(lone.get(), key.data(), static_cast<DWORD>(key.size()), cert.data(),
-                               static_cast<DWORD>(cert.size()), "pool rsa kx key", id.data(),
-                               SSLP11_IMPORT_TOKEN_OBJECTS),
-            0)
-      << test::last_error();
-  return id;
-}
-
-void delete_on(const Member& m, const KeyId& id) {
-  PoolProvider lone("rsa-delete-" + m.name, {m}, "");
-  EXPECT_EQ(Sslp11DeleteImportedKey(lone.get(), id.data(), static_cast<DWORD>(id.size()), 0), 0) << test::last_error();
-}
 
 // One RSA-exchange server handshake's key work: the client's pre-master
 // (known here) encrypted to the server key, SslImportMasterKey, then the
@@ -173,8 +134,8 @@ TEST(PoolRsaKeyExchange, DecryptsOnEachHolderAgreesWithOpenSslAndSurvivesALostHo
   a.spec = rig.member(member_a().spec, /*own_module_copy=*/true);
   const std::vector<Member> members{a, member_b(), member_n()};
   const ServerRsaKey k;
-  const KeyId id_a = import_on(a, k);
-  const KeyId id_b = import_on(member_b(), k);
+  const ImportedKeyId id_a = import_pem_key_on(a, k.key.get(), k.cert.der, "pool rsa kx key");
+  const ImportedKeyId id_b = import_pem_key_on(member_b(), k.key.get(), k.cert.der, "pool rsa kx key");
   {
     PoolProvider p("rsa-kx", members, "policy = round-robin\nprobe-interval = 100");
     ASSERT_EQ(p.open_status(), 0);
@@ -240,8 +201,8 @@ TEST(PoolRsaKeyExchange, DecryptsOnEachHolderAgreesWithOpenSslAndSurvivesALostHo
     rig.clear();
     SslFreeObject(key, 0);
   }
-  delete_on(a, id_a);
-  delete_on(member_b(), id_b);
+  delete_imported_key_on(a, id_a);
+  delete_imported_key_on(member_b(), id_b);
 }
 
 }  // namespace
