@@ -156,6 +156,7 @@ TEST_F(PoolRemoteMember, PoolOpensAndOffersNoSuiteWithTheMemberNamed) {
     ++count;
     SslFreeBuffer(suites);
   }
+  if (state != nullptr) SslFreeBuffer(state);  // the enumeration state is the caller's to free
   EXPECT_EQ(count, 0u) << "a suite offered through p11-kit 0.24's RPC";
   NCRYPT_KEY_HANDLE e = 0;
   EXPECT_EQ(SslCreateEphemeralKey(p.get(), &e, TLS1_2_PROTOCOL_VERSION, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
