@@ -6,14 +6,20 @@
 // connection a sensitive, non-extractable token object; both tokens, both
 // roles. Then session resumption in both versions and roles (our client
 // --resume against gnutls-serv, gnutls-cli --resume against our server), and
-// TLS 1.3 KeyUpdate started by either side.
+// TLS 1.3 KeyUpdate started by either side. And client certificates, both
+// versions, both roles: our client with --cert (its key on the token)
+// against gnutls-serv --require-client-cert, gnutls-cli --x509certfile
+// against our server with --verify-client.
 // One ctest test per case (label "tls").
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tls/support/gnutls_runs.h"
+#include "tls/support/pki.h"
+#include "tls/support/tls_runs.h"
 
 namespace sslp11::tlstest {
 namespace {
@@ -185,6 +191,65 @@ TEST_P(GnutlsResumption, GnutlsCliResumesWithOurServer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(TokenVersion, GnutlsResumption, ::testing::ValuesIn(resume_cases()), resume_case_name);
+
+class GnutlsClientCertificate : public ::testing::TestWithParam<ResumeCase> {};
+
+// Our client's certificate (ECDSA key on the token) required by gnutls-serv:
+// the line it echoes back shows the handshake passed its check.
+TEST_P(GnutlsClientCertificate, OurClientAuthenticatesToGnutlsServ) {
+  const ResumeCase& c = GetParam();
+  const TestPki& pki = test_pki();
+  GnutlsServRun spec;
+  spec.suites = resume_suite(c.version);
+  spec.text = "client certificate for gnutls-serv";
+  spec.require_client_cert = true;
+  std::unique_ptr<TokenKey> key;
+  spec.args = key_on_token(c.token, pki.client_ec_key, pki.client_ec_cert, key);
+  spec.args.insert(spec.args.end(), {"--cert", pki.client_ec_cert});
+  const GnutlsRunResult run = run_against_gnutls_serv(c.token, spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  ASSERT_EQ(run.ours, 0) << run.describe();
+  EXPECT_NE(run.ours_out.find(received_line(spec.text)), std::string::npos) << run.describe();
+  EXPECT_NE(run.ours_out.find(">> CertificateVerify: ecdsa_secp256r1_sha256"), std::string::npos) << run.describe();
+  EXPECT_NE(run.ours_out.find(std::string(kOurProtocolLine) + c.version + "\n"), std::string::npos)
+      << run.describe();
+}
+
+// The control: without --cert our client answers with an empty Certificate,
+// and gnutls-serv, requiring one, ends the handshake.
+TEST_P(GnutlsClientCertificate, GnutlsServRefusesOurClientWithoutCertificate) {
+  const ResumeCase& c = GetParam();
+  GnutlsServRun spec;
+  spec.suites = resume_suite(c.version);
+  spec.text = "no certificate";
+  spec.require_client_cert = true;
+  const GnutlsRunResult run = run_against_gnutls_serv(c.token, spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  EXPECT_EQ(run.ours, 1) << run.describe();
+  EXPECT_NE(run.ours_out.find(">> Certificate (empty: no client certificate)"), std::string::npos) << run.describe();
+  EXPECT_EQ(run.ours_out.find(received_line(spec.text)), std::string::npos) << run.describe();
+}
+
+// gnutls-cli's certificate checked by our server (--verify-client).
+TEST_P(GnutlsClientCertificate, GnutlsCliAuthenticatesToOurServer) {
+  const ResumeCase& c = GetParam();
+  const TestPki& pki = test_pki();
+  GnutlsCliRun spec;
+  spec.suites = resume_suite(c.version);
+  spec.text = "gnutls-cli with a certificate";
+  spec.args = {"--verify-client", pki.ca};
+  spec.peer_args = {"--x509certfile", pki.client_ec_cert, "--x509keyfile", pki.client_ec_key};
+  const GnutlsRunResult run = run_gnutls_cli(c.token, spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  EXPECT_EQ(run.peer, 0) << run.describe();
+  EXPECT_NE(run.peer_out.find("\n" + spec.text + "\n"), std::string::npos) << run.describe();
+  EXPECT_NE(run.ours_out.find("client authenticated: /CN=sslp11 test client EC"), std::string::npos)
+      << run.describe();
+  EXPECT_EQ(gnutls_version(run.peer_out), gnutls_spelling(c.version)) << run.describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(TokenVersion, GnutlsClientCertificate, ::testing::ValuesIn(resume_cases()),
+                         resume_case_name);
 
 // TLS 1.3 KeyUpdate (RFC 8446 §4.6.3), started by either side; the line
 // sent after it and echoed back shows both directions' new keys agree.

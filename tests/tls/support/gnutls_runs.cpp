@@ -86,11 +86,17 @@ GnutlsRunResult run_against_gnutls_serv(const TokenSpec& token, const GnutlsServ
   const TestPki& pki = test_pki();
   const bool ecdsa = spec.cert == ServerCert::ecdsa;
   const std::uint16_t port = free_port();
-  // No CertificateRequest (gnutls-serv asks for a client certificate by
-  // default): client authentication is not what these tests are about.
-  ChildProcess peer({"gnutls-serv", "--echo", "--port", std::to_string(port), "--x509certfile",
-                     ecdsa ? pki.ec_cert : pki.rsa_cert, "--x509keyfile", ecdsa ? pki.ec_key : pki.rsa_key,
-                     "--priority", kPriority, "--disable-client-cert"});
+  // gnutls-serv asks for a client certificate by default, but accepts none:
+  // unless the run is about client authentication, it asks for none.
+  std::vector<std::string> serv{"gnutls-serv", "--echo", "--port", std::to_string(port), "--x509certfile",
+                                ecdsa ? pki.ec_cert : pki.rsa_cert, "--x509keyfile", ecdsa ? pki.ec_key : pki.rsa_key,
+                                "--priority", kPriority};
+  if (spec.require_client_cert) {
+    serv.insert(serv.end(), {"--require-client-cert", "--x509cafile", pki.ca});
+  } else {
+    serv.emplace_back("--disable-client-cert");
+  }
+  ChildProcess peer(serv);
   GnutlsRunResult run;
   if (!wait_listening(peer, port, kStartWait)) {
     peer.wait_exit(300ms);
@@ -127,6 +133,7 @@ GnutlsRunResult run_gnutls_cli(const TokenSpec& token, const GnutlsCliRun& spec)
   if (spec.resume) cli.emplace_back("--resume");
   if (spec.resume && spec.tls13) cli.emplace_back("--waitresumption");
   if (spec.rekey) cli.emplace_back("--inline-commands");
+  cli.insert(cli.end(), spec.peer_args.begin(), spec.peer_args.end());
   cli.emplace_back("127.0.0.1");
   ChildProcess peer(cli, {}, /*pipe_stdin=*/true);
   try {

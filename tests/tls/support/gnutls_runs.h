@@ -45,6 +45,8 @@ struct GnutlsServRun {
   ServerCert cert = ServerCert::ecdsa;
   std::string text = "hello from sslp11-tls";
   std::vector<std::string> args;  // extra sslp11-tls client arguments (--resume, ...)
+  // gnutls-serv --require-client-cert with the test CA (default: it asks for none).
+  bool require_client_cert = false;
 };
 GnutlsRunResult run_against_gnutls_serv(const TokenSpec& token, const GnutlsServRun& spec);
 
@@ -59,6 +61,7 @@ struct GnutlsCliRun {
   // KeyUpdate that also asks our server to update its keys.
   bool rekey = false;
   std::vector<std::string> args;  // extra sslp11-tls server arguments
+  std::vector<std::string> peer_args;  // extra gnutls-cli arguments (--x509certfile, ...)
 };
 GnutlsRunResult run_gnutls_cli(const TokenSpec& token, const GnutlsCliRun& spec);
 
