@@ -309,6 +309,12 @@ void SessionPool::close_quietly(SessionRecord& record) noexcept {
 }
 
 void SessionPool::orphan_locked(const SessionRecord& record) noexcept {
+  // Only sessions of the current handle space can still be open; older
+  // entries are dropped here too, so a token that reconnects again and again
+  // (each time finalised) never grows the list.
+  const std::uint64_t space = module_->handle_space();
+  std::erase_if(orphans_, [space](const Orphan& o) { return o.handle_space != space; });
+  if (record.handle_space != space) return;
   try {
     orphans_.push_back({record.handle, record.handle_space});
   } catch (...) {
@@ -342,11 +348,6 @@ void SessionPool::close_orphans() noexcept {
     orphans_.insert(orphans_.end(), still.begin(), still.end());
   } catch (...) {
   }
-}
-
-std::size_t SessionPool::orphaned_sessions() const {
-  std::lock_guard lock(mutex_);
-  return orphans_.size();
 }
 
 void SessionPool::prune_dead_idle() {

@@ -140,8 +140,6 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   // the orphans: sessions whose C_CloseSession failed earlier (see orphans_).
   // Used when a lost token answers again, before it takes new work.
   void reset();
-  // Sessions whose close the token refused and that may still be open on it.
-  std::size_t orphaned_sessions() const;
 
   const Module& module() const noexcept { return *module_; }
   const std::shared_ptr<Module>& module_ptr() const noexcept { return module_; }
@@ -184,7 +182,8 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   // sessions are never used again; they become orphans (closed only if the
   // module turns out never to have dropped them, see Module::handle_space).
   void follow_module_epoch_locked();
-  // `record` will not be used again and may still be open on the token. mutex_ held.
+  // `record` will not be used again and may still be open on the token
+  // (nothing to keep when its module dropped it already). mutex_ held.
   void orphan_locked(const SessionRecord& record) noexcept;
   // TokenRecovery::reconnect, without waiting inside a lease this thread holds.
   bool reconnect(std::uint64_t seen_epoch);
