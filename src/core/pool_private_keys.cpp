@@ -106,14 +106,6 @@ std::shared_ptr<PrivateKey> PooledPrivateKey::pick() const {
   return best;
 }
 
-std::vector<std::shared_ptr<PrivateKey>> PooledPrivateKey::holders() const {
-  std::lock_guard lock(mutex_);
-  std::vector<std::shared_ptr<PrivateKey>> out;
-  for (const Slot& s : slots_)
-    if (s.holder.key && !s.holder.key->member_lost()) out.push_back(s.holder.key);
-  return out;
-}
-
 std::shared_ptr<PrivateKey> open_private_key_on_pool(const Provider& provider, std::span<const std::uint8_t> der) {
   TokenPool& pool = *provider.pool();
   std::vector<PooledPrivateKey::Holder> holders;  // those with a key first

@@ -48,8 +48,6 @@ class PooledPrivateKey : public PrivateKey {
   // member is lost. First finds the key again on members back since their
   // holder was lost (token calls on that member, once per rejoin).
   std::shared_ptr<PrivateKey> pick() const;
-  // The holders usable now (member not lost).
-  std::vector<std::shared_ptr<PrivateKey>> holders() const;
 
  private:
   struct Slot {

@@ -69,10 +69,8 @@ TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachSurvivesALostOneAndUsesItAga
   {
     PoolProvider p("long-lived", members, "policy = round-robin\nprobe-interval = 100");
     ASSERT_EQ(p.open_status(), 0);
-    Bytes der = k.cert.der;
-    CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
     NCRYPT_KEY_HANDLE key = 0;
-    ASSERT_EQ(SslOpenPrivateKey(p.get(), &key, &context, 0), 0) << test::last_error();
+    ASSERT_EQ(open_private_key(p.get(), k.cert.der, &key), 0) << test::last_error();
 
     // Spread over "a" and "b" (C_Sign through the rig counts a's share).
     const unsigned long a_before = rig.calls("C_Sign");
@@ -101,7 +99,7 @@ TEST(PoolLongLivedKey, FoundOnEveryHolderSignsOnEachSurvivesALostOneAndUsesItAga
 
     // Opened while "a" is down: found on "b" alone for now.
     NCRYPT_KEY_HANDLE opened_while_down = 0;
-    ASSERT_EQ(SslOpenPrivateKey(p.get(), &opened_while_down, &context, 0), 0) << test::last_error();
+    ASSERT_EQ(open_private_key(p.get(), k.cert.der, &opened_while_down), 0) << test::last_error();
     EXPECT_EQ(sign(p.get(), opened_while_down, k, 200), 0) << test::last_error();
     EXPECT_EQ(rig.calls("C_Sign"), a_down) << "a signed while down";
 
@@ -141,10 +139,8 @@ TEST(PoolLongLivedKey, NoMemberHoldingItIsTodaysNotFound) {
   PoolProvider p("no-holder", members, "");
   ASSERT_EQ(p.open_status(), 0);
   const ServerKey k;
-  Bytes der = k.cert.der;
-  CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
   NCRYPT_KEY_HANDLE key = 0;
-  EXPECT_EQ(SslOpenPrivateKey(p.get(), &key, &context, 0), NTE_NOT_FOUND) << test::last_error();
+  EXPECT_EQ(open_private_key(p.get(), k.cert.der, &key), NTE_NOT_FOUND) << test::last_error();
 }
 
 }  // namespace

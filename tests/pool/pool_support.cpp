@@ -127,4 +127,10 @@ void delete_imported_key_on(const Member& m, const ImportedKeyId& id) {
       << "on [token." << m.name << "]: " << test::last_error();
 }
 
+SECURITY_STATUS open_private_key(NCRYPT_PROV_HANDLE p, const oracle::Bytes& cert_der, NCRYPT_KEY_HANDLE* key) {
+  oracle::Bytes der = cert_der;  // CERT_CONTEXT points at mutable bytes
+  CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
+  return SslOpenPrivateKey(p, key, &context, 0);
+}
+
 }  // namespace sslp11::pool_test

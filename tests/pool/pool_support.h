@@ -67,4 +67,8 @@ ImportedKeyId import_pem_key_on(const Member& m, EVP_PKEY* key, const oracle::By
                                 const std::string& label);
 void delete_imported_key_on(const Member& m, const ImportedKeyId& id);
 
+// SslOpenPrivateKey on `p` for the key of a DER certificate: the status; the
+// handle in `key`.
+SECURITY_STATUS open_private_key(NCRYPT_PROV_HANDLE p, const oracle::Bytes& cert_der, NCRYPT_KEY_HANDLE* key);
+
 }  // namespace sslp11::pool_test

@@ -82,10 +82,8 @@ struct ServerKey {
 };
 
 NCRYPT_KEY_HANDLE open_key(NCRYPT_PROV_HANDLE p, const ServerKey& k) {
-  Bytes der = k.cert.der;
-  CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
   NCRYPT_KEY_HANDLE key = 0;
-  EXPECT_EQ(SslOpenPrivateKey(p, &key, &context, 0), 0) << test::last_error();
+  EXPECT_EQ(open_private_key(p, k.cert.der, &key), 0) << test::last_error();
   return key;
 }
 

@@ -139,10 +139,8 @@ TEST(PoolRsaKeyExchange, DecryptsOnEachHolderAgreesWithOpenSslAndSurvivesALostHo
   {
     PoolProvider p("rsa-kx", members, "policy = round-robin\nprobe-interval = 100");
     ASSERT_EQ(p.open_status(), 0);
-    Bytes der = k.cert.der;
-    CERT_CONTEXT context{X509_ASN_ENCODING, der.data(), static_cast<DWORD>(der.size()), nullptr, nullptr};
     NCRYPT_KEY_HANDLE key = 0;
-    ASSERT_EQ(SslOpenPrivateKey(p.get(), &key, &context, 0), 0) << test::last_error();
+    ASSERT_EQ(open_private_key(p.get(), k.cert.der, &key), 0) << test::last_error();
 
     // The client's pre-master is unwrapped with the server key (C_UnwrapKey;
     // C_Decrypt on tokens that cannot unwrap): counted on "a" by its rig.
