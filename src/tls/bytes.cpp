@@ -145,6 +145,8 @@ std::string printable(ByteView b, std::size_t limit) {
   return s;
 }
 
+Bytes copy(ByteView b) { return Bytes(b.begin(), b.end()); }
+
 Bytes random_bytes(std::size_t n) {
   Bytes b(n);
   if (n != 0 && RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");

@@ -72,6 +72,7 @@ class ByteWriter {
 };
 
 std::uint16_t be16(const std::uint8_t* p) noexcept;
+Bytes copy(ByteView b);
 std::string hex(ByteView b);
 // Printable rendering of application data for progress lines: ASCII as is,
 // everything else as \xNN; cut at `limit` characters.

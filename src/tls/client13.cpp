@@ -229,7 +229,7 @@ void Tls13Client::receive_certificate_and_verify() {
   if (m.type == ht::certificate_request) {
     certificate_request_ = parse_certificate_request13(m.body());
     transcript_.add(m.bytes);
-    log_ << "<< CertificateRequest: "
+    log_ << "<< " << certificate_request_title(certificate_request_->authorities) << ": "
          << (setup_.credential != nullptr ? "we answer with the certificate of " + setup_.credential->cert_file
                                           : std::string("no --cert, so we answer with an empty Certificate"))
          << "\n";

@@ -1,10 +1,12 @@
 #include "tls/client_auth.h"
 
 #include <ostream>
+#include <stdexcept>
 
 #include "tls/alerts.h"
 #include "tls/certificate_verify13.h"
 #include "tls/messages.h"
+#include "tls/pem_files.h"
 
 namespace sslp11::tls {
 
@@ -47,9 +49,33 @@ void answer_certificate_request13(const Provider& provider, const TokenCredentia
   log << ">> CertificateVerify: " << signature_scheme_name(cv.scheme) << " signed on the token (SslSignHash)\n";
 }
 
-void send_certificate_request13(Connection& conn, Transcript13& transcript, std::ostream& log) {
+std::string certificate_request_title(const std::vector<Bytes>& authorities) {
+  if (authorities.empty()) return "CertificateRequest";
+  return "CertificateRequest (naming " + std::to_string(authorities.size()) + " certificate authorit" +
+         (authorities.size() == 1 ? "y" : "ies") + ")";
+}
+
+std::vector<Bytes> certificate_authority_names(const std::string& cafile, std::ostream& log) {
+  std::vector<Bytes> names = read_certificate_subjects_pem(cafile);
+  // Both messages carry the list in a 16-bit vector, beside a few dozen bytes
+  // of other fields; refused at start-up rather than at the first client.
+  constexpr std::size_t kMaxListBytes = 65535 - 256;
+  std::size_t bytes = 0;
+  for (const Bytes& name : names) bytes += 2 + name.size();
+  if (bytes > kMaxListBytes) {
+    throw std::runtime_error("the certificate subjects in " + cafile + " take " + std::to_string(bytes) +
+                             " bytes, more than a CertificateRequest can name (" + std::to_string(kMaxListBytes) + ")");
+  }
+  log << "-- client certificates: required, chaining to " << cafile << " (the CertificateRequest names its "
+      << names.size() << " certificate authorit" << (names.size() == 1 ? "y" : "ies") << ")\n";
+  return names;
+}
+
+void send_certificate_request13(Connection& conn, Transcript13& transcript, const std::vector<Bytes>& ca_names,
+                                std::ostream& log) {
   // The context stays empty: it is for post-handshake authentication only (RFC 8446 §4.3.2).
-  send(conn, transcript, make_handshake(ht::certificate_request, build_certificate_request13({{}, tls13_verifiable_schemes()})));
+  send(conn, transcript,
+       make_handshake(ht::certificate_request, build_certificate_request13({{}, tls13_verifiable_schemes(), ca_names})));
   log << ">> CertificateRequest (a client certificate is required)\n";
 }
 

@@ -29,18 +29,31 @@ void answer_certificate_request13(const Provider& provider, const TokenCredentia
                                   const CertificateRequest13& request, Connection& conn, Transcript13& transcript,
                                   ConnectionReport& report, std::ostream& log);
 
-// Server: the CertificateRequest (empty context, the schemes we can verify),
-// sent and added to the transcript.
-void send_certificate_request13(Connection& conn, Transcript13& transcript, std::ostream& log);
+// Client, both versions: "CertificateRequest", with how many certificate
+// authorities it names when it names any (we have one certificate to offer,
+// so the names are shown, not used to choose).
+std::string certificate_request_title(const std::vector<Bytes>& authorities);
+
+// Server, both versions: the subjects of the certificates in --verify-client's
+// file, which the CertificateRequest names (certificate_authorities, RFC 8446
+// §4.2.4; RFC 5246 §7.4.4) so that a client with several certificates can
+// choose. Throws std::runtime_error for a file without certificates or names
+// that do not fit the message.
+std::vector<Bytes> certificate_authority_names(const std::string& cafile, std::ostream& log);
+
+// Server: the CertificateRequest (empty context, the schemes we can verify,
+// the CAs' names), sent and added to the transcript.
+void send_certificate_request13(Connection& conn, Transcript13& transcript, const std::vector<Bytes>& ca_names,
+                                std::ostream& log);
+
+// Server, both versions: the account's line for a client that passed.
+std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme);
 
 // Server, after its Finished: the client's Certificate and CertificateVerify,
 // checked and added to the transcript. Throws TlsFailure:
 // certificate_required for an empty Certificate, unknown_ca /
 // bad_certificate / certificate_expired for a chain that does not verify
 // against `cafile`, decrypt_error for a signature that does not.
-// Server, both versions: the account's line for a client that passed.
-std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme);
-
 PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
                                              ConnectionReport& report, std::ostream& log);
 

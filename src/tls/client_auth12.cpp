@@ -38,12 +38,12 @@ ClientAuth12 ClientAuth12::plan(const TokenCredential* credential, const Certifi
   ClientAuth12 out;
   out.credential = credential;
   if (credential == nullptr) {
-    log << "<< CertificateRequest: no --cert, so we answer with an empty Certificate\n";
+    log << "<< " << certificate_request_title(request.authorities) << ": no --cert, so we answer with an empty Certificate\n";
     return out;
   }
   const std::uint8_t type = credential->ec_key ? ct::ecdsa_sign : ct::rsa_sign;
   if (!contains(request.certificate_types, type)) {
-    log << "<< CertificateRequest: the server takes no " << credential->algorithm
+    log << "<< " << certificate_request_title(request.authorities) << ": the server takes no " << credential->algorithm
         << " certificate; we answer with an empty Certificate\n";
     return out;
   }
@@ -54,11 +54,11 @@ ClientAuth12 ClientAuth12::plan(const TokenCredential* credential, const Certifi
     }
   }
   if (!out.scheme) {
-    log << "<< CertificateRequest: no requested signature scheme our " << credential->algorithm
+    log << "<< " << certificate_request_title(request.authorities) << ": no requested signature scheme our " << credential->algorithm
         << " key can sign through the client-auth hash; we answer with an empty Certificate\n";
     return out;
   }
-  log << "<< CertificateRequest: we answer with the certificate of " << credential->cert_file << " ("
+  log << "<< " << certificate_request_title(request.authorities) << ": we answer with the certificate of " << credential->cert_file << " ("
       << signature_scheme_name(*out.scheme) << ")\n";
   return out;
 }
@@ -82,9 +82,9 @@ Bytes ClientAuth12::certificate_verify_message(const Provider& provider, const T
   return make_handshake(ht::certificate_verify, build_certificate_verify({*scheme, signature}));
 }
 
-Bytes certificate_request12_message() {
+Bytes certificate_request12_message(const std::vector<Bytes>& ca_names) {
   return make_handshake(ht::certificate_request,
-                        build_certificate_request({{ct::rsa_sign, ct::ecdsa_sign}, requested_schemes(), 0}));
+                        build_certificate_request({{ct::rsa_sign, ct::ecdsa_sign}, requested_schemes(), ca_names}));
 }
 
 PeerCertificate verify_client_certificate12(ByteView body, const std::string& cafile, std::ostream& log) {

@@ -40,7 +40,7 @@ struct ClientAuth12 {
 
 // Server: the CertificateRequest (RSA and ECDSA certificates, the schemes we
 // can verify, no CA names).
-Bytes certificate_request12_message();
+Bytes certificate_request12_message(const std::vector<Bytes>& ca_names);
 // Server: the client's Certificate (body). Throws TlsFailure:
 // handshake_failure for an empty one (TLS 1.2 has no certificate_required),
 // unknown_ca / bad_certificate / certificate_expired for a chain that does not

@@ -24,8 +24,6 @@ void read_initial_renegotiation_info(ByteReader& data) {
   }
 }
 
-Bytes copy(ByteView b) { return Bytes(b.begin(), b.end()); }
-
 KeyShare read_key_share(ByteReader& r) {
   KeyShare k;
   k.group = r.u16();
@@ -498,19 +496,32 @@ CertificateRequest parse_certificate_request(ByteView body) {
   const ByteView t = types.rest();
   req.certificate_types.assign(t.begin(), t.end());
   req.signature_algorithms = u16_list(r.vec16("supported_signature_algorithms"), "supported_signature_algorithms");
-  ByteReader authorities = r.vec16("certificate_authorities");
-  while (!authorities.empty()) {
-    authorities.vec16("distinguished name");
-    ++req.authorities;
-  }
+  req.authorities = parse_authority_names(r.vec16("certificate_authorities"));
   r.expect_end();
   return req;
 }
 
 Bytes build_certificate_request(const CertificateRequest& request) {
   ByteWriter w;
-  w.vec8(request.certificate_types).vec16(u16_list_bytes(request.signature_algorithms)).vec16(Bytes{});
+  w.vec8(request.certificate_types).vec16(u16_list_bytes(request.signature_algorithms));
+  w.vec16(build_authority_names(request.authorities));
   return w.take();
+}
+
+Bytes build_authority_names(const std::vector<Bytes>& names) {
+  ByteWriter w;
+  for (const Bytes& name : names) w.vec16(name);
+  return w.take();
+}
+
+std::vector<Bytes> parse_authority_names(ByteReader list) {
+  std::vector<Bytes> names;
+  while (!list.empty()) {
+    ByteReader name = list.vec16("distinguished name");
+    if (name.empty()) throw DecodeError("a certificate authority's distinguished name is empty");
+    names.push_back(copy(name.rest()));
+  }
+  return names;
 }
 
 void parse_server_hello_done(ByteView body) {

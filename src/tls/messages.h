@@ -49,6 +49,7 @@ constexpr std::uint16_t early_data = 42;
 constexpr std::uint16_t supported_versions = 43;
 constexpr std::uint16_t cookie = 44;
 constexpr std::uint16_t psk_key_exchange_modes = 45;
+constexpr std::uint16_t certificate_authorities = 47;
 constexpr std::uint16_t signature_algorithms_cert = 50;
 constexpr std::uint16_t key_share = 51;
 constexpr std::uint16_t renegotiation_info = 0xFF01;
@@ -201,11 +202,14 @@ ServerKeyExchange parse_server_key_exchange(ByteView body, KeyExchangeKind kind)
 struct CertificateRequest {
   Bytes certificate_types;
   std::vector<std::uint16_t> signature_algorithms;
-  std::size_t authorities = 0;
+  std::vector<Bytes> authorities;  // DER X.509 Names, possibly none
 };
 CertificateRequest parse_certificate_request(ByteView body);
-// With no certificate_authorities (the count `authorities` is not written).
 Bytes build_certificate_request(const CertificateRequest& request);
+// DistinguishedName authorities<..2^16-1>, each opaque DistinguishedName<1..2^16-1>
+// (RFC 5246 §7.4.4, RFC 8446 §4.2.4): the wire list and its parser.
+Bytes build_authority_names(const std::vector<Bytes>& names);
+std::vector<Bytes> parse_authority_names(ByteReader list);
 namespace client_certificate_type {
 constexpr std::uint8_t rsa_sign = 1;
 constexpr std::uint8_t ecdsa_sign = 64;

@@ -8,8 +8,6 @@ namespace sslp11::tls {
 
 namespace {
 
-Bytes copy(ByteView b) { return Bytes(b.begin(), b.end()); }
-
 Bytes empty_extensions() { return Bytes{0, 0}; }
 
 }  // namespace
@@ -62,6 +60,11 @@ Bytes build_certificate_request13(const CertificateRequest13& request) {
   algorithms.vec16(u16_list_bytes(request.signature_algorithms));
   ByteWriter ext;
   write_extension(ext, extension::signature_algorithms, algorithms.data());
+  if (!request.authorities.empty()) {
+    ByteWriter authorities;
+    authorities.vec16(build_authority_names(request.authorities));
+    write_extension(ext, extension::certificate_authorities, authorities.data());
+  }
   ByteWriter w;
   w.vec8(request.context).vec16(ext.data());
   return w.take();
@@ -77,6 +80,9 @@ CertificateRequest13 parse_certificate_request13(ByteView body) {
       [&req](std::uint16_t type, ByteReader& data) {
         if (type == extension::signature_algorithms) {
           req.signature_algorithms = u16_list(data.vec16("signature_algorithms"), "signature_algorithms");
+        } else if (type == extension::certificate_authorities) {
+          req.authorities = parse_authority_names(data.vec16("certificate_authorities"));
+          if (req.authorities.empty()) throw DecodeError("certificate_authorities is empty");
         } else {
           data.bytes(data.remaining());
         }

@@ -26,6 +26,7 @@ EncryptedExtensions parse_encrypted_extensions(ByteView body);
 struct CertificateRequest13 {
   Bytes context;
   std::vector<std::uint16_t> signature_algorithms;  // required (RFC 8446 §4.3.2)
+  std::vector<Bytes> authorities;  // certificate_authorities (§4.2.4): DER X.509 Names; none = no extension
 };
 Bytes build_certificate_request13(const CertificateRequest13& request);
 CertificateRequest13 parse_certificate_request13(ByteView body);

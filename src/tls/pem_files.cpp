@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <stdexcept>
@@ -53,6 +54,23 @@ std::vector<Bytes> read_certificates_pem(const std::string& path) {
   }
   ERR_clear_error();  // the end of the file ends the loop with a "no start line" error
   if (out.empty()) throw std::runtime_error("no PEM certificate in " + path);
+  return out;
+}
+
+std::vector<Bytes> read_certificate_subjects_pem(const std::string& path) {
+  std::vector<Bytes> out;
+  for (const Bytes& der : read_certificates_pem(path)) {
+    const unsigned char* in = der.data();
+    X509* cert = d2i_X509(nullptr, &in, static_cast<long>(der.size()));
+    if (cert == nullptr) openssl_failure("decoding a certificate from " + path);
+    unsigned char* p = nullptr;
+    const int n = i2d_X509_NAME(X509_get_subject_name(cert), &p);
+    X509_free(cert);
+    if (n <= 0) openssl_failure("encoding a certificate subject from " + path);
+    Bytes name(p, p + n);
+    OPENSSL_free(p);
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+  }
   return out;
 }
 

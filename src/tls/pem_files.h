@@ -21,6 +21,10 @@ struct PkeyDeleter {
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 PkeyPtr read_private_key_pem(const std::string& path);
 std::vector<Bytes> read_certificates_pem(const std::string& path);
+// The subject of every certificate in the file (DER X.509 Name, in order, one
+// copy of each): the CA names a server's CertificateRequest lists. Throws as
+// read_certificates_pem.
+std::vector<Bytes> read_certificate_subjects_pem(const std::string& path);
 Bytes read_file(const std::string& path);
 
 }  // namespace sslp11::tls

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "tls/alerts.h"
+#include "tls/client_auth.h"
 #include "tls/client_auth12.h"
 #include "tls/connection.h"
 #include "tls/connection_run.h"
@@ -56,6 +57,7 @@ class ServerHandshake {
     const ServerOptions& options;
     const TokenCredential& credential;
     const std::vector<std::uint32_t>& suites;  // runnable, in preference order
+    const std::vector<Bytes>& client_ca_names;  // --verify-client's CAs, named in the CertificateRequest
   };
 
   ServerHandshake(const Setup& setup, std::map<Bytes, CachedSession>& cache, Connection& conn,
@@ -81,7 +83,7 @@ class ServerHandshake {
       send_certificate();
       if (kx_ != SuiteKx::rsa) send_server_key_exchange();
       if (client_ca) {
-        send(certificate_request12_message());
+        send(certificate_request12_message(setup_.client_ca_names));
         log_ << ">> CertificateRequest (a client certificate is required)\n";
       }
       send_server_hello_done();
@@ -419,6 +421,7 @@ Server::~Server() = default;
 
 void Server::prepare() {
   credential_ = TokenCredential::open(provider_, options_.cert_file, options_.import_key, "server", log_);
+  if (options_.client_cafile) client_ca_names_ = certificate_authority_names(*options_.client_cafile, log_);
 
   std::vector<std::uint32_t> for_key;
   for (const SuiteInfo& s : provider_.suites(credential_.private_key.get())) for_key.push_back(s.id);
@@ -497,8 +500,7 @@ ConnectionReport Server::serve(Socket& socket) {
     if (tls13) {
       log_ << "<< ClientHello: TLS 1.3 offered, " << hello.cipher_suites.size() << " suites, groups "
            << group_names(hello.supported_groups) << (hello.psks.empty() ? "" : ", a PSK offered") << "\n";
-      const Server13Setup setup{provider_, options_, credential_, suites13_,
-                                groups13_};
+      const Server13Setup setup{provider_, options_, credential_, suites13_, groups13_, client_ca_names_};
       Tls13Server handshake(setup, tickets13_, conn, report, log_);
       handshake.handshake(hello, first);
       echo(conn, report, [&] {
@@ -510,7 +512,7 @@ ConnectionReport Server::serve(Socket& socket) {
       throw TlsFailure(AlertDescription::protocol_version, "the client does not offer TLS 1.3 with a suite we serve, "
                                                            "and no TLS 1.2 suite is enabled");
     }
-    const ServerHandshake::Setup setup{provider_, options_, credential_, suites_};
+    const ServerHandshake::Setup setup{provider_, options_, credential_, suites_, client_ca_names_};
     ServerHandshake handshake(setup, cache_, conn, report, log_);
     handshake.run(first, !suites13_.empty());
     echo(conn, report);

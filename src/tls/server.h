@@ -77,6 +77,7 @@ class Server {
   std::vector<std::uint32_t> suites_;  // TLS 1.2: configured and runnable, in preference order
   std::vector<std::uint32_t> suites13_;  // TLS 1.3: configured and runnable, in preference order
   std::vector<std::uint16_t> groups13_;  // TLS 1.3 key-share groups, in preference order
+  std::vector<Bytes> client_ca_names_;   // --verify-client: the CAs a CertificateRequest names
   std::map<Bytes, CachedSession> cache_;
   std::map<Bytes, ServerTicket> tickets13_;
 };

@@ -48,7 +48,7 @@ void Tls13Server::handshake(const ClientHello& first, const HandshakeMessage& fi
   // A resumed handshake has no CertificateRequest (RFC 8446 §4.3.2): the
   // ticket was issued to a client already authenticated.
   const bool client_auth = ticket_ == nullptr && setup_.options.client_cafile;
-  if (client_auth) send_certificate_request13(conn_, transcript_, log_);
+  if (client_auth) send_certificate_request13(conn_, transcript_, setup_.client_ca_names, log_);
   if (ticket_ == nullptr) send_certificate_and_verify();
   send_finished();
   if (client_auth) receive_client_certificate13(conn_, transcript_, *setup_.options.client_cafile, report_, log_);

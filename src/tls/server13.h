@@ -33,6 +33,7 @@ struct Server13Setup {
   const TokenCredential& credential;
   const std::vector<std::uint32_t>& suites;  // TLS 1.3 suites served, in preference order
   const std::vector<std::uint16_t>& groups;  // key-share groups, in preference order
+  const std::vector<Bytes>& client_ca_names;  // --verify-client's CAs, named in the CertificateRequest
 };
 
 class Tls13Server {

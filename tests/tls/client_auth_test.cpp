@@ -4,7 +4,9 @@
 //   there) against `openssl s_server -Verify 1 -verify_return_error -CAfile`,
 //   with an ECDSA and an RSA client key, and without --cert (s_server refuses);
 //   our server with --verify-client against `openssl s_client -cert -key`:
-//   a good client accepted; no certificate refused (certificate_required in
+//   a good client accepted, the request naming the CA (certificate_authorities,
+//   read back by s_client -trace, and read by our client from s_server,
+//   which names its -CAfile); no certificate refused (certificate_required in
 //   TLS 1.3, handshake_failure in TLS 1.2); a certificate of another CA
 //   refused with unknown_ca; a session or ticket resumed without asking again;
 //   and a TLS 1.2 request our client cannot sign (SHA-512 only) declined.
@@ -100,6 +102,8 @@ TEST_P(ClientCertificate, OurClientAuthenticatesWithTheTokenKey) {
   EXPECT_TRUE(has(run.ours_out, reversed(spec.text))) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "-- client key: " + std::string(c.ecdsa ? "ECDSA" : "RSA") + " private key on token"))
       << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "<< CertificateRequest (naming 1 certificate authority): we answer with the certificate of " + cert))
+      << run.describe();
   EXPECT_TRUE(has(run.ours_out, ">> Certificate (1 certificate(s) of " + cert + ")")) << run.describe();
   const std::string scheme = c.ecdsa ? "ecdsa_secp256r1_sha256" : c.version.tls13 ? "rsa_pss_rsae_" : "rsa_pkcs1_sha256";
   EXPECT_TRUE(has(run.ours_out, ">> CertificateVerify: " + scheme)) << run.describe();
@@ -119,13 +123,20 @@ TEST_P(ClientCertificate, OurServerAuthenticatesTheClient) {
   if (c.version.tls13) spec.ecdsa_cert = !c.ecdsa;
   spec.text = "openssl s_client with a certificate";
   spec.peer_args = {"-cert", c.ecdsa ? pki.client_ec_cert : pki.client_rsa_cert, "-key",
-                    c.ecdsa ? pki.client_ec_key : pki.client_rsa_key};
+                    c.ecdsa ? pki.client_ec_key : pki.client_rsa_key, "-trace"};
   const RunResult run = run_server(c.token, spec);
   ASSERT_TRUE(run.setup_error.empty()) << run.describe();
   ASSERT_EQ(run.ours, 0) << run.describe();
   EXPECT_EQ(run.peer, 0) << run.describe();
   EXPECT_TRUE(has(run.peer_out, spec.text)) << run.describe();
   EXPECT_TRUE(has(run.ours_out, ">> CertificateRequest")) << run.describe();
+  // The request names the CA of --verify-client (s_client -trace decodes the
+  // TLS 1.2 list and shows the TLS 1.3 extension; it parsed both, or the
+  // handshake would have failed with decode_error).
+  EXPECT_TRUE(has(run.ours_out, "the CertificateRequest names its 1 certificate authority")) << run.describe();
+  EXPECT_TRUE(has(run.peer_out, c.version.tls13 ? "extension_type=certificate_authorities(47)"
+                                                : "DistinguishedName (len=27): CN = sslp11 test CA"))
+      << run.describe();
   const std::string subject = std::string("/CN=sslp11 test client ") + (c.ecdsa ? "EC" : "RSA");
   EXPECT_TRUE(has(run.ours_out, "client auth      client authenticated: " + subject)) << run.describe();
   const std::string scheme = c.ecdsa ? "ecdsa_secp256r1_sha256" : c.version.tls13 ? "rsa_pss_rsae_" : "rsa_";

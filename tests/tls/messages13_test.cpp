@@ -242,7 +242,7 @@ TEST(Tls13Messages, CertificateRoundTripAndLimits) {
 }
 
 TEST(Tls13Messages, CertificateRequestNeedsSignatureAlgorithms) {
-  CertificateRequest13 req{Bytes{}, {0x0804, 0x0403}};
+  CertificateRequest13 req{Bytes{}, {0x0804, 0x0403}, {}};
   const CertificateRequest13 got = parse_certificate_request13(build_certificate_request13(req));
   EXPECT_EQ(got.signature_algorithms, req.signature_algorithms);
   const Bytes without{0x00, 0x00, 0x00};  // empty context, empty extensions
@@ -252,6 +252,19 @@ TEST(Tls13Messages, CertificateRequestNeedsSignatureAlgorithms) {
   } catch (const TlsFailure& e) {
     EXPECT_EQ(e.alert(), AlertDescription::missing_extension);
   }
+}
+
+// certificate_authorities (RFC 8446 §4.2.4): written only when there are
+// names, read back, and an empty list refused.
+TEST(Tls13Messages, CertificateRequestCarriesCertificateAuthorities) {
+  const CertificateRequest13 without_names{Bytes{}, {0x0403}, {}};
+  EXPECT_EQ(build_certificate_request13(without_names), (Bytes{0, 0, 8, 0, 13, 0, 4, 0, 2, 4, 3}));
+  const CertificateRequest13 req{Bytes{}, {0x0403}, {Bytes{0x30, 0}, Bytes{0x30, 1, 7}}};
+  const Bytes body = build_certificate_request13(req);
+  EXPECT_EQ(body, (Bytes{0, 0, 23, 0, 13, 0, 4, 0, 2, 4, 3, 0, 47, 0, 11, 0, 9, 0, 2, 0x30, 0, 0, 3, 0x30, 1, 7}));
+  EXPECT_EQ(parse_certificate_request13(body).authorities, req.authorities);
+  const Bytes empty_list{0, 0, 14, 0, 13, 0, 4, 0, 2, 4, 3, 0, 47, 0, 2, 0, 0};
+  EXPECT_THROW(parse_certificate_request13(empty_list), DecodeError);
 }
 
 TEST(Tls13Messages, CertificateVerifyContentFollowsRfc8446) {

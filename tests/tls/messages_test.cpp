@@ -248,8 +248,18 @@ TEST(CertificateRequestTest, ParsesAndRejectsGarbage) {
   const CertificateRequest r = parse_certificate_request(body);
   EXPECT_EQ(r.certificate_types, Bytes{1});
   EXPECT_EQ(r.signature_algorithms, (std::vector<std::uint16_t>{0x0401, 0x0403}));
-  EXPECT_EQ(r.authorities, 1u);
+  EXPECT_EQ(r.authorities, std::vector<Bytes>{(Bytes{0x30, 1, 0})});
   expect_every_prefix_rejected(body, [](ByteView b) { parse_certificate_request(b); });
+  // An empty DistinguishedName is malformed (RFC 5246 §7.4.4: <1..2^16-1>).
+  EXPECT_THROW(parse_certificate_request(Bytes{1, 1, 0, 2, 4, 1, 0, 2, 0, 0}), DecodeError);
+}
+
+TEST(CertificateRequestTest, BuildsTheCertificateAuthoritiesItIsGiven) {
+  const CertificateRequest request{{1, 64}, {0x0401}, {Bytes{0x30, 0}, Bytes{0x30, 3, 1, 2, 3}}};
+  const Bytes body = build_certificate_request(request);
+  EXPECT_EQ(body, (Bytes{2, 1, 64, 0, 2, 4, 1, 0, 11, 0, 2, 0x30, 0, 0, 5, 0x30, 3, 1, 2, 3}));
+  EXPECT_EQ(parse_certificate_request(body).authorities, request.authorities);
+  EXPECT_EQ(build_certificate_request({{1}, {0x0401}, {}}), (Bytes{1, 1, 0, 2, 4, 1, 0, 0}));
 }
 
 TEST(ServerHelloDoneTest, MustBeEmpty) {
