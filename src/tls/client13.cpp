@@ -87,6 +87,8 @@ void Tls13Client::send_client_hello(ClientHello base) {
   ch_.has_key_share = true;
   ch_.key_shares = {KeyShare{share_group_, share_.public_value}};
   ch_.psk_modes = {psk_mode::psk_dhe_ke};
+  // With --cert we can answer a CertificateRequest after the handshake too.
+  ch_.post_handshake_auth = setup_.credential != nullptr;
   ch_bytes_ = hello_with_binders();
   conn_.records().set_plaintext_version(0x0301);
   conn_.send_handshake(ch_bytes_);
@@ -228,6 +230,9 @@ void Tls13Client::receive_certificate_and_verify() {
   HandshakeMessage m = conn_.receive_handshake();
   if (m.type == ht::certificate_request) {
     certificate_request_ = parse_certificate_request13(m.body());
+    if (!certificate_request_->context.empty()) {
+      throw TlsFailure(AlertDescription::illegal_parameter, "the CertificateRequest in the handshake has a context");
+    }
     transcript_.add(m.bytes);
     log_ << "<< " << certificate_request_title(certificate_request_->authorities) << ": "
          << (setup_.credential != nullptr ? "we answer with the certificate of " + setup_.credential->cert_file
@@ -332,7 +337,34 @@ void Tls13Client::await_ticket(std::chrono::milliseconds wait) {
   }
 }
 
+// RFC 8446 §4.6.2: Certificate, CertificateVerify and Finished over the
+// handshake transcript plus this request; the Finished key comes from our
+// current application traffic secret (§4.4). Each request has its own fork.
+void Tls13Client::answer_post_handshake_request(const HandshakeMessage& m) {
+  if (!ch_.post_handshake_auth) {
+    throw TlsFailure(AlertDescription::unexpected_message,
+                     "a CertificateRequest after the handshake, which we did not offer (no --cert, so no "
+                     "post_handshake_auth)");
+  }
+  const CertificateRequest13 request = parse_certificate_request13(m.body());
+  Transcript13 transcript = transcript_.fork();
+  transcript.add(m.bytes);
+  log_ << "<< " << certificate_request_title(request.authorities)
+       << " after the handshake: we answer with the certificate of " << setup_.credential->cert_file << "\n";
+  answer_certificate_request13(provider_, setup_.credential, request, conn_, transcript, report_, log_);
+  const std::size_t n = transcript.hash_bytes();
+  conn_.send_handshake(
+      make_handshake(ht::finished, schedule13::finished(provider_, client_ap_.get(), transcript.handle(), n)));
+  report_.client_authentication += " (post-handshake authentication)";
+  log_ << ">> Finished (post-handshake authentication; SslComputeFinishedHash on the client application traffic "
+          "secret)\n";
+}
+
 void Tls13Client::on_post_handshake(const HandshakeMessage& m) {
+  if (m.type == ht::certificate_request) {
+    answer_post_handshake_request(m);
+    return;
+  }
   if (m.type == ht::new_session_ticket) {
     const NewSessionTicket13 t = parse_new_session_ticket13(m.body());
     log_ << "<< NewSessionTicket (" << t.ticket.size() << "-byte ticket, lifetime " << t.lifetime << " s)\n";

@@ -69,6 +69,7 @@ class Tls13Client {
   void send_compat_change_cipher_spec();
   void send_finished();
   void on_post_handshake(const HandshakeMessage& m);
+  void answer_post_handshake_request(const HandshakeMessage& m);
   HandshakeMessage expect(std::uint8_t type);
 
   const Client13Setup& setup_;

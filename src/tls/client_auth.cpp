@@ -1,5 +1,6 @@
 #include "tls/client_auth.h"
 
+#include <algorithm>
 #include <ostream>
 #include <stdexcept>
 
@@ -71,12 +72,17 @@ std::vector<Bytes> certificate_authority_names(const std::string& cafile, std::o
   return names;
 }
 
-void send_certificate_request13(Connection& conn, Transcript13& transcript, const std::vector<Bytes>& ca_names,
-                                std::ostream& log) {
-  // The context stays empty: it is for post-handshake authentication only (RFC 8446 §4.3.2).
+void send_certificate_request13(Connection& conn, Transcript13& transcript, ByteView context,
+                                const std::vector<Bytes>& ca_names, std::ostream& log) {
   send(conn, transcript,
-       make_handshake(ht::certificate_request, build_certificate_request13({{}, tls13_verifiable_schemes(), ca_names})));
-  log << ">> CertificateRequest (a client certificate is required)\n";
+       make_handshake(ht::certificate_request,
+                      build_certificate_request13({copy(context), tls13_verifiable_schemes(), ca_names})));
+  if (context.empty()) {
+    log << ">> CertificateRequest (a client certificate is required)\n";
+  } else {
+    log << ">> CertificateRequest after the handshake (post_handshake_auth, " << context.size()
+        << "-byte context; a client certificate is required)" << std::endl;
+  }
 }
 
 std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme) {
@@ -87,10 +93,16 @@ std::string client_authenticated(const PeerCertificate& certificate, const std::
 
 PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
                                              ConnectionReport& report, std::ostream& log) {
-  const HandshakeMessage m = conn.receive_handshake(ht::certificate);
+  return check_client_certificate13(conn.receive_handshake(ht::certificate), {}, conn, transcript, cafile, report, log);
+}
+
+PeerCertificate check_client_certificate13(const HandshakeMessage& m, ByteView context, Connection& conn,
+                                           Transcript13& transcript, const std::string& cafile,
+                                           ConnectionReport& report, std::ostream& log) {
   const Certificate13 certificate = parse_certificate13(m.body());
-  if (!certificate.context.empty()) {
-    throw TlsFailure(AlertDescription::illegal_parameter, "the client's Certificate does not echo our empty request context");
+  if (!std::equal(certificate.context.begin(), certificate.context.end(), context.begin(), context.end())) {
+    throw TlsFailure(AlertDescription::illegal_parameter,
+                     "the client's Certificate does not echo the context of our CertificateRequest");
   }
   if (certificate.chain.empty()) {
     throw TlsFailure(AlertDescription::certificate_required, "the client sent no certificate (--verify-client requires one)");

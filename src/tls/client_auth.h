@@ -41,10 +41,11 @@ std::string certificate_request_title(const std::vector<Bytes>& authorities);
 // that do not fit the message.
 std::vector<Bytes> certificate_authority_names(const std::string& cafile, std::ostream& log);
 
-// Server: the CertificateRequest (empty context, the schemes we can verify,
-// the CAs' names), sent and added to the transcript.
-void send_certificate_request13(Connection& conn, Transcript13& transcript, const std::vector<Bytes>& ca_names,
-                                std::ostream& log);
+// Server: the CertificateRequest (the schemes we can verify, the CAs' names),
+// sent and added to the transcript. `context` is empty in the handshake and
+// fresh for each post-handshake request (RFC 8446 §4.3.2).
+void send_certificate_request13(Connection& conn, Transcript13& transcript, ByteView context,
+                                const std::vector<Bytes>& ca_names, std::ostream& log);
 
 // Server, both versions: the account's line for a client that passed.
 std::string client_authenticated(const PeerCertificate& certificate, const std::string& cafile, std::uint16_t scheme);
@@ -56,5 +57,10 @@ std::string client_authenticated(const PeerCertificate& certificate, const std::
 // against `cafile`, decrypt_error for a signature that does not.
 PeerCertificate receive_client_certificate13(Connection& conn, Transcript13& transcript, const std::string& cafile,
                                              ConnectionReport& report, std::ostream& log);
+// The same from a Certificate message already read (`m`) that must echo
+// `context` (post-handshake authentication: our request's context).
+PeerCertificate check_client_certificate13(const HandshakeMessage& m, ByteView context, Connection& conn,
+                                           Transcript13& transcript, const std::string& cafile,
+                                           ConnectionReport& report, std::ostream& log);
 
 }  // namespace sslp11::tls

@@ -173,6 +173,9 @@ int run_server(const std::vector<std::string>& args) {
       "key-update", "TLS 1.3: send KeyUpdate(update_requested) after the first reply")(
       "verify-client", po::value<std::string>(),
       "require a client certificate (TLS 1.3 and 1.2) that verifies against this PEM file of CA certificates")(
+      "post-handshake-auth",
+      "with --verify-client, TLS 1.3: ask for the certificate after the first reply (post-handshake "
+      "authentication) when the client offers it, else in the handshake")(
       "import-key", po::value<std::string>(),
       "test aid: put this PEM private key and --cert on the token as session objects first (for tokens such as the "
       "NSS softoken without a database, which keep no token objects)")(
@@ -194,6 +197,8 @@ int run_server(const std::vector<std::string>& args) {
   options.ems = vm.count("no-ems") == 0;
   if (vm.count("import-key")) options.import_key = vm["import-key"].as<std::string>();
   if (vm.count("verify-client")) options.client_cafile = vm["verify-client"].as<std::string>();
+  options.post_handshake_auth = vm.count("post-handshake-auth") > 0;
+  if (options.post_handshake_auth && !options.client_cafile) throw po::error("--post-handshake-auth needs --verify-client");
   options.timeout = std::chrono::milliseconds(timeout_ms);
   options.idle = std::chrono::milliseconds(idle_ms);
   options.accept_wait = std::chrono::milliseconds(accept_ms);

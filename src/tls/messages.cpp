@@ -197,6 +197,7 @@ Bytes build_client_hello(const ClientHello& hello) {
   if (!hello.psk_modes.empty()) {
     write_vec8_extension(ext, extension::psk_key_exchange_modes, hello.psk_modes);
   }
+  if (hello.post_handshake_auth) write_extension(ext, extension::post_handshake_auth, {});
   if (hello.cookie) {
     write_vec16_extension(ext, extension::cookie, *hello.cookie);
   }
@@ -284,6 +285,10 @@ ClientHello parse_client_hello(ByteView body) {
       }
       case extension::cookie:
         h.cookie = read_cookie(data);
+        break;
+      case extension::post_handshake_auth:
+        expect_empty_extension(data, "post_handshake_auth");
+        h.post_handshake_auth = true;
         break;
       case extension::pre_shared_key:
         h.psks = read_pre_shared_key(data);

@@ -50,6 +50,7 @@ constexpr std::uint16_t supported_versions = 43;
 constexpr std::uint16_t cookie = 44;
 constexpr std::uint16_t psk_key_exchange_modes = 45;
 constexpr std::uint16_t certificate_authorities = 47;
+constexpr std::uint16_t post_handshake_auth = 49;
 constexpr std::uint16_t signature_algorithms_cert = 50;
 constexpr std::uint16_t key_share = 51;
 constexpr std::uint16_t renegotiation_info = 0xFF01;
@@ -132,6 +133,7 @@ struct ClientHello {
   std::vector<KeyShare> key_shares;
   Bytes psk_modes;  // empty: extension absent
   std::optional<Bytes> cookie;
+  bool post_handshake_auth = false;  // the client answers a CertificateRequest after the handshake (§4.2.6)
   std::vector<PskOffer> psks;  // pre_shared_key, always written last
   std::vector<std::uint16_t> extensions_seen;
 };

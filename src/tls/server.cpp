@@ -505,7 +505,9 @@ ConnectionReport Server::serve(Socket& socket) {
       handshake.handshake(hello, first);
       echo(conn, report, [&] {
         if (options_.key_update) handshake.send_key_update(true);
+        handshake.request_client_certificate();
       });
+      handshake.check_client_authenticated();
       return;
     }
     if (suites_.empty()) {

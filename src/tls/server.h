@@ -29,6 +29,7 @@ struct ServerOptions {
   std::string cert_file;                 // PEM: the server certificate, then its chain
   std::optional<std::string> import_key; // PEM private key put on the token as session objects (test aid)
   std::optional<std::string> client_cafile;  // --verify-client: a client certificate is required, chaining to these CAs
+  bool post_handshake_auth = false;      // TLS 1.3: ask for it after the first reply (when the client offers that)
   std::vector<std::uint32_t> suites;     // TLS 1.2 and TLS 1.3 suites, in preference order
   std::vector<std::uint16_t> groups;     // --groups: TLS 1.3 key-share groups in preference order
   bool key_update = false;               // TLS 1.3: KeyUpdate(update_requested) after the first reply

@@ -47,8 +47,13 @@ void Tls13Server::handshake(const ClientHello& first, const HandshakeMessage& fi
   send_encrypted_extensions();
   // A resumed handshake has no CertificateRequest (RFC 8446 §4.3.2): the
   // ticket was issued to a client already authenticated.
-  const bool client_auth = ticket_ == nullptr && setup_.options.client_cafile;
-  if (client_auth) send_certificate_request13(conn_, transcript_, setup_.client_ca_names, log_);
+  const bool wants_client_auth = ticket_ == nullptr && setup_.options.client_cafile;
+  auth_after_handshake_ = wants_client_auth && setup_.options.post_handshake_auth && ch_.post_handshake_auth;
+  if (wants_client_auth && setup_.options.post_handshake_auth && !ch_.post_handshake_auth) {
+    log_ << "-- the client does not offer post_handshake_auth: the certificate is asked for in the handshake\n";
+  }
+  const bool client_auth = wants_client_auth && !auth_after_handshake_;
+  if (client_auth) send_certificate_request13(conn_, transcript_, {}, setup_.client_ca_names, log_);
   if (ticket_ == nullptr) send_certificate_and_verify();
   send_finished();
   if (client_auth) receive_client_certificate13(conn_, transcript_, *setup_.options.client_cafile, report_, log_);
@@ -57,6 +62,46 @@ void Tls13Server::handshake(const ClientHello& first, const HandshakeMessage& fi
   conn_.on_post_handshake([this](const HandshakeMessage& m) { on_post_handshake(m); });
   log_ << "== handshake complete: TLS 1.3, " << suite_display_name(suite_)
        << (ticket_ != nullptr ? " (resumed, psk_dhe_ke)" : "") << std::endl;
+  // A ticket resumes without asking again, so it goes only to a client
+  // already authenticated: after the post-handshake authentication, if any.
+  if (!auth_after_handshake_) send_ticket();
+}
+
+void Tls13Server::request_client_certificate() {
+  if (!auth_after_handshake_ || pending_auth_ || client_authenticated_) return;
+  PendingAuth pending{random_bytes(16), transcript_.fork()};
+  send_certificate_request13(conn_, pending.transcript, pending.context, setup_.client_ca_names, log_);
+  pending_auth_.emplace(std::move(pending));
+}
+
+void Tls13Server::check_client_authenticated() const {
+  if (auth_after_handshake_ && !client_authenticated_) {
+    throw TlsFailure(AlertDescription::certificate_required,
+                     pending_auth_ ? "the client did not answer our post-handshake CertificateRequest"
+                                   : "the connection ended before the client was asked for its certificate");
+  }
+}
+
+// RFC 8446 §4.6.2: Certificate, CertificateVerify and Finished over the
+// handshake transcript plus our request; the Finished key comes from the
+// client's current application traffic secret (§4.4).
+void Tls13Server::on_client_certificate(const HandshakeMessage& m) {
+  PendingAuth& pending = *pending_auth_;
+  check_client_certificate13(m, pending.context, conn_, pending.transcript, *setup_.options.client_cafile, report_, log_);
+  const std::size_t n = pending.transcript.hash_bytes();
+  const Bytes expected = schedule13::finished(provider_, client_ap_.get(), pending.transcript.handle(), n);
+  const HandshakeMessage f = conn_.receive_handshake(ht::finished);
+  const Bytes received = parse_finished13(f.body(), n);
+  if (CRYPTO_memcmp(received.data(), expected.data(), n) != 0) {
+    throw TlsFailure(AlertDescription::decrypt_error,
+                     "the client Finished after its certificate does not match SslComputeFinishedHash");
+  }
+  pending_auth_.reset();
+  client_authenticated_ = true;
+  report_.client_authentication += " (post-handshake authentication)";
+  log_ << "<< Finished (post-handshake authentication; verified with SslComputeFinishedHash on the client "
+          "application traffic secret)"
+       << std::endl;
   send_ticket();
 }
 
@@ -272,6 +317,10 @@ void Tls13Server::send_key_update(bool request) {
 }
 
 void Tls13Server::on_post_handshake(const HandshakeMessage& m) {
+  if (m.type == ht::certificate && pending_auth_) {
+    on_client_certificate(m);
+    return;
+  }
   if (m.type != ht::key_update) {
     throw TlsFailure(AlertDescription::unexpected_message, handshake_type_name(m.type) + " arrived after the handshake");
   }

@@ -45,6 +45,15 @@ class Tls13Server {
   void handshake(const ClientHello& first, const HandshakeMessage& first_bytes);
   // KeyUpdate(update_requested) and our write key moves on.
   void send_key_update(bool request);
+  // --post-handshake-auth, when the client offered post_handshake_auth in a
+  // full handshake: the CertificateRequest after the handshake (a fresh
+  // context, over a fork of the handshake transcript). The answer arrives
+  // among the post-handshake messages; the ticket is sent once it verified.
+  // Does nothing on other connections or once asked.
+  void request_client_certificate();
+  // At the end of such a connection: TlsFailure(certificate_required) unless
+  // the client authenticated.
+  void check_client_authenticated() const;
 
  private:
   void choose(const ClientHello& ch);
@@ -57,6 +66,7 @@ class Tls13Server {
   void receive_finished();
   void send_ticket();
   void on_post_handshake(const HandshakeMessage& m);
+  void on_client_certificate(const HandshakeMessage& m);
   void send(const Bytes& message);
 
   const Server13Setup& setup_;
@@ -77,6 +87,14 @@ class Tls13Server {
   Ephemeral share_;
   SslObject early_, handshake_secret_, master_;
   SslObject client_hs_, server_hs_, client_ap_, server_ap_, exporter_, resumption_;
+
+  struct PendingAuth {
+    Bytes context;
+    Transcript13 transcript;  // the handshake's, our request, then the client's answer
+  };
+  bool auth_after_handshake_ = false;
+  std::optional<PendingAuth> pending_auth_;
+  bool client_authenticated_ = false;
 };
 
 }  // namespace sslp11::tls

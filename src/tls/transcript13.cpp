@@ -32,6 +32,7 @@ std::size_t Transcript13::hash_bytes_of(const Provider& provider, std::uint32_t 
 }
 
 void Transcript13::choose_hash(std::uint32_t suite) {
+  suite_ = suite;
   hash_name_ = provider_.hash13(suite);
   hash_bytes_ = digest(hash_name_.c_str(), {}).size();
 }
@@ -63,6 +64,13 @@ SslObject Transcript13::fork_with(std::uint32_t suite, ByteView tail) const {
   for (const Bytes& m : messages_) hash_message(provider_.get(), h.get(), m);
   hash_message(provider_.get(), h.get(), tail);
   return h;
+}
+
+Transcript13 Transcript13::fork() const {
+  Transcript13 copy(provider_);
+  copy.messages_ = messages_;
+  if (hash_) copy.start(suite_);
+  return copy;
 }
 
 }  // namespace sslp11::tls

@@ -38,11 +38,16 @@ class Transcript13 {
   // A fresh token hash (for `suite`) over the messages so far plus `tail`:
   // what a PSK binder's SslComputeFinishedHash takes.
   SslObject fork_with(std::uint32_t suite, ByteView tail) const;
+  // A transcript of its own (a fresh token hash) over the messages so far: a
+  // post-handshake authentication's transcript is the handshake's plus its
+  // own messages (RFC 8446 §4.4), one fork per request.
+  Transcript13 fork() const;
 
  private:
   void choose_hash(std::uint32_t suite);
 
   const Provider& provider_;
+  std::uint32_t suite_ = 0;
   SslObject hash_;
   std::string hash_name_;
   std::size_t hash_bytes_ = 0;

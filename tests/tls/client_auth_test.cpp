@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "support/provider_env.h"
 #include "tls/support/pki.h"
 #include "tls/support/tls_runs.h"
 
@@ -256,6 +257,127 @@ TEST_P(ClientCertificateTls12, OurClientDeclinesARequestItCannotSign) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Token, ClientCertificateTls12, ::testing::ValuesIn(test::TestTokens::all()),
+                         [](const ::testing::TestParamInfo<TokenSpec>& info) { return info.param.name; });
+
+// TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2): our server with
+// --post-handshake-auth asks after its first reply, over a fork of the
+// handshake transcript with a fresh context, and sends its ticket only once
+// the client has answered.
+class PostHandshakeAuth : public ::testing::TestWithParam<TokenSpec> {};
+
+ServerRun post_handshake_run(std::vector<std::string> peer_args) {
+  ServerRun spec = server_run(kTls13);
+  spec.args.push_back("--post-handshake-auth");
+  spec.peer_args = std::move(peer_args);
+  return spec;
+}
+
+std::size_t find_or_npos(const std::string& text, const std::string& needle) { return text.find(needle); }
+
+TEST_P(PostHandshakeAuth, OurServerAsksOpenSslAfterTheHandshake) {
+  const TestPki& pki = test_pki();
+  ServerRun spec = post_handshake_run({"-enable_pha", "-cert", pki.client_ec_cert, "-key", pki.client_ec_key});
+  spec.more_lines = {"after the client certificate"};
+  const RunResult run = run_server(GetParam(), spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  ASSERT_EQ(run.ours, 0) << run.describe();
+  EXPECT_EQ(run.peer, 0) << run.describe();
+  EXPECT_TRUE(has(run.peer_out, "after the client certificate")) << run.describe();
+  const std::string& out = run.ours_out;
+  // Nothing asked in the handshake; the request after the first reply.
+  const std::size_t complete = find_or_npos(out, "== handshake complete");
+  const std::size_t request = find_or_npos(out, ">> CertificateRequest after the handshake (post_handshake_auth, 16-byte context");
+  const std::size_t finished = find_or_npos(out, "<< Finished (post-handshake authentication");
+  const std::size_t ticket = find_or_npos(out, ">> NewSessionTicket");
+  ASSERT_NE(request, std::string::npos) << run.describe();
+  ASSERT_NE(finished, std::string::npos) << run.describe();
+  ASSERT_NE(ticket, std::string::npos) << run.describe();
+  EXPECT_LT(complete, request) << run.describe();
+  EXPECT_LT(request, finished) << run.describe();
+  EXPECT_LT(finished, ticket) << run.describe();  // the ticket only for an authenticated client
+  EXPECT_EQ(out.find(">> CertificateRequest (a client certificate is required)"), std::string::npos) << run.describe();
+  EXPECT_TRUE(has(out, "client auth      client authenticated: /CN=sslp11 test client EC")) << run.describe();
+  EXPECT_TRUE(has(out, "(post-handshake authentication)")) << run.describe();
+}
+
+// A client that does not offer post_handshake_auth is asked in the handshake.
+TEST_P(PostHandshakeAuth, OurServerAsksInTheHandshakeWhenTheClientCannotAnswerLater) {
+  const TestPki& pki = test_pki();
+  const RunResult run = run_server(GetParam(), post_handshake_run({"-cert", pki.client_ec_cert, "-key", pki.client_ec_key}));
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  ASSERT_EQ(run.ours, 0) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "the client does not offer post_handshake_auth: the certificate is asked for in the handshake"))
+      << run.describe();
+  EXPECT_TRUE(has(run.ours_out, ">> CertificateRequest (a client certificate is required)")) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "client auth      client authenticated: /CN=sslp11 test client EC")) << run.describe();
+}
+
+// s_client -enable_pha without a certificate answers with an empty one when
+// it next reads (before it prints the second echo; data it sent first is
+// echoed). s_client may be gone before our alert reaches it, so only our
+// side is checked.
+TEST_P(PostHandshakeAuth, OurServerRefusesAnEmptyAnswer) {
+  ServerRun spec = post_handshake_run({"-enable_pha"});
+  spec.more_lines = {"sent while the request is pending"};
+  const RunResult run = run_server(GetParam(), spec);
+  ASSERT_TRUE(run.setup_error.empty()) << run.describe();
+  EXPECT_EQ(run.ours, 1) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "-- sent fatal alert certificate_required")) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "the client sent no certificate")) << run.describe();
+  EXPECT_FALSE(has(run.ours_out, "client authenticated")) << run.describe();
+  EXPECT_FALSE(has(run.ours_out, ">> NewSessionTicket")) << run.describe();
+}
+
+// Our client with --cert offers post_handshake_auth and answers our server's
+// request; the ticket it gets then resumes without a second request.
+TEST_P(PostHandshakeAuth, OurClientAnswersOurServer) {
+  const TokenSpec& token = GetParam();
+  const TestPki& pki = test_pki();
+  ServerUnderTest server(token, kTls13.suite, {"--verify-client", pki.ca, "--post-handshake-auth"}, /*once=*/false,
+                         /*ecdsa_cert=*/false);
+  std::unique_ptr<TokenKey> key;
+  std::vector<std::string> args{tls_binary(), "client", "--connect", "127.0.0.1:" + std::to_string(server.port()),
+                                "--cafile", pki.ca, "--servername", "localhost", "--suite", kTls13.suite,
+                                "--cert", pki.client_ec_cert, "--key-update", "--resume", "--send", "authenticated later"};
+  const std::vector<std::string> import = key_on_token(token, pki.client_ec_key, pki.client_ec_cert, key);
+  args.insert(args.end(), import.begin(), import.end());
+  ChildProcess ours(args, {"SSLP11_CONF=" + test::write_provider_config(token)});
+  const std::optional<int> status = ours.wait_exit(30s);
+  ASSERT_EQ(status, 0) << ours.describe() << server.process().describe();
+  server.process().wait_for("resumed, psk_dhe_ke", 10s);
+  const std::string theirs = server.process().out();
+  EXPECT_TRUE(has(ours.out(), "<< CertificateRequest (naming 1 certificate authority) after the handshake: we answer "
+                              "with the certificate of " + pki.client_ec_cert))
+      << ours.describe();
+  EXPECT_TRUE(has(ours.out(), ">> CertificateVerify: ecdsa_secp256r1_sha256 signed on the token")) << ours.describe();
+  EXPECT_TRUE(has(ours.out(), ">> Finished (post-handshake authentication")) << ours.describe();
+  EXPECT_TRUE(has(ours.out(), "resumed with a ticket's PSK (psk_dhe_ke)")) << ours.describe();
+  EXPECT_TRUE(has(theirs, "<< Finished (post-handshake authentication")) << theirs;
+  EXPECT_TRUE(has(theirs, "client authenticated as /CN=sslp11 test client EC")) << theirs;
+  const auto first = theirs.find(">> CertificateRequest");
+  ASSERT_NE(first, std::string::npos) << theirs;
+  EXPECT_EQ(theirs.find(">> CertificateRequest", first + 1), std::string::npos) << theirs;  // not asked again
+}
+
+// Without --cert our client does not offer post_handshake_auth, so a request
+// after the handshake is a protocol error (RFC 8446 §4.6.2); the server
+// asks in the handshake instead and the client's empty Certificate is refused.
+TEST_P(PostHandshakeAuth, OurClientWithoutCertOffersNothing) {
+  const TokenSpec& token = GetParam();
+  const TestPki& pki = test_pki();
+  ServerUnderTest server(token, kTls13.suite, {"--verify-client", pki.ca, "--post-handshake-auth"}, /*once=*/false,
+                         /*ecdsa_cert=*/false);
+  ChildProcess ours({tls_binary(), "client", "--connect", "127.0.0.1:" + std::to_string(server.port()), "--cafile",
+                     pki.ca, "--servername", "localhost", "--suite", kTls13.suite, "--send", "no certificate"},
+                    {"SSLP11_CONF=" + test::write_provider_config(token)});
+  const std::optional<int> status = ours.wait_exit(30s);
+  EXPECT_EQ(status, 1) << ours.describe() << server.process().describe();
+  server.process().wait_for("the client sent no certificate", 10s);
+  EXPECT_TRUE(has(server.process().out(), "the client does not offer post_handshake_auth"))
+      << server.process().describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Token, PostHandshakeAuth, ::testing::ValuesIn(test::TestTokens::all()),
                          [](const ::testing::TestParamInfo<TokenSpec>& info) { return info.param.name; });
 
 }  // namespace

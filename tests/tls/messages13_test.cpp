@@ -30,6 +30,7 @@ ClientHello tls13_client_hello() {
   h.key_shares = {{23, Bytes(65, 0x04)}};
   h.psk_modes = {psk_mode::psk_dhe_ke};
   h.cookie = Bytes{1, 2, 3};
+  h.post_handshake_auth = true;
   h.psks = {{Bytes{9, 9, 9}, 0x01020304, Bytes(32, 0x33)}, {Bytes{8}, 5, Bytes(48, 0x44)}};
   return h;
 }
@@ -58,6 +59,10 @@ TEST(Tls13Hello, ClientHelloRoundTripsEveryExtension) {
   EXPECT_EQ(got.key_shares[0].key_exchange, sent.key_shares[0].key_exchange);
   EXPECT_EQ(got.psk_modes, sent.psk_modes);
   EXPECT_EQ(got.cookie, sent.cookie);
+  EXPECT_TRUE(got.post_handshake_auth);
+  ClientHello without_pha = sent;
+  without_pha.post_handshake_auth = false;
+  EXPECT_FALSE(parse_client_hello(build_client_hello(without_pha)).post_handshake_auth);
   ASSERT_EQ(got.psks.size(), 2u);
   EXPECT_EQ(got.psks[0].identity, sent.psks[0].identity);
   EXPECT_EQ(got.psks[0].obfuscated_ticket_age, 0x01020304u);
