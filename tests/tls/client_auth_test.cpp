@@ -272,8 +272,6 @@ ServerRun post_handshake_run(std::vector<std::string> peer_args) {
   return spec;
 }
 
-std::size_t find_or_npos(const std::string& text, const std::string& needle) { return text.find(needle); }
-
 TEST_P(PostHandshakeAuth, OurServerAsksOpenSslAfterTheHandshake) {
   const TestPki& pki = test_pki();
   ServerRun spec = post_handshake_run({"-enable_pha", "-cert", pki.client_ec_cert, "-key", pki.client_ec_key});
@@ -285,10 +283,10 @@ TEST_P(PostHandshakeAuth, OurServerAsksOpenSslAfterTheHandshake) {
   EXPECT_TRUE(has(run.peer_out, "after the client certificate")) << run.describe();
   const std::string& out = run.ours_out;
   // Nothing asked in the handshake; the request after the first reply.
-  const std::size_t complete = find_or_npos(out, "== handshake complete");
-  const std::size_t request = find_or_npos(out, ">> CertificateRequest after the handshake (post_handshake_auth, 16-byte context");
-  const std::size_t finished = find_or_npos(out, "<< Finished (post-handshake authentication");
-  const std::size_t ticket = find_or_npos(out, ">> NewSessionTicket");
+  const std::size_t complete = out.find("== handshake complete");
+  const std::size_t request = out.find(">> CertificateRequest after the handshake (post_handshake_auth, 16-byte context");
+  const std::size_t finished = out.find("<< Finished (post-handshake authentication");
+  const std::size_t ticket = out.find(">> NewSessionTicket");
   ASSERT_NE(request, std::string::npos) << run.describe();
   ASSERT_NE(finished, std::string::npos) << run.describe();
   ASSERT_NE(ticket, std::string::npos) << run.describe();
