@@ -89,6 +89,9 @@ step "sslp11-tls client: the TLS $version handshake with every secret on the tok
   --suite "$suite" --send "hello from a key schedule inside a PKCS#11 token" --resume | tee "$work/client.log"
 # The point of the demo is that account: it must list the token objects.
 grep -q 'keys on the token' "$work/client.log" || die "the client's account lists no token objects"
+grep -q '^   derivation path  composed: ' "$work/client.log" || die "the client's account names no derivation path"
+grep -Eq '^     master (secret|key) \(secret\): .*sensitive, not extractable' "$work/client.log" ||
+  die "the client's account shows no sensitive, non-extractable master secret"
 
 step "what openssl s_server saw"
 grep -E '^(Protocol version|Ciphersuite|Reused session-id|CONNECTION)' "$work/s_server.log" | sed 's/^/    /' || true

@@ -19,6 +19,11 @@ scripts/build.sh default
 echo "== tests (default build)"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+# The README's first command, both ways: the main job on a throwaway token.
+echo "== scripts/demo.sh (TLS 1.3) and scripts/demo.sh --tls12"
+scripts/demo.sh >/dev/null
+scripts/demo.sh --tls12 >/dev/null
+
 if [ "$quick" = 1 ]; then exit 0; fi
 
 # The Debian package: built from the tree (release), unpacked into a scratch

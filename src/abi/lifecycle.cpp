@@ -9,6 +9,7 @@
 #include "abi/guard.h"
 #include "abi/handles.h"
 #include "abi/provider_open.h"
+#include "abi/tls13_keys.h"
 #include "abi/wide.h"
 
 using namespace sslp11;
@@ -212,6 +213,12 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
       case HandleKind::pre_master_key:
         bits = 48 * 8;
         break;
+      case HandleKind::tls13_secret: {
+        const auto& k = entry->as<const Tls13SecretKey>().secret;
+        bits = k.suite->hash_bytes() * 8;
+        path = k.path;
+        break;
+      }
       default:
         break;
     }

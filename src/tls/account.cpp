@@ -54,6 +54,19 @@ std::string describe(const TokenObjectFacts& f) {
   return s;
 }
 
+// What crossed host memory on each path (docs/security.md, per path and protocol).
+std::string path_account(const std::string& path, bool tls13) {
+  if (path == "native") {
+    return tls13 ? "HKDF by the token's CKM_HKDF_DERIVE; no secret was in host memory (only the write IVs and the "
+                   "exporter output, which are not secrets of the schedule, left the token)"
+                 : "the token's CKM_TLS12_* mechanisms; no secret was in host memory";
+  }
+  return tls13 ? "HKDF composed from the token's HMAC (C_Sign); each secret passed through a wiped host buffer on its "
+                 "way into the token, and the ECDHE shared secret (and a ticket's PSK) was read into one, as HMAC's message"
+               : "the TLS PRF composed from the token's HMAC (C_Sign); the master secret and key block (and, after DHE or RSA "
+                 "key exchange, the pre-master) passed through wiped host buffers on their way into the token";
+}
+
 }  // namespace
 
 std::vector<TokenObjectFacts> describe_key_objects(NCRYPT_KEY_HANDLE key) {
@@ -67,6 +80,16 @@ std::vector<TokenObjectFacts> describe_key_objects(NCRYPT_KEY_HANDLE key) {
 }
 
 void note_key_objects(ConnectionReport& report, const std::string& what, NCRYPT_KEY_HANDLE key) {
+  if (report.derivation_path.empty()) {
+    // Keys that no derivation made (ephemeral, peer, private) have no such
+    // property: the first secret or record key noted answers.
+    PBYTE out = nullptr;
+    DWORD size = 0;
+    if (SslGetKeyProperty(key, SSLP11_DERIVATION_PATH_PROPERTY, &out, &size, 0) == ERROR_SUCCESS) {
+      const SslBuffer<BYTE> owned(out);
+      report.derivation_path = narrow(reinterpret_cast<const WCHAR*>(out), size / sizeof(WCHAR));
+    }
+  }
   try {
     report.keys.push_back({what, describe_key_objects(key)});
   } catch (const std::exception& e) {
@@ -75,17 +98,13 @@ void note_key_objects(ConnectionReport& report, const std::string& what, NCRYPT_
 }
 
 void print_account(std::ostream& out, const Provider& provider, const std::vector<ConnectionReport>& connections) {
-  std::string path = "?", label = "?";
+  std::string label = "?";
   try {
-    path = provider.derivation_path();
     label = provider.token_label();
   } catch (const std::exception&) {
   }
   out << "== account\n";
-  out << "   token            '" << label << "', derivation path " << path
-      << (path == "native" ? " (TLS key schedule by the token's CKM_TLS12_* mechanisms)"
-                           : " (TLS PRF composed from the token's HMAC)")
-      << "\n";
+  out << "   token            '" << label << "'\n";
   for (std::size_t i = 0; i < connections.size(); ++i) {
     const ConnectionReport& c = connections[i];
     if (connections.size() > 1) out << "   -- connection " << (i + 1) << (c.resumed ? " (resumed session)" : "") << "\n";
@@ -113,6 +132,9 @@ void print_account(std::ostream& out, const Provider& provider, const std::vecto
     } else {
       out << "   extended master secret  " << (c.ems ? "on (RFC 7627 session hash)" : "off") << "\n";
     }
+    if (!c.derivation_path.empty()) {
+      out << "   derivation path  " << c.derivation_path << ": " << path_account(c.derivation_path, tls13) << "\n";
+    }
     out << "   keys on the token (attributes as the token reports them):\n";
     for (const KeyObjects& k : c.keys) {
       for (const TokenObjectFacts& f : k.objects) {
@@ -132,8 +154,13 @@ void print_account(std::ostream& out, const Provider& provider, const std::vecto
     for (const KeyObjects& k : c.keys)
       for (const TokenObjectFacts& f : k.objects)
         if (f.sensitive != 1 || (f.extractable != 0 && k.what != "pre-master key")) all_held = false;
-    out << "   => " << (all_held ? "every secret of this connection lived on the token: token objects, sensitive, not extractable"
-                                 : "NOT every secret of this connection was a sensitive, non-extractable token object (see above)")
+    out << "   => "
+        << (!all_held ? "NOT every secret of this connection was a sensitive, non-extractable token object (see above)"
+            : c.derivation_path == "native"
+                ? "every secret of this connection lived on the token: token objects, sensitive, not extractable; none was "
+                  "ever in host memory"
+                : "every secret of this connection lived on the token: token objects, sensitive, not extractable; on the "
+                  "composed path each passed through host memory on its way there (derivation path, above)")
         << "\n";
     out << "   data             sent " << c.traffic.app_bytes_sent << " bytes, received " << c.traffic.app_bytes_received
         << " bytes of application data (" << c.traffic.records_sent << " records out, " << c.traffic.records_received

@@ -51,6 +51,9 @@ struct ConnectionReport {
   // client says what it sent and signed, the server whom it authenticated.
   std::string client_authentication;
   std::vector<KeyObjects> keys;
+  // "native" or "composed": the path that made this connection's secrets, as
+  // SslGetKeyProperty(SSLP11_DERIVATION_PATH) says of the first secret noted.
+  std::string derivation_path;
   TrafficStats traffic;
   Bytes received;  // application data received (the first 64 KiB)
 };

@@ -118,6 +118,8 @@ Bytes Tls13Client::hello_with_binders() {
       transcript_.fork_with(ticket_->suite, ByteView(hello).subspan(0, partial));
   const SslObject early = schedule13::early_secret(provider_, ticket_->psk.get(), ticket_->suite);
   const SslObject binder_key = schedule13::resumption_binder_key(provider_, early.get());
+  note_key_objects(report_, "early secret (for the PSK binder)", early.get());
+  note_key_objects(report_, "resumption binder key", binder_key.get());
   ch_.psks[0].binder = schedule13::finished(provider_, binder_key.get(), binder_hash.get(), n);
   return make_handshake(ht::client_hello, build_client_hello(ch_));
 }
@@ -199,10 +201,14 @@ void Tls13Client::on_server_hello(const ServerHello& sh, const HandshakeMessage&
   schedule13::TrafficSecrets hs = schedule13::traffic_secrets(provider_, handshake_secret_.get(), transcript_.handle());
   client_hs_ = std::move(hs.client);
   server_hs_ = std::move(hs.server);
+  note_key_objects(report_, "early secret", early_.get());
   note_key_objects(report_, "handshake secret", handshake_secret_.get());
+  note_key_objects(report_, "client handshake traffic secret", client_hs_.get());
+  note_key_objects(report_, "server handshake traffic secret", server_hs_.get());
   SslObject read = schedule13::write_key(provider_, server_hs_.get());
   SslObject write = schedule13::write_key(provider_, client_hs_.get());
   note_key_objects(report_, "handshake read key", read.get());
+  note_key_objects(report_, "handshake write key", write.get());
   conn_.at_key_change();
   conn_.records().install_read_key(std::move(read), suite_);
   conn_.records().install_write_key(std::move(write), suite_);
@@ -279,6 +285,9 @@ void Tls13Client::receive_finished() {
   server_ap_ = std::move(app.traffic.server);
   exporter_ = std::move(app.exporter);
   note_key_objects(report_, "master secret", master_.get());
+  note_key_objects(report_, "client application traffic secret", client_ap_.get());
+  note_key_objects(report_, "server application traffic secret", server_ap_.get());
+  note_key_objects(report_, "exporter master secret", exporter_.get());
   log_ << "<< Finished (verified with SslComputeFinishedHash); application traffic secrets on the token\n";
 }
 
@@ -302,6 +311,7 @@ void Tls13Client::send_finished() {
   conn_.send_handshake(fin);
   transcript_.add(fin);
   resumption_ = schedule13::resumption_master(provider_, master_.get(), transcript_.handle());
+  note_key_objects(report_, "resumption master secret", resumption_.get());
   SslObject read = schedule13::write_key(provider_, server_ap_.get());
   SslObject write = schedule13::write_key(provider_, client_ap_.get());
   note_key_objects(report_, "application read key", read.get());
@@ -317,7 +327,10 @@ void Tls13Client::send_finished() {
 void Tls13Client::send_key_update(bool request) {
   conn_.send_handshake(make_handshake(ht::key_update, build_key_update(request)));
   client_ap_ = schedule13::next_generation(provider_, client_ap_.get());
-  conn_.records().install_write_key(schedule13::write_key(provider_, client_ap_.get()), suite_);
+  SslObject write = schedule13::write_key(provider_, client_ap_.get());
+  note_key_objects(report_, "client application traffic secret after a KeyUpdate", client_ap_.get());
+  note_key_objects(report_, "application write key after a KeyUpdate", write.get());
+  conn_.records().install_write_key(std::move(write), suite_);
   ++report_.key_updates_sent;
   log_ << ">> KeyUpdate(" << (request ? "update_requested" : "update_not_requested")
        << "); write key moved on (SslExpandNextGenTrafficKey, SslExpandWriteKey)\n";
@@ -384,7 +397,10 @@ void Tls13Client::on_post_handshake(const HandshakeMessage& m) {
   if (m.type == ht::key_update) {
     const bool requested = parse_key_update(m.body());
     server_ap_ = schedule13::next_generation(provider_, server_ap_.get());
-    conn_.records().install_read_key(schedule13::write_key(provider_, server_ap_.get()), suite_);
+    SslObject read = schedule13::write_key(provider_, server_ap_.get());
+    note_key_objects(report_, "server application traffic secret after a KeyUpdate", server_ap_.get());
+    note_key_objects(report_, "application read key after a KeyUpdate", read.get());
+    conn_.records().install_read_key(std::move(read), suite_);
     ++report_.key_updates_received;
     log_ << "<< KeyUpdate(" << (requested ? "update_requested" : "update_not_requested")
          << "); read key moved on (SslExpandNextGenTrafficKey, SslExpandWriteKey)\n";

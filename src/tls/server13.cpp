@@ -189,6 +189,7 @@ void Tls13Server::check_psk(const ClientHello& ch, const HandshakeMessage& m) {
     SslObject early = schedule13::early_secret(provider_, found->second.psk.get(), suite_);
     const SslObject binder_key = schedule13::resumption_binder_key(provider_, early.get());
     const Bytes expected = schedule13::finished(provider_, binder_key.get(), binder_hash.get(), n);
+    note_key_objects(report_, "resumption binder key", binder_key.get());
     const Bytes& binder = ch.psks[i].binder;
     if (binder.size() != n || CRYPTO_memcmp(binder.data(), expected.data(), n) != 0) {
       throw TlsFailure(AlertDescription::decrypt_error, "the PSK binder does not match (SslComputeFinishedHash)");
@@ -229,10 +230,17 @@ void Tls13Server::send_server_hello() {
   schedule13::TrafficSecrets hs = schedule13::traffic_secrets(provider_, handshake_secret_.get(), transcript_.handle());
   client_hs_ = std::move(hs.client);
   server_hs_ = std::move(hs.server);
+  note_key_objects(report_, "early secret", early_.get());
   note_key_objects(report_, "handshake secret", handshake_secret_.get());
+  note_key_objects(report_, "client handshake traffic secret", client_hs_.get());
+  note_key_objects(report_, "server handshake traffic secret", server_hs_.get());
+  SslObject write = schedule13::write_key(provider_, server_hs_.get());
+  SslObject read = schedule13::write_key(provider_, client_hs_.get());
+  note_key_objects(report_, "handshake write key", write.get());
+  note_key_objects(report_, "handshake read key", read.get());
   conn_.at_key_change();
-  conn_.records().install_write_key(schedule13::write_key(provider_, server_hs_.get()), suite_);
-  conn_.records().install_read_key(schedule13::write_key(provider_, client_hs_.get()), suite_);
+  conn_.records().install_write_key(std::move(write), suite_);
+  conn_.records().install_read_key(std::move(read), suite_);
   report_.resumed = ticket_ != nullptr;
   report_.key_exchange = "ECDHE " + group_name(group_) + (ticket_ != nullptr ? " with the ticket's PSK (psk_dhe_ke)" : "");
   log_ << ">> ServerHello: TLS 1.3, " << suite_display_name(suite_) << ", key share " << group_name(group_)
@@ -266,6 +274,9 @@ void Tls13Server::send_finished() {
   server_ap_ = std::move(app.traffic.server);
   exporter_ = std::move(app.exporter);
   note_key_objects(report_, "master secret", master_.get());
+  note_key_objects(report_, "client application traffic secret", client_ap_.get());
+  note_key_objects(report_, "server application traffic secret", server_ap_.get());
+  note_key_objects(report_, "exporter master secret", exporter_.get());
   SslObject write = schedule13::write_key(provider_, server_ap_.get());
   note_key_objects(report_, "application write key", write.get());
   conn_.records().install_write_key(std::move(write), suite_);
@@ -289,6 +300,7 @@ void Tls13Server::receive_finished() {
   note_key_objects(report_, "application read key", read.get());
   conn_.records().install_read_key(std::move(read), suite_);
   resumption_ = schedule13::resumption_master(provider_, master_.get(), transcript_.handle());
+  note_key_objects(report_, "resumption master secret", resumption_.get());
   log_ << "<< Finished (verified with SslComputeFinishedHash); application read key installed\n";
 }
 
@@ -310,7 +322,10 @@ void Tls13Server::send_ticket() {
 void Tls13Server::send_key_update(bool request) {
   conn_.send_handshake(make_handshake(ht::key_update, build_key_update(request)));
   server_ap_ = schedule13::next_generation(provider_, server_ap_.get());
-  conn_.records().install_write_key(schedule13::write_key(provider_, server_ap_.get()), suite_);
+  SslObject write = schedule13::write_key(provider_, server_ap_.get());
+  note_key_objects(report_, "server application traffic secret after a KeyUpdate", server_ap_.get());
+  note_key_objects(report_, "application write key after a KeyUpdate", write.get());
+  conn_.records().install_write_key(std::move(write), suite_);
   ++report_.key_updates_sent;
   log_ << ">> KeyUpdate(" << (request ? "update_requested" : "update_not_requested")
        << "); write key moved on (SslExpandNextGenTrafficKey, SslExpandWriteKey)" << std::endl;
@@ -326,7 +341,10 @@ void Tls13Server::on_post_handshake(const HandshakeMessage& m) {
   }
   const bool requested = parse_key_update(m.body());
   client_ap_ = schedule13::next_generation(provider_, client_ap_.get());
-  conn_.records().install_read_key(schedule13::write_key(provider_, client_ap_.get()), suite_);
+  SslObject read = schedule13::write_key(provider_, client_ap_.get());
+  note_key_objects(report_, "client application traffic secret after a KeyUpdate", client_ap_.get());
+  note_key_objects(report_, "application read key after a KeyUpdate", read.get());
+  conn_.records().install_read_key(std::move(read), suite_);
   ++report_.key_updates_received;
   log_ << "<< KeyUpdate(" << (requested ? "update_requested" : "update_not_requested")
        << "); read key moved on (SslExpandNextGenTrafficKey, SslExpandWriteKey)" << std::endl;

@@ -70,19 +70,36 @@ bool token_runs(const TokenSpec& token, const std::string& suite) {
 
 bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
-// What every successful TLS 1.3 run of ours shows in its account.
-void expect_tls13_account(const RunResult& run, const std::string& suite) {
+// What every successful full TLS 1.3 run of ours shows in its account: every
+// secret of the schedule and every record key, each a sensitive,
+// non-extractable session object, and what the token's path let cross host
+// memory on the way.
+void expect_tls13_account(const RunResult& run, const std::string& suite, const TokenSpec& token) {
   EXPECT_TRUE(has(run.ours_out, "protocol TLS 1.3")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "cipher suite     " + suite)) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "every secret of this connection lived on the token")) << run.describe();
   EXPECT_FALSE(has(run.ours_out, "NOT every secret")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "exporter         EXPERIMENTAL sslp11 (32 bytes): ")) << run.describe();
-  for (const std::string key : {"\n     handshake secret (secret): ", "\n     master secret (secret): ",
-                                "\n     application read key (cipher key): ", "\n     application write key (cipher key): "}) {
-    const auto at = run.ours_out.find(key);
+  const bool native = test::TestTokens::is_native(token);
+  EXPECT_TRUE(has(run.ours_out, native ? "derivation path  native: HKDF by the token's CKM_HKDF_DERIVE; no secret was in "
+                                         "host memory"
+                                       : "derivation path  composed: HKDF composed from the token's HMAC (C_Sign); each "
+                                         "secret passed through a wiped host buffer"))
+      << run.describe();
+  EXPECT_TRUE(has(run.ours_out, native ? "not extractable; none was ever in host memory"
+                                       : "not extractable; on the composed path each passed through host memory"))
+      << run.describe();
+  for (const std::string key :
+       {"early secret (secret): ", "handshake secret (secret): ", "client handshake traffic secret (secret): ",
+        "server handshake traffic secret (secret): ", "handshake read key (cipher key): ",
+        "handshake write key (cipher key): ", "master secret (secret): ", "client application traffic secret (secret): ",
+        "server application traffic secret (secret): ", "exporter master secret (secret): ",
+        "resumption master secret (secret): ", "application read key (cipher key): ",
+        "application write key (cipher key): "}) {
+    const auto at = run.ours_out.find("\n     " + key);
     ASSERT_NE(at, std::string::npos) << key << "\n" << run.describe();
     const std::string line = run.ours_out.substr(at + 1, run.ours_out.find('\n', at + 1) - at - 1);
-    EXPECT_NE(line.find("sensitive, not extractable"), std::string::npos) << line;
+    EXPECT_NE(line.find("token object (session object), sensitive, not extractable"), std::string::npos) << line;
   }
 }
 
@@ -146,7 +163,7 @@ TEST_P(Interop13, ApplicationDataBothWays) {
     EXPECT_TRUE(has(run.ours_out, "CertificateVerify signed " + std::string(c.ecdsa ? "ecdsa" : "rsa_pss")))
         << run.describe();
   }
-  expect_tls13_account(run, c.suite);
+  expect_tls13_account(run, c.suite, c.token);
   EXPECT_TRUE(has(run.ours_out, "key exchange     ECDHE " + c.group)) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "hello retry      no")) << run.describe();
 }
@@ -172,7 +189,7 @@ TEST_P(Tls13Features, ClientAnswersHelloRetryRequest) {
   EXPECT_TRUE(has(run.ours_out, "hello retry      yes")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "key exchange     ECDHE P-384")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, reversed(spec.text))) << run.describe();
-  expect_tls13_account(run, kSuite);
+  expect_tls13_account(run, kSuite, GetParam());
 }
 
 // s_client shares P-256 first; our server prefers P-384.
@@ -190,7 +207,7 @@ TEST_P(Tls13Features, ServerSendsHelloRetryRequest) {
   EXPECT_TRUE(has(run.ours_out, "hello retry      yes")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "key exchange     ECDHE P-384")) << run.describe();
   EXPECT_TRUE(has(run.peer_out, spec.text)) << run.describe();
-  expect_tls13_account(run, kSuite);
+  expect_tls13_account(run, kSuite, GetParam());
 }
 
 // Our client keeps s_server's ticket (the PSK on the token) and resumes with it.
@@ -205,8 +222,23 @@ TEST_P(Tls13Features, ClientResumesWithTicket) {
   EXPECT_TRUE(has(run.ours_out, "<< NewSessionTicket")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "PSK ticket offered")) << run.describe();
   EXPECT_TRUE(has(run.ours_out, "resumed with a ticket's PSK (psk_dhe_ke)")) << run.describe();
-  // The PSK is a session object on the token; readable only on the composed path (docs/security.md).
+  // The PSK is a session object on the token; readable only on the composed path (docs/security.md),
+  // which the account of the resumed connection says, and only of that connection.
   EXPECT_TRUE(has(run.ours_out, "ticket PSK (from the first connection) (secret): CKK_GENERIC_SECRET")) << run.describe();
+  EXPECT_TRUE(has(run.ours_out, "resumption binder key (secret): CKK_GENERIC_SECRET")) << run.describe();
+  const auto second = run.ours_out.find("-- connection 2 (resumed session)");
+  ASSERT_NE(second, std::string::npos) << run.describe();
+  const std::string first_account = run.ours_out.substr(0, second), second_account = run.ours_out.substr(second);
+  EXPECT_TRUE(has(first_account, "=> every secret of this connection lived on the token")) << run.describe();
+  if (test::TestTokens::is_native(GetParam())) {
+    EXPECT_TRUE(has(second_account, "=> every secret of this connection lived on the token")) << run.describe();
+  } else {
+    EXPECT_TRUE(has(second_account, "ticket PSK (from the first connection) (secret): CKK_GENERIC_SECRET (32 bytes), "
+                                    "token object (session object), NOT sensitive, EXTRACTABLE"))
+        << run.describe();
+    EXPECT_TRUE(has(second_account, "=> NOT every secret of this connection was a sensitive, non-extractable token object"))
+        << run.describe();
+  }
 }
 
 // s_client stores our ticket (-sess_out) and offers it again (-sess_in).

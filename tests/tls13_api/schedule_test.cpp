@@ -350,6 +350,29 @@ TEST_P(Tls13Api, EverySecretIsAProtectedSessionObject) {
   }
 }
 
+// SslGetKeyProperty names the path that made a TLS 1.3 secret or write key
+// (sslp11-tls's account reads it) and the secret's length, the hash's.
+TEST_P(Tls13Api, SecretsAndWriteKeysNameTheirDerivationPath) {
+  for (const std::uint32_t id : {0x1301u, 0x1302u}) {
+    const auto& suite = *oracle::find_tls13_suite_facts(id);
+    const auto& curve = oracle::p256();
+    const KeyShare ours = make_key_share(p(), suite, curve);
+    const auto peer = oracle::ec_generate(curve);
+    const Handle peer_public = import_point(p(), curve, oracle::ec_public_point(peer.get()));
+    Transcript th = hello_transcript(suite, oracle::random_bytes(64));
+    ApiSchedule api;
+    run_api_schedule(p(), suite, ours.key.get(), peer_public.get(), th, random_script(), api);
+    ASSERT_FALSE(HasFatalFailure()) << test::last_error();
+    const DWORD secret_bits = id == 0x1301u ? 256u : 384u;
+    for (const Handle* h : {&api.early, &api.handshake, &api.c_hs, &api.master, &api.s_ap, &api.exporter,
+                            &api.resumption}) {
+      EXPECT_EQ(test::key_property(h->get(), SSLP11_DERIVATION_PATH_PROPERTY).text(), GetParam().expected_path);
+      EXPECT_EQ(test::key_property(h->get(), NCRYPT_LENGTH_PROPERTY).dword(), secret_bits);
+    }
+    EXPECT_EQ(test::key_property(api.c_ap_key.get(), SSLP11_DERIVATION_PATH_PROPERTY).text(), GetParam().expected_path);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Tokens, Tls13Api, ::testing::ValuesIn(TestTokens::all()), TokenName{});
 
 }  // namespace
