@@ -41,6 +41,7 @@ const std::vector<Subcommand>& subcommands() {
         {"export", {"export", "--label", "exit-codes-none"}, true},
         {"doctor", {"doctor"}, true},
         {"bench", {"bench", "--seconds", "0.1"}, true},
+        {"pool status", {"pool", "status"}, true},
     };
   }();
   return all;
