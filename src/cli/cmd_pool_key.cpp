@@ -1,6 +1,7 @@
 // sslp11-admin pool-key: puts the pool key (pkcs11/pool_key.h; the AES-256
-// key under which a pool's TLS 1.2 masters travel between its members) on
-// the members of a [pool.NAME], and checks that they hold the same one.
+// key under which a pool's TLS 1.2 masters and TLS 1.3 PSKs travel between
+// its members) on the members of a [pool.NAME], and checks that they hold the
+// same one.
 //   create  generates it on one member's token (C_GenerateKey): never on the host
 //   copy    carries it to another member under a key-encryption key made
 //           there (pool_key_transport.h): never in clear on the host
@@ -36,8 +37,9 @@ constexpr CommandInfo kInfo{
     "pool-key", "create|copy|seal|check|import [--pool NAME] [options]",
     "Put the pool key on the members of a token pool, and check that they hold the same one.",
     "The pool key (an AES-256 token object labelled sslp11-pool-key) lets a TLS 1.2 master made on\n"
-    "one member resume on another. Each member is opened as its [token.NAME] section says (module,\n"
-    "token, PIN source); the pool is --pool NAME, else the config's default-token.\n\n"
+    "one member resume on another, and a TLS 1.3 ticket's PSK where its member can wrap it. Each\n"
+    "member is opened as its [token.NAME] section says (module, token, PIN source); the pool is\n"
+    "--pool NAME, else the config's default-token.\n\n"
     "  create [--member M]      generate the key on member M's token (default: the first member);\n"
     "                           it stays extractable so that copy can carry it on\n"
     "  copy --from A --to B     carry A's key to B: B makes a 3072-bit RSA key pair (session\n"

@@ -12,15 +12,21 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "faults/support/fault_kit.h"
+#include "log/logger.h"
 #include "pool/pool_support.h"
 #include "support/provider_env.h"
+#include "support/test_tokens.h"
 
 namespace sslp11::pool_test {
 namespace {
@@ -282,6 +288,13 @@ std::vector<SSLP11_POOL_MEMBER_STATUS> pool_status(NCRYPT_PROV_HANDLE p) {
 }
 
 TEST_F(PoolFailover, StatusShowsAMemberDownAndBack) {
+  // The provider's log from here on (at the default level, warning): the
+  // member going down is a warning an operator sees; its return is info.
+  const std::string log_file = test::TestTokens::temp_dir() + "/pool-down-and-back.log";
+  std::remove(log_file.c_str());
+  setenv("SSLP11_LOG_DESTINATION", ("file:" + log_file).c_str(), 1);
+  setenv("SSLP11_LOG_LEVEL", "warn", 1);
+  log::reset_for_tests();
   auto st = pool_status(p());
   ASSERT_EQ(st.size(), 2u);
   EXPECT_STREQ(st[0].szName, "a");
@@ -310,6 +323,15 @@ TEST_F(PoolFailover, StatusShowsAMemberDownAndBack) {
   st = pool_status(p());
   EXPECT_EQ(st[0].dwUp, 1u);
   EXPECT_STRNE(st[0].szLastError, "");
+
+  std::ifstream in(log_file);
+  const std::string log_text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  unsetenv("SSLP11_LOG_DESTINATION");
+  unsetenv("SSLP11_LOG_LEVEL");
+  log::reset_for_tests();
+  EXPECT_TRUE(std::regex_search(log_text, std::regex(R"(warning tid=\d+ pool: \[pool\.[^\]]+\] member \[token\.a\] is down: )")))
+      << log_text;
+  EXPECT_EQ(log_text.find("answers again"), std::string::npos) << "info, below the default level:\n" << log_text;
 
   DWORD n = 0;
   EXPECT_EQ(Sslp11GetPoolStatus(p(), nullptr, 0, nullptr, 0), NTE_INVALID_PARAMETER);

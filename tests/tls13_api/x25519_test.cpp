@@ -44,7 +44,8 @@ class X25519 : public ::testing::TestWithParam<TokenSpec> {
  protected:
   ProviderHandle provider_{GetParam()};
   NCRYPT_PROV_HANDLE p() const { return provider_.get(); }
-  // SoftHSMv2 has CKM_EC_MONTGOMERY_KEY_PAIR_GEN; the NSS softoken does not.
+  // SoftHSMv2 2.6.1 makes x25519 key pairs with CKM_EC_EDWARDS_KEY_PAIR_GEN from
+  // the id-X25519 parameters; the NSS softoken 3.87 has neither generator.
   bool has_x25519() const { return !TestTokens::is_native(GetParam()); }
 
   bool enumerated() {
