@@ -12,6 +12,12 @@ namespace {
 // What the API returns for each CKR_* code a token call can fail with. The
 // names and meanings of the codes are PKCS#11 knowledge (pkcs11/error_table.cpp);
 // only the choice of status is the API's, and it is made here.
+//
+// Objects gone: a caller never passes a PKCS#11 handle, only sslp11's own,
+// which are checked before any token call; so a token that calls one of the
+// objects behind them invalid has lost it (its session ended, e.g. closed by
+// a token restart the pool has not noticed yet). That is the key's state, as
+// for a key whose lost session the pool did notice (Fault::object_lost).
 constexpr std::array<CkrStatus, 95> kCkrRows{{
     {CKR_OK, ERROR_SUCCESS},
     {CKR_CANCEL, NTE_USER_CANCELLED},
@@ -39,7 +45,7 @@ constexpr std::array<CkrStatus, 95> kCkrRows{{
     {CKR_FUNCTION_CANCELED, NTE_USER_CANCELLED},
     {CKR_FUNCTION_NOT_PARALLEL, NTE_NOT_SUPPORTED},
     {CKR_FUNCTION_NOT_SUPPORTED, NTE_NOT_SUPPORTED},
-    {CKR_KEY_HANDLE_INVALID, NTE_INVALID_HANDLE},
+    {CKR_KEY_HANDLE_INVALID, NTE_BAD_KEY_STATE},  // an object sslp11 made is gone (above)
     {CKR_KEY_SIZE_RANGE, NTE_NOT_SUPPORTED},
     {CKR_KEY_TYPE_INCONSISTENT, NTE_BAD_KEY},
     {CKR_KEY_NOT_NEEDED, NTE_BAD_KEY},
@@ -51,7 +57,7 @@ constexpr std::array<CkrStatus, 95> kCkrRows{{
     {CKR_KEY_UNEXTRACTABLE, NTE_PERM},
     {CKR_MECHANISM_INVALID, NTE_NOT_SUPPORTED},
     {CKR_MECHANISM_PARAM_INVALID, NTE_INVALID_PARAMETER},
-    {CKR_OBJECT_HANDLE_INVALID, NTE_INVALID_HANDLE},
+    {CKR_OBJECT_HANDLE_INVALID, NTE_BAD_KEY_STATE},  // an object sslp11 made is gone (above)
     {CKR_OPERATION_ACTIVE, NTE_INTERNAL_ERROR},
     {CKR_OPERATION_NOT_INITIALIZED, NTE_INTERNAL_ERROR},
     {CKR_PIN_INCORRECT, NTE_INCORRECT_PASSWORD},
@@ -74,7 +80,7 @@ constexpr std::array<CkrStatus, 95> kCkrRows{{
     {CKR_TOKEN_NOT_PRESENT, NTE_DEVICE_NOT_READY},
     {CKR_TOKEN_NOT_RECOGNIZED, NTE_DEVICE_NOT_FOUND},
     {CKR_TOKEN_WRITE_PROTECTED, NTE_PERM},
-    {CKR_UNWRAPPING_KEY_HANDLE_INVALID, NTE_INVALID_HANDLE},
+    {CKR_UNWRAPPING_KEY_HANDLE_INVALID, NTE_BAD_KEY_STATE},  // an object sslp11 made is gone (above)
     {CKR_UNWRAPPING_KEY_SIZE_RANGE, NTE_BAD_KEY},
     {CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT, NTE_BAD_KEY},
     {CKR_USER_ALREADY_LOGGED_IN, NTE_EXISTS},
@@ -85,7 +91,7 @@ constexpr std::array<CkrStatus, 95> kCkrRows{{
     {CKR_USER_TOO_MANY_TYPES, NTE_PERM},
     {CKR_WRAPPED_KEY_INVALID, NTE_BAD_DATA},
     {CKR_WRAPPED_KEY_LEN_RANGE, NTE_BAD_DATA},
-    {CKR_WRAPPING_KEY_HANDLE_INVALID, NTE_INVALID_HANDLE},
+    {CKR_WRAPPING_KEY_HANDLE_INVALID, NTE_BAD_KEY_STATE},  // an object sslp11 made is gone (above)
     {CKR_WRAPPING_KEY_SIZE_RANGE, NTE_BAD_KEY},
     {CKR_WRAPPING_KEY_TYPE_INCONSISTENT, NTE_BAD_KEY},
     {CKR_RANDOM_SEED_NOT_SUPPORTED, NTE_NOT_SUPPORTED},

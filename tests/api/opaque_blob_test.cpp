@@ -6,6 +6,7 @@
 // NTE_BAD_DATA, an evicted key with NTE_BAD_KEY_STATE. Both test tokens.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -17,6 +18,8 @@
 #include "core/opaque_blobs.h"
 #include "core/support/key_checks.h"
 #include "core/support/ssl_calls.h"
+#include "pkcs11/session_pool.h"
+#include "support/token_objects.h"
 #include "support/oracle/keys.h"
 #include "support/oracle/tls_prf.h"
 
@@ -332,6 +335,137 @@ TEST_P(OpaqueBlobTest, FreeingOneHandleLeavesTheOtherUsable) {
   // The registry still holds the key: the blob imports again.
   Handle c;
   EXPECT_OK(import_opaque(p(), c, blob));
+}
+
+std::uint64_t le(const Bytes& b, std::size_t at, std::size_t n) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{b[at + i]} << (8 * i);
+  return v;
+}
+
+// The fields of README's table, read back from real blobs: a server master
+// with the extended master secret, a client master without, both session keys.
+TEST_P(OpaqueBlobTest, FieldsAreTheDocumentedLayout) {
+  const coretest::CurveFacts& curve = coretest::p256();
+  Handle eph, peer, server_master;
+  ASSERT_OK(SslCreateEphemeralKey(p(), eph.out(), kTls12, kGcmSuite, curve.group, curve.bits, nullptr, 0, 0));
+  coretest::Pkey client_key = coretest::ec_generate(curve);
+  Bytes point = coretest::ecc_public_blob(curve, coretest::ec_public_point(client_key.get()));
+  ASSERT_OK(SslImportKey(p(), peer.out(), BCRYPT_ECCPUBLIC_BLOB, point.data(), static_cast<DWORD>(point.size()), 0));
+  const Bytes session_hash = coretest::random_bytes(32);
+  const DWORD version = kTls12;
+  coretest::ParamList ems;
+  ems.add(NCRYPTBUFFER_SSL_SESSION_HASH, session_hash).add(NCRYPTBUFFER_SSL_HIGHEST_VERSION, &version, 4);
+  ASSERT_OK(SslGenerateMasterKey(p(), eph.get(), peer.get(), server_master.out(), kTls12, kGcmSuite, ems.desc(),
+                                 nullptr, 0, nullptr, NCRYPT_SSL_SERVER_FLAG));
+  auto h = client_handshake(p(), kCbcSuite);
+
+  const Bytes server = export_opaque(p(), server_master.get());
+  const Bytes client = export_opaque(p(), h->master.get());
+  const Bytes read = export_opaque(p(), h->read.get());
+  const Bytes write = export_opaque(p(), h->write.get());
+  struct Expected {
+    const Bytes& blob;
+    std::uint8_t kind, flags;
+    DWORD suite;
+  };
+  for (const Expected& e : {Expected{server, 1, 0x03, kGcmSuite}, Expected{client, 1, 0x00, kCbcSuite},
+                            Expected{read, 2, 0x00, kCbcSuite}, Expected{write, 2, 0x01, kCbcSuite}}) {
+    ASSERT_EQ(e.blob.size(), 72u);
+    EXPECT_EQ(std::string(e.blob.begin(), e.blob.begin() + 4), "SPOB");
+    EXPECT_EQ(le(e.blob, 4, 2), 1u) << "version";
+    EXPECT_EQ(e.blob[6], e.kind) << "kind";
+    EXPECT_EQ(e.blob[7], e.flags) << "flags";
+    EXPECT_EQ(le(e.blob, 8, 4), kTls12) << "protocol";
+    EXPECT_EQ(le(e.blob, 12, 4), e.suite) << "cipher suite";
+    // One registry, one instance id.
+    EXPECT_TRUE(std::equal(e.blob.begin() + 16, e.blob.begin() + 32, server.begin() + 16));
+  }
+  EXPECT_NE(Bytes(server.begin() + 16, server.begin() + 32), Bytes(16, 0)) << "instance id";
+  // Serials in the order of export; a key exported again keeps its serial and so its blob.
+  EXPECT_LT(le(server, 32, 8), le(client, 32, 8));
+  EXPECT_LT(le(client, 32, 8), le(read, 32, 8));
+  EXPECT_LT(le(read, 32, 8), le(write, 32, 8));
+  EXPECT_EQ(export_opaque(p(), h->master.get()), client);
+  // The tag: HMAC-SHA256 of bytes 0-39 on the token, so no two blobs share one.
+  EXPECT_NE(Bytes(server.begin() + 40, server.end()), Bytes(client.begin() + 40, client.end()));
+
+  // Another registry (the next provider generation, as another process) draws another instance id.
+  h.reset();
+  eph.reset();
+  peer.reset();
+  server_master.reset();
+  provider_.reset();
+  provider_ = std::make_unique<ProviderHandle>(GetParam());
+  ASSERT_EQ(provider_->open_status(), ERROR_SUCCESS);
+  auto again = client_handshake(p(), kGcmSuite);
+  const Bytes next = export_opaque(p(), again->master.get());
+  EXPECT_NE(Bytes(next.begin() + 16, next.begin() + 32), Bytes(server.begin() + 16, server.begin() + 32));
+}
+
+// The registry keeps an exported key's objects after its handles are freed,
+// for as long as a provider on the token is open and the entry is not
+// evicted; then they are destroyed. Counted through the module itself.
+TEST_P(OpaqueBlobTest, RegistryHoldsAKeyUntilEvictedOrTheLastProviderCloses) {
+  Handle second;
+  ASSERT_OK(SslOpenProvider(second.out(), nullptr, 0));
+  const std::size_t at_open = objects_visible_on(GetParam());
+  Bytes blob;
+  {
+    auto h = client_handshake(p(), kGcmSuite);
+    blob = export_opaque(p(), h->master.get());
+  }
+  const std::size_t held = objects_visible_on(GetParam());
+  EXPECT_EQ(held, at_open + 2) << "the master and the registry's tag key";
+  Handle imported;
+  ASSERT_OK(import_opaque(p(), imported, blob));
+  imported.reset();
+
+  // Evicted, with no handle left: the master goes.
+  core::OpaqueBlobRegistry& registry = registry_of(p());
+  registry.set_capacity(registry.size());
+  {
+    auto h = client_handshake(p(), kGcmSuite);
+    export_opaque(p(), h->read.get());
+  }
+  EXPECT_STATUS(NTE_BAD_KEY_STATE, import_opaque(p(), imported, blob));
+  EXPECT_EQ(objects_visible_on(GetParam()), held) << "the evicted master destroyed, the read key held instead";
+  registry.set_capacity(core::OpaqueBlobRegistry::kDefaultCapacity);
+
+  // The first provider closed: the other keeps the registry.
+  provider_.reset();
+  EXPECT_EQ(objects_visible_on(GetParam()), held);
+  // The last one closed: nothing of theirs is left.
+  second.reset();
+  EXPECT_LE(objects_visible_on(GetParam()), at_open);
+  provider_ = std::make_unique<ProviderHandle>(GetParam());
+}
+
+// A genuine blob whose key's session the token lost: the key is gone, which is
+// NTE_BAD_KEY_STATE (a new handshake), not bad data.
+TEST_P(OpaqueBlobTest, BlobOfAKeyWhoseSessionWasLostIsBadKeyState) {
+  Bytes blob;
+  {
+    auto h = client_handshake(p(), kGcmSuite);
+    blob = export_opaque(p(), h->master.get());
+  }
+  // Every session of the provider closed behind its back, as a token restart does.
+  coretest::pool_of(p())->run([](p11::Lease& lease) {
+    lease.api().C_CloseAllSessions(lease.api().C_GetSessionInfo(lease.handle()).slotID);
+  });
+  Handle out;
+  EXPECT_STATUS(NTE_BAD_KEY_STATE, import_opaque(p(), out, blob));
+  // The provider carries on: a new handshake's key exports and imports.
+  auto h = client_handshake(p(), kGcmSuite);
+  Bytes fresh;
+  DWORD size = 0;
+  fresh.resize(kBlobBytes);
+  const SECURITY_STATUS exported = SslExportKey(p(), h->master.get(), BCRYPT_OPAQUE_KEY_BLOB, fresh.data(),
+                                                static_cast<DWORD>(fresh.size()), &size, 0);
+  EXPECT_OK(exported) << last_error();
+  if (exported == ERROR_SUCCESS) {
+    EXPECT_OK(import_opaque(p(), out, fresh)) << last_error();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokens, OpaqueBlobTest, ::testing::ValuesIn(TestTokens::all()), TokenName{});

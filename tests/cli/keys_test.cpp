@@ -59,16 +59,18 @@ SECURITY_STATUS open_private_key(const AdminToken& t, const Bytes& der) {
 
 TEST(Keygen, RsaAndEcKeysAreLockedOnTheToken) {
   const AdminToken t("cli-keygen");
-  for (const auto& [spec, label] : {std::pair{"rsa:2048", "r"}, std::pair{"ec:p256", "e256"},
-                                    std::pair{"ec:p384", "e384"}}) {
+  for (const auto& [spec, label] : {std::pair{"rsa:2048", "r"}, std::pair{"rsa:3072", "r3072"},
+                                    std::pair{"rsa:4096", "r4096"}, std::pair{"ec:p256", "e256"},
+                                    std::pair{"ec:p384", "e384"}, std::pair{"ec:p521", "e521"}}) {
     const auto r = run_admin(Args{"keygen", spec, "--label", label, "--json"} + t.user(), t.env());
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     EXPECT_EQ(parse_json(r).get<std::string>("id").size(), 32u) << "16 random bytes by default";
   }
   const auto objects = objects_of(t);
-  EXPECT_EQ(objects.size(), 6u);
-  for (const auto& [label, bits, type] : {std::tuple{"r", 2048, "rsa"}, std::tuple{"e256", 256, "ec"},
-                                          std::tuple{"e384", 384, "ec"}}) {
+  EXPECT_EQ(objects.size(), 12u);
+  for (const auto& [label, bits, type] :
+       {std::tuple{"r", 2048, "rsa"}, std::tuple{"r3072", 3072, "rsa"}, std::tuple{"r4096", 4096, "rsa"},
+        std::tuple{"e256", 256, "ec"}, std::tuple{"e384", 384, "ec"}, std::tuple{"e521", 521, "ec"}}) {
     SCOPED_TRACE(label);
     expect_locked_private_key(objects, label);
     const ptree* priv = find_object(objects, "private-key", label);

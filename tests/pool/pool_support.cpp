@@ -9,6 +9,7 @@
 
 #include "pkcs11/module.h"
 #include "support/provider_env.h"
+#include "support/token_objects.h"
 
 namespace sslp11::pool_test {
 
@@ -73,19 +74,7 @@ PoolProvider::~PoolProvider() {
   if (handle_ != 0) SslFreeObject(handle_, 0);
 }
 
-std::size_t objects_on(const Member& m) {
-  const auto module = p11::Module::load(m.spec.module_path, m.spec.init_args);
-  const p11::Api& api = module->api();
-  for (CK_SLOT_ID slot : api.C_GetSlotList(true)) {
-    if (p11::trim_padded(api.C_GetTokenInfo(slot).label, 32) != m.spec.label) continue;
-    const CK_SESSION_HANDLE s = api.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION);
-    const std::size_t n = api.find_objects(s, {}).size();
-    api.C_CloseSession(s);
-    return n;
-  }
-  ADD_FAILURE() << "no token labelled " << m.spec.label;
-  return 0;
-}
+std::size_t objects_on(const Member& m) { return test::objects_visible_on(m.spec); }
 
 std::vector<std::size_t> counts(const std::vector<Member>& list) {
   std::vector<std::size_t> out;
