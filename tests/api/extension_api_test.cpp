@@ -15,6 +15,7 @@
 
 #include <array>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/api_support.h"
@@ -130,6 +131,23 @@ TEST(ExtensionApi, LastErrorTextFollowsTheTwoCallConvention) {
   EXPECT_STATUS(NTE_INVALID_PARAMETER, Sslp11GetLastErrorText(nullptr, 0, nullptr, 0));
   EXPECT_STATUS(NTE_BAD_FLAGS, Sslp11GetLastErrorText(nullptr, 0, &size, 1));
   EXPECT_NE(sslp11::last_error_text().find("phSslProvider"), std::string::npos);
+}
+
+// The text belongs to the thread whose call failed: another thread's failure
+// neither shows there nor replaces it.
+TEST(ExtensionApi, LastErrorTextIsPerThread) {
+  EXPECT_STATUS(NTE_INVALID_PARAMETER, SslOpenProvider(nullptr, nullptr, 0));
+  std::string other_before, other_after;
+  std::thread other([&] {
+    other_before = sslp11::last_error_text();
+    SslFreeObject(0x5eed5eed, 0);  // NTE_INVALID_HANDLE, on that thread
+    other_after = sslp11::last_error_text();
+  });
+  other.join();
+  EXPECT_EQ(other_before, "") << "a new thread has no failure yet";
+  EXPECT_EQ(other_after.find("phSslProvider"), std::string::npos) << other_after;
+  EXPECT_NE(other_after, "");
+  EXPECT_NE(sslp11::last_error_text().find("phSslProvider"), std::string::npos) << sslp11::last_error_text();
 }
 
 TEST_P(ExtensionApiTest, DescribeKeyReportsSensitiveNonExtractableSecrets) {

@@ -4,6 +4,8 @@
 // SslGetKeyProperty. Expected statuses: reference §2.A, §2.B, §5.2, §5.3.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <string>
 
@@ -312,6 +314,14 @@ TEST_P(LifecycleTest, KeyPropertiesOfRsaPublicAndPrivateKeys) {
   ProviderHandle p(token());
   TokenRsaKey rsa(token());
   Handle pub = import_rsa_public(p.get(), rsa);
+  // The peer's RSA public key exports as the BCRYPT_RSAPUBLIC_BLOB it came in.
+  const auto blob = rsa.public_blob();
+  DWORD size = 0;
+  ASSERT_OK(SslExportKey(p.get(), pub.get(), BCRYPT_RSAPUBLIC_BLOB, nullptr, 0, &size, 0));
+  ASSERT_EQ(size, blob.size());
+  std::vector<BYTE> exported(size);
+  ASSERT_OK(SslExportKey(p.get(), pub.get(), BCRYPT_RSAPUBLIC_BLOB, exported.data(), size, &size, 0));
+  EXPECT_TRUE(std::equal(exported.begin(), exported.end(), blob.begin(), blob.end()));
   EXPECT_EQ(key_property(pub.get(), NCRYPT_ALGORITHM_PROPERTY).text(), "RSA");
   EXPECT_EQ(key_property(pub.get(), NCRYPT_LENGTH_PROPERTY).dword(), 2048u);
   Handle priv;

@@ -120,20 +120,36 @@ TEST_P(X25519, PublicValueTravelsAsSslEccPublicBlob) {
   EXPECT_EQ(blob, ssl_ecc_blob(kX25519, u));
 }
 
-// The NIST curves travel in SSL_ECCPUBLIC_BLOB as their TLS value 04||X||Y.
+// The NIST curves travel in SSL_ECCPUBLIC_BLOB as their TLS value 04||X||Y
+// (cbKey 65, 97, 133).
 TEST_P(X25519, NistCurvesTravelAsSslEccPublicBlobToo) {
-  const auto peer = oracle::ec_generate(oracle::p256());
-  const Bytes point = oracle::ec_public_point(peer.get());
-  Bytes blob = ssl_ecc_blob(TLS_ECC_P256_CURVE_KEY_TYPE, point);
-  Handle key;
-  ASSERT_OK(SslImportKey(p(), key.out(), SSL_ECCPUBLIC_BLOB, blob.data(), static_cast<DWORD>(blob.size()), 0));
-  Bytes out(blob.size());
-  DWORD n = 0;
-  ASSERT_OK(SslExportKey(p(), key.get(), SSL_ECCPUBLIC_BLOB, out.data(), static_cast<DWORD>(out.size()), &n, 0));
-  EXPECT_EQ(out, blob);
-  Bytes cng(sizeof(BCRYPT_ECCKEY_BLOB) + 64);
-  ASSERT_OK(SslExportKey(p(), key.get(), BCRYPT_ECCPUBLIC_BLOB, cng.data(), static_cast<DWORD>(cng.size()), &n, 0));
-  EXPECT_EQ(oracle::ecc_point_from_blob(oracle::p256(), cng), point);
+  struct Case {
+    const oracle::CurveFacts& curve;
+    DWORD type;
+    std::size_t cb_key;
+  };
+  for (const Case& c : {Case{oracle::p256(), TLS_ECC_P256_CURVE_KEY_TYPE, 65},
+                        Case{oracle::p384(), TLS_ECC_P384_CURVE_KEY_TYPE, 97},
+                        Case{oracle::p521(), TLS_ECC_P521_CURVE_KEY_TYPE, 133}}) {
+    SCOPED_TRACE(c.cb_key);
+    const auto peer = oracle::ec_generate(c.curve);
+    const Bytes point = oracle::ec_public_point(peer.get());
+    ASSERT_EQ(point.size(), c.cb_key);
+    Bytes blob = ssl_ecc_blob(c.type, point);
+    SSL_ECCKEY_BLOB header{};
+    std::memcpy(&header, blob.data(), sizeof header);
+    EXPECT_EQ(header.cbKey, c.cb_key);
+    Handle key;
+    ASSERT_OK(SslImportKey(p(), key.out(), SSL_ECCPUBLIC_BLOB, blob.data(), static_cast<DWORD>(blob.size()), 0));
+    Bytes out(blob.size());
+    DWORD n = 0;
+    ASSERT_OK(SslExportKey(p(), key.get(), SSL_ECCPUBLIC_BLOB, out.data(), static_cast<DWORD>(out.size()), &n, 0));
+    EXPECT_EQ(out, blob);
+    const std::size_t coordinate = (c.cb_key - 1) / 2;
+    Bytes cng(sizeof(BCRYPT_ECCKEY_BLOB) + 2 * coordinate);
+    ASSERT_OK(SslExportKey(p(), key.get(), BCRYPT_ECCPUBLIC_BLOB, cng.data(), static_cast<DWORD>(cng.size()), &n, 0));
+    EXPECT_EQ(oracle::ecc_point_from_blob(c.curve, cng), point);
+  }
 }
 
 // Wrong lengths and the small-order values (RFC 7748 §6.1: the shared secret
