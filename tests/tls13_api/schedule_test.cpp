@@ -26,6 +26,16 @@ class Tls13Api : public ::testing::TestWithParam<TokenSpec> {
     th.add(p(), hellos);
     return th;
   }
+  // A 1-RTT schedule of `suite` on P-256 against OpenSSL's key share, random hellos.
+  void run_p256_schedule(std::uint32_t suite_id, ApiSchedule& api) {
+    const auto& suite = *oracle::find_tls13_suite_facts(suite_id);
+    const auto& curve = oracle::p256();
+    const KeyShare ours = make_key_share(p(), suite, curve);
+    const auto peer = oracle::ec_generate(curve);
+    const Handle peer_public = import_point(p(), curve, oracle::ec_public_point(peer.get()));
+    Transcript th = hello_transcript(suite, oracle::random_bytes(64));
+    run_api_schedule(p(), suite, ours.key.get(), peer_public.get(), th, random_script(), api);
+  }
 };
 
 // Every TLS 1.3 suite the tests know that the token's features allow is offered:
@@ -320,14 +330,8 @@ TEST_P(Tls13Api, ResumptionPskDheScheduleMatchesOpenSsl) {
 // token also keeps sensitive; only the (EC)DHE input and a PSK cross the host
 // there (docs/security.md), and neither has a handle of its own here.
 TEST_P(Tls13Api, EverySecretIsAProtectedSessionObject) {
-  const auto& suite = *oracle::find_tls13_suite_facts(0x1301);
-  const auto& curve = oracle::p256();
-  const KeyShare ours = make_key_share(p(), suite, curve);
-  const auto peer = oracle::ec_generate(curve);
-  const Handle peer_public = import_point(p(), curve, oracle::ec_public_point(peer.get()));
-  Transcript th = hello_transcript(suite, oracle::random_bytes(64));
   ApiSchedule api;
-  run_api_schedule(p(), suite, ours.key.get(), peer_public.get(), th, random_script(), api);
+  run_p256_schedule(0x1301, api);
   ASSERT_FALSE(HasFatalFailure()) << test::last_error();
   const auto describe = [&](NCRYPT_KEY_HANDLE h, DWORD role, DWORD bytes, const char* what) {
     SSLP11_KEY_OBJECT_INFO info[4]{};
@@ -354,14 +358,8 @@ TEST_P(Tls13Api, EverySecretIsAProtectedSessionObject) {
 // (sslp11-tls's account reads it) and the secret's length, the hash's.
 TEST_P(Tls13Api, SecretsAndWriteKeysNameTheirDerivationPath) {
   for (const std::uint32_t id : {0x1301u, 0x1302u}) {
-    const auto& suite = *oracle::find_tls13_suite_facts(id);
-    const auto& curve = oracle::p256();
-    const KeyShare ours = make_key_share(p(), suite, curve);
-    const auto peer = oracle::ec_generate(curve);
-    const Handle peer_public = import_point(p(), curve, oracle::ec_public_point(peer.get()));
-    Transcript th = hello_transcript(suite, oracle::random_bytes(64));
     ApiSchedule api;
-    run_api_schedule(p(), suite, ours.key.get(), peer_public.get(), th, random_script(), api);
+    run_p256_schedule(id, api);
     ASSERT_FALSE(HasFatalFailure()) << test::last_error();
     const DWORD secret_bits = id == 0x1301u ? 256u : 384u;
     for (const Handle* h : {&api.early, &api.handshake, &api.c_hs, &api.master, &api.s_ap, &api.exporter,
