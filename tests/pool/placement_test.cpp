@@ -6,10 +6,14 @@
 #include <sslp11/sslprovider.h>
 #include <sslp11/winerror.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/token_pool.h"
@@ -247,6 +251,47 @@ TEST(PoolPolicy, ADownMemberGetsNothingUntilItAnswers) {
 }
 
 // Pools of one: the provider behaves as the token does.
+// (protocol, suite) of every suite a provider offers.
+std::set<std::pair<DWORD, DWORD>> offered(NCRYPT_PROV_HANDLE p) {
+  std::set<std::pair<DWORD, DWORD>> out;
+  NCRYPT_SSL_CIPHER_SUITE* suite = nullptr;
+  void* state = nullptr;
+  while (SslEnumCipherSuites(p, 0, &suite, &state, 0) == 0) {
+    out.emplace(suite->dwProtocol, suite->dwCipherSuite);
+    SslFreeBuffer(suite);
+  }
+  if (state != nullptr) SslFreeBuffer(state);
+  return out;
+}
+
+// A pool offers the suites every member runs: here not ChaCha20-Poly1305,
+// which the NSS softoken has and SoftHSMv2 does not.
+TEST(PoolPlacement, OffersOnlyTheSuitesEveryMemberOffers) {
+  const Member a = member_a(), n = member_n();
+  std::set<std::pair<DWORD, DWORD>> on_a, on_n;
+  {
+    test::ProviderHandle alone(a.spec, "", "suites-a");
+    ASSERT_EQ(alone.open_status(), 0);
+    on_a = offered(alone.get());
+  }
+  {
+    test::ProviderHandle alone(n.spec, "", "suites-n");
+    ASSERT_EQ(alone.open_status(), 0);
+    on_n = offered(alone.get());
+  }
+  PoolProvider p("suites", {a, n}, "");
+  ASSERT_EQ(p.open_status(), 0);
+  const auto pooled = offered(p.get());
+  std::set<std::pair<DWORD, DWORD>> both;
+  std::set_intersection(on_a.begin(), on_a.end(), on_n.begin(), on_n.end(), std::inserter(both, both.end()));
+  EXPECT_EQ(pooled, both);
+  EXPECT_FALSE(both.empty());
+  const std::pair<DWORD, DWORD> chacha13{TLS1_3_PROTOCOL_VERSION, 0x1303};
+  EXPECT_TRUE(on_n.count(chacha13)) << "the NSS softoken runs TLS_CHACHA20_POLY1305_SHA256";
+  EXPECT_FALSE(on_a.count(chacha13)) << "SoftHSMv2 has no ChaCha20-Poly1305";
+  EXPECT_FALSE(pooled.count(chacha13));
+}
+
 TEST(PoolPlacement, APoolOfOneIsItsToken) {
   const std::vector<Member> members{member_n()};
   PoolProvider p("one", members, "");

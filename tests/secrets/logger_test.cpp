@@ -162,6 +162,28 @@ TEST_F(Logger, InvalidEnvironmentIsIgnoredWithAWarning) {
   EXPECT_FALSE(log::valid_destination("file:relative"));
 }
 
+// Before any config: warn, to stderr. A destination that cannot be used, from
+// the environment or a config, leaves stderr and says so there.
+TEST_F(Logger, UnusableDestinationsFallBackToStderrWithAWarning) {
+  EXPECT_EQ(log::current_level(), log::Level::warning);
+  EXPECT_EQ(log::current_destination(), "stderr");
+  testing::internal::CaptureStderr();
+  use_env("warn", "file:relative.log");
+  log::warning("t", "after an invalid SSLP11_LOG_DESTINATION");
+  unsetenv("SSLP11_LOG_LEVEL");
+  unsetenv("SSLP11_LOG_DESTINATION");
+  log::reset_for_tests();
+  log::configure_from_config(log::Level::warning, "file:/nonexistent-sslp11-dir/sslp11.log", "a.conf");
+  log::warning("t", "after an unusable file destination");
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("ignoring SSLP11_LOG_DESTINATION 'file:relative.log'"), std::string::npos) << err;
+  EXPECT_NE(err.find("after an invalid SSLP11_LOG_DESTINATION"), std::string::npos) << err;
+  EXPECT_NE(err.find("cannot log to 'file:/nonexistent-sslp11-dir/sslp11.log' (from a.conf); logging to stderr"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("after an unusable file destination"), std::string::npos) << err;
+}
+
 TEST_F(Logger, SyslogDestination) {
   log::configure_from_config(log::Level::info, "syslog", "a.conf");
   EXPECT_EQ(log::current_destination(), "syslog");
