@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/core_names.h>
+
 #include "cli/support/admin_runner.h"
 #include "cli/support/openssl_keys.h"
 #include "pkcs11/attributes.h"
@@ -191,6 +193,56 @@ TEST(DoctorFindings, CertificateOpenSslCannotParse) {
   const auto keys = array(d, "keys");
   ASSERT_EQ(keys.size(), 1u) << json.out;
   EXPECT_FALSE(keys[0].get<bool>("parsed"));
+}
+
+// A private key another tool left readable (not sensitive, extractable) is
+// named as a warning: doctor still exits 0, the provider can use it.
+TEST(DoctorFindings, ExtractableOrNonSensitiveKeyIsAWarning) {
+  const AdminToken t("cli-doc-loose");
+  const OpenSslKey key("ec:P-256", "loose.example.test");
+  {
+    auto module = p11::Module::load(t.spec.module_path, t.spec.init_args);
+    const CK_SLOT_ID slot = p11::select_token(*module, [&] {
+                              p11::TokenSelector s;
+                              s.label = t.spec.label;
+                              return s;
+                            }()).id;
+    p11::Session session(module, slot);
+    session.login(CKU_USER, p11::Pin(t.spec.user_pin));
+    const std::vector<std::uint8_t> label{'l', 'o', 'o', 's', 'e'}, id{0x77};
+    const std::vector<std::uint8_t> p256_oid{0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+    const Bytes scalar = key.bn_param(OSSL_PKEY_PARAM_PRIV_KEY);
+    p11::AttributeTemplate priv;
+    priv.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY)
+        .add_ulong(CKA_KEY_TYPE, CKK_EC)
+        .add_bool(CKA_TOKEN, true)
+        .add_bool(CKA_PRIVATE, true)
+        .add_bool(CKA_SENSITIVE, false)
+        .add_bool(CKA_EXTRACTABLE, true)
+        .add_bool(CKA_SIGN, true)
+        .add_bytes(CKA_LABEL, label)
+        .add_bytes(CKA_ID, id)
+        .add_bytes(CKA_EC_PARAMS, p256_oid)
+        .add_bytes(CKA_VALUE, scalar);
+    session.api().C_CreateObject(session.handle(), priv.span());
+    const Bytes der = key.certificate_der(), subject = key.subject_der();
+    p11::AttributeTemplate cert;
+    cert.add_ulong(CKA_CLASS, CKO_CERTIFICATE)
+        .add_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509)
+        .add_bool(CKA_TOKEN, true)
+        .add_bytes(CKA_LABEL, label)
+        .add_bytes(CKA_ID, id)
+        .add_bytes(CKA_SUBJECT, subject)
+        .add_bytes(CKA_VALUE, der);
+    session.api().C_CreateObject(session.handle(), cert.span());
+  }
+  const auto json = run_admin({"doctor", "--json", "--config", t.write_config("loose")}, t.env());
+  EXPECT_EQ(json.exit_code, 0) << describe(json);
+  const ptree d = parse_json(json);
+  const auto findings = array(d, "findings");
+  const ptree* w = finding(findings, "warning", "certificate 'loose' id 77: the private key is");
+  ASSERT_NE(w, nullptr) << json.out;
+  EXPECT_NE(w->get<std::string>("text").find("NOT sensitive, EXTRACTABLE"), std::string::npos) << json.out;
 }
 
 // A `p11-kit server` exporting one token on a private Unix socket, for as
