@@ -3,7 +3,6 @@
 // Ctrl-C (SIGINT from the test) ending it with the partial figures and exit
 // 130. A configured SoftHSMv2 token, short --seconds.
 #include <fcntl.h>
-#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,29 +86,6 @@ Interrupted interrupt_bench(const std::vector<std::string>& args, const std::vec
   return r;
 }
 
-// Runs bench on a pseudo-terminal: what the terminal shows (stdout and stderr together).
-std::string bench_on_a_terminal(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                                int* exit_code) {
-  int master = -1;
-  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0) exec_admin(args, env);
-  std::string shown;
-  char buf[4096];
-  for (;;) {
-    const ssize_t got = ::read(master, buf, sizeof buf);
-    if (got > 0) {
-      shown.append(buf, static_cast<std::size_t>(got));
-    } else if (got < 0 && errno == EINTR) {
-      continue;
-    } else {
-      break;  // EIO once the child has closed the terminal
-    }
-  }
-  ::close(master);
-  *exit_code = wait_exit(pid);
-  return shown;
-}
-
 class Bench : public ::testing::Test {
  protected:
   // One label per test: the tokens of earlier tests in this process remain.
@@ -148,10 +124,9 @@ TEST_F(Bench, CtrlCWithJsonMarksTheRunInterrupted) {
 }
 
 TEST_F(Bench, ProgressLineOnATerminalOnly) {
-  int code = -1;
-  const std::string shown =
-      bench_on_a_terminal({"bench", "--seconds", "0.3", "--config", conf_}, token_.env(), &code);
-  EXPECT_EQ(code, 0) << shown;
+  const auto on_terminal = run_admin_on_terminal({"bench", "--seconds", "0.3", "--config", conf_}, token_.env(), {});
+  const std::string& shown = on_terminal.out;
+  EXPECT_EQ(on_terminal.exit_code, 0) << shown;
   for (const char* what : {"\rbench: session keys ", "\rbench: record encrypt ", "\rbench: record round trip "})
     EXPECT_NE(shown.find(what), std::string::npos) << what << " in " << shown;
   EXPECT_NE(shown.find(" s elapsed, "), std::string::npos) << shown;

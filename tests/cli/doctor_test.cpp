@@ -10,6 +10,8 @@
 
 #include <openssl/core_names.h>
 
+#include <initializer_list>
+
 #include "cli/support/admin_runner.h"
 #include "cli/support/openssl_keys.h"
 #include "pkcs11/attributes.h"
@@ -159,32 +161,40 @@ TEST(DoctorFindings, CertificateWithoutItsPrivateKey) {
   EXPECT_NE(finding(array(parse_json(json), "findings"), "problem", "certificate 'orphan'"), nullptr) << json.out;
 }
 
+// Objects put on `t`'s token directly (logged in as its user), as another
+// tool might: what sslp11-admin import would refuse to make.
+void create_objects(const AdminToken& t, std::initializer_list<p11::AttributeTemplate*> objects) {
+  auto module = p11::Module::load(t.spec.module_path, t.spec.init_args);
+  const CK_SLOT_ID slot = p11::select_token(*module, [&] {
+                            p11::TokenSelector s;
+                            s.label = t.spec.label;
+                            return s;
+                          }()).id;
+  p11::Session session(module, slot);
+  session.login(CKU_USER, p11::Pin(t.spec.user_pin));
+  for (auto* o : objects) session.api().C_CreateObject(session.handle(), o->span());
+}
+
+// An X.509 certificate object with the fields doctor reads.
+p11::AttributeTemplate certificate_object(const std::string& label, std::uint8_t id, const Bytes& subject,
+                                          const Bytes& der) {
+  p11::AttributeTemplate cert;
+  cert.add_ulong(CKA_CLASS, CKO_CERTIFICATE)
+      .add_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509)
+      .add_bool(CKA_TOKEN, true)
+      .add_string(CKA_LABEL, label)
+      .add_bytes(CKA_ID, std::vector<std::uint8_t>{id})
+      .add_bytes(CKA_SUBJECT, subject)
+      .add_bytes(CKA_VALUE, der);
+  return cert;
+}
+
 TEST(DoctorFindings, CertificateOpenSslCannotParse) {
   const AdminToken t("cli-doc-badcert");
   const OpenSslKey key("ec:P-256", "badcert.example.test");
-  {
-    // import refuses such a certificate, so it is put there directly, as another tool might.
-    auto module = p11::Module::load(t.spec.module_path, t.spec.init_args);
-    const CK_SLOT_ID slot = p11::select_token(*module, [&] {
-                              p11::TokenSelector s;
-                              s.label = t.spec.label;
-                              return s;
-                            }()).id;
-    p11::Session session(module, slot);
-    session.login(CKU_USER, p11::Pin(t.spec.user_pin));
-    const Bytes der = certificate_openssl_refuses(key);
-    const Bytes subject = key.subject_der();
-    const std::vector<std::uint8_t> label{'b', 'r', 'o', 'k', 'e', 'n'}, id{0x42};
-    p11::AttributeTemplate cert;
-    cert.add_ulong(CKA_CLASS, CKO_CERTIFICATE)
-        .add_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509)
-        .add_bool(CKA_TOKEN, true)
-        .add_bytes(CKA_LABEL, label)
-        .add_bytes(CKA_ID, id)
-        .add_bytes(CKA_SUBJECT, subject)
-        .add_bytes(CKA_VALUE, der);
-    session.api().C_CreateObject(session.handle(), cert.span());
-  }
+  // import refuses such a certificate, so it is put there directly.
+  auto cert = certificate_object("broken", 0x42, key.subject_der(), certificate_openssl_refuses(key));
+  create_objects(t, {&cert});
   const auto json = run_admin({"doctor", "--json", "--config", t.write_config("badcert")}, t.env());
   EXPECT_EQ(json.exit_code, 1) << describe(json);
   const ptree d = parse_json(json);
@@ -200,42 +210,22 @@ TEST(DoctorFindings, CertificateOpenSslCannotParse) {
 TEST(DoctorFindings, ExtractableOrNonSensitiveKeyIsAWarning) {
   const AdminToken t("cli-doc-loose");
   const OpenSslKey key("ec:P-256", "loose.example.test");
-  {
-    auto module = p11::Module::load(t.spec.module_path, t.spec.init_args);
-    const CK_SLOT_ID slot = p11::select_token(*module, [&] {
-                              p11::TokenSelector s;
-                              s.label = t.spec.label;
-                              return s;
-                            }()).id;
-    p11::Session session(module, slot);
-    session.login(CKU_USER, p11::Pin(t.spec.user_pin));
-    const std::vector<std::uint8_t> label{'l', 'o', 'o', 's', 'e'}, id{0x77};
-    const std::vector<std::uint8_t> p256_oid{0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
-    const Bytes scalar = key.bn_param(OSSL_PKEY_PARAM_PRIV_KEY);
-    p11::AttributeTemplate priv;
-    priv.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY)
-        .add_ulong(CKA_KEY_TYPE, CKK_EC)
-        .add_bool(CKA_TOKEN, true)
-        .add_bool(CKA_PRIVATE, true)
-        .add_bool(CKA_SENSITIVE, false)
-        .add_bool(CKA_EXTRACTABLE, true)
-        .add_bool(CKA_SIGN, true)
-        .add_bytes(CKA_LABEL, label)
-        .add_bytes(CKA_ID, id)
-        .add_bytes(CKA_EC_PARAMS, p256_oid)
-        .add_bytes(CKA_VALUE, scalar);
-    session.api().C_CreateObject(session.handle(), priv.span());
-    const Bytes der = key.certificate_der(), subject = key.subject_der();
-    p11::AttributeTemplate cert;
-    cert.add_ulong(CKA_CLASS, CKO_CERTIFICATE)
-        .add_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509)
-        .add_bool(CKA_TOKEN, true)
-        .add_bytes(CKA_LABEL, label)
-        .add_bytes(CKA_ID, id)
-        .add_bytes(CKA_SUBJECT, subject)
-        .add_bytes(CKA_VALUE, der);
-    session.api().C_CreateObject(session.handle(), cert.span());
-  }
+  const std::vector<std::uint8_t> p256_oid{0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+  const std::string label = "loose";
+  p11::AttributeTemplate priv;
+  priv.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY)
+      .add_ulong(CKA_KEY_TYPE, CKK_EC)
+      .add_bool(CKA_TOKEN, true)
+      .add_bool(CKA_PRIVATE, true)
+      .add_bool(CKA_SENSITIVE, false)
+      .add_bool(CKA_EXTRACTABLE, true)
+      .add_bool(CKA_SIGN, true)
+      .add_string(CKA_LABEL, label)
+      .add_bytes(CKA_ID, std::vector<std::uint8_t>{0x77})
+      .add_bytes(CKA_EC_PARAMS, p256_oid)
+      .add_bytes(CKA_VALUE, key.bn_param(OSSL_PKEY_PARAM_PRIV_KEY));
+  auto cert = certificate_object(label, 0x77, key.subject_der(), key.certificate_der());
+  create_objects(t, {&priv, &cert});
   const auto json = run_admin({"doctor", "--json", "--config", t.write_config("loose")}, t.env());
   EXPECT_EQ(json.exit_code, 0) << describe(json);
   const ptree d = parse_json(json);

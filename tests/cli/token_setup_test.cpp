@@ -180,6 +180,30 @@ TEST(ChangePin, UserPin) {
   EXPECT_EQ(with_old.exit_code, 1) << describe(with_old);
 }
 
+// A new PIN typed at the prompt is asked twice; two different ones change nothing.
+TEST(ChangePin, PromptAsksForTheNewPinTwice) {
+  const AdminToken t("cli-change-prompt");
+  const std::string first = "typed-pin-1234", second = "typed-pin-5678";
+  const Args change = Args{"change-pin", "--new-pin-source", "prompt"} + t.user();
+  const auto differ = run_admin_on_terminal(
+      change, t.env(), {{"new user PIN for token 'cli-change-prompt': ", first}, {"the new user PIN again: ", second}});
+  EXPECT_EQ(differ.exit_code, 2) << describe(differ);
+  EXPECT_NE(differ.out.find("the two new user PINs typed differ; nothing was changed"), std::string::npos)
+      << describe(differ);
+  EXPECT_EQ(differ.out.find(first), std::string::npos) << "a PIN echoed or printed: " << describe(differ);
+  EXPECT_EQ(differ.out.find(second), std::string::npos) << "a PIN echoed or printed: " << describe(differ);
+  const auto unchanged = run_admin(Args{"objects"} + t.user(), t.env());
+  EXPECT_EQ(unchanged.exit_code, 0) << describe(unchanged);
+
+  const auto same = run_admin_on_terminal(
+      change, t.env(), {{"new user PIN for token 'cli-change-prompt': ", first}, {"the new user PIN again: ", first}});
+  EXPECT_EQ(same.exit_code, 0) << describe(same);
+  EXPECT_EQ(same.out.find(first), std::string::npos) << "a PIN echoed or printed: " << describe(same);
+  const auto with_new = run_admin(Args{"objects", "--pin-source", "env:TYPED"} + t.select(),
+                                  t.env() + std::vector<std::string>{"TYPED=" + first});
+  EXPECT_EQ(with_new.exit_code, 0) << describe(with_new);
+}
+
 TEST(ChangePin, SoPin) {
   const AdminToken t("cli-change-so");
   const std::vector<std::string> env = t.env() + std::vector<std::string>{"NEW_SO=fresh-so-pin-77"};

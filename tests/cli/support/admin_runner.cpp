@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,27 +36,56 @@ std::string unique_suffix() {
 
 }  // namespace
 
+namespace {
+
+// argv and environment of one child run, and their C views.
+struct ChildCommand {
+  std::vector<std::string> argv, environment;
+  std::vector<char*> c_argv, c_env;
+
+  ChildCommand(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    argv.push_back(SSLP11_ADMIN_BINARY);
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      const std::string kv(*e);
+      bool overridden = false;
+      for (const auto& x : env) {
+        if (kv.compare(0, x.find('=') + 1, x, 0, x.find('=') + 1) == 0) overridden = true;
+      }
+      if (!overridden) environment.push_back(kv);
+    }
+    environment.insert(environment.end(), env.begin(), env.end());
+    for (auto& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
+    for (auto& e : environment) c_env.push_back(e.data());
+    c_env.push_back(nullptr);
+  }
+  std::string text() const {
+    std::string t;
+    for (const auto& a : argv) t += (t.empty() ? "" : " ") + a;
+    return t;
+  }
+};
+
+void wait_for(pid_t pid, AdminResult& result) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+}
+
+}  // namespace
+
 AdminResult run_admin(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   AdminResult result;
-  std::vector<std::string> argv{SSLP11_ADMIN_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  for (const auto& a : argv) result.command += (result.command.empty() ? "" : " ") + a;
-
-  std::vector<std::string> environment;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string kv(*e);
-    bool overridden = false;
-    for (const auto& x : env) {
-      if (kv.compare(0, x.find('=') + 1, x, 0, x.find('=') + 1) == 0) overridden = true;
-    }
-    if (!overridden) environment.push_back(kv);
-  }
-  environment.insert(environment.end(), env.begin(), env.end());
-  std::vector<char*> c_argv, c_env;
-  for (auto& a : argv) c_argv.push_back(a.data());
-  c_argv.push_back(nullptr);
-  for (auto& e : environment) c_env.push_back(e.data());
-  c_env.push_back(nullptr);
+  ChildCommand command(args, env);
+  result.command = command.text();
+  std::vector<char*>& c_argv = command.c_argv;
+  std::vector<char*>& c_env = command.c_env;
 
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
@@ -94,14 +125,45 @@ AdminResult run_admin(const std::vector<std::string>& args, const std::vector<st
   }
   close_fd(out[0]);
   close_fd(err[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  wait_for(pid, result);
+  return result;
+}
+
+AdminResult run_admin_on_terminal(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                                  const std::vector<std::pair<std::string, std::string>>& answers) {
+  AdminResult result;
+  ChildCommand command(args, env);
+  result.command = command.text();
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    ::execve(command.c_argv[0], command.c_argv.data(), command.c_env.data());
+    ::_exit(127);
   }
-  if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.signal = WTERMSIG(status);
+  std::size_t next = 0, answered_at = 0;
+  char buf[4096];
+  for (;;) {
+    pollfd fd{master, POLLIN, 0};
+    const int ready = ::poll(&fd, 1, 20'000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      ::kill(pid, SIGKILL);  // a prompt that never came, or one not answered: no hang
+      break;
+    }
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EIO once the child has closed the terminal
+    result.out.append(buf, static_cast<std::size_t>(n));
+    if (next < answers.size() && result.out.find(answers[next].first, answered_at) != std::string::npos) {
+      const std::string line = answers[next].second + "\n";
+      if (::write(master, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
+      answered_at = result.out.size();
+      ++next;
+    }
   }
+  close_fd(master);
+  wait_for(pid, result);
   return result;
 }
 

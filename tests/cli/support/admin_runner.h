@@ -1,12 +1,14 @@
 // Running the built sslp11-admin as a child process (fork + execve with an
 // argv vector, no shell), the way an operator or a script runs it: stdin is
 // /dev/null and the child has no controlling terminal (setsid), so nothing
-// can block on a prompt. PINs reach it only through env: sources.
+// can block on a prompt. PINs reach it only through env: sources -- or, with
+// run_admin_on_terminal, typed at its prompts on a pseudo-terminal.
 #pragma once
 
 #include <boost/property_tree/ptree.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/test_tokens.h"
@@ -22,6 +24,14 @@ struct AdminResult {
 
 // `args` after the program name; `env` adds or overrides "NAME=value" entries.
 AdminResult run_admin(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+// `args` run on a pseudo-terminal of their own (their controlling terminal,
+// so prompts read it): each (prompt, answer) pair answers the next prompt
+// once the output since the last answer shows it. `out` is what the terminal
+// showed (stdout and stderr together, with the terminal's line endings);
+// `err` stays empty. A run that shows nothing for 20 s is killed.
+AdminResult run_admin_on_terminal(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                                  const std::vector<std::pair<std::string, std::string>>& answers);
 
 // gtest-friendly description of a result: command, exit code, stdout, stderr.
 std::string describe(const AdminResult& r);
