@@ -183,19 +183,23 @@ void print_json(const std::string& pool, const std::vector<Member>& members) {
 // What SslOpenProvider will read for each member, checked first as every
 // subcommand checks it: a module that does not load or a PIN source that
 // gives nothing is a configuration error (exit 2), as everywhere; a token
-// that is not there is that member's state, which the status shows.
-void check_member_configs(const GlobalOptions& global, const std::vector<std::string>& members) {
+// that is not there is that member's state, which the status shows. The
+// modules checked are returned: they must outlive the provider (loaded first,
+// they are the ones that finalise; provider_handle.h).
+std::vector<SelectedToken> check_member_configs(const GlobalOptions& global, const std::vector<std::string>& members) {
+  std::vector<SelectedToken> checked;
   for (const std::string& name : members) {
     GlobalOptions g = global;
     g.token = name;
     Target target = resolve_target(g);
     target.default_section = true;  // what SslOpenProvider opens is the pool (or this lone token)
     try {
-      check_provider_config(target);
+      checked.push_back(check_provider_config(target));
     } catch (const std::exception& e) {
       if (exit_code_for(e) != kExitFailed) throw;
     }
   }
+  return checked;
 }
 
 }  // namespace
@@ -222,7 +226,8 @@ int cmd_pool(const CommandArgs& args) {
   }
   if (global.verbose) std::cerr << "using [pool." << pool << "] of " << path.string() << "\n";
   const config::PoolConfig* pool_config = cfg.find_pool(pool);
-  check_member_configs(global, pool_config != nullptr ? pool_config->members : std::vector<std::string>{pool});
+  const std::vector<SelectedToken> checked =
+      check_member_configs(global, pool_config != nullptr ? pool_config->members : std::vector<std::string>{pool});
 
   std::optional<TempConfig> copy;
   if (pool != cfg.default_token) {

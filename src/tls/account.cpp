@@ -80,6 +80,10 @@ std::vector<TokenObjectFacts> describe_key_objects(NCRYPT_KEY_HANDLE key) {
 }
 
 void note_key_objects(ConnectionReport& report, const std::string& what, NCRYPT_KEY_HANDLE key) {
+  if (!report.account) return;
+  // One entry per name: a long connection's KeyUpdates do not grow the report.
+  for (const KeyObjects& k : report.keys)
+    if (k.what == what) return;
   if (report.derivation_path.empty()) {
     // Keys that no derivation made (ephemeral, peer, private) have no such
     // property: the first secret or record key noted answers.

@@ -51,6 +51,9 @@ struct ConnectionReport {
   // client says what it sent and signed, the server whom it authenticated.
   std::string client_authentication;
   std::vector<KeyObjects> keys;
+  // False when no account will be printed (the soak, which the handshake
+  // benchmark times): note_key_objects then asks the token nothing.
+  bool account = true;
   // "native" or "composed": the path that made this connection's secrets, as
   // SslGetKeyProperty(SSLP11_DERIVATION_PATH) says of the first secret noted.
   std::string derivation_path;

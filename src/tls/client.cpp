@@ -523,6 +523,7 @@ void Client::prepare() {
 
 ConnectionReport Client::connect(ClientSession* resume, ClientSession* save) {
   ConnectionReport report;
+  report.account = options_.account;
   report.peer = options_.connect;
   log_ << "-- connecting to " << options_.connect << "\n";
   std::optional<Socket> socket;

@@ -31,6 +31,7 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};      // every socket operation
   std::chrono::milliseconds reply_wait{3000};    // for the first reply byte
   std::chrono::milliseconds reply_idle{300};     // quiet time that ends a reply
+  bool account = true;  // false: no token objects read for an account (the soak prints none)
 };
 
 // A TLS 1.3 NewSessionTicket as the client keeps it: the opaque ticket and

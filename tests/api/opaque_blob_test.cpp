@@ -337,6 +337,8 @@ TEST_P(OpaqueBlobTest, FreeingOneHandleLeavesTheOtherUsable) {
   EXPECT_OK(import_opaque(p(), c, blob));
 }
 
+// A little-endian field of a blob, read here rather than with the provider's
+// core/little_endian.h, so that the layout test does not trust the code it checks.
 std::uint64_t le(const Bytes& b, std::size_t at, std::size_t n) {
   std::uint64_t v = 0;
   for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{b[at + i]} << (8 * i);

@@ -250,20 +250,6 @@ TEST(PoolPolicy, ADownMemberGetsNothingUntilItAnswers) {
   EXPECT_EQ(pool->place(), one);
 }
 
-// Pools of one: the provider behaves as the token does.
-// (protocol, suite) of every suite a provider offers.
-std::set<std::pair<DWORD, DWORD>> offered(NCRYPT_PROV_HANDLE p) {
-  std::set<std::pair<DWORD, DWORD>> out;
-  NCRYPT_SSL_CIPHER_SUITE* suite = nullptr;
-  void* state = nullptr;
-  while (SslEnumCipherSuites(p, 0, &suite, &state, 0) == 0) {
-    out.emplace(suite->dwProtocol, suite->dwCipherSuite);
-    SslFreeBuffer(suite);
-  }
-  if (state != nullptr) SslFreeBuffer(state);
-  return out;
-}
-
 // A pool offers the suites every member runs: here not ChaCha20-Poly1305,
 // which the NSS softoken has and SoftHSMv2 does not.
 TEST(PoolPlacement, OffersOnlyTheSuitesEveryMemberOffers) {
@@ -272,16 +258,16 @@ TEST(PoolPlacement, OffersOnlyTheSuitesEveryMemberOffers) {
   {
     test::ProviderHandle alone(a.spec, "", "suites-a");
     ASSERT_EQ(alone.open_status(), 0);
-    on_a = offered(alone.get());
+    on_a = offered_suites(alone.get());
   }
   {
     test::ProviderHandle alone(n.spec, "", "suites-n");
     ASSERT_EQ(alone.open_status(), 0);
-    on_n = offered(alone.get());
+    on_n = offered_suites(alone.get());
   }
   PoolProvider p("suites", {a, n}, "");
   ASSERT_EQ(p.open_status(), 0);
-  const auto pooled = offered(p.get());
+  const auto pooled = offered_suites(p.get());
   std::set<std::pair<DWORD, DWORD>> both;
   std::set_intersection(on_a.begin(), on_a.end(), on_n.begin(), on_n.end(), std::inserter(both, both.end()));
   EXPECT_EQ(pooled, both);
@@ -292,6 +278,7 @@ TEST(PoolPlacement, OffersOnlyTheSuitesEveryMemberOffers) {
   EXPECT_FALSE(pooled.count(chacha13));
 }
 
+// Pools of one: the provider behaves as the token does.
 TEST(PoolPlacement, APoolOfOneIsItsToken) {
   const std::vector<Member> members{member_n()};
   PoolProvider p("one", members, "");

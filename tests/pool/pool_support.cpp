@@ -122,4 +122,16 @@ SECURITY_STATUS open_private_key(NCRYPT_PROV_HANDLE p, const oracle::Bytes& cert
   return SslOpenPrivateKey(p, key, &context, 0);
 }
 
+std::set<std::pair<DWORD, DWORD>> offered_suites(NCRYPT_PROV_HANDLE p) {
+  std::set<std::pair<DWORD, DWORD>> out;
+  NCRYPT_SSL_CIPHER_SUITE* suite = nullptr;
+  void* state = nullptr;
+  while (SslEnumCipherSuites(p, 0, &suite, &state, 0) == 0) {
+    out.emplace(suite->dwProtocol, suite->dwCipherSuite);
+    SslFreeBuffer(suite);
+  }
+  if (state != nullptr) SslFreeBuffer(state);  // the enumeration state is the caller's to free
+  return out;
+}
+
 }  // namespace sslp11::pool_test

@@ -11,7 +11,9 @@
 
 #include <array>
 #include <cstddef>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/oracle/bytes.h"
@@ -70,5 +72,9 @@ void delete_imported_key_on(const Member& m, const ImportedKeyId& id);
 // SslOpenPrivateKey on `p` for the key of a DER certificate: the status; the
 // handle in `key`.
 SECURITY_STATUS open_private_key(NCRYPT_PROV_HANDLE p, const oracle::Bytes& cert_der, NCRYPT_KEY_HANDLE* key);
+
+// (protocol, suite) of every suite SslEnumCipherSuites offers on `p` (its
+// buffers and enumeration state freed).
+std::set<std::pair<DWORD, DWORD>> offered_suites(NCRYPT_PROV_HANDLE p);
 
 }  // namespace sslp11::pool_test

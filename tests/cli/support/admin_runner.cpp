@@ -60,6 +60,8 @@ struct ChildCommand {
     for (auto& e : environment) c_env.push_back(e.data());
     c_env.push_back(nullptr);
   }
+  ChildCommand(const ChildCommand&) = delete;  // the C views point into this object's strings
+  ChildCommand& operator=(const ChildCommand&) = delete;
   std::string text() const {
     std::string t;
     for (const auto& a : argv) t += (t.empty() ? "" : " ") + a;
